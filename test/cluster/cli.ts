@@ -1,0 +1,25 @@
+// npm run cluster:up / cluster:down: a local cluster for humans, left running between commands.
+// Its files live in .sluice/cluster (kubeconfig, logs, audit log).
+import { resolve } from "node:path";
+import { LocalCluster, readState, stopDetachedCluster } from "./cluster.ts";
+
+const workDir = resolve(process.env.SLUICE_CLUSTER_DIR ?? ".sluice/cluster");
+const command = process.argv[2];
+
+if (command === "up") {
+  if (readState(workDir)) {
+    console.error(`a cluster is already running in ${workDir}; run npm run cluster:down first`);
+    process.exit(1);
+  }
+  const cluster = await LocalCluster.start({ workDir, detached: true });
+  console.log(`cluster up. export KUBECONFIG=${cluster.info.kubeconfig}`);
+  if (cluster.info.prometheusUrl) console.log(`prometheus: ${cluster.info.prometheusUrl}`);
+  console.log(`logs and audit log: ${workDir}`);
+  process.exit(0);
+} else if (command === "down") {
+  const stopped = await stopDetachedCluster(workDir);
+  console.log(stopped ? `cluster in ${workDir} stopped` : `no cluster running in ${workDir}`);
+} else {
+  console.error("usage: cli.ts up|down");
+  process.exit(2);
+}

@@ -87,7 +87,8 @@ export class LocalCluster {
     try {
       await cluster.boot(binaryPaths());
     } catch (error) {
-      await cluster.stop();
+      await cluster.stop({ keepWorkDir: true });
+      log(`start failed; logs kept in ${workDir}`);
       throw error;
     }
     return cluster;
@@ -123,14 +124,20 @@ export class LocalCluster {
     await this.startComponent(name);
   }
 
-  /** Stops everything in reverse start order; safe to call twice. */
-  async stop(): Promise<void> {
+  /**
+   * Stops everything in reverse start order; safe to call twice. A work dir the harness made
+   * itself is removed unless `keepWorkDir` (the driver keeps it when a test failed, for the logs).
+   */
+  async stop(options: { keepWorkDir?: boolean } = {}): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
     await this.prom?.stop();
     const order = [...this.processes.values()].reverse();
     for (const proc of order) await proc.stop();
     await rm(join(this.info.workDir, STATE_FILE), { force: true });
+    if (this.options.workDir === undefined && !options.keepWorkDir) {
+      await rm(this.info.workDir, { recursive: true, force: true });
+    }
   }
 
   private async boot(bin: BinaryPaths): Promise<void> {

@@ -58,19 +58,32 @@ export class Prometheus {
     return new Prometheus(url, targetsDir, proc);
   }
 
-  /** Adds (or replaces) a scrape target such as "127.0.0.1:9464"; `name` names its file. */
   async addTarget(name: string, hostPort: string, labels: Record<string, string> = {}): Promise<void> {
-    const file = join(this.targetsDir, `${name}.json`);
-    // Write then rename, so Prometheus never reads a half-written file.
-    await writeFile(`${file}.tmp`, JSON.stringify([{ targets: [hostPort], labels }]));
-    await rename(`${file}.tmp`, file);
+    await writeScrapeTarget(this.targetsDir, name, hostPort, labels);
   }
 
   async removeTarget(name: string): Promise<void> {
-    await rm(join(this.targetsDir, `${name}.json`), { force: true });
+    await removeScrapeTarget(this.targetsDir, name);
   }
 
   async stop(): Promise<void> {
     await this.process.stop();
   }
+}
+
+/** Adds (or replaces) a scrape target such as "127.0.0.1:9464"; `name` names its file. */
+export async function writeScrapeTarget(
+  targetsDir: string,
+  name: string,
+  hostPort: string,
+  labels: Record<string, string> = {},
+): Promise<void> {
+  const file = join(targetsDir, `${name}.json`);
+  // Write then rename, so Prometheus never reads a half-written file.
+  await writeFile(`${file}.tmp`, JSON.stringify([{ targets: [hostPort], labels }]));
+  await rename(`${file}.tmp`, file);
+}
+
+export async function removeScrapeTarget(targetsDir: string, name: string): Promise<void> {
+  await rm(join(targetsDir, `${name}.json`), { force: true });
 }

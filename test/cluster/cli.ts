@@ -1,7 +1,7 @@
 // npm run cluster:up / cluster:down: a local cluster for humans, left running between commands.
-// Its files live in .sluice/cluster (kubeconfig, logs, audit log).
+// Its files live in .sluice/cluster (kubeconfig, logs, audit log). `reap` cleans up after crashed runs.
 import { resolve } from "node:path";
-import { LocalCluster, readState, stopDetachedCluster } from "./cluster.ts";
+import { LocalCluster, readState, reapAbandonedClusters, stopDetachedCluster } from "./cluster.ts";
 
 const workDir = resolve(process.env.SLUICE_CLUSTER_DIR ?? ".sluice/cluster");
 const command = process.argv[2];
@@ -19,7 +19,10 @@ if (command === "up") {
 } else if (command === "down") {
   const stopped = await stopDetachedCluster(workDir);
   console.log(stopped ? `cluster in ${workDir} stopped` : `no cluster running in ${workDir}`);
+} else if (command === "reap") {
+  // Kills clusters whose test driver died without tearing them down (CI runs this on exit).
+  await reapAbandonedClusters((m) => console.log(m));
 } else {
-  console.error("usage: cli.ts up|down");
+  console.error("usage: cli.ts up|down|reap");
   process.exit(2);
 }

@@ -134,6 +134,13 @@ async function main(): Promise<number> {
       console.error(`[test] ${(error as Error).stack ?? error}`);
       results.push({ name: "integration", passed: 0, failed: 1, skipped: 0, exitCode: 1 });
     } finally {
+      if (cluster) {
+        const usage = cluster.memoryUsage();
+        const total = usage.reduce((n, u) => n + u.peakRssMiB, 0);
+        console.log(
+          `[test] control-plane peak RSS: ${usage.map((u) => `${u.name} ${u.peakRssMiB}MiB`).join(", ")}; sum ${total}MiB`,
+        );
+      }
       const failed = results.some((r) => r.failed > 0);
       if (cluster && failed) console.log(`[test] cluster logs: ${cluster.info.workDir}`);
       await cluster?.stop({ keepWorkDir: failed || process.env.SLUICE_KEEP_CLUSTER_DIR === "1" });

@@ -124,6 +124,24 @@ export class LocalCluster {
     await this.startComponent(name);
   }
 
+  /** Peak and current resident memory of each running component, read from /proc (Linux). */
+  memoryUsage(): { name: string; peakRssMiB: number; rssMiB: number }[] {
+    const procs = [...this.processes.values()];
+    if (this.prom) procs.push(this.prom.process);
+    return procs
+      .filter((p) => p.running)
+      .map((p) => {
+        const status = readFileSync(`/proc/${p.pid}/status`, "utf8");
+        const kib = (field: string) =>
+          Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? 0);
+        return {
+          name: p.name,
+          peakRssMiB: Math.round(kib("VmHWM") / 1024),
+          rssMiB: Math.round(kib("VmRSS") / 1024),
+        };
+      });
+  }
+
   /**
    * Stops everything in reverse start order; safe to call twice. A work dir the harness made
    * itself is removed unless `keepWorkDir` (the driver keeps it when a test failed, for the logs).

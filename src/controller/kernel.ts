@@ -1,0 +1,102 @@
+// The kernel one process runs: the informers and controllers that controller setups register,
+// started together (informers synced first, then workers) and stopped together (workers drained
+// first, then watches closed).
+import type { Logger } from "pino";
+import type { KubeClient } from "../kube/client.ts";
+import type { KubeObject } from "../kube/types.ts";
+import { EventRecorder } from "../telemetry/events.ts";
+import type { SluiceMetrics } from "../telemetry/metrics.ts";
+import { Informer, type InformerOptions } from "./informer.ts";
+import { Controller, type ControllerOptions } from "./runner.ts";
+import { StatusWriter } from "./status.ts";
+
+export interface KernelOptions {
+  client: KubeClient;
+  logger: Logger;
+  metrics: SluiceMetrics;
+  /** Watch only this namespace; all namespaces when undefined. */
+  namespace: string | undefined;
+  /** Identity of this replica, for Events. */
+  identity: string;
+}
+
+/** A controller setup registers its informers and controllers on the kernel. */
+export type ControllerSetup = (kernel: Kernel) => void | Promise<void>;
+
+export class Kernel {
+  private readonly informers: Informer<KubeObject>[] = [];
+  private readonly controllers: Controller[] = [];
+  private state: "new" | "starting" | "running" | "stopped" = "new";
+
+  constructor(readonly options: KernelOptions) {}
+
+  get client(): KubeClient {
+    return this.options.client;
+  }
+
+  get logger(): Logger {
+    return this.options.logger;
+  }
+
+  get namespace(): string | undefined {
+    return this.options.namespace;
+  }
+
+  informer<T extends KubeObject>(
+    options: Omit<InformerOptions<T>, "client" | "logger" | "metrics">,
+  ): Informer<T> {
+    const informer = new Informer<T>({
+      namespace: this.options.namespace,
+      ...options,
+      client: this.options.client,
+      logger: this.options.logger.child({ component: "informer" }),
+      metrics: this.options.metrics,
+    });
+    this.informers.push(informer as unknown as Informer<KubeObject>);
+    return informer;
+  }
+
+  controller(options: Omit<ControllerOptions, "logger" | "metrics">): Controller {
+    const controller = new Controller({
+      ...options,
+      logger: this.options.logger,
+      metrics: this.options.metrics,
+    });
+    this.controllers.push(controller);
+    return controller;
+  }
+
+  statusWriter(fieldManager: string): StatusWriter {
+    return new StatusWriter(this.options.client, fieldManager);
+  }
+
+  events(component: string): EventRecorder {
+    return new EventRecorder(this.options.client, component, this.options.logger, this.options.identity);
+  }
+
+  notReadyReason(): string | undefined {
+    if (this.state !== "running") return `kernel ${this.state}`;
+    const unsynced = this.informers.filter((i) => !i.hasSynced).length;
+    return unsynced > 0 ? `${unsynced} informer(s) not synced` : undefined;
+  }
+
+  async start(): Promise<void> {
+    if (this.state !== "new") return;
+    this.state = "starting";
+    await Promise.all(this.informers.map((i) => i.start()));
+    if (this.state !== "starting") return;
+    for (const controller of this.controllers) controller.run();
+    this.state = "running";
+    this.logger.info(
+      { informers: this.informers.length, controllers: this.controllers.length },
+      "kernel running",
+    );
+  }
+
+  async stop(): Promise<void> {
+    if (this.state === "stopped") return;
+    this.state = "stopped";
+    await Promise.all(this.controllers.map((c) => c.shutdown()));
+    await Promise.all(this.informers.map((i) => i.stop()));
+  }
+}

@@ -1,0 +1,134 @@
+// Typed operations on any resource type, over the transport. Writes name a field manager
+// (DESIGN.md §8); status writes are merge patches of changed fields that carry the
+// resourceVersion they were computed from, so a concurrent change gives a 409 instead of a lost update.
+
+import { type ObjectRef, type ResourceType, resourcePath } from "./resources.ts";
+import type { KubeTransport } from "./transport.ts";
+import type { KubeList, KubeObject } from "./types.ts";
+
+const MERGE_PATCH = "application/merge-patch+json";
+const APPLY_PATCH = "application/apply-patch+yaml";
+
+export interface ListOptions {
+  namespace?: string | undefined;
+  labelSelector?: string | undefined;
+  fieldSelector?: string | undefined;
+  /** Page size; pages are followed until the list is complete. */
+  limit?: number;
+}
+
+export class KubeClient {
+  constructor(readonly transport: KubeTransport) {}
+
+  get<T extends KubeObject>(type: ResourceType, ref: ObjectRef): Promise<T> {
+    return this.transport.request<T>({ verb: "get", path: resourcePath(type, ref.namespace, ref.name) });
+  }
+
+  /** Lists every page; the returned resourceVersion is the one to start a watch from. */
+  async list<T extends KubeObject>(type: ResourceType, options: ListOptions = {}): Promise<KubeList<T>> {
+    const items: T[] = [];
+    let continueToken: string | undefined;
+    let resourceVersion: string | undefined;
+    do {
+      const page: KubeList<T> = await this.transport.request<KubeList<T>>({
+        verb: "list",
+        path: resourcePath(type, options.namespace),
+        query: {
+          labelSelector: options.labelSelector,
+          fieldSelector: options.fieldSelector,
+          limit: options.limit ?? 500,
+          continue: continueToken,
+        },
+      });
+      items.push(...page.items);
+      continueToken = page.metadata?.continue || undefined;
+      resourceVersion = page.metadata?.resourceVersion;
+    } while (continueToken);
+    return { metadata: resourceVersion ? { resourceVersion } : {}, items };
+  }
+
+  create<T extends KubeObject>(type: ResourceType, object: T, fieldManager: string): Promise<T> {
+    return this.transport.request<T>({
+      verb: "create",
+      path: resourcePath(type, object.metadata?.namespace),
+      query: { fieldManager },
+      body: object,
+    });
+  }
+
+  /** PUT of the whole object; the object's resourceVersion makes it conditional. */
+  update<T extends KubeObject>(
+    type: ResourceType,
+    object: T,
+    fieldManager: string,
+    options: { bypassFence?: boolean } = {},
+  ): Promise<T> {
+    const name = object.metadata?.name;
+    if (!name) throw new Error(`update of a ${type.kind} without metadata.name`);
+    return this.transport.request<T>({
+      verb: "update",
+      path: resourcePath(type, object.metadata?.namespace, name),
+      query: { fieldManager },
+      body: object,
+      ...(options.bypassFence ? { bypassFence: true } : {}),
+    });
+  }
+
+  /** Server-side apply: `object` holds exactly the fields this manager owns. */
+  apply<T extends KubeObject>(
+    type: ResourceType,
+    object: T,
+    fieldManager: string,
+    options: { force?: boolean; dryRun?: boolean } = {},
+  ): Promise<T> {
+    const name = object.metadata?.name;
+    if (!name) throw new Error(`apply of a ${type.kind} without metadata.name`);
+    return this.transport.request<T>({
+      verb: "patch",
+      path: resourcePath(type, object.metadata?.namespace, name),
+      query: { fieldManager, force: options.force ?? false, dryRun: options.dryRun ? "All" : undefined },
+      body: object,
+      contentType: APPLY_PATCH,
+    });
+  }
+
+  /**
+   * JSON merge patch of the object or of a subresource (e.g. "status"). With `resourceVersion`
+   * the API server rejects the patch with 409 when the object changed since it was read.
+   */
+  mergePatch<T extends KubeObject>(
+    type: ResourceType,
+    ref: ObjectRef,
+    patch: Record<string, unknown>,
+    fieldManager: string,
+    options: { resourceVersion?: string | undefined; subresource?: string } = {},
+  ): Promise<T> {
+    const body = options.resourceVersion
+      ? {
+          ...patch,
+          metadata: { ...(patch.metadata as object | undefined), resourceVersion: options.resourceVersion },
+        }
+      : patch;
+    return this.transport.request<T>({
+      verb: "patch",
+      path: resourcePath(type, ref.namespace, ref.name, options.subresource),
+      query: { fieldManager },
+      body,
+      contentType: MERGE_PATCH,
+    });
+  }
+
+  async delete(
+    type: ResourceType,
+    ref: ObjectRef,
+    options: { resourceVersion?: string } = {},
+  ): Promise<void> {
+    await this.transport.request({
+      verb: "delete",
+      path: resourcePath(type, ref.namespace, ref.name),
+      body: options.resourceVersion
+        ? { preconditions: { resourceVersion: options.resourceVersion } }
+        : undefined,
+    });
+  }
+}

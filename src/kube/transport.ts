@@ -1,0 +1,186 @@
+// The one place sluice talks HTTP to the API server. Every request passes here, which gives:
+// a user agent per process, the leader-election write fence (DESIGN.md §8: a deposed leader
+// cannot write), an API request counter, typed errors, and one keep-alive connection pool.
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
+import { Agent as HttpsAgent, request as httpsRequest, type RequestOptions } from "node:https";
+import { createInterface } from "node:readline";
+import type { KubeConfig } from "@kubernetes/client-node";
+import { errorFromResponse, KubeError } from "./errors.ts";
+
+export type Verb = "get" | "list" | "watch" | "create" | "update" | "patch" | "delete";
+
+export interface RequestSpec {
+  verb: Verb;
+  path: string;
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+  contentType?: string;
+  /** Only the leader elector's own Lease writes may pass a closed fence. */
+  bypassFence?: boolean;
+  timeoutMs?: number;
+}
+
+/** Says why writes are refused right now, or undefined when they are allowed. */
+export type WriteFence = () => string | undefined;
+
+export interface TransportOptions {
+  userAgent: string;
+  /** Called once per response (or failure, with code 0), for the API request counter. */
+  onResponse?: (verb: Verb, code: number) => void;
+}
+
+const methodOf: Record<Verb, string> = {
+  get: "GET",
+  list: "GET",
+  watch: "GET",
+  create: "POST",
+  update: "PUT",
+  patch: "PATCH",
+  delete: "DELETE",
+};
+
+const AUTH_CACHE_MS = 30_000;
+
+export class KubeTransport {
+  private fence: WriteFence = () => undefined;
+  private readonly server: URL;
+  private agent: HttpsAgent | HttpAgent | undefined;
+  private auth: { headers: Record<string, string>; at: number } | undefined;
+
+  constructor(
+    private readonly kc: KubeConfig,
+    private readonly options: TransportOptions,
+  ) {
+    const cluster = kc.getCurrentCluster();
+    if (!cluster) throw new Error("kubeconfig has no current cluster");
+    this.server = new URL(cluster.server);
+  }
+
+  get userAgent(): string {
+    return this.options.userAgent;
+  }
+
+  setWriteFence(fence: WriteFence): void {
+    this.fence = fence;
+  }
+
+  /** Sends a request and returns the parsed JSON body; non-2xx statuses throw KubeError. */
+  async request<T>(spec: RequestSpec): Promise<T> {
+    const res = await this.send(spec);
+    const body = await readBody(res);
+    const code = res.statusCode ?? 0;
+    this.options.onResponse?.(spec.verb, code);
+    if (code < 200 || code >= 300) throw errorFromResponse(code, body, `${spec.verb} ${spec.path}`);
+    return (body ? JSON.parse(body) : {}) as T;
+  }
+
+  /**
+   * Opens a streaming GET (a watch) and calls onLine for each line. Resolves when the server ends
+   * the stream or `signal` aborts it; rejects on a non-200 answer or a broken connection.
+   */
+  async stream(
+    spec: Omit<RequestSpec, "verb" | "body">,
+    onLine: (line: string) => void,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const res = await this.send({ ...spec, verb: "watch" }, signal);
+    const code = res.statusCode ?? 0;
+    this.options.onResponse?.("watch", code);
+    if (code !== 200) throw errorFromResponse(code, await readBody(res), `watch ${spec.path}`);
+    await new Promise<void>((resolve, reject) => {
+      const lines = createInterface({ input: res, crlfDelay: Number.POSITIVE_INFINITY });
+      lines.on("line", (line) => {
+        if (line) onLine(line);
+      });
+      res.on("error", (error) => (signal.aborted ? resolve() : reject(networkError(error, spec.path))));
+      res.on("close", () => resolve());
+      lines.on("close", () => resolve());
+    });
+  }
+
+  private async send(spec: RequestSpec, signal?: AbortSignal): Promise<IncomingMessage> {
+    const method = methodOf[spec.verb];
+    if (method !== "GET" && !spec.bypassFence) {
+      const fenced = this.fence();
+      if (fenced) {
+        this.options.onResponse?.(spec.verb, 0);
+        throw new KubeError("Fenced", `${spec.verb} ${spec.path} refused: ${fenced}`);
+      }
+    }
+    const url = new URL(spec.path, this.server);
+    for (const [key, value] of Object.entries(spec.query ?? {})) {
+      if (value !== undefined) url.searchParams.set(key, String(value));
+    }
+    const payload = spec.body === undefined ? undefined : JSON.stringify(spec.body);
+    const headers: Record<string, string> = {
+      ...(await this.authHeaders()),
+      Accept: "application/json",
+      "User-Agent": this.options.userAgent,
+    };
+    if (payload !== undefined) {
+      headers["Content-Type"] = spec.contentType ?? "application/json";
+      headers["Content-Length"] = String(Buffer.byteLength(payload));
+    }
+    const isHttps = url.protocol === "https:";
+    const agent = await this.getAgent(isHttps);
+    return new Promise((resolve, reject) => {
+      const req = (isHttps ? httpsRequest : httpRequest)(url, { method, headers, agent, signal }, resolve);
+      if (spec.timeoutMs) req.setTimeout(spec.timeoutMs, () => req.destroy(new Error("request timed out")));
+      req.on("error", (error) => {
+        this.options.onResponse?.(spec.verb, 0);
+        reject(networkError(error, `${spec.verb} ${spec.path}`));
+      });
+      req.end(payload);
+    });
+  }
+
+  /** Auth headers (bearer tokens, exec plugins) are re-read periodically so rotated tokens work. */
+  private async authHeaders(): Promise<Record<string, string>> {
+    if (this.auth && Date.now() - this.auth.at < AUTH_CACHE_MS) return this.auth.headers;
+    const opts: RequestOptions = { headers: {} };
+    await this.kc.applyToHTTPSOptions(opts);
+    const headers: Record<string, string> = {};
+    for (const [key, value] of Object.entries(opts.headers ?? {})) {
+      if (typeof value === "string") headers[key] = value;
+    }
+    if (opts.auth) headers.Authorization = `Basic ${Buffer.from(opts.auth).toString("base64")}`;
+    this.auth = { headers, at: Date.now() };
+    return headers;
+  }
+
+  private async getAgent(isHttps: boolean): Promise<HttpsAgent | HttpAgent> {
+    if (this.agent) return this.agent;
+    if (!isHttps) {
+      this.agent = new HttpAgent({ keepAlive: true });
+      return this.agent;
+    }
+    const opts: RequestOptions = { headers: {} };
+    await this.kc.applyToHTTPSOptions(opts);
+    this.agent = new HttpsAgent({
+      keepAlive: true,
+      ...(opts.ca ? { ca: opts.ca } : {}),
+      ...(opts.cert ? { cert: opts.cert } : {}),
+      ...(opts.key ? { key: opts.key } : {}),
+      ...(opts.rejectUnauthorized !== undefined ? { rejectUnauthorized: opts.rejectUnauthorized } : {}),
+      ...(opts.servername ? { servername: opts.servername } : {}),
+    });
+    return this.agent;
+  }
+
+  /** Closes pooled connections (and with them any open watch). */
+  close(): void {
+    this.agent?.destroy();
+    this.agent = undefined;
+  }
+}
+
+function networkError(error: Error, what: string): KubeError {
+  if (error instanceof KubeError) return error;
+  return new KubeError("Network", `${what}: ${error.message}`);
+}
+
+async function readBody(res: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of res) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}

@@ -1,0 +1,122 @@
+// Command-line flags of the controller, each also settable by environment (SLUICE_<FLAG>, e.g.
+// SLUICE_LOG_LEVEL). Flags win over environment; bad values are errors that name the flag.
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
+import { parseArgs } from "node:util";
+import type { LogLevel } from "./telemetry/logger.ts";
+
+export interface SluiceOptions {
+  kubeconfig: string | undefined;
+  /** Watch one namespace; undefined = all namespaces. */
+  namespace: string | undefined;
+  metricsAddr: string;
+  leaderElect: boolean;
+  leaderElectionNamespace: string;
+  leaderElectionId: string;
+  leaseDurationMs: number;
+  renewDeadlineMs: number;
+  retryPeriodMs: number;
+  identity: string;
+  logLevel: LogLevel;
+  workers: number;
+}
+
+const flags = {
+  kubeconfig: { type: "string", help: "kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster)" },
+  namespace: { type: "string", help: "watch only this namespace (default: all namespaces)" },
+  "metrics-addr": { type: "string", help: "address of /metrics, /healthz, /readyz (default :8080)" },
+  "leader-elect": { type: "string", help: "true|false: elect a leader among replicas (default true)" },
+  "leader-election-namespace": {
+    type: "string",
+    help: "namespace of the Lease (default: $POD_NAMESPACE or default)",
+  },
+  "leader-election-id": { type: "string", help: "name of the Lease (default sluice-controller)" },
+  "lease-duration": { type: "string", help: "lease duration, e.g. 15s" },
+  "renew-deadline": { type: "string", help: "give up leading after failing to renew this long, e.g. 10s" },
+  "retry-period": { type: "string", help: "lease acquire/renew interval, e.g. 2s" },
+  identity: { type: "string", help: "this replica's name in the Lease (default: hostname_random)" },
+  "log-level": { type: "string", help: "trace|debug|info|warn|error (default info)" },
+  workers: { type: "string", help: "reconcile workers per controller (default 4)" },
+  help: { type: "boolean", help: "print this help" },
+} as const;
+
+export class OptionsError extends Error {}
+
+export function usage(): string {
+  return Object.entries(flags)
+    .map(([name, f]) => `  --${name.padEnd(28)} ${f.help}`)
+    .join("\n");
+}
+
+/** Go-style durations ("15s", "1m30s", "500ms"); bare numbers are seconds. */
+export function parseDurationMs(value: string, flag: string): number {
+  if (/^\d+(\.\d+)?$/.test(value)) return Number(value) * 1000;
+  const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  let total = 0;
+  let rest = value;
+  while (rest.length > 0) {
+    const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)/.exec(rest);
+    if (!match?.[1] || !match[2])
+      throw new OptionsError(`--${flag}: "${value}" is not a duration (e.g. 15s, 1m30s)`);
+    total += Number(match[1]) * (units[match[2]] ?? 0);
+    rest = rest.slice(match[0].length);
+  }
+  if (value.length === 0) throw new OptionsError(`--${flag}: empty duration`);
+  return total;
+}
+
+function parseBool(value: string, flag: string): boolean {
+  if (["true", "1", "yes"].includes(value)) return true;
+  if (["false", "0", "no"].includes(value)) return false;
+  throw new OptionsError(`--${flag}: "${value}" is not true or false`);
+}
+
+export function parseOptions(
+  argv: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): SluiceOptions & { help: boolean } {
+  const options = Object.fromEntries(Object.entries(flags).map(([k, v]) => [k, { type: v.type }])) as {
+    [K in keyof typeof flags]: { type: (typeof flags)[K]["type"] };
+  };
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({ args: argv, options, strict: true, allowPositionals: false }));
+  } catch (error) {
+    throw new OptionsError((error as Error).message);
+  }
+  const get = (flag: keyof typeof flags): string | undefined => {
+    const fromFlag = values[flag];
+    if (typeof fromFlag === "string") return fromFlag;
+    const fromEnv = env[`SLUICE_${flag.toUpperCase().replaceAll("-", "_")}`];
+    return fromEnv === "" ? undefined : fromEnv;
+  };
+  const logLevel = get("log-level") ?? "info";
+  if (!["trace", "debug", "info", "warn", "error", "fatal", "silent"].includes(logLevel)) {
+    throw new OptionsError(`--log-level: "${logLevel}" is not one of trace, debug, info, warn, error`);
+  }
+  const workers = Number(get("workers") ?? "4");
+  if (!Number.isInteger(workers) || workers < 1)
+    throw new OptionsError(`--workers: must be a positive integer`);
+  const parsed: SluiceOptions & { help: boolean } = {
+    kubeconfig: get("kubeconfig"),
+    namespace: get("namespace"),
+    metricsAddr: get("metrics-addr") ?? ":8080",
+    leaderElect: parseBool(get("leader-elect") ?? "true", "leader-elect"),
+    leaderElectionNamespace: get("leader-election-namespace") ?? env.POD_NAMESPACE ?? "default",
+    leaderElectionId: get("leader-election-id") ?? "sluice-controller",
+    leaseDurationMs: parseDurationMs(get("lease-duration") ?? "15s", "lease-duration"),
+    renewDeadlineMs: parseDurationMs(get("renew-deadline") ?? "10s", "renew-deadline"),
+    retryPeriodMs: parseDurationMs(get("retry-period") ?? "2s", "retry-period"),
+    identity: get("identity") ?? `${hostname()}_${randomBytes(4).toString("hex")}`,
+    logLevel: logLevel as LogLevel,
+    workers,
+    help: values.help === true,
+  };
+  if (parsed.renewDeadlineMs >= parsed.leaseDurationMs) {
+    throw new OptionsError("--renew-deadline must be shorter than --lease-duration");
+  }
+  if (parsed.retryPeriodMs >= parsed.renewDeadlineMs) {
+    throw new OptionsError("--retry-period must be shorter than --renew-deadline");
+  }
+  return parsed;
+}

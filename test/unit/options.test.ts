@@ -1,0 +1,52 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { microTime } from "../../src/controller/leader-election.ts";
+import { parseDurationMs, parseOptions } from "../../src/options.ts";
+
+test("defaults match the peers' leader-election timings", () => {
+  const o = parseOptions([], {});
+  assert.equal(o.leaderElect, true);
+  assert.equal(o.leaseDurationMs, 15_000);
+  assert.equal(o.renewDeadlineMs, 10_000);
+  assert.equal(o.retryPeriodMs, 2_000);
+  assert.equal(o.metricsAddr, ":8080");
+  assert.equal(o.namespace, undefined);
+  assert.equal(o.leaderElectionNamespace, "default");
+});
+
+test("flags win over SLUICE_ environment variables", () => {
+  const env = { SLUICE_LOG_LEVEL: "debug", SLUICE_NAMESPACE: "team-a", POD_NAMESPACE: "sluice-system" };
+  const o = parseOptions(["--log-level", "warn", "--leader-elect=false"], env);
+  assert.equal(o.logLevel, "warn");
+  assert.equal(o.namespace, "team-a");
+  assert.equal(o.leaderElect, false);
+  assert.equal(o.leaderElectionNamespace, "sluice-system");
+});
+
+test("bad values name the flag", () => {
+  assert.throws(() => parseOptions(["--log-level", "loud"], {}), /--log-level: "loud"/);
+  assert.throws(
+    () => parseOptions(["--lease-duration", "soon"], {}),
+    /--lease-duration: "soon" is not a duration/,
+  );
+  assert.throws(() => parseOptions(["--leader-elect", "maybe"], {}), /--leader-elect/);
+  assert.throws(() => parseOptions(["--workers", "0"], {}), /--workers/);
+  assert.throws(() => parseOptions(["--renew-deadline", "20s"], {}), /shorter than --lease-duration/);
+  assert.throws(() => parseOptions(["--bogus"], {}), /bogus/);
+});
+
+test("durations: Go style and bare seconds", () => {
+  assert.equal(parseDurationMs("15s", "x"), 15_000);
+  assert.equal(parseDurationMs("1m30s", "x"), 90_000);
+  assert.equal(parseDurationMs("500ms", "x"), 500);
+  assert.equal(parseDurationMs("1h", "x"), 3_600_000);
+  assert.equal(parseDurationMs("2", "x"), 2000);
+  assert.equal(parseDurationMs("0.5s", "x"), 500);
+  assert.throws(() => parseDurationMs("", "x"));
+  assert.throws(() => parseDurationMs("5 s", "x"));
+  assert.throws(() => parseDurationMs("-5s", "x"));
+});
+
+test("lease times are MicroTime with six fractional digits", () => {
+  assert.equal(microTime(Date.UTC(2026, 10, 26, 8, 30, 0, 123)), "2026-11-26T08:30:00.123000Z");
+});

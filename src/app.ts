@@ -66,8 +66,10 @@ export async function runSluice(
     await kernel.stop();
     await elector?.release();
     transport.close();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeAllConnections?.();
+    // Idle keep-alive connections (a scraper's) would hold close() open forever.
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeAllConnections();
+    await closed;
     logger.info({ code }, "sluice stopped");
     resolveDone(code);
   };
@@ -107,7 +109,11 @@ export async function runSluice(
     transport.setWriteFence(() => activeElector.fence());
     void elector.run(electionAbort.signal);
   } else {
-    await kernel.start();
+    // Not awaited: /readyz reports the sync, and an informer that cannot sync must not hang start-up.
+    void kernel.start().catch((error: Error) => {
+      logger.error({ err: error.message }, "kernel failed to start");
+      void shutdown(1);
+    });
   }
 
   return { logger, metricsPort, kernel, done, stop: () => shutdown(0) };

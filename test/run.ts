@@ -68,6 +68,8 @@ async function runTier(
       "tsx",
       "--test",
       `--test-concurrency=${concurrency}`,
+      // A hung test fails after 5 minutes instead of stalling CI.
+      "--test-timeout=300000",
       "--test-reporter=spec",
       "--test-reporter-destination=stdout",
       "--test-reporter=tap",

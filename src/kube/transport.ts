@@ -92,7 +92,10 @@ export class KubeTransport {
       lines.on("line", (line) => {
         if (line) onLine(line);
       });
-      res.on("error", (error) => (signal.aborted ? resolve() : reject(networkError(error, spec.path))));
+      const onError = (error: Error) => (signal.aborted ? resolve() : reject(networkError(error, spec.path)));
+      // readline re-emits its input's errors; both need a listener or an abort crashes the process.
+      res.on("error", onError);
+      lines.on("error", onError);
       res.on("close", () => resolve());
       lines.on("close", () => resolve());
     });

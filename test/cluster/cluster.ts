@@ -29,6 +29,11 @@ export interface ClusterOptions {
   /** Number of fake kwok nodes. */
   nodes?: number;
   prometheus?: boolean;
+  /**
+   * Only etcd and kube-apiserver (no controller-manager, scheduler, kwok, stand-in): enough for
+   * tests of API machinery, and quick to start for tests that restart the API server.
+   */
+  minimal?: boolean;
   /** Leave the processes running when this process exits (npm run cluster:up). */
   detached?: boolean;
   log?: (message: string) => void;
@@ -205,6 +210,10 @@ export class LocalCluster {
     );
     this.log(`etcd and kube-apiserver ready in ${Date.now() - started}ms`);
 
+    if (this.options.minimal) {
+      await this.writeState();
+      return;
+    }
     const secureHealth: TlsFiles = { insecure: true };
     const common = [
       `--kubeconfig=${this.info.kubeconfig}`,

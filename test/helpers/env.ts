@@ -1,6 +1,6 @@
 // How the driver hands the cluster to test processes: environment variables only, so a test can
 // equally run against a cluster someone started by hand (SLUICE_TEST_KUBECONFIG=...).
-import type { ClusterInfo } from "../cluster/cluster.ts";
+import { type ClusterInfo, readState } from "../cluster/cluster.ts";
 
 export const ENV = {
   kubeconfig: "SLUICE_TEST_KUBECONFIG",
@@ -21,7 +21,16 @@ export function clusterEnv(info: ClusterInfo): Record<string, string> {
   return env;
 }
 
+/**
+ * Reads a harness variable. With only SLUICE_TEST_CLUSTER_DIR set (e.g. the .sluice/cluster of
+ * `npm run cluster:up`), the rest is read from that cluster's state file.
+ */
 export function requireEnv(name: string): string {
+  const dir = process.env[ENV.clusterDir];
+  if (!process.env[name] && dir) {
+    const state = readState(dir);
+    if (state) Object.assign(process.env, clusterEnv(state.info));
+  }
   const value = process.env[name];
   if (!value) {
     throw new Error(`${name} is not set: run integration tests through \`npm test\` (it starts the cluster)`);

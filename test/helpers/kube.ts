@@ -18,8 +18,9 @@ let shared: KubeConfig | undefined;
 /** The kubeconfig of the cluster the driver started (or SLUICE_TEST_KUBECONFIG). */
 export function testKubeConfig(): KubeConfig {
   if (!shared) {
-    shared = new KubeConfig();
-    shared.loadFromFile(requireEnv(ENV.kubeconfig));
+    const kc = new KubeConfig();
+    kc.loadFromFile(requireEnv(ENV.kubeconfig));
+    shared = kc;
   }
   return shared;
 }

@@ -50,7 +50,7 @@ export class Informer<T extends KubeObject> {
   private readonly stopController = new AbortController();
   private running: Promise<void> | undefined;
   private resyncTimer: NodeJS.Timeout | undefined;
-  private readonly name: string;
+  readonly name: string;
 
   constructor(private readonly options: InformerOptions<T>) {
     this.cache = new ObjectCache(options.indexers ?? {});

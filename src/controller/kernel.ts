@@ -75,9 +75,10 @@ export class Kernel {
   }
 
   notReadyReason(): string | undefined {
-    if (this.state !== "running") return `kernel ${this.state}`;
-    const unsynced = this.informers.filter((i) => !i.hasSynced).length;
-    return unsynced > 0 ? `${unsynced} informer(s) not synced` : undefined;
+    if (this.state === "new" || this.state === "stopped") return `kernel ${this.state}`;
+    const unsynced = this.informers.filter((i) => !i.hasSynced).map((i) => i.name);
+    if (unsynced.length > 0) return `${unsynced.length} informer(s) not synced: ${unsynced.join(", ")}`;
+    return this.state === "running" ? undefined : "kernel starting";
   }
 
   async start(): Promise<void> {

@@ -142,6 +142,7 @@ export class LeaderElector {
             spec: this.holdSpec(undefined, sentAt),
           },
           FIELD_MANAGER,
+          { bypassFence: true },
         )
         .catch((e: unknown) => {
           if (isAlreadyExists(e)) return undefined;

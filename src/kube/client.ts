@@ -47,12 +47,18 @@ export class KubeClient {
     return { metadata: resourceVersion ? { resourceVersion } : {}, items };
   }
 
-  create<T extends KubeObject>(type: ResourceType, object: T, fieldManager: string): Promise<T> {
+  create<T extends KubeObject>(
+    type: ResourceType,
+    object: T,
+    fieldManager: string,
+    options: { bypassFence?: boolean } = {},
+  ): Promise<T> {
     return this.transport.request<T>({
       verb: "create",
       path: resourcePath(type, object.metadata?.namespace),
       query: { fieldManager },
       body: object,
+      ...(options.bypassFence ? { bypassFence: true } : {}),
     });
   }
 

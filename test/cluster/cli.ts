@@ -1,5 +1,6 @@
 // npm run cluster:up / cluster:down: a local cluster for humans, left running between commands.
 // Its files live in .sluice/cluster (kubeconfig, logs, audit log). `reap` cleans up after crashed runs.
+import { rm } from "node:fs/promises";
 import { resolve } from "node:path";
 import { LocalCluster, readState, reapAbandonedClusters, stopDetachedCluster } from "./cluster.ts";
 
@@ -11,6 +12,8 @@ if (command === "up") {
     console.error(`a cluster is already running in ${workDir}; run npm run cluster:down first`);
     process.exit(1);
   }
+  // A fresh cluster each time: the data of a stopped one (etcd, certs) is not reused.
+  await rm(workDir, { recursive: true, force: true });
   const cluster = await LocalCluster.start({ workDir, detached: true });
   console.log(`cluster up. export KUBECONFIG=${cluster.info.kubeconfig}`);
   if (cluster.info.prometheusUrl) console.log(`prometheus: ${cluster.info.prometheusUrl}`);

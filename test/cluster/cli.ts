@@ -9,6 +9,10 @@ const command = process.argv[2];
 
 if (command === "up") {
   if (readState(workDir)) {
+    if (process.argv.includes("--if-down")) {
+      console.log(`cluster already running. export KUBECONFIG=${resolve(workDir, "kubeconfig")}`);
+      process.exit(0);
+    }
     console.error(`a cluster is already running in ${workDir}; run npm run cluster:down first`);
     process.exit(1);
   }

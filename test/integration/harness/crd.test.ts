@@ -2,20 +2,15 @@
 // written and read back, and status writable only through /status.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import {
-  ApiextensionsV1Api,
-  CustomObjectsApi,
-  PatchStrategy,
-  setHeaderOptions,
-  type V1CustomResourceDefinition,
-} from "@kubernetes/client-node";
-import { apply, testKubeConfig, useNamespace } from "../../helpers/kube.ts";
-import { pending, waitFor } from "../../helpers/wait.ts";
+import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
+import { testKubeConfig, useNamespace } from "../../helpers/kube.ts";
+import { ensureCrd } from "../../helpers/sluice.ts";
+import { waitFor } from "../../helpers/wait.ts";
 
 const group = "harness.test.sluice.dev";
 const plural = "widgets";
 
-const crd: V1CustomResourceDefinition = {
+const crd = {
   apiVersion: "apiextensions.k8s.io/v1",
   kind: "CustomResourceDefinition",
   metadata: { name: `${plural}.${group}` },
@@ -53,13 +48,7 @@ interface Widget {
 }
 
 test("a CRD with a status subresource stores spec and status separately", async (t) => {
-  await apply([crd]);
-  const ext = testKubeConfig().makeApiClient(ApiextensionsV1Api);
-  await waitFor(`CRD ${crd.metadata?.name} Established`, async () => {
-    const live = await ext.readCustomResourceDefinition({ name: `${plural}.${group}` });
-    const established = live.status?.conditions?.find((c) => c.type === "Established")?.status;
-    return established === "True" ? true : pending(`Established=${established}`);
-  });
+  await ensureCrd(crd);
 
   const namespace = await useNamespace(t, "crd");
   const api = testKubeConfig().makeApiClient(CustomObjectsApi);

@@ -3,6 +3,7 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { parseArgs } from "node:util";
+import { DurationError, parseDuration } from "./api/duration.ts";
 import type { LogLevel } from "./telemetry/logger.ts";
 
 export interface SluiceOptions {
@@ -50,19 +51,12 @@ export function usage(): string {
 
 /** Go-style durations ("15s", "1m30s", "500ms"); bare numbers are seconds. */
 export function parseDurationMs(value: string, flag: string): number {
-  if (/^\d+(\.\d+)?$/.test(value)) return Number(value) * 1000;
-  const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-  let total = 0;
-  let rest = value;
-  while (rest.length > 0) {
-    const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)/.exec(rest);
-    if (!match?.[1] || !match[2])
-      throw new OptionsError(`--${flag}: "${value}" is not a duration (e.g. 15s, 1m30s)`);
-    total += Number(match[1]) * (units[match[2]] ?? 0);
-    rest = rest.slice(match[0].length);
+  try {
+    return parseDuration(value, `--${flag}`);
+  } catch (error) {
+    if (error instanceof DurationError) throw new OptionsError(error.message);
+    throw error;
   }
-  if (value.length === 0) throw new OptionsError(`--${flag}: empty duration`);
-  return total;
 }
 
 function parseBool(value: string, flag: string): boolean {

@@ -1,0 +1,270 @@
+// Semantic validation of a Rollout (DESIGN.md §8: the CRD schema checks only structure and
+// types). One validator serves the controller (InvalidSpec condition + Event) and
+// `kubectl sluice lint`. Each problem names the field path, so users can find it.
+
+import type { IntOrString } from "./common.ts";
+import { DurationError, parseDuration } from "./duration.ts";
+import type { BlueGreenStrategy, CanaryStep, CanaryStrategy, Rollout } from "./rollout.ts";
+import { RolloutDefaults } from "./rollout.ts";
+import { isEmptySelector, selectorMatches } from "./selector.ts";
+
+export interface FieldProblem {
+  path: string;
+  message: string;
+  /** "warning" problems are reported but do not make the spec invalid. */
+  severity: "error" | "warning";
+}
+
+/** What the validator may know about other objects; undefined answers mean "cannot tell". */
+export interface ReferenceResolver {
+  /** The Service's selector, or null when it certainly does not exist. */
+  service(name: string): Record<string, string> | null | undefined;
+}
+
+/**
+ * Fields the peer accepts that sluice does not implement yet: they make the spec invalid with
+ * "<field> is not supported yet" instead of being silently ignored. Entries go as features land.
+ */
+const UNSUPPORTED: { path: string; present: (r: Rollout) => unknown }[] = [
+  { path: "spec.workloadRef", present: (r) => r.spec?.workloadRef },
+  { path: "spec.rollbackWindow", present: (r) => r.spec?.rollbackWindow },
+  { path: "spec.strategy.canary.trafficRouting", present: (r) => r.spec?.strategy?.canary?.trafficRouting },
+  { path: "spec.strategy.canary.analysis", present: (r) => r.spec?.strategy?.canary?.analysis },
+  { path: "spec.strategy.canary.antiAffinity", present: (r) => r.spec?.strategy?.canary?.antiAffinity },
+  { path: "spec.strategy.canary.canaryMetadata", present: (r) => r.spec?.strategy?.canary?.canaryMetadata },
+  { path: "spec.strategy.canary.stableMetadata", present: (r) => r.spec?.strategy?.canary?.stableMetadata },
+  {
+    path: "spec.strategy.canary.dynamicStableScale",
+    present: (r) => r.spec?.strategy?.canary?.dynamicStableScale,
+  },
+  {
+    path: "spec.strategy.canary.scaleDownDelayRevisionLimit",
+    present: (r) => r.spec?.strategy?.canary?.scaleDownDelayRevisionLimit !== undefined,
+  },
+  { path: "spec.strategy.canary.pingPong", present: (r) => r.spec?.strategy?.canary?.pingPong },
+  {
+    path: "spec.strategy.canary.minPodsPerReplicaSet",
+    present: (r) => r.spec?.strategy?.canary?.minPodsPerReplicaSet !== undefined,
+  },
+  {
+    path: "spec.strategy.canary.replicaProgressThreshold",
+    present: (r) => r.spec?.strategy?.canary?.replicaProgressThreshold,
+  },
+  {
+    path: "spec.strategy.blueGreen.prePromotionAnalysis",
+    present: (r) => r.spec?.strategy?.blueGreen?.prePromotionAnalysis,
+  },
+  {
+    path: "spec.strategy.blueGreen.postPromotionAnalysis",
+    present: (r) => r.spec?.strategy?.blueGreen?.postPromotionAnalysis,
+  },
+  { path: "spec.strategy.blueGreen.antiAffinity", present: (r) => r.spec?.strategy?.blueGreen?.antiAffinity },
+  {
+    path: "spec.strategy.blueGreen.previewMetadata",
+    present: (r) => r.spec?.strategy?.blueGreen?.previewMetadata,
+  },
+  {
+    path: "spec.strategy.blueGreen.activeMetadata",
+    present: (r) => r.spec?.strategy?.blueGreen?.activeMetadata,
+  },
+  {
+    path: "spec.strategy.blueGreen.scaleDownDelayRevisionLimit",
+    present: (r) => r.spec?.strategy?.blueGreen?.scaleDownDelayRevisionLimit !== undefined,
+  },
+];
+
+const UNSUPPORTED_STEPS: (keyof CanaryStep)[] = [
+  "analysis",
+  "experiment",
+  "setHeaderRoute",
+  "setMirrorRoute",
+  "plugin",
+];
+const STEP_TYPES: (keyof CanaryStep)[] = ["setWeight", "pause", "setCanaryScale", ...UNSUPPORTED_STEPS];
+
+class Problems {
+  readonly list: FieldProblem[] = [];
+  error(path: string, message: string): void {
+    this.list.push({ path, message, severity: "error" });
+  }
+  warning(path: string, message: string): void {
+    this.list.push({ path, message, severity: "warning" });
+  }
+}
+
+const isInt = (v: unknown): v is number => typeof v === "number" && Number.isInteger(v);
+
+function nonNegativeInt(p: Problems, path: string, value: number | undefined): void {
+  if (value !== undefined && (!isInt(value) || value < 0))
+    p.error(path, `must be an integer ≥ 0, got ${value}`);
+}
+
+/** An int-or-string replica count: an integer ≥ 0 or a percentage like "25%". Returns 0 when it is zero. */
+function intOrPercent(p: Problems, path: string, value: IntOrString | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === "number") {
+    if (!isInt(value) || value < 0) p.error(path, `must be an integer ≥ 0 or a percentage, got ${value}`);
+    return value;
+  }
+  const match = /^(\d+)%$/.exec(value);
+  if (!match) {
+    p.error(path, `must be an integer ≥ 0 or a percentage like "25%", got "${value}"`);
+    return undefined;
+  }
+  const percent = Number(match[1]);
+  if (percent > 100) p.error(path, `must be at most 100%, got "${value}"`);
+  return percent;
+}
+
+function checkService(
+  p: Problems,
+  path: string,
+  name: string | undefined,
+  refs: ReferenceResolver | undefined,
+  podLabels: Record<string, string>,
+) {
+  if (!name || !refs) return;
+  const selector = refs.service(name);
+  if (selector === undefined) return;
+  if (selector === null) {
+    p.error(path, `Service "${name}" not found`);
+    return;
+  }
+  const { "rollouts-pod-template-hash": _hash, ...rest } = selector;
+  if (!selectorMatches({ matchLabels: rest }, podLabels)) {
+    p.error(
+      path,
+      `Service "${name}" selects ${JSON.stringify(rest)}, which the pod template's labels do not match`,
+    );
+  }
+}
+
+function validateSteps(p: Problems, base: string, steps: CanaryStep[], hasTrafficRouting: boolean): void {
+  steps.forEach((step, i) => {
+    const path = `${base}.steps[${i}]`;
+    const kinds = STEP_TYPES.filter((k) => step[k] !== undefined);
+    if (kinds.length !== 1) {
+      p.error(
+        path,
+        kinds.length === 0
+          ? `a step needs one of ${STEP_TYPES.join(", ")}`
+          : `a step may have only one of ${kinds.join(", ")}`,
+      );
+      return;
+    }
+    const kind = kinds[0] as keyof CanaryStep;
+    if (UNSUPPORTED_STEPS.includes(kind)) p.error(`${path}.${kind}`, `${path}.${kind} is not supported yet`);
+    if (step.setWeight !== undefined) {
+      const max = RolloutDefaults.maxTrafficWeight;
+      if (!isInt(step.setWeight) || step.setWeight < 0 || step.setWeight > max) {
+        p.error(`${path}.setWeight`, `must be an integer between 0 and ${max}, got ${step.setWeight}`);
+      }
+    }
+    if (step.pause?.duration !== undefined) {
+      try {
+        parseDuration(step.pause.duration, `${path}.pause.duration`);
+      } catch (error) {
+        if (!(error instanceof DurationError)) throw error;
+        p.error(`${path}.pause.duration`, error.message.replace(`${path}.pause.duration: `, ""));
+      }
+    }
+    if (step.setCanaryScale !== undefined) {
+      if (!hasTrafficRouting) p.error(`${path}.setCanaryScale`, "setCanaryScale needs trafficRouting");
+      const set = (["weight", "replicas", "matchTrafficWeight"] as const).filter(
+        (k) => step.setCanaryScale?.[k] !== undefined,
+      );
+      if (set.length !== 1)
+        p.error(`${path}.setCanaryScale`, "needs exactly one of weight, replicas, matchTrafficWeight");
+    }
+  });
+}
+
+function validateCanary(
+  p: Problems,
+  c: CanaryStrategy,
+  refs: ReferenceResolver | undefined,
+  podLabels: Record<string, string>,
+): void {
+  const base = "spec.strategy.canary";
+  const hasTrafficRouting = c.trafficRouting !== undefined;
+  if (c.canaryService && c.canaryService === c.stableService) {
+    p.error(`${base}.stableService`, "canaryService and stableService must be different Services");
+  }
+  if (hasTrafficRouting && (!c.canaryService || !c.stableService)) {
+    p.error(`${base}.trafficRouting`, "trafficRouting needs both canaryService and stableService");
+  }
+  const surge = intOrPercent(p, `${base}.maxSurge`, c.maxSurge);
+  const unavailable = intOrPercent(p, `${base}.maxUnavailable`, c.maxUnavailable);
+  if (surge === 0 && unavailable === 0)
+    p.error(`${base}.maxUnavailable`, "maxSurge and maxUnavailable cannot both be 0");
+  for (const field of ["scaleDownDelaySeconds", "abortScaleDownDelaySeconds"] as const) {
+    nonNegativeInt(p, `${base}.${field}`, c[field]);
+    if (c[field] !== undefined && !hasTrafficRouting)
+      p.error(`${base}.${field}`, `${field} needs trafficRouting`);
+  }
+  validateSteps(p, base, c.steps ?? [], hasTrafficRouting);
+  checkService(p, `${base}.canaryService`, c.canaryService, refs, podLabels);
+  checkService(p, `${base}.stableService`, c.stableService, refs, podLabels);
+}
+
+function validateBlueGreen(
+  p: Problems,
+  b: BlueGreenStrategy,
+  refs: ReferenceResolver | undefined,
+  podLabels: Record<string, string>,
+): void {
+  const base = "spec.strategy.blueGreen";
+  if (!b.activeService) p.error(`${base}.activeService`, "activeService is required");
+  if (b.previewService && b.previewService === b.activeService) {
+    p.error(`${base}.previewService`, "previewService and activeService must be different Services");
+  }
+  nonNegativeInt(p, `${base}.previewReplicaCount`, b.previewReplicaCount);
+  nonNegativeInt(p, `${base}.autoPromotionSeconds`, b.autoPromotionSeconds);
+  nonNegativeInt(p, `${base}.scaleDownDelaySeconds`, b.scaleDownDelaySeconds);
+  nonNegativeInt(p, `${base}.abortScaleDownDelaySeconds`, b.abortScaleDownDelaySeconds);
+  intOrPercent(p, `${base}.maxUnavailable`, b.maxUnavailable);
+  checkService(p, `${base}.activeService`, b.activeService, refs, podLabels);
+  checkService(p, `${base}.previewService`, b.previewService, refs, podLabels);
+}
+
+export function validateRollout(rollout: Rollout, refs?: ReferenceResolver): FieldProblem[] {
+  const p = new Problems();
+  const spec = rollout.spec;
+  if (!spec) {
+    p.error("spec", "spec is required");
+    return p.list;
+  }
+  for (const { path, present } of UNSUPPORTED) {
+    if (present(rollout)) p.error(path, `${path} is not supported yet`);
+  }
+  nonNegativeInt(p, "spec.replicas", spec.replicas);
+  nonNegativeInt(p, "spec.minReadySeconds", spec.minReadySeconds);
+  nonNegativeInt(p, "spec.revisionHistoryLimit", spec.revisionHistoryLimit);
+  nonNegativeInt(p, "spec.progressDeadlineSeconds", spec.progressDeadlineSeconds);
+  const deadline = spec.progressDeadlineSeconds ?? RolloutDefaults.progressDeadlineSeconds;
+  if (deadline <= (spec.minReadySeconds ?? 0)) {
+    p.error("spec.progressDeadlineSeconds", `must be greater than minReadySeconds (${spec.minReadySeconds})`);
+  }
+  if (spec.restartAt !== undefined && Number.isNaN(Date.parse(spec.restartAt))) {
+    p.error("spec.restartAt", `"${spec.restartAt}" is not an RFC 3339 time`);
+  }
+
+  const podLabels = spec.template?.metadata?.labels ?? {};
+  if (!spec.template && !spec.workloadRef) p.error("spec.template", "template is required");
+  if (isEmptySelector(spec.selector)) {
+    if (!spec.workloadRef) p.error("spec.selector", "selector is required and must not be empty");
+  } else if (spec.selector && spec.template && !selectorMatches(spec.selector, podLabels)) {
+    p.error("spec.selector", "selector does not match the labels of spec.template.metadata.labels");
+  }
+
+  const { canary, blueGreen } = spec.strategy ?? {};
+  if (canary && blueGreen) p.error("spec.strategy", "only one of canary and blueGreen may be set");
+  else if (!canary && !blueGreen) p.error("spec.strategy", "one of canary or blueGreen is required");
+  if (canary) validateCanary(p, canary, refs, podLabels);
+  if (blueGreen) validateBlueGreen(p, blueGreen, refs, podLabels);
+  return p.list;
+}
+
+export function formatProblem(problem: FieldProblem): string {
+  return problem.message.startsWith(problem.path) ? problem.message : `${problem.path}: ${problem.message}`;
+}

@@ -1,0 +1,186 @@
+// The Rollout kind: Argo Rollouts' field names and meanings (DESIGN.md §2), in sluice.dev/v1alpha1.
+// Defaults are the peer's (../shared/reference/argo-rollouts.md §1.7).
+import type {
+  Condition,
+  IntOrString,
+  LabelSelector,
+  PodMetadata,
+  PodTemplateSpec,
+  TypedObject,
+} from "./common.ts";
+
+export interface RolloutAnalysis {
+  templates?: { templateName?: string; clusterScope?: boolean }[];
+  args?: {
+    name: string;
+    value?: string;
+    valueFrom?: { podTemplateHashValue?: "Stable" | "Latest"; fieldRef?: { fieldPath: string } };
+  }[];
+  dryRun?: { metricName: string }[];
+  measurementRetention?: { metricName: string; limit: number }[];
+  analysisRunMetadata?: PodMetadata;
+}
+
+export interface CanaryStep {
+  setWeight?: number;
+  pause?: { duration?: IntOrString };
+  setCanaryScale?: { weight?: number; replicas?: number; matchTrafficWeight?: boolean };
+  analysis?: RolloutAnalysis;
+  experiment?: Record<string, unknown>;
+  setHeaderRoute?: Record<string, unknown>;
+  setMirrorRoute?: Record<string, unknown>;
+  plugin?: Record<string, unknown>;
+}
+
+export interface NginxTrafficRouting {
+  stableIngress?: string;
+  stableIngresses?: string[];
+  annotationPrefix?: string;
+  additionalIngressAnnotations?: Record<string, string>;
+  canaryIngressAnnotations?: Record<string, string>;
+}
+
+export interface TrafficRouting {
+  nginx?: NginxTrafficRouting;
+  plugins?: Record<string, unknown>;
+  /** sluice alias of plugins["argoproj-labs/gatewayAPI"] (DESIGN.md §8). */
+  gatewayAPI?: Record<string, unknown>;
+  managedRoutes?: { name: string }[];
+  maxTrafficWeight?: number;
+  alb?: Record<string, unknown>;
+  istio?: Record<string, unknown>;
+  smi?: Record<string, unknown>;
+  ambassador?: Record<string, unknown>;
+  appMesh?: Record<string, unknown>;
+  traefik?: Record<string, unknown>;
+  apisix?: Record<string, unknown>;
+}
+
+export interface AntiAffinity {
+  preferredDuringSchedulingIgnoredDuringExecution?: { weight: number };
+  requiredDuringSchedulingIgnoredDuringExecution?: Record<string, never>;
+}
+
+export interface CanaryStrategy {
+  canaryService?: string;
+  stableService?: string;
+  steps?: CanaryStep[];
+  trafficRouting?: TrafficRouting;
+  maxSurge?: IntOrString;
+  maxUnavailable?: IntOrString;
+  analysis?: RolloutAnalysis & { startingStep?: number };
+  antiAffinity?: AntiAffinity;
+  canaryMetadata?: PodMetadata;
+  stableMetadata?: PodMetadata;
+  scaleDownDelaySeconds?: number;
+  scaleDownDelayRevisionLimit?: number;
+  abortScaleDownDelaySeconds?: number;
+  dynamicStableScale?: boolean;
+  pingPong?: { pingService?: string; pongService?: string };
+  minPodsPerReplicaSet?: number;
+  replicaProgressThreshold?: { type?: "Percent" | "Pods"; value?: number };
+}
+
+export interface BlueGreenStrategy {
+  activeService?: string;
+  previewService?: string;
+  previewReplicaCount?: number;
+  autoPromotionEnabled?: boolean;
+  autoPromotionSeconds?: number;
+  maxUnavailable?: IntOrString;
+  scaleDownDelaySeconds?: number;
+  scaleDownDelayRevisionLimit?: number;
+  abortScaleDownDelaySeconds?: number;
+  prePromotionAnalysis?: RolloutAnalysis;
+  postPromotionAnalysis?: RolloutAnalysis;
+  antiAffinity?: AntiAffinity;
+  previewMetadata?: PodMetadata;
+  activeMetadata?: PodMetadata;
+}
+
+export interface RolloutSpec {
+  replicas?: number;
+  selector?: LabelSelector;
+  template?: PodTemplateSpec;
+  workloadRef?: { apiVersion?: string; kind?: string; name?: string; scaleDown?: string };
+  minReadySeconds?: number;
+  revisionHistoryLimit?: number;
+  progressDeadlineSeconds?: number;
+  progressDeadlineAbort?: boolean;
+  paused?: boolean;
+  restartAt?: string;
+  rollbackWindow?: { revisions?: number };
+  analysis?: { successfulRunHistoryLimit?: number; unsuccessfulRunHistoryLimit?: number };
+  strategy?: { canary?: CanaryStrategy; blueGreen?: BlueGreenStrategy };
+}
+
+export interface PauseCondition {
+  reason: "CanaryPauseStep" | "BlueGreenPause" | "InconclusiveAnalysisRun" | "InconclusiveExperiment";
+  startTime: string;
+}
+
+export interface WeightDestination {
+  weight: number;
+  serviceName?: string;
+  podTemplateHash?: string;
+}
+
+export interface AnalysisRunStatusRef {
+  name: string;
+  status: string;
+  message?: string;
+}
+
+export interface RolloutStatus {
+  phase?: "Healthy" | "Progressing" | "Paused" | "Degraded";
+  message?: string;
+  observedGeneration?: number;
+  currentPodHash?: string;
+  stableRS?: string;
+  currentStepIndex?: number;
+  currentStepHash?: string;
+  pauseConditions?: PauseCondition[];
+  controllerPause?: boolean;
+  abort?: boolean;
+  abortedAt?: string;
+  promoteFull?: boolean;
+  replicas?: number;
+  updatedReplicas?: number;
+  readyReplicas?: number;
+  availableReplicas?: number;
+  HPAReplicas?: number;
+  selector?: string;
+  collisionCount?: number;
+  restartedAt?: string;
+  conditions?: Condition[];
+  canary?: {
+    weights?: { canary: WeightDestination; stable: WeightDestination; verified?: boolean };
+    currentStepAnalysisRunStatus?: AnalysisRunStatusRef;
+    currentBackgroundAnalysisRunStatus?: AnalysisRunStatusRef;
+  };
+  blueGreen?: {
+    activeSelector?: string;
+    previewSelector?: string;
+    scaleUpPreviewCheckPoint?: boolean;
+    prePromotionAnalysisRunStatus?: AnalysisRunStatusRef;
+    postPromotionAnalysisRunStatus?: AnalysisRunStatusRef;
+  };
+  /** sluice's own: the strategy machine's persisted state (DESIGN.md §5, §8). */
+  sluice?: { machine?: { machineVersion: number; value: unknown } };
+}
+
+export type Rollout = TypedObject<RolloutSpec, RolloutStatus>;
+
+export const RolloutDefaults = {
+  replicas: 1,
+  revisionHistoryLimit: 10,
+  progressDeadlineSeconds: 600,
+  maxSurge: "25%",
+  maxUnavailable: "25%",
+  scaleDownDelaySeconds: 30,
+  abortScaleDownDelaySeconds: 30,
+  autoPromotionEnabled: true,
+  maxTrafficWeight: 100,
+  successfulRunHistoryLimit: 5,
+  unsuccessfulRunHistoryLimit: 5,
+} as const;

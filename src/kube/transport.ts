@@ -15,6 +15,8 @@ export interface RequestSpec {
   query?: Record<string, string | number | boolean | undefined>;
   body?: unknown;
   contentType?: string;
+  /** Accept header; JSON by default (e.g. a Table: application/json;as=Table;v=v1;g=meta.k8s.io). */
+  accept?: string;
   /** Only the leader elector's own Lease writes may pass a closed fence. */
   bypassFence?: boolean;
   timeoutMs?: number;
@@ -117,7 +119,7 @@ export class KubeTransport {
     const payload = spec.body === undefined ? undefined : JSON.stringify(spec.body);
     const headers: Record<string, string> = {
       ...(await this.authHeaders()),
-      Accept: "application/json",
+      Accept: spec.accept ?? "application/json",
       "User-Agent": this.options.userAgent,
     };
     if (payload !== undefined) {

@@ -5,6 +5,7 @@
 // is recognised by content instead (templateMatches), so adopting it never redeploys.
 import { createHash } from "node:crypto";
 import type { PodTemplateSpec } from "../api/common.ts";
+import { sameQuantity } from "../api/quantity.ts";
 
 export const POD_TEMPLATE_HASH_LABEL = "rollouts-pod-template-hash";
 
@@ -73,6 +74,8 @@ function contains(live: unknown, desired: unknown): boolean {
       contains((live as Record<string, unknown>)[k], v),
     );
   }
-  // Quantities and int-or-string ports may come back normalised ("0.5" cpu stays "500m").
-  return desired === live || String(desired) === String(live);
+  if (desired === live) return true;
+  // Quantities come back in canonical form ("0.5" cpu is stored as "500m").
+  const quantityLike = (v: unknown): v is string | number => typeof v === "string" || typeof v === "number";
+  return quantityLike(desired) && quantityLike(live) && sameQuantity(desired, live);
 }

@@ -9,11 +9,14 @@ import {
   KubernetesObjectApi,
   PatchStrategy,
 } from "@kubernetes/client-node";
+import { KubeClient } from "../../src/kube/client.ts";
+import { KubeTransport } from "../../src/kube/transport.ts";
 import { ENV, requireEnv } from "./env.ts";
 
 export const TEST_FIELD_MANAGER = "sluice-test";
 
 let shared: KubeConfig | undefined;
+let sharedClient: KubeClient | undefined;
 
 /** The kubeconfig of the cluster the driver started (or SLUICE_TEST_KUBECONFIG). */
 export function testKubeConfig(): KubeConfig {
@@ -23,6 +26,16 @@ export function testKubeConfig(): KubeConfig {
     shared = kc;
   }
   return shared;
+}
+
+/**
+ * sluice's own client on the test cluster. It sends objects as they are; client-node's generic
+ * object API re-serialises known kinds through its models and silently drops fields it does not
+ * model (it lost x-kubernetes-int-or-string from a CRD schema), so CRDs go through this one.
+ */
+export function testClient(): KubeClient {
+  sharedClient ??= new KubeClient(new KubeTransport(testKubeConfig(), { userAgent: "sluice-test-helper" }));
+  return sharedClient;
 }
 
 /**

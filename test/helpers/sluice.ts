@@ -11,7 +11,7 @@ import type { ControllerSetup } from "../../src/controller/kernel.ts";
 import { parseOptions, type SluiceOptions } from "../../src/options.ts";
 import { createLogger } from "../../src/telemetry/logger.ts";
 import { ENV, requireEnv } from "./env.ts";
-import { apply, testKubeConfig } from "./kube.ts";
+import { testClient, testKubeConfig } from "./kube.ts";
 import { pending, waitFor } from "./wait.ts";
 
 export async function startSluice(
@@ -40,8 +40,16 @@ export async function startSluice(
 }
 
 /** Server-side applies a CRD and waits until the API server serves it. */
+const CRDS = {
+  group: "apiextensions.k8s.io",
+  version: "v1",
+  plural: "customresourcedefinitions",
+  kind: "CustomResourceDefinition",
+  namespaced: false,
+};
+
 export async function ensureCrd(crd: { metadata: { name: string } }): Promise<void> {
-  await apply([crd as never]);
+  await testClient().apply(CRDS, crd, "sluice-test", { force: true });
   const ext = testKubeConfig().makeApiClient(ApiextensionsV1Api);
   await waitFor(`CRD ${crd.metadata.name} Established`, async () => {
     const live = await ext.readCustomResourceDefinition({ name: crd.metadata.name });

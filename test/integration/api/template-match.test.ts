@@ -40,7 +40,8 @@ test("a ReplicaSet read back from the API server matches its template; a changed
     },
   });
   const live = JSON.parse(JSON.stringify(rs.spec?.template)) as PodTemplateSpec;
-  const container = (live.spec?.containers as Record<string, unknown>[])[0];
+  const containers = (live.spec?.containers ?? []) as Record<string, unknown>[];
+  const container = containers[0];
   assert.equal(container?.terminationMessagePath, "/dev/termination-log", "the server filled in defaults");
   assert.ok(
     templateMatches(template, live),

@@ -1,0 +1,284 @@
+// The canary strategy as an xstate v5 machine used as a pure decision function (DESIGN.md §5, §8).
+// Its context is the Rollout's status seen as data (rebuilt from the peer's status fields on every
+// reconcile, see canary.state.ts); RECONCILE carries what was observed and `now`; user commands
+// (promote, promote full, abort, retry) are events with exactly the effect the user's status patch
+// has. No timers, invocations or spawned actors: a timed pause is a deadline the reconciler
+// requeues for. Named actions are one-shot notices (Events); everything else the reconciler does
+// is derived from the resulting state (canaryWeight) and applied idempotently.
+import { assign, setup } from "xstate";
+
+export const CANARY_MACHINE_VERSION = 1;
+
+export type CanaryStepSpec =
+  | { kind: "setWeight"; weight: number }
+  | { kind: "pause"; durationMs?: number }
+  | { kind: "setCanaryScale" };
+
+export interface CanaryContext {
+  steps: CanaryStepSpec[];
+  /** status.currentStepIndex */
+  stepIndex: number;
+  /** startTime of the CanaryPauseStep pause condition, when there is one. */
+  pausedSince?: number | undefined;
+  /** status.controllerPause: the controller paused; with no pause condition left, the user resumed. */
+  controllerPause: boolean;
+  /** status.abort and status.abortedAt */
+  abort: boolean;
+  abortedAt?: number | undefined;
+  /** status.promoteFull */
+  promoteFull: boolean;
+  /** status.stableRS: hash of the promoted template (undefined before the first deploy). */
+  stableHash?: string | undefined;
+  /** status.currentPodHash: hash of the template this update is rolling out. */
+  currentHash?: string | undefined;
+}
+
+export interface ReconcileEvent {
+  type: "RECONCILE";
+  now: number;
+  /** Pod-template hash of spec.template now. */
+  templateHash: string;
+  /** spec.paused */
+  userPaused: boolean;
+  /** The ReplicaSets are at the split of the current step and every canary pod is available. */
+  canaryAtTarget: boolean;
+  /** The new ReplicaSet has spec.replicas available pods. */
+  newFullyAvailable: boolean;
+}
+
+export type CanaryEvent =
+  | ReconcileEvent
+  | { type: "PROMOTE" }
+  | { type: "PROMOTE_FULL" }
+  | { type: "ABORT"; now: number }
+  | { type: "RETRY" };
+
+export type Notice =
+  | "RolloutUpdated"
+  | "SkipSteps"
+  | "RolloutStepCompleted"
+  | "RolloutPaused"
+  | "RolloutResumed"
+  | "RolloutAborted"
+  | "RolloutRetry"
+  | "RolloutCompleted";
+
+const stepAt = (c: CanaryContext): CanaryStepSpec | undefined => c.steps[c.stepIndex];
+
+const notice = (type: Notice) => ({ type: "notice" as const, params: { notice: type } });
+
+export const canaryMachine = setup({
+  types: {
+    context: {} as CanaryContext,
+    events: {} as CanaryEvent,
+    input: {} as CanaryContext,
+  },
+  actions: {
+    // Executed by the reconciler (an Event on the Rollout); params name which.
+    notice: (_, _params: { notice: Notice }) => undefined,
+    /** A new template resets the update: step 0, no pause, no abort, no promote-full. */
+    resetForTemplate: assign(({ event }) => ({
+      currentHash: event.type === "RECONCILE" ? event.templateHash : undefined,
+      stepIndex: 0,
+      pausedSince: undefined,
+      controllerPause: false,
+      abort: false,
+      abortedAt: undefined,
+      promoteFull: false,
+    })),
+    advance: assign(({ context }) => ({
+      stepIndex: context.stepIndex + 1,
+      pausedSince: undefined,
+      controllerPause: false,
+    })),
+    addPause: assign(({ event }) => ({
+      pausedSince: event.type === "RECONCILE" ? event.now : undefined,
+      controllerPause: true,
+    })),
+    clearPause: assign({ pausedSince: undefined }),
+    markAborted: assign(({ context, event }) => ({
+      abort: true,
+      abortedAt: context.abortedAt ?? ("now" in event ? event.now : undefined),
+      pausedSince: undefined,
+    })),
+    retry: assign({
+      abort: false,
+      abortedAt: undefined,
+      stepIndex: 0,
+      pausedSince: undefined,
+      controllerPause: false,
+    }),
+    requestPromoteFull: assign({ promoteFull: true }),
+    promoteStable: assign(({ context }) => ({
+      stableHash: context.currentHash,
+      stepIndex: context.steps.length,
+      pausedSince: undefined,
+      controllerPause: false,
+      promoteFull: false,
+    })),
+  },
+  guards: {
+    newTemplate: ({ context, event }) =>
+      event.type === "RECONCILE" && event.templateHash !== context.currentHash,
+    firstDeploy: ({ context }) => context.stableHash === undefined,
+    rollbackToStable: ({ context }) => context.currentHash === context.stableHash,
+    aborting: ({ context }) => context.abort,
+    userPaused: ({ event }) => event.type === "RECONCILE" && event.userPaused,
+    notUserPaused: ({ event }) => event.type === "RECONCILE" && !event.userPaused,
+    promoteFull: ({ context }) => context.promoteFull,
+    stepsDone: ({ context }) => context.stepIndex >= context.steps.length,
+    onPauseStep: ({ context }) => stepAt(context)?.kind === "pause",
+    canaryAtTarget: ({ event }) => event.type === "RECONCILE" && event.canaryAtTarget,
+    newFullyAvailable: ({ event }) => event.type === "RECONCILE" && event.newFullyAvailable,
+    pauseNotAdded: ({ context }) => context.pausedSince === undefined && !context.controllerPause,
+    userResumed: ({ context }) => context.pausedSince === undefined && context.controllerPause,
+    pauseExpired: ({ context, event }) => {
+      const step = stepAt(context);
+      if (step?.kind !== "pause" || step.durationMs === undefined || context.pausedSince === undefined)
+        return false;
+      return event.type === "RECONCILE" && event.now >= context.pausedSince + step.durationMs;
+    },
+    retried: ({ context }) => !context.abort,
+    hasStable: ({ context }) => context.stableHash !== undefined,
+  },
+}).createMachine({
+  id: "canary",
+  context: ({ input }) => input,
+  initial: "healthy",
+  // Transitions every progressing state shares, tried before the state's own.
+  states: {
+    healthy: {
+      on: {
+        RECONCILE: [
+          {
+            guard: "newTemplate",
+            target: "routing",
+            actions: ["resetForTemplate", notice("RolloutUpdated")],
+          },
+        ],
+      },
+    },
+    /** Decides where a fresh update (or a resumed one) continues; left at once. */
+    routing: {
+      always: [
+        // First deploy and rolling back to the stable template skip the steps.
+        { guard: "firstDeploy", target: "promoting", actions: notice("SkipSteps") },
+        { guard: "rollbackToStable", target: "promoting", actions: notice("SkipSteps") },
+        { guard: "aborting", target: "aborted" },
+        { guard: "promoteFull", target: "promoting" },
+        { guard: "stepsDone", target: "promoting" },
+        { guard: "onPauseStep", target: "pausedStep" },
+        { target: "stepping" },
+      ],
+    },
+    stepping: {
+      on: {
+        RECONCILE: [
+          {
+            guard: "newTemplate",
+            target: "routing",
+            actions: ["resetForTemplate", notice("RolloutUpdated")],
+          },
+          { guard: "userPaused", target: "userPaused", actions: notice("RolloutPaused") },
+          {
+            guard: "canaryAtTarget",
+            target: "routing",
+            actions: ["advance", notice("RolloutStepCompleted")],
+          },
+        ],
+        ABORT: { target: "aborted", actions: ["markAborted", notice("RolloutAborted")] },
+        PROMOTE_FULL: { target: "promoting", actions: "requestPromoteFull" },
+      },
+    },
+    pausedStep: {
+      on: {
+        RECONCILE: [
+          {
+            guard: "newTemplate",
+            target: "routing",
+            actions: ["resetForTemplate", notice("RolloutUpdated")],
+          },
+          { guard: "userPaused", target: "userPaused", actions: notice("RolloutPaused") },
+          { guard: "pauseNotAdded", actions: "addPause" },
+          { guard: "userResumed", target: "routing", actions: ["advance", notice("RolloutResumed")] },
+          { guard: "pauseExpired", target: "routing", actions: ["advance", notice("RolloutStepCompleted")] },
+        ],
+        // The user's promote clears the pause conditions; the next RECONCILE sees the resume.
+        PROMOTE: { actions: "clearPause" },
+        ABORT: { target: "aborted", actions: ["markAborted", notice("RolloutAborted")] },
+        PROMOTE_FULL: { target: "promoting", actions: ["requestPromoteFull", "clearPause"] },
+      },
+    },
+    userPaused: {
+      on: {
+        RECONCILE: [
+          { guard: "newTemplate", actions: ["resetForTemplate", notice("RolloutUpdated")] },
+          { guard: "notUserPaused", target: "routing", actions: notice("RolloutResumed") },
+        ],
+        ABORT: { target: "aborted", actions: ["markAborted", notice("RolloutAborted")] },
+      },
+    },
+    promoting: {
+      on: {
+        RECONCILE: [
+          {
+            guard: "newTemplate",
+            target: "routing",
+            actions: ["resetForTemplate", notice("RolloutUpdated")],
+          },
+          { guard: "userPaused", target: "userPaused", actions: notice("RolloutPaused") },
+          {
+            guard: "newFullyAvailable",
+            target: "healthy",
+            actions: ["promoteStable", notice("RolloutCompleted")],
+          },
+        ],
+        ABORT: { guard: "hasStable", target: "aborted", actions: ["markAborted", notice("RolloutAborted")] },
+      },
+    },
+    aborted: {
+      on: {
+        RECONCILE: [
+          {
+            guard: "newTemplate",
+            target: "routing",
+            actions: ["resetForTemplate", notice("RolloutUpdated")],
+          },
+        ],
+        RETRY: { target: "routing", actions: ["retry", notice("RolloutRetry")] },
+      },
+    },
+  },
+});
+
+export type CanaryStateValue = "healthy" | "stepping" | "pausedStep" | "userPaused" | "promoting" | "aborted";
+
+/** The setWeight in force: the last one at or before the current step; 100 once steps are done. */
+export function currentSetWeight(context: CanaryContext): number {
+  if (context.stepIndex >= context.steps.length) return 100;
+  for (let i = Math.min(context.stepIndex, context.steps.length - 1); i >= 0; i--) {
+    const step = context.steps[i];
+    if (step?.kind === "setWeight") return step.weight;
+  }
+  return 0;
+}
+
+/** The canary weight the world should have in `state` (level-triggered: recomputed every reconcile). */
+export function canaryWeight(state: CanaryStateValue, context: CanaryContext): number {
+  switch (state) {
+    case "healthy":
+    case "promoting":
+      return 100;
+    case "aborted":
+      return 0;
+    default:
+      return currentSetWeight(context);
+  }
+}
+
+/** When a timed pause ends (for requeueAfter), or undefined. */
+export function pauseDeadline(state: CanaryStateValue, context: CanaryContext): number | undefined {
+  const step = context.steps[context.stepIndex];
+  if (state !== "pausedStep" || step?.kind !== "pause" || step.durationMs === undefined) return undefined;
+  return context.pausedSince === undefined ? undefined : context.pausedSince + step.durationMs;
+}

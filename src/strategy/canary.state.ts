@@ -1,0 +1,123 @@
+// The canary machine's state in and out of a Rollout's status (DESIGN.md §8): the context is
+// rebuilt from the peer's status fields; only {machineVersion, value} is stored by sluice, and a
+// missing, unknown or inconsistent stored value is re-derived from the context, never thrown on.
+import { transition } from "xstate";
+import { parseDuration } from "../api/duration.ts";
+import type { CanaryStep, PauseCondition, RolloutStatus } from "../api/rollout.ts";
+import {
+  CANARY_MACHINE_VERSION,
+  type CanaryContext,
+  type CanaryEvent,
+  type CanaryStateValue,
+  type CanaryStepSpec,
+  canaryMachine,
+  type Notice,
+} from "./canary.machine.ts";
+
+const STATES: CanaryStateValue[] = [
+  "healthy",
+  "stepping",
+  "pausedStep",
+  "userPaused",
+  "promoting",
+  "aborted",
+];
+
+export function stepSpecs(steps: CanaryStep[] = []): CanaryStepSpec[] {
+  return steps.map((step) => {
+    if (step.setWeight !== undefined) return { kind: "setWeight", weight: step.setWeight };
+    if (step.pause !== undefined) {
+      return step.pause.duration === undefined
+        ? { kind: "pause" }
+        : { kind: "pause", durationMs: parseDuration(step.pause.duration) };
+    }
+    return { kind: "setCanaryScale" };
+  });
+}
+
+const ms = (iso: string | undefined) => (iso === undefined ? undefined : Date.parse(iso));
+
+export function contextFromStatus(status: RolloutStatus, steps: CanaryStepSpec[]): CanaryContext {
+  const pause = status.pauseConditions?.find((p) => p.reason === "CanaryPauseStep");
+  return {
+    steps,
+    stepIndex: Math.max(0, Math.min(status.currentStepIndex ?? 0, steps.length)),
+    pausedSince: ms(pause?.startTime),
+    controllerPause: status.controllerPause ?? false,
+    abort: status.abort ?? false,
+    abortedAt: ms(status.abortedAt),
+    promoteFull: status.promoteFull ?? false,
+    stableHash: status.stableRS,
+    currentHash: status.currentPodHash,
+  };
+}
+
+/** The status fields the machine owns, from its context. Other pause reasons are kept. */
+export function statusFromContext(context: CanaryContext, previous: RolloutStatus): RolloutStatus {
+  const otherPauses = (previous.pauseConditions ?? []).filter((p) => p.reason !== "CanaryPauseStep");
+  const pauses: PauseCondition[] =
+    context.pausedSince === undefined
+      ? otherPauses
+      : [
+          ...otherPauses,
+          { reason: "CanaryPauseStep", startTime: new Date(context.pausedSince).toISOString() },
+        ];
+  const out: RolloutStatus = {
+    ...previous,
+    currentStepIndex: context.stepIndex,
+    pauseConditions: pauses,
+    controllerPause: context.controllerPause,
+    abort: context.abort,
+    promoteFull: context.promoteFull,
+  };
+  const set = <K extends keyof RolloutStatus>(key: K, value: RolloutStatus[K] | undefined) => {
+    if (value === undefined) delete out[key];
+    else out[key] = value;
+  };
+  set("abortedAt", context.abortedAt === undefined ? undefined : new Date(context.abortedAt).toISOString());
+  set("stableRS", context.stableHash);
+  set("currentPodHash", context.currentHash);
+  return out;
+}
+
+/** The state a context is in when nothing better is known (no or unusable stored value). */
+export function deriveState(context: CanaryContext, userPaused: boolean): CanaryStateValue {
+  if (context.currentHash === undefined || context.currentHash === context.stableHash) return "healthy";
+  if (context.abort) return "aborted";
+  if (userPaused) return "userPaused";
+  if (context.promoteFull || context.stepIndex >= context.steps.length || context.stableHash === undefined) {
+    return "promoting";
+  }
+  return context.steps[context.stepIndex]?.kind === "pause" ? "pausedStep" : "stepping";
+}
+
+export function resolveStoredState(
+  stored: { machineVersion?: number; value?: unknown } | undefined,
+  context: CanaryContext,
+  userPaused: boolean,
+): CanaryStateValue {
+  const value = stored?.value;
+  const usable =
+    stored?.machineVersion === CANARY_MACHINE_VERSION &&
+    typeof value === "string" &&
+    (STATES as string[]).includes(value) &&
+    // A stored value that contradicts the status (e.g. edited by hand) is not trusted.
+    (value === "healthy") === (deriveState(context, userPaused) === "healthy");
+  return usable ? (value as CanaryStateValue) : deriveState(context, userPaused);
+}
+
+export interface CanaryTransition {
+  state: CanaryStateValue;
+  context: CanaryContext;
+  notices: Notice[];
+}
+
+/** One pure step of the machine from a stored state and context. */
+export function stepCanary(state: CanaryStateValue, context: CanaryContext, event: CanaryEvent): CanaryTransition {
+  const snapshot = canaryMachine.resolveState({ value: state, context });
+  const [next, actions] = transition(canaryMachine, snapshot, event);
+  const notices = actions
+    .filter((a) => a.type === "notice")
+    .map((a) => (a.params as { notice: Notice }).notice);
+  return { state: next.value as CanaryStateValue, context: next.context, notices };
+}

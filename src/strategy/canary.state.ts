@@ -113,7 +113,11 @@ export interface CanaryTransition {
 }
 
 /** One pure step of the machine from a stored state and context. */
-export function stepCanary(state: CanaryStateValue, context: CanaryContext, event: CanaryEvent): CanaryTransition {
+export function stepCanary(
+  state: CanaryStateValue,
+  context: CanaryContext,
+  event: CanaryEvent,
+): CanaryTransition {
   const snapshot = canaryMachine.resolveState({ value: state, context });
   const [next, actions] = transition(canaryMachine, snapshot, event);
   const notices = actions

@@ -3,8 +3,10 @@ import { runSluice } from "./app.ts";
 import type { ControllerSetup } from "./controller/kernel.ts";
 import { OptionsError, parseOptions, usage } from "./options.ts";
 
-// Resource controllers (Rollout, AnalysisRun, Application) register here as they land.
-const controllers: ControllerSetup[] = [];
+import { rolloutController } from "./rollout/controller.ts";
+
+// Resource controllers register here as they land (AnalysisRun and Application next).
+const controllers: ControllerSetup[] = [rolloutController];
 
 async function main(): Promise<number> {
   let options: ReturnType<typeof parseOptions>;

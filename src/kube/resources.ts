@@ -64,3 +64,24 @@ export const Leases: ResourceType = {
   kind: "Lease",
   namespaced: true,
 };
+export const ReplicaSets: ResourceType = {
+  group: "apps",
+  version: "v1",
+  plural: "replicasets",
+  kind: "ReplicaSet",
+  namespaced: true,
+};
+export const Services: ResourceType = {
+  group: "",
+  version: "v1",
+  plural: "services",
+  kind: "Service",
+  namespaced: true,
+};
+export const Rollouts: ResourceType = {
+  group: "sluice.dev",
+  version: "v1alpha1",
+  plural: "rollouts",
+  kind: "Rollout",
+  namespaced: true,
+};

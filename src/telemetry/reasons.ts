@@ -3,6 +3,18 @@ export const Reasons = {
   LeaderElected: "LeaderElected",
   InvalidSpec: "InvalidSpec",
   ReconcileError: "ReconcileError",
+  // Rollout progress (the peer's reasons, so alerts and dashboards carry over).
+  RolloutUpdated: "RolloutUpdated",
+  SkipSteps: "SkipSteps",
+  RolloutStepCompleted: "RolloutStepCompleted",
+  RolloutPaused: "RolloutPaused",
+  RolloutResumed: "RolloutResumed",
+  RolloutAborted: "RolloutAborted",
+  RolloutRetry: "RolloutRetry",
+  RolloutCompleted: "RolloutCompleted",
+  NewReplicaSetCreated: "NewReplicaSetCreated",
+  ScalingReplicaSet: "ScalingReplicaSet",
+  SwitchService: "SwitchService",
 } as const;
 
 export type Reason = (typeof Reasons)[keyof typeof Reasons];

@@ -1,0 +1,224 @@
+// Plans one reconcile of a canary Rollout without a traffic router: step the strategy machine with
+// what was observed, then derive the ReplicaSet scales, Service selectors and status the new state
+// calls for. Pure (no I/O; `now` is an input), so the whole decision is unit-testable; the
+// controller applies the plan idempotently.
+import type { Rollout, RolloutStatus } from "../api/rollout.ts";
+import { RolloutDefaults } from "../api/rollout.ts";
+import { selectorString } from "../api/selector.ts";
+import {
+  CANARY_MACHINE_VERSION,
+  type CanaryStateValue,
+  canaryWeight,
+  type Notice,
+  pauseDeadline,
+} from "../strategy/canary.machine.ts";
+import {
+  contextFromStatus,
+  resolveStoredState,
+  statusFromContext,
+  stepCanary,
+  stepSpecs,
+} from "../strategy/canary.state.ts";
+import { computePhase, removeCondition, setCondition } from "./conditions.ts";
+import { nearestSplit, nextBasicCanaryScale, resolveIntOrPercent } from "./replicas.ts";
+import { availableOf, hashOf, type ReplicaSet, sortReplicaSets, specReplicas } from "./world.ts";
+
+export interface CanaryPlan {
+  state: CanaryStateValue;
+  notices: Notice[];
+  /** The ReplicaSet of the current template, to create when missing (with this many replicas). */
+  createNew?: { hash: string; replicas: number };
+  /** Desired spec.replicas by ReplicaSet name, for those that must change. */
+  scale: Map<string, number>;
+  /** Service name → pod-template hash its selector must pin. */
+  services: Map<string, string>;
+  status: RolloutStatus;
+  requeueAfterMs?: number;
+}
+
+export function planCanary(
+  rollout: Rollout,
+  replicaSets: ReplicaSet[],
+  templateHash: string,
+  now: number,
+): CanaryPlan {
+  const spec = rollout.spec ?? {};
+  const canary = spec.strategy?.canary ?? {};
+  const previous = rollout.status ?? {};
+  const replicas = spec.replicas ?? RolloutDefaults.replicas;
+  const maxSurge = canary.maxSurge ?? RolloutDefaults.maxSurge;
+  const maxUnavailable = canary.maxUnavailable ?? RolloutDefaults.maxUnavailable;
+  const userPaused = spec.paused ?? false;
+
+  // 1. Step the machine with what the world looks like now.
+  const steps = stepSpecs(canary.steps);
+  const context = contextFromStatus(previous, steps);
+  const state = resolveStoredState(previous.sluice?.machine, context, userPaused);
+  const before = sortReplicaSets(replicaSets, context.currentHash ?? templateHash, context.stableHash);
+  const split = nearestSplit(
+    replicas,
+    canaryWeight(state, context),
+    resolveIntOrPercent(maxSurge, replicas, true),
+  );
+  const stableSeparate = before.stableRS !== undefined && before.stableRS !== before.newRS;
+  const canaryAtTarget =
+    before.newRS !== undefined &&
+    specReplicas(before.newRS) === split.canary &&
+    availableOf(before.newRS) >= split.canary &&
+    (!stableSeparate || specReplicas(before.stableRS) === split.stable);
+  const newFullyAvailable =
+    before.newRS !== undefined &&
+    specReplicas(before.newRS) >= replicas &&
+    availableOf(before.newRS) >= replicas;
+  const next = stepCanary(state, context, {
+    type: "RECONCILE",
+    now,
+    templateHash,
+    userPaused,
+    canaryAtTarget,
+    newFullyAvailable,
+  });
+
+  // 2. Scales for the new state (held as they are while the user has paused the rollout).
+  const currentHash = next.context.currentHash ?? templateHash;
+  const sorted = sortReplicaSets(replicaSets, currentHash, next.context.stableHash);
+  const stableRS = sorted.stableRS !== sorted.newRS ? sorted.stableRS : undefined;
+  const weight = canaryWeight(next.state, next.context);
+  const scale = new Map<string, number>();
+  let createNew: CanaryPlan["createNew"];
+  if (next.state !== "userPaused") {
+    const count = (rs: ReplicaSet | undefined) => ({ current: specReplicas(rs), available: availableOf(rs) });
+    const othersCurrent = sorted.others.reduce((n, rs) => n + specReplicas(rs), 0);
+    const othersAvailable = sorted.others.reduce((n, rs) => n + availableOf(rs), 0);
+    const step = nextBasicCanaryScale({
+      replicas,
+      weight,
+      maxSurge,
+      maxUnavailable,
+      canary: count(sorted.newRS),
+      stable: count(stableRS),
+      others: { current: othersCurrent, available: othersAvailable },
+    });
+    if (sorted.newRS === undefined) createNew = { hash: currentHash, replicas: step.canary };
+    else if (specReplicas(sorted.newRS) !== step.canary)
+      scale.set(sorted.newRS.metadata?.name ?? "", step.canary);
+    if (stableRS && specReplicas(stableRS) !== step.stable)
+      scale.set(stableRS.metadata?.name ?? "", step.stable);
+    // Older ReplicaSets give up what the step allows, newest last so the oldest go first.
+    let keep = step.others;
+    for (const rs of [...sorted.others].sort((a, b) => specReplicas(b) - specReplicas(a))) {
+      const want = Math.min(specReplicas(rs), keep);
+      keep -= want;
+      if (want !== specReplicas(rs)) scale.set(rs.metadata?.name ?? "", want);
+    }
+  }
+
+  // 3. Services: stable pods behind stableService; the canary's behind canaryService (stable once aborted).
+  const stableHash = next.context.stableHash ?? currentHash;
+  const services = new Map<string, string>();
+  if (canary.stableService) services.set(canary.stableService, stableHash);
+  if (canary.canaryService)
+    services.set(canary.canaryService, next.state === "aborted" ? stableHash : currentHash);
+
+  // 4. Status, as observed now plus what the machine decided.
+  const observed = replicaSets.filter((rs) => hashOf(rs) !== undefined);
+  const sum = (f: (rs: ReplicaSet) => number) => observed.reduce((n, rs) => n + f(rs), 0);
+  const status: RolloutStatus = statusFromContext(next.context, previous);
+  status.observedGeneration = rollout.metadata?.generation ?? 0;
+  status.replicas = sum((rs) => rs.status?.replicas ?? 0);
+  status.updatedReplicas = sorted.newRS?.status?.replicas ?? 0;
+  status.readyReplicas = sum((rs) => rs.status?.readyReplicas ?? 0);
+  status.availableReplicas = sum((rs) => rs.status?.availableReplicas ?? 0);
+  status.HPAReplicas = status.replicas;
+  status.selector = spec.selector ? selectorString(spec.selector) : "";
+  status.canary = {
+    ...previous.canary,
+    weights: {
+      canary: {
+        weight,
+        podTemplateHash: currentHash,
+        ...(canary.canaryService ? { serviceName: canary.canaryService } : {}),
+      },
+      stable: {
+        weight: 100 - weight,
+        podTemplateHash: stableHash,
+        ...(canary.stableService ? { serviceName: canary.stableService } : {}),
+      },
+    },
+  };
+  status.sluice = { machine: { machineVersion: CANARY_MACHINE_VERSION, value: next.state } };
+  status.conditions = conditionsFor(status, next.state, replicas, new Date(now).toISOString());
+  const { phase, message } = computePhase(spec, status);
+  status.phase = phase;
+  status.message = message;
+
+  const deadline = pauseDeadline(next.state, next.context);
+  const plan: CanaryPlan = { state: next.state, notices: next.notices, scale, services, status };
+  if (createNew) plan.createNew = createNew;
+  if (deadline !== undefined) plan.requeueAfterMs = Math.max(0, deadline - now);
+  // A transient state (pause just added, step just advanced) needs one more look right away.
+  else if (next.state !== state || next.notices.length > 0) plan.requeueAfterMs = 0;
+  return plan;
+}
+
+function conditionsFor(status: RolloutStatus, state: CanaryStateValue, replicas: number, now: string) {
+  let conditions = removeCondition(status.conditions ?? [], "InvalidSpec");
+  const available = (status.availableReplicas ?? 0) >= replicas;
+  conditions = setCondition(
+    conditions,
+    available
+      ? {
+          type: "Available",
+          status: "True",
+          reason: "AvailableReason",
+          message: "Rollout has minimum availability",
+        }
+      : {
+          type: "Available",
+          status: "False",
+          reason: "AvailableReason",
+          message: "Rollout does not have minimum availability",
+        },
+    now,
+  );
+  const progressing =
+    state === "aborted"
+      ? {
+          status: "False" as const,
+          reason: "RolloutAborted",
+          message: "Rollout aborted update to revision with hash " + (status.currentPodHash ?? ""),
+        }
+      : state === "healthy"
+        ? {
+            status: "True" as const,
+            reason: "NewReplicaSetAvailable",
+            message: "Rollout has completed its update",
+          }
+        : state === "userPaused"
+          ? { status: "Unknown" as const, reason: "RolloutPaused", message: "Rollout is paused" }
+          : { status: "True" as const, reason: "ReplicaSetUpdated", message: "Rollout is progressing" };
+  conditions = setCondition(conditions, { type: "Progressing", ...progressing }, now);
+  const paused = state === "userPaused" || state === "pausedStep";
+  conditions = setCondition(
+    conditions,
+    {
+      type: "Paused",
+      status: paused ? "True" : "False",
+      reason: paused ? "RolloutPaused" : "RolloutResumed",
+      message: paused ? "Rollout is paused" : "Rollout is resumed",
+    },
+    now,
+  );
+  const completed = state === "healthy";
+  conditions = setCondition(
+    conditions,
+    {
+      type: "Completed",
+      status: completed ? "True" : "False",
+      reason: completed ? "RolloutCompleted" : "RolloutNotCompleted",
+      message: completed ? "Rollout completed update to revision" : "Rollout not completed",
+    },
+    now,
+  );
+  return conditions;
+}

@@ -1,0 +1,55 @@
+// Rollout phase and conditions, computed from state (the peer's CalculateRolloutPhase,
+// ../shared/reference/argo-rollouts.md §5.7). Pure: `now` is passed in, and a condition's times
+// move only when it changes, so an unchanged world writes no status.
+import type { Condition } from "../api/common.ts";
+import type { RolloutSpec, RolloutStatus } from "../api/rollout.ts";
+
+export type Phase = NonNullable<RolloutStatus["phase"]>;
+
+export function computePhase(spec: RolloutSpec, status: RolloutStatus): { phase: Phase; message: string } {
+  for (const c of status.conditions ?? []) {
+    if (c.type === "InvalidSpec" && c.status === "True")
+      return { phase: "Degraded", message: `InvalidSpec: ${c.message ?? ""}` };
+    if (
+      c.type === "Progressing" &&
+      (c.reason === "RolloutAborted" || c.reason === "ProgressDeadlineExceeded")
+    ) {
+      return { phase: "Degraded", message: `${c.reason}: ${c.message ?? ""}` };
+    }
+  }
+  if (spec.paused) return { phase: "Paused", message: "manually paused" };
+  const firstPause = status.pauseConditions?.[0];
+  if (firstPause) return { phase: "Paused", message: firstPause.reason };
+  const replicas = spec.replicas ?? 1;
+  const updated = status.updatedReplicas ?? 0;
+  if (updated < replicas) return { phase: "Progressing", message: "more replicas need to be updated" };
+  if ((status.availableReplicas ?? 0) < updated) {
+    return { phase: "Progressing", message: "updated replicas are still becoming available" };
+  }
+  if ((status.replicas ?? 0) > updated)
+    return { phase: "Progressing", message: "old replicas are pending termination" };
+  if (status.stableRS !== status.currentPodHash)
+    return { phase: "Progressing", message: "waiting for all steps to complete" };
+  return { phase: "Healthy", message: "" };
+}
+
+/** Sets (or replaces) a condition, keeping its transition time while its status is unchanged. */
+export function setCondition(
+  conditions: Condition[],
+  next: Omit<Condition, "lastUpdateTime" | "lastTransitionTime">,
+  now: string,
+): Condition[] {
+  const old = conditions.find((c) => c.type === next.type);
+  if (old && old.status === next.status && old.reason === next.reason && old.message === next.message)
+    return conditions;
+  const condition: Condition = {
+    ...next,
+    lastUpdateTime: now,
+    lastTransitionTime: old && old.status === next.status ? (old.lastTransitionTime ?? now) : now,
+  };
+  return [...conditions.filter((c) => c.type !== next.type), condition];
+}
+
+export function removeCondition(conditions: Condition[], type: string): Condition[] {
+  return conditions.filter((c) => c.type !== type);
+}

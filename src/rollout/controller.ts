@@ -1,0 +1,191 @@
+// The Rollout controller (canary without a traffic router for now): watches Rollouts, their
+// ReplicaSets and Services; each reconcile validates, plans (planCanary) and applies the plan
+// idempotently, then writes status once. Field manager: sluice-rollout (DESIGN.md §8).
+import type { Logger } from "pino";
+import type { Rollout } from "../api/rollout.ts";
+import { formatProblem, validateRollout } from "../api/rollout-validation.ts";
+import { byNamespace, byOwnerUid, keyOf } from "../controller/cache.ts";
+import type { ControllerSetup, Kernel } from "../controller/kernel.ts";
+import type { StatusWriter } from "../controller/status.ts";
+import { isAlreadyExists } from "../kube/errors.ts";
+import { ReplicaSets, Rollouts, Services } from "../kube/resources.ts";
+import type { EventRecorder } from "../telemetry/events.ts";
+import { Reasons } from "../telemetry/reasons.ts";
+import { planCanary } from "./canary.ts";
+import { computePhase, setCondition } from "./conditions.ts";
+import { POD_TEMPLATE_HASH_LABEL, podTemplateHash } from "./hash.ts";
+import { REVISION_ANNOTATION, type ReplicaSet, revisionOf, type Service } from "./world.ts";
+
+export const ROLLOUT_FIELD_MANAGER = "sluice-rollout";
+
+export const rolloutController: ControllerSetup = (kernel) => {
+  const rollouts = kernel.informer<Rollout>({ type: Rollouts, indexers: { namespace: byNamespace } });
+  const replicaSets = kernel.informer<ReplicaSet>({
+    type: ReplicaSets,
+    labelSelector: POD_TEMPLATE_HASH_LABEL,
+    indexers: { owner: byOwnerUid },
+  });
+  const services = kernel.informer<Service>({ type: Services });
+  const writer = kernel.statusWriter(ROLLOUT_FIELD_MANAGER);
+  const events = kernel.events(ROLLOUT_FIELD_MANAGER);
+
+  const controller = kernel.controller({
+    name: "rollout",
+    workers: 4,
+    reconcile: async ({ key, log }) => {
+      const rollout = rollouts.cache.get(key);
+      if (!rollout?.metadata?.uid) return undefined;
+      if (writer.tracker.isStale(key, rollout.metadata.resourceVersion)) return undefined;
+      const owned = replicaSets.cache.byIndex("owner", rollout.metadata.uid);
+      const serviceSelector = (name: string) => {
+        const svc = services.cache.get(`${rollout.metadata?.namespace}/${name}`);
+        return svc ? (svc.spec?.selector ?? {}) : null;
+      };
+      return reconcileRollout(kernel, writer, events, log, rollout, owned, serviceSelector);
+    },
+  });
+
+  rollouts.on((event, object) => {
+    if (event === "delete") writer.tracker.forget(keyOf(object));
+    controller.enqueue(keyOf(object));
+  });
+  replicaSets.on((_event, rs) => {
+    const owner = rs.metadata?.ownerReferences?.find((r) => r.kind === "Rollout" && r.controller);
+    if (owner) controller.enqueue(`${rs.metadata?.namespace}/${owner.name}`);
+  });
+  services.on((_event, svc) => {
+    // A Service a Rollout names may have appeared or changed: look at that namespace's Rollouts.
+    for (const r of rollouts.cache.byIndex("namespace", svc.metadata?.namespace ?? ""))
+      controller.enqueue(keyOf(r));
+  });
+};
+
+async function reconcileRollout(
+  kernel: Kernel,
+  writer: StatusWriter,
+  events: EventRecorder,
+  log: Logger,
+  rollout: Rollout,
+  owned: ReplicaSet[],
+  serviceSelector: (name: string) => Record<string, string> | null,
+): Promise<{ requeueAfterMs?: number } | undefined> {
+  const now = Date.now();
+  const problems = validateRollout(rollout, { service: serviceSelector }).filter(
+    (p) => p.severity === "error",
+  );
+  if (problems.length > 0) {
+    const message = problems.map(formatProblem).join("; ");
+    const previous = rollout.status?.conditions?.find((c) => c.type === "InvalidSpec");
+    const status = { ...rollout.status };
+    status.conditions = setCondition(
+      status.conditions ?? [],
+      { type: "InvalidSpec", status: "True", reason: "InvalidSpec", message },
+      new Date(now).toISOString(),
+    );
+    status.observedGeneration = rollout.metadata?.generation ?? 0;
+    Object.assign(status, computePhase(rollout.spec ?? {}, status));
+    if (previous?.message !== message) {
+      log.warn({ problems: problems.map(formatProblem) }, "invalid Rollout spec; nothing changed");
+      await events.record(rollout, "Warning", Reasons.InvalidSpec, message);
+    }
+    await writer.write(Rollouts, rollout, status);
+    // References (a Service applied after the Rollout) may resolve later without a spec change.
+    return { requeueAfterMs: 20_000 };
+  }
+  if (!rollout.spec?.strategy?.canary) return undefined; // blue/green: a later slice
+
+  const template = rollout.spec.template ?? {};
+  const hash = podTemplateHash(template, rollout.status?.collisionCount ?? 0);
+  const plan = planCanary(rollout, owned, hash, now);
+  const namespace = rollout.metadata?.namespace ?? "";
+  const client = kernel.client;
+
+  if (plan.createNew) {
+    const rs = newReplicaSet(rollout, plan.createNew.hash, plan.createNew.replicas, owned);
+    try {
+      await client.create(ReplicaSets, rs, ROLLOUT_FIELD_MANAGER);
+      await events.record(
+        rollout,
+        "Normal",
+        Reasons.NewReplicaSetCreated,
+        `Created ReplicaSet ${rs.metadata?.name} (revision ${rs.metadata?.annotations?.[REVISION_ANNOTATION]}) with size ${plan.createNew.replicas}`,
+      );
+    } catch (error) {
+      // Our cache had not seen it yet: the next reconcile (its add event) carries on.
+      if (!isAlreadyExists(error)) throw error;
+    }
+  }
+  for (const [name, replicas] of plan.scale) {
+    await client.mergePatch(ReplicaSets, { namespace, name }, { spec: { replicas } }, ROLLOUT_FIELD_MANAGER);
+    await events.record(
+      rollout,
+      "Normal",
+      Reasons.ScalingReplicaSet,
+      `Scaled ReplicaSet ${name} to ${replicas}`,
+    );
+  }
+  for (const [name, podHash] of plan.services) {
+    if (serviceSelector(name)?.[POD_TEMPLATE_HASH_LABEL] === podHash) continue;
+    await client.mergePatch(
+      Services,
+      { namespace, name },
+      { spec: { selector: { [POD_TEMPLATE_HASH_LABEL]: podHash } } },
+      ROLLOUT_FIELD_MANAGER,
+    );
+    await events.record(
+      rollout,
+      "Normal",
+      Reasons.SwitchService,
+      `Switched selector for service ${name} to value '${podHash}'`,
+    );
+  }
+  await writer.write(Rollouts, rollout, plan.status);
+  for (const notice of plan.notices)
+    await events.record(rollout, "Normal", Reasons[notice], noticeMessage(notice, plan));
+  return plan.requeueAfterMs === undefined ? undefined : { requeueAfterMs: plan.requeueAfterMs };
+}
+
+function noticeMessage(
+  notice: string,
+  plan: { status: { currentStepIndex?: number; currentPodHash?: string } },
+): string {
+  return `${notice}: step ${plan.status.currentStepIndex ?? 0}, pod-template-hash ${plan.status.currentPodHash ?? ""}`;
+}
+
+function newReplicaSet(rollout: Rollout, hash: string, replicas: number, owned: ReplicaSet[]): ReplicaSet {
+  const name = `${rollout.metadata?.name}-${hash}`;
+  const template = structuredClone(rollout.spec?.template ?? {});
+  const labels = { ...template.metadata?.labels, [POD_TEMPLATE_HASH_LABEL]: hash };
+  template.metadata = { ...template.metadata, labels };
+  const revision = Math.max(0, ...owned.map(revisionOf)) + 1;
+  return {
+    apiVersion: "apps/v1",
+    kind: "ReplicaSet",
+    metadata: {
+      name,
+      namespace: rollout.metadata?.namespace ?? "",
+      labels,
+      annotations: { [REVISION_ANNOTATION]: String(revision) },
+      ownerReferences: [
+        {
+          apiVersion: "sluice.dev/v1alpha1",
+          kind: "Rollout",
+          name: rollout.metadata?.name ?? "",
+          uid: rollout.metadata?.uid ?? "",
+          controller: true,
+        },
+      ],
+    },
+    spec: {
+      replicas,
+      minReadySeconds: rollout.spec?.minReadySeconds ?? 0,
+      selector: {
+        matchLabels: { ...rollout.spec?.selector?.matchLabels, [POD_TEMPLATE_HASH_LABEL]: hash },
+        ...(rollout.spec?.selector?.matchExpressions
+          ? { matchExpressions: rollout.spec.selector.matchExpressions }
+          : {}),
+      },
+      template,
+    },
+  };
+}

@@ -1,0 +1,52 @@
+// What a Rollout reconcile looks at besides the Rollout: its ReplicaSets, sorted into the new one
+// (current template), the stable one (promoted template) and the others.
+import type { LabelSelector, PodTemplateSpec } from "../api/common.ts";
+import type { KubeObject } from "../kube/types.ts";
+import { POD_TEMPLATE_HASH_LABEL } from "./hash.ts";
+
+export interface ReplicaSet extends KubeObject {
+  spec?: {
+    replicas?: number;
+    minReadySeconds?: number;
+    selector?: LabelSelector;
+    template?: PodTemplateSpec;
+  };
+  status?: {
+    replicas?: number;
+    readyReplicas?: number;
+    availableReplicas?: number;
+    observedGeneration?: number;
+  };
+}
+
+export interface Service extends KubeObject {
+  spec?: { selector?: Record<string, string> };
+}
+
+export const REVISION_ANNOTATION = "rollout.argoproj.io/revision";
+
+export const hashOf = (rs: ReplicaSet): string | undefined => rs.metadata?.labels?.[POD_TEMPLATE_HASH_LABEL];
+export const specReplicas = (rs: ReplicaSet | undefined): number => rs?.spec?.replicas ?? 0;
+export const availableOf = (rs: ReplicaSet | undefined): number =>
+  Math.min(rs?.status?.availableReplicas ?? 0, specReplicas(rs));
+
+export interface SortedReplicaSets {
+  newRS: ReplicaSet | undefined;
+  stableRS: ReplicaSet | undefined;
+  others: ReplicaSet[];
+}
+
+export function sortReplicaSets(
+  all: ReplicaSet[],
+  currentHash: string,
+  stableHash: string | undefined,
+): SortedReplicaSets {
+  const newRS = all.find((rs) => hashOf(rs) === currentHash);
+  const stableRS = stableHash === undefined ? undefined : all.find((rs) => hashOf(rs) === stableHash);
+  const others = all.filter((rs) => rs !== newRS && rs !== stableRS);
+  return { newRS, stableRS, others };
+}
+
+export function revisionOf(rs: ReplicaSet): number {
+  return Number(rs.metadata?.annotations?.[REVISION_ANNOTATION] ?? 0) || 0;
+}

@@ -1,0 +1,192 @@
+// A basic canary (no traffic router) on real ReplicaSets, pods made Ready by kwok:
+// setWeight 20 → pause 2s → setWeight 60 → pause (indefinite) → promote → Healthy, with the
+// ReplicaSet scales and Service selectors checked at each step.
+import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { parse } from "yaml";
+import type { Rollout } from "../../../src/api/rollout.ts";
+import { ReplicaSets, Rollouts, Services } from "../../../src/kube/resources.ts";
+import { rolloutController } from "../../../src/rollout/controller.ts";
+import { POD_TEMPLATE_HASH_LABEL } from "../../../src/rollout/hash.ts";
+import type { ReplicaSet, Service } from "../../../src/rollout/world.ts";
+import { testClient, useNamespace } from "../../helpers/kube.ts";
+import { ensureCrd, startSluice } from "../../helpers/sluice.ts";
+import { pending, waitFor } from "../../helpers/wait.ts";
+
+const crdFile = resolve(fileURLToPath(import.meta.url), "../../../../crds/rollout.yaml");
+
+function rollout(image: string): Rollout {
+  return {
+    apiVersion: "sluice.dev/v1alpha1",
+    kind: "Rollout",
+    metadata: { name: "web" },
+    spec: {
+      replicas: 5,
+      selector: { matchLabels: { app: "web" } },
+      template: {
+        metadata: { labels: { app: "web" } },
+        spec: { containers: [{ name: "web", image }] },
+      },
+      strategy: {
+        canary: {
+          canaryService: "web-canary",
+          stableService: "web-stable",
+          steps: [{ setWeight: 20 }, { pause: { duration: "2s" } }, { setWeight: 60 }, { pause: {} }],
+        },
+      },
+    },
+  };
+}
+
+const service = (name: string): Service => ({
+  apiVersion: "v1",
+  kind: "Service",
+  metadata: { name },
+  spec: { selector: { app: "web" }, ports: [{ port: 80 }] } as never,
+});
+
+test("a canary walks its steps, pauses until promoted, and ends Healthy on the new ReplicaSet", async (t) => {
+  await ensureCrd(parse(await readFile(crdFile, "utf8")));
+  const namespace = await useNamespace(t, "canary");
+  const client = testClient();
+  for (const name of ["web-stable", "web-canary"]) {
+    await client.create(Services, { ...service(name), metadata: { name, namespace } }, "test");
+  }
+  await startSluice(t, [rolloutController], { namespace });
+
+  const get = () => client.get<Rollout>(Rollouts, { namespace, name: "web" });
+  const scales = async () => {
+    const list = await client.list<ReplicaSet>(ReplicaSets, { namespace });
+    return Object.fromEntries(
+      list.items.map((rs) => [
+        rs.metadata?.labels?.[POD_TEMPLATE_HASH_LABEL] ?? "?",
+        [rs.spec?.replicas ?? 0, rs.status?.availableReplicas ?? 0],
+      ]),
+    ) as Record<string, [number, number]>;
+  };
+  const selectorOf = async (name: string) =>
+    (await client.get<Service>(Services, { namespace, name })).spec?.selector?.[POD_TEMPLATE_HASH_LABEL];
+  const waitRollout = (what: string, ok: (r: Rollout) => boolean, timeoutMs = 30_000) =>
+    waitFor(
+      what,
+      async () => {
+        const r = await get();
+        return ok(r)
+          ? r
+          : pending(
+              JSON.stringify({
+                phase: r.status?.phase,
+                message: r.status?.message,
+                step: r.status?.currentStepIndex,
+                state: r.status?.sluice?.machine?.value,
+                rs: await scales(),
+              }),
+            );
+      },
+      { timeoutMs, intervalMs: 100 },
+    );
+
+  // First deploy: no steps, straight to Healthy with 5 pods.
+  await client.create(Rollouts, { ...rollout("web:1"), metadata: { name: "web", namespace } }, "test");
+  const v1 = await waitRollout(
+    "first deploy Healthy",
+    (r) => r.status?.phase === "Healthy" && r.status.availableReplicas === 5,
+  );
+  const h1 = v1.status?.stableRS ?? "";
+  assert.equal(v1.status?.currentPodHash, h1);
+  assert.deepEqual(await scales(), { [h1]: [5, 5] });
+  assert.equal(await selectorOf("web-stable"), h1);
+  assert.equal(await selectorOf("web-canary"), h1);
+
+  // Update: step 0 is setWeight 20 → 1 canary pod of 5.
+  await client.mergePatch(
+    Rollouts,
+    { namespace, name: "web" },
+    { spec: { template: rollout("web:2").spec?.template } },
+    "test",
+  );
+  const step1 = await waitRollout(
+    "the 2s pause step",
+    (r) => r.status?.currentStepIndex === 1 && r.status.currentPodHash !== h1,
+  );
+  const h2 = step1.status?.currentPodHash ?? "";
+  const atStep1 = await scales();
+  assert.deepEqual(atStep1[h2], [1, 1], `canary at 20%: ${JSON.stringify(atStep1)}`);
+  assert.equal(atStep1[h1]?.[0], 4);
+  assert.equal(await selectorOf("web-canary"), h2);
+  assert.equal(await selectorOf("web-stable"), h1);
+  assert.equal(step1.status?.canary?.weights?.canary.weight, 20);
+
+  // The timed pause ends by itself; setWeight 60 → 3 canary / 2 stable; then the indefinite pause.
+  const paused = await waitRollout(
+    "the indefinite pause",
+    (r) => r.status?.currentStepIndex === 3 && r.status.phase === "Paused",
+  );
+  assert.equal(paused.status?.pauseConditions?.[0]?.reason, "CanaryPauseStep");
+  const atPause = await scales();
+  assert.deepEqual([atPause[h2]?.[0], atPause[h1]?.[0]], [3, 2], JSON.stringify(atPause));
+  assert.equal(paused.status?.canary?.weights?.canary.weight, 60);
+
+  // Promote as the peer's CLI does: clear the pause conditions.
+  await client.mergePatch(
+    Rollouts,
+    { namespace, name: "web" },
+    { status: { pauseConditions: null } },
+    "kubectl-sluice",
+    { subresource: "status" },
+  );
+  const done = await waitRollout(
+    "Healthy on the new template",
+    (r) => r.status?.phase === "Healthy" && r.status.stableRS === h2,
+  );
+  assert.equal(done.status?.currentStepIndex, 4);
+  const final = await scales();
+  assert.deepEqual(final[h2], [5, 5]);
+  assert.equal(final[h1]?.[0], 0, "the old ReplicaSet is scaled down");
+  assert.equal(await selectorOf("web-stable"), h2);
+  assert.equal(await selectorOf("web-canary"), h2);
+});
+
+test("an invalid Rollout gets InvalidSpec naming the field, changes nothing, and recovers when fixed", async (t) => {
+  await ensureCrd(parse(await readFile(crdFile, "utf8")));
+  const namespace = await useNamespace(t, "invalid");
+  const client = testClient();
+  await startSluice(t, [rolloutController], { namespace });
+  const bad = rollout("web:1");
+  bad.spec = { ...bad.spec, strategy: { canary: { steps: [{ setWeight: 120 }] } } };
+  await client.create(Rollouts, { ...bad, metadata: { name: "web", namespace } }, "test");
+  const invalid = await waitFor("InvalidSpec", async () => {
+    const r = await client.get<Rollout>(Rollouts, { namespace, name: "web" });
+    return r.status?.phase === "Degraded" ? r : pending(JSON.stringify(r.status ?? {}));
+  });
+  const condition = invalid.status?.conditions?.find((c) => c.type === "InvalidSpec");
+  assert.match(
+    condition?.message ?? "",
+    /spec\.strategy\.canary\.steps\[0\]\.setWeight: must be an integer between 0 and 100, got 120/,
+  );
+  assert.equal(
+    (await client.list(ReplicaSets, { namespace })).items.length,
+    0,
+    "nothing created for an invalid spec",
+  );
+
+  await client.mergePatch(
+    Rollouts,
+    { namespace, name: "web" },
+    { spec: { strategy: { canary: { steps: [{ setWeight: 50 }] } } } },
+    "test",
+  );
+  const fixed = await waitFor("recovery", async () => {
+    const r = await client.get<Rollout>(Rollouts, { namespace, name: "web" });
+    return r.status?.phase === "Healthy"
+      ? r
+      : pending(JSON.stringify({ phase: r.status?.phase, message: r.status?.message }));
+  });
+  assert.equal(
+    fixed.status?.conditions?.some((c) => c.type === "InvalidSpec"),
+    false,
+  );
+});

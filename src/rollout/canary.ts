@@ -113,12 +113,18 @@ export function planCanary(
     }
   }
 
-  // 3. Services: stable pods behind stableService; the canary's behind canaryService (stable once aborted).
+  // 3. Services: stable pods behind stableService; the canary's behind canaryService (stable once
+  // aborted). A selector moves to a ReplicaSet only once all its pods are available, so a Service
+  // never points at pods that cannot serve yet (as the peer's ensureSVCTargets does).
   const stableHash = next.context.stableHash ?? currentHash;
+  const ready = (hash: string) => {
+    const rs = replicaSets.find((r) => hashOf(r) === hash);
+    return rs !== undefined && specReplicas(rs) > 0 && availableOf(rs) >= specReplicas(rs);
+  };
   const services = new Map<string, string>();
-  if (canary.stableService) services.set(canary.stableService, stableHash);
-  if (canary.canaryService)
-    services.set(canary.canaryService, next.state === "aborted" ? stableHash : currentHash);
+  if (canary.stableService && ready(stableHash)) services.set(canary.stableService, stableHash);
+  const canaryTarget = next.state === "aborted" ? stableHash : currentHash;
+  if (canary.canaryService && ready(canaryTarget)) services.set(canary.canaryService, canaryTarget);
 
   // 4. Status, as observed now plus what the machine decided.
   const observed = replicaSets.filter((rs) => hashOf(rs) !== undefined);

@@ -115,15 +115,7 @@ async function reconcileRollout(
       if (!isAlreadyExists(error)) throw error;
     }
   }
-  for (const [name, replicas] of plan.scale) {
-    await client.mergePatch(ReplicaSets, { namespace, name }, { spec: { replicas } }, ROLLOUT_FIELD_MANAGER);
-    await events.record(
-      rollout,
-      "Normal",
-      Reasons.ScalingReplicaSet,
-      `Scaled ReplicaSet ${name} to ${replicas}`,
-    );
-  }
+  // Services before scaling: a selector leaves a ReplicaSet before its pods are scaled away.
   for (const [name, podHash] of plan.services) {
     if (serviceSelector(name)?.[POD_TEMPLATE_HASH_LABEL] === podHash) continue;
     await client.mergePatch(
@@ -137,6 +129,15 @@ async function reconcileRollout(
       "Normal",
       Reasons.SwitchService,
       `Switched selector for service ${name} to value '${podHash}'`,
+    );
+  }
+  for (const [name, replicas] of plan.scale) {
+    await client.mergePatch(ReplicaSets, { namespace, name }, { spec: { replicas } }, ROLLOUT_FIELD_MANAGER);
+    await events.record(
+      rollout,
+      "Normal",
+      Reasons.ScalingReplicaSet,
+      `Scaled ReplicaSet ${name} to ${replicas}`,
     );
   }
   await writer.write(Rollouts, rollout, plan.status);

@@ -5,7 +5,7 @@
 // has. No timers, invocations or spawned actors: a timed pause is a deadline the reconciler
 // requeues for. Named actions are one-shot notices (Events); everything else the reconciler does
 // is derived from the resulting state (canaryWeight) and applied idempotently.
-import { assign, setup } from "xstate";
+import { and, assign, setup } from "xstate";
 
 export const CANARY_MACHINE_VERSION = 1;
 
@@ -46,12 +46,18 @@ export interface ReconcileEvent {
   newFullyAvailable: boolean;
 }
 
-export type CanaryEvent =
-  | ReconcileEvent
+/**
+ * User commands, with exactly the effect of the user's status patch (DESIGN.md §8): they only
+ * change the context; the controller acts on them at the next RECONCILE. In production the
+ * patch itself arrives as a changed status, from which the context is rebuilt.
+ */
+export type UserEvent =
   | { type: "PROMOTE" }
   | { type: "PROMOTE_FULL" }
-  | { type: "ABORT"; now: number }
+  | { type: "ABORT" }
   | { type: "RETRY" };
+
+export type CanaryEvent = ReconcileEvent | UserEvent;
 
 export type Notice =
   | "RolloutUpdated"
@@ -145,7 +151,13 @@ export const canaryMachine = setup({
   id: "canary",
   context: ({ input }) => input,
   initial: "healthy",
-  // Transitions every progressing state shares, tried before the state's own.
+  // The user's status patches, in any state.
+  on: {
+    PROMOTE: { actions: "clearPause" },
+    PROMOTE_FULL: { actions: assign({ promoteFull: true }) },
+    ABORT: { actions: assign({ abort: true }) },
+    RETRY: { actions: assign({ abort: false }) },
+  },
   states: {
     healthy: {
       on: {
@@ -164,7 +176,7 @@ export const canaryMachine = setup({
         // First deploy and rolling back to the stable template skip the steps.
         { guard: "firstDeploy", target: "promoting", actions: notice("SkipSteps") },
         { guard: "rollbackToStable", target: "promoting", actions: notice("SkipSteps") },
-        { guard: "aborting", target: "aborted" },
+        { guard: "aborting", target: "aborted", actions: ["markAborted", notice("RolloutAborted")] },
         { guard: "promoteFull", target: "promoting" },
         { guard: "stepsDone", target: "promoting" },
         { guard: "onPauseStep", target: "pausedStep" },
@@ -179,6 +191,8 @@ export const canaryMachine = setup({
             target: "routing",
             actions: ["resetForTemplate", notice("RolloutUpdated")],
           },
+          { guard: "aborting", target: "aborted", actions: ["markAborted", notice("RolloutAborted")] },
+          { guard: "promoteFull", target: "promoting" },
           { guard: "userPaused", target: "userPaused", actions: notice("RolloutPaused") },
           {
             guard: "canaryAtTarget",
@@ -186,8 +200,6 @@ export const canaryMachine = setup({
             actions: ["advance", notice("RolloutStepCompleted")],
           },
         ],
-        ABORT: { target: "aborted", actions: ["markAborted", notice("RolloutAborted")] },
-        PROMOTE_FULL: { target: "promoting", actions: "requestPromoteFull" },
       },
     },
     pausedStep: {
@@ -198,24 +210,26 @@ export const canaryMachine = setup({
             target: "routing",
             actions: ["resetForTemplate", notice("RolloutUpdated")],
           },
+          { guard: "aborting", target: "aborted", actions: ["markAborted", notice("RolloutAborted")] },
+          { guard: "promoteFull", target: "promoting", actions: "clearPause" },
           { guard: "userPaused", target: "userPaused", actions: notice("RolloutPaused") },
           { guard: "pauseNotAdded", actions: "addPause" },
           { guard: "userResumed", target: "routing", actions: ["advance", notice("RolloutResumed")] },
           { guard: "pauseExpired", target: "routing", actions: ["advance", notice("RolloutStepCompleted")] },
         ],
-        // The user's promote clears the pause conditions; the next RECONCILE sees the resume.
-        PROMOTE: { actions: "clearPause" },
-        ABORT: { target: "aborted", actions: ["markAborted", notice("RolloutAborted")] },
-        PROMOTE_FULL: { target: "promoting", actions: ["requestPromoteFull", "clearPause"] },
       },
     },
     userPaused: {
       on: {
         RECONCILE: [
           { guard: "newTemplate", actions: ["resetForTemplate", notice("RolloutUpdated")] },
+          {
+            guard: and(["aborting", "hasStable"]),
+            target: "aborted",
+            actions: ["markAborted", notice("RolloutAborted")],
+          },
           { guard: "notUserPaused", target: "routing", actions: notice("RolloutResumed") },
         ],
-        ABORT: { target: "aborted", actions: ["markAborted", notice("RolloutAborted")] },
       },
     },
     promoting: {
@@ -226,6 +240,12 @@ export const canaryMachine = setup({
             target: "routing",
             actions: ["resetForTemplate", notice("RolloutUpdated")],
           },
+          // Aborting the first deploy has nothing to go back to.
+          {
+            guard: and(["aborting", "hasStable"]),
+            target: "aborted",
+            actions: ["markAborted", notice("RolloutAborted")],
+          },
           { guard: "userPaused", target: "userPaused", actions: notice("RolloutPaused") },
           {
             guard: "newFullyAvailable",
@@ -233,7 +253,6 @@ export const canaryMachine = setup({
             actions: ["promoteStable", notice("RolloutCompleted")],
           },
         ],
-        ABORT: { guard: "hasStable", target: "aborted", actions: ["markAborted", notice("RolloutAborted")] },
       },
     },
     aborted: {
@@ -244,8 +263,8 @@ export const canaryMachine = setup({
             target: "routing",
             actions: ["resetForTemplate", notice("RolloutUpdated")],
           },
+          { guard: "retried", target: "routing", actions: ["retry", notice("RolloutRetry")] },
         ],
-        RETRY: { target: "routing", actions: ["retry", notice("RolloutRetry")] },
       },
     },
   },

@@ -113,19 +113,25 @@ test("setWeight 20 → pause 2s → setWeight 60 → pause → promote → healt
   assert.deepEqual(t[11]?.notices, ["RolloutCompleted"]);
 });
 
-test("abort goes to weight 0 and keeps its first time; retry starts the steps again", () => {
+test("abort (the user's patch, then a reconcile) goes to weight 0; retry starts the steps again", () => {
   const mid = fresh({ stableHash: "v1", currentHash: "v2", stepIndex: 2 });
-  const [aborted, again, still, retried] = run("stepping", mid, [
-    { type: "ABORT", now: 500 },
-    { type: "ABORT", now: 900 },
+  const [patched, aborted, again, still, retryPatched, retried] = run("stepping", mid, [
+    { type: "ABORT" },
+    reconcile({ now: 500 }),
+    reconcile({ now: 900 }),
     reconcile({ now: 1000, canaryAtTarget: true }),
     { type: "RETRY" },
+    reconcile({ now: 1100 }),
   ]);
+  assert.equal(patched?.state, "stepping", "a patch alone changes nothing until the controller acts");
+  assert.equal(patched?.context.abort, true);
   assert.equal(aborted?.state, "aborted");
+  assert.deepEqual(aborted?.notices, ["RolloutAborted"]);
   assert.equal(canaryWeight("aborted", aborted?.context ?? fresh()), 0);
   assert.equal(aborted?.context.abortedAt, 500);
-  assert.equal(again?.context.abortedAt, 500, "a second abort is the same abort");
+  assert.equal(again?.context.abortedAt, 500, "the abort keeps its first time");
   assert.equal(still?.state, "aborted", "nothing advances while aborted");
+  assert.equal(retryPatched?.state, "aborted");
   assert.equal(retried?.state, "stepping");
   assert.equal(retried?.context.stepIndex, 0);
   assert.equal(retried?.context.abort, false);
@@ -165,13 +171,14 @@ test("spec.paused halts and resumes where it was; promote full skips the rest", 
   assert.equal(held?.context.stepIndex, 2, "no progress while paused");
   assert.equal(resumed?.state, "stepping");
   assert.equal(canaryWeight("userPaused", paused?.context ?? fresh()), 60);
-  const [full] = run(
+  const [, full] = run(
     "pausedStep",
     fresh({ stableHash: "v1", currentHash: "v2", stepIndex: 1, pausedSince: 0, controllerPause: true }),
-    [{ type: "PROMOTE_FULL" }],
+    [{ type: "PROMOTE_FULL" }, reconcile()],
   );
   assert.equal(full?.state, "promoting");
   assert.equal(full?.context.promoteFull, true);
+  assert.equal(full?.context.pausedSince, undefined, "promote full clears the step's pause");
 });
 
 test("currentSetWeight walks back to the last setWeight", () => {
@@ -203,7 +210,7 @@ for (const templateHash of ["v1", "v2"]) {
     }
   }
 }
-EVENTS.push({ type: "PROMOTE" }, { type: "PROMOTE_FULL" }, { type: "ABORT", now: 100 }, { type: "RETRY" });
+EVENTS.push({ type: "PROMOTE" }, { type: "PROMOTE_FULL" }, { type: "ABORT" }, { type: "RETRY" });
 
 const serialize = (s: { value: unknown; context: CanaryContext }) =>
   JSON.stringify([s.value, { ...s.context, steps: undefined }]);
@@ -234,7 +241,10 @@ test("every edge of the reachable graph keeps the invariants", () => {
       if (["stepping", "pausedStep", "userPaused"].includes(toValue)) {
         assert.ok(weight <= currentSetWeight(ctx), `weight above the current setWeight: ${where}`);
       }
-      if (toValue === "aborted") assert.ok(weight === 0 && ctx.abort, `abort must end at weight 0: ${where}`);
+      if (toValue === "aborted") {
+        assert.ok(weight === 0 && ctx.abortedAt !== undefined, `abort must end at weight 0: ${where}`);
+        assert.ok(ctx.stableHash !== undefined, `aborted with no stable to return to: ${where}`);
+      }
       if (fromValue === "healthy" && toValue !== "healthy") {
         assert.ok(
           event.type === "RECONCILE" && event.templateHash !== fromCtx.currentHash,

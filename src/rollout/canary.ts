@@ -19,7 +19,8 @@ import {
   stepCanary,
   stepSpecs,
 } from "../strategy/canary.state.ts";
-import { computePhase, removeCondition, setCondition } from "./conditions.ts";
+import { canaryConditions, progressDeadlineExceeded } from "./canary-conditions.ts";
+import { computePhase } from "./conditions.ts";
 import { nearestSplit, nextBasicCanaryScale, resolveIntOrPercent } from "./replicas.ts";
 import { availableOf, hashOf, type ReplicaSet, sortReplicaSets, specReplicas } from "./world.ts";
 
@@ -70,6 +71,11 @@ export function planCanary(
     before.newRS !== undefined &&
     specReplicas(before.newRS) >= replicas &&
     availableOf(before.newRS) >= replicas;
+  // Past progressDeadlineSeconds without progress: Degraded, and with progressDeadlineAbort an
+  // abort the machine acts on now, as if the user had asked for it.
+  const deadlineMs = (spec.progressDeadlineSeconds ?? RolloutDefaults.progressDeadlineSeconds) * 1000;
+  const timedOut = progressDeadlineExceeded(state, previous.conditions ?? [], now, deadlineMs);
+  if (timedOut && spec.progressDeadlineAbort && !context.abort) context.abort = true;
   const next = stepCanary(state, context, {
     type: "RECONCILE",
     now,
@@ -153,78 +159,39 @@ export function planCanary(
     },
   };
   status.sluice = { machine: { machineVersion: CANARY_MACHINE_VERSION, value: next.state } };
-  status.conditions = conditionsFor(status, next.state, replicas, new Date(now).toISOString());
+  const progressed =
+    next.state !== state ||
+    next.context.stepIndex !== context.stepIndex ||
+    scale.size > 0 ||
+    createNew !== undefined ||
+    status.availableReplicas !== previous.availableReplicas ||
+    status.updatedReplicas !== previous.updatedReplicas;
+  status.conditions = canaryConditions(status, {
+    state: next.state,
+    replicas,
+    now,
+    progressed,
+    timedOut: timedOut && !progressed,
+    newReplicaSetName: sorted.newRS?.metadata?.name ?? `${rollout.metadata?.name}-${currentHash}`,
+  });
   const { phase, message } = computePhase(spec, status);
   status.phase = phase;
   status.message = message;
 
-  const deadline = pauseDeadline(next.state, next.context);
   const plan: CanaryPlan = { state: next.state, notices: next.notices, scale, services, status };
   if (createNew) plan.createNew = createNew;
-  if (deadline !== undefined) plan.requeueAfterMs = Math.max(0, deadline - now);
+  const wakeUps: number[] = [];
+  const pauseEnds = pauseDeadline(next.state, next.context);
+  if (pauseEnds !== undefined) wakeUps.push(pauseEnds - now);
   // A transient state (pause just added, step just advanced) needs one more look right away.
-  else if (next.state !== state || next.notices.length > 0) plan.requeueAfterMs = 0;
+  if (next.state !== state || next.notices.length > 0) wakeUps.push(0);
+  const progressing = status.conditions.find((c) => c.type === "Progressing");
+  if (
+    (next.state === "stepping" || next.state === "promoting") &&
+    progressing?.reason === "ReplicaSetUpdated"
+  ) {
+    wakeUps.push(Date.parse(progressing.lastUpdateTime ?? "") + deadlineMs - now + 1);
+  }
+  if (wakeUps.length > 0) plan.requeueAfterMs = Math.max(0, Math.min(...wakeUps));
   return plan;
-}
-
-function conditionsFor(status: RolloutStatus, state: CanaryStateValue, replicas: number, now: string) {
-  let conditions = removeCondition(status.conditions ?? [], "InvalidSpec");
-  const available = (status.availableReplicas ?? 0) >= replicas;
-  conditions = setCondition(
-    conditions,
-    available
-      ? {
-          type: "Available",
-          status: "True",
-          reason: "AvailableReason",
-          message: "Rollout has minimum availability",
-        }
-      : {
-          type: "Available",
-          status: "False",
-          reason: "AvailableReason",
-          message: "Rollout does not have minimum availability",
-        },
-    now,
-  );
-  const progressing =
-    state === "aborted"
-      ? {
-          status: "False" as const,
-          reason: "RolloutAborted",
-          message: "Rollout aborted update to revision with hash " + (status.currentPodHash ?? ""),
-        }
-      : state === "healthy"
-        ? {
-            status: "True" as const,
-            reason: "NewReplicaSetAvailable",
-            message: "Rollout has completed its update",
-          }
-        : state === "userPaused"
-          ? { status: "Unknown" as const, reason: "RolloutPaused", message: "Rollout is paused" }
-          : { status: "True" as const, reason: "ReplicaSetUpdated", message: "Rollout is progressing" };
-  conditions = setCondition(conditions, { type: "Progressing", ...progressing }, now);
-  const paused = state === "userPaused" || state === "pausedStep";
-  conditions = setCondition(
-    conditions,
-    {
-      type: "Paused",
-      status: paused ? "True" : "False",
-      reason: paused ? "RolloutPaused" : "RolloutResumed",
-      message: paused ? "Rollout is paused" : "Rollout is resumed",
-    },
-    now,
-  );
-  const completed = state === "healthy";
-  conditions = setCondition(
-    conditions,
-    {
-      type: "Completed",
-      status: completed ? "True" : "False",
-      reason: completed ? "RolloutCompleted" : "RolloutNotCompleted",
-      message: completed ? "Rollout completed update to revision" : "Rollout not completed",
-    },
-    now,
-  );
-  return conditions;
 }

@@ -33,15 +33,20 @@ export function computePhase(spec: RolloutSpec, status: RolloutStatus): { phase:
   return { phase: "Healthy", message: "" };
 }
 
-/** Sets (or replaces) a condition, keeping its transition time while its status is unchanged. */
+/**
+ * Sets (or replaces) a condition, keeping its transition time while its status is unchanged.
+ * `touch` moves lastUpdateTime even when nothing else changed (progress was made).
+ */
 export function setCondition(
   conditions: Condition[],
   next: Omit<Condition, "lastUpdateTime" | "lastTransitionTime">,
   now: string,
+  touch = false,
 ): Condition[] {
   const old = conditions.find((c) => c.type === next.type);
-  if (old && old.status === next.status && old.reason === next.reason && old.message === next.message)
-    return conditions;
+  const same =
+    old && old.status === next.status && old.reason === next.reason && old.message === next.message;
+  if (same && !touch) return conditions;
   const condition: Condition = {
     ...next,
     lastUpdateTime: now,

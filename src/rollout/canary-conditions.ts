@@ -1,0 +1,100 @@
+// A canary Rollout's conditions from its machine state, and the progress deadline:
+// progressDeadlineSeconds counts only while the rollout is actively progressing (stepping or
+// promoting); entering that from a pause restarts the clock, so paused time never counts.
+import type { Condition } from "../api/common.ts";
+import type { RolloutStatus } from "../api/rollout.ts";
+import type { CanaryStateValue } from "../strategy/canary.machine.ts";
+import { removeCondition, setCondition } from "./conditions.ts";
+
+const ACTIVE: CanaryStateValue[] = ["stepping", "promoting"];
+
+/** True when an actively progressing rollout has made no progress for `deadlineMs`. */
+export function progressDeadlineExceeded(
+  state: CanaryStateValue,
+  conditions: Condition[],
+  now: number,
+  deadlineMs: number,
+): boolean {
+  if (!ACTIVE.includes(state)) return false;
+  const progressing = conditions.find((c) => c.type === "Progressing");
+  if (progressing?.reason === "ProgressDeadlineExceeded") return true;
+  if (progressing?.reason !== "ReplicaSetUpdated" || !progressing.lastUpdateTime) return false;
+  return now - Date.parse(progressing.lastUpdateTime) > deadlineMs;
+}
+
+export interface ConditionFacts {
+  state: CanaryStateValue;
+  replicas: number;
+  now: number;
+  progressed: boolean;
+  timedOut: boolean;
+  newReplicaSetName: string;
+}
+
+export function canaryConditions(status: RolloutStatus, facts: ConditionFacts): Condition[] {
+  const now = new Date(facts.now).toISOString();
+  const { state } = facts;
+  let conditions = removeCondition(status.conditions ?? [], "InvalidSpec");
+  const available = (status.availableReplicas ?? 0) >= facts.replicas;
+  conditions = setCondition(
+    conditions,
+    {
+      type: "Available",
+      status: available ? "True" : "False",
+      reason: "AvailableReason",
+      message: available ? "Rollout has minimum availability" : "Rollout does not have minimum availability",
+    },
+    now,
+  );
+  const progressing: Omit<Condition, "type" | "lastUpdateTime" | "lastTransitionTime"> =
+    state === "aborted"
+      ? {
+          status: "False",
+          reason: "RolloutAborted",
+          message: `Rollout aborted update to revision with hash ${status.currentPodHash ?? ""}`,
+        }
+      : state === "healthy"
+        ? { status: "True", reason: "NewReplicaSetAvailable", message: "Rollout has completed its update" }
+        : state === "userPaused" || state === "pausedStep"
+          ? { status: "Unknown", reason: "RolloutPaused", message: "Rollout is paused" }
+          : facts.timedOut
+            ? {
+                status: "False",
+                reason: "ProgressDeadlineExceeded",
+                message: `ReplicaSet "${facts.newReplicaSetName}" has timed out progressing.`,
+              }
+            : {
+                status: "True",
+                reason: "ReplicaSetUpdated",
+                message: `ReplicaSet "${facts.newReplicaSetName}" is progressing.`,
+              };
+  conditions = setCondition(
+    conditions,
+    { type: "Progressing", ...progressing },
+    now,
+    facts.progressed && ACTIVE.includes(state),
+  );
+  const paused = state === "userPaused" || state === "pausedStep";
+  conditions = setCondition(
+    conditions,
+    {
+      type: "Paused",
+      status: paused ? "True" : "False",
+      reason: paused ? "RolloutPaused" : "RolloutResumed",
+      message: paused ? "Rollout is paused" : "Rollout is resumed",
+    },
+    now,
+  );
+  const completed = state === "healthy";
+  conditions = setCondition(
+    conditions,
+    {
+      type: "Completed",
+      status: completed ? "True" : "False",
+      reason: completed ? "RolloutCompleted" : "RolloutNotCompleted",
+      message: completed ? "Rollout completed update to revision" : "Rollout not completed",
+    },
+    now,
+  );
+  return conditions;
+}

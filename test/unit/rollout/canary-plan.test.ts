@@ -1,0 +1,161 @@
+// planCanary as a pure function: one reconcile's decisions for given Rollout + ReplicaSets + now.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { Rollout, RolloutStatus } from "../../../src/api/rollout.ts";
+import { planCanary } from "../../../src/rollout/canary.ts";
+import { POD_TEMPLATE_HASH_LABEL } from "../../../src/rollout/hash.ts";
+import type { ReplicaSet } from "../../../src/rollout/world.ts";
+
+const NOW = Date.parse("2026-11-26T10:00:00Z");
+
+function rollout(status: RolloutStatus = {}, spec: Partial<NonNullable<Rollout["spec"]>> = {}): Rollout {
+  return {
+    metadata: { name: "web", namespace: "ns", generation: 2 },
+    spec: {
+      replicas: 5,
+      selector: { matchLabels: { app: "web" } },
+      template: { metadata: { labels: { app: "web" } }, spec: {} },
+      strategy: {
+        canary: {
+          canaryService: "web-canary",
+          stableService: "web-stable",
+          steps: [{ setWeight: 20 }, { pause: {} }],
+        },
+      },
+      ...spec,
+    },
+    status,
+  };
+}
+
+const rs = (hash: string, replicas: number, available = replicas): ReplicaSet => ({
+  metadata: { name: `web-${hash}`, labels: { app: "web", [POD_TEMPLATE_HASH_LABEL]: hash } },
+  spec: { replicas },
+  status: { replicas, readyReplicas: available, availableReplicas: available },
+});
+
+test("a brand-new Rollout: create the ReplicaSet at full size, skip the steps, Progressing", () => {
+  const plan = planCanary(rollout(), [], "h1", NOW);
+  assert.equal(plan.state, "promoting");
+  assert.deepEqual(plan.createNew, { hash: "h1", replicas: 5 });
+  assert.deepEqual(plan.notices, ["RolloutUpdated", "SkipSteps"]);
+  assert.equal(plan.status.currentPodHash, "h1");
+  assert.equal(plan.status.stableRS, undefined);
+  assert.equal(plan.status.phase, "Progressing");
+  assert.equal(plan.services.size, 0, "no Service moves to pods that do not exist yet");
+  assert.equal(plan.requeueAfterMs, 0);
+});
+
+test("first deploy available: promoted, Healthy, Services pinned", () => {
+  const status: RolloutStatus = {
+    currentPodHash: "h1",
+    sluice: { machine: { machineVersion: 1, value: "promoting" } },
+  };
+  const plan = planCanary(rollout(status), [rs("h1", 5)], "h1", NOW);
+  assert.equal(plan.state, "healthy");
+  assert.equal(plan.status.stableRS, "h1");
+  assert.equal(plan.status.phase, "Healthy");
+  assert.equal(plan.status.observedGeneration, 2);
+  assert.deepEqual(
+    [...plan.services],
+    [
+      ["web-stable", "h1"],
+      ["web-canary", "h1"],
+    ],
+  );
+  assert.equal(plan.scale.size, 0);
+  assert.equal(plan.status.selector, "app=web");
+  assert.equal(plan.status.HPAReplicas, 5);
+});
+
+test("a new template: the first canary pod within maxSurge, one stable pod within maxUnavailable", () => {
+  const status: RolloutStatus = { currentPodHash: "h1", stableRS: "h1", currentStepIndex: 2 };
+  const plan = planCanary(rollout(status), [rs("h1", 5)], "h2", NOW);
+  assert.equal(plan.state, "stepping");
+  assert.deepEqual(plan.createNew, { hash: "h2", replicas: 1 });
+  assert.equal(plan.status.currentStepIndex, 0);
+  assert.equal(plan.status.canary?.weights?.canary.weight, 20);
+  assert.equal(plan.scale.get("web-h1"), 4, "maxUnavailable 25% of 5 = 1 lets one stable pod go at once");
+  assert.deepEqual(
+    [...plan.services],
+    [["web-stable", "h1"]],
+    "the canary Service waits for a serving canary",
+  );
+  // Next look: the canary pod serves; the Services split and nothing more scales.
+  const next = planCanary(rollout(plan.status), [rs("h1", 4), rs("h2", 1)], "h2", NOW + 1000);
+  assert.equal(next.scale.size, 0);
+  assert.deepEqual(
+    [...next.services],
+    [
+      ["web-stable", "h1"],
+      ["web-canary", "h2"],
+    ],
+  );
+});
+
+test("spec.paused holds every scale", () => {
+  const status: RolloutStatus = { currentPodHash: "h2", stableRS: "h1", currentStepIndex: 0 };
+  const plan = planCanary(rollout(status, { paused: true }), [rs("h1", 5), rs("h2", 0)], "h2", NOW);
+  assert.equal(plan.state, "userPaused");
+  assert.equal(plan.scale.size, 0);
+  assert.equal(plan.status.phase, "Paused");
+  assert.equal(plan.status.message, "manually paused");
+});
+
+test("no progress past the deadline: Degraded; with progressDeadlineAbort, aborted", () => {
+  const stuckSince = new Date(NOW - 700_000).toISOString();
+  const status: RolloutStatus = {
+    currentPodHash: "h2",
+    stableRS: "h1",
+    currentStepIndex: 0,
+    updatedReplicas: 1,
+    availableReplicas: 4,
+    sluice: { machine: { machineVersion: 1, value: "stepping" } },
+    conditions: [
+      {
+        type: "Progressing",
+        status: "True",
+        reason: "ReplicaSetUpdated",
+        message: 'ReplicaSet "web-h2" is progressing.',
+        lastUpdateTime: stuckSince,
+        lastTransitionTime: stuckSince,
+      },
+    ],
+  };
+  const world = [rs("h1", 4), rs("h2", 1, 0)];
+  const stuck = planCanary(rollout(status), world, "h2", NOW);
+  assert.equal(stuck.status.phase, "Degraded");
+  assert.match(
+    stuck.status.message ?? "",
+    /^ProgressDeadlineExceeded: ReplicaSet "web-h2" has timed out progressing/,
+  );
+  assert.equal(stuck.status.abort, false);
+  const aborting = planCanary(rollout(status, { progressDeadlineAbort: true }), world, "h2", NOW);
+  assert.equal(aborting.state, "aborted");
+  assert.equal(aborting.status.abort, true);
+  assert.equal(aborting.status.phase, "Degraded");
+  assert.match(aborting.status.message ?? "", /^RolloutAborted/);
+  assert.equal(aborting.status.canary?.weights?.canary.weight, 0);
+  // Within the deadline nothing is wrong, and the plan asks to be woken when it would pass.
+  const fresh = planCanary(rollout(status), world, "h2", Date.parse(stuckSince) + 1000);
+  assert.equal(fresh.status.phase, "Progressing");
+  assert.ok(
+    (fresh.requeueAfterMs ?? 0) > 598_000 && (fresh.requeueAfterMs ?? 0) <= 600_001,
+    `${fresh.requeueAfterMs}`,
+  );
+});
+
+test("an unchanged world plans nothing and leaves the status as it was", () => {
+  const first = planCanary(
+    rollout({ currentPodHash: "h1", sluice: { machine: { machineVersion: 1, value: "promoting" } } }),
+    [rs("h1", 5)],
+    "h1",
+    NOW,
+  );
+  const settled = rollout(first.status);
+  const again = planCanary(settled, [rs("h1", 5)], "h1", NOW + 60_000);
+  assert.equal(again.scale.size, 0);
+  assert.equal(again.createNew, undefined);
+  assert.deepEqual(again.notices, []);
+  assert.deepEqual(again.status, first.status, "no field (not even a condition time) changes");
+});

@@ -22,7 +22,7 @@ import {
 import { canaryConditions, progressDeadlineExceeded } from "./canary-conditions.ts";
 import { computePhase } from "./conditions.ts";
 import { nearestSplit, nextBasicCanaryScale, resolveIntOrPercent } from "./replicas.ts";
-import { availableOf, hashOf, type ReplicaSet, sortReplicaSets, specReplicas } from "./world.ts";
+import { availableOf, hashOf, type ReplicaSet, revisionOf, sortReplicaSets, specReplicas } from "./world.ts";
 
 export interface CanaryPlan {
   state: CanaryStateValue;
@@ -33,6 +33,8 @@ export interface CanaryPlan {
   scale: Map<string, number>;
   /** Service name → pod-template hash its selector must pin. */
   services: Map<string, string>;
+  /** Scaled-down old ReplicaSets beyond revisionHistoryLimit, oldest first. */
+  prune: string[];
   status: RolloutStatus;
   requeueAfterMs?: number;
 }
@@ -110,9 +112,9 @@ export function planCanary(
       scale.set(sorted.newRS.metadata?.name ?? "", step.canary);
     if (stableRS && specReplicas(stableRS) !== step.stable)
       scale.set(stableRS.metadata?.name ?? "", step.stable);
-    // Older ReplicaSets give up what the step allows, newest last so the oldest go first.
+    // Older ReplicaSets give up what the step allows; the oldest revisions go first.
     let keep = step.others;
-    for (const rs of [...sorted.others].sort((a, b) => specReplicas(b) - specReplicas(a))) {
+    for (const rs of [...sorted.others].sort((a, b) => revisionOf(b) - revisionOf(a))) {
       const want = Math.min(specReplicas(rs), keep);
       keep -= want;
       if (want !== specReplicas(rs)) scale.set(rs.metadata?.name ?? "", want);
@@ -178,7 +180,14 @@ export function planCanary(
   status.phase = phase;
   status.message = message;
 
-  const plan: CanaryPlan = { state: next.state, notices: next.notices, scale, services, status };
+  const plan: CanaryPlan = {
+    state: next.state,
+    notices: next.notices,
+    scale,
+    services,
+    status,
+    prune: historyToPrune(sorted.others, spec.revisionHistoryLimit ?? RolloutDefaults.revisionHistoryLimit),
+  };
   if (createNew) plan.createNew = createNew;
   const wakeUps: number[] = [];
   const pauseEnds = pauseDeadline(next.state, next.context);
@@ -194,4 +203,12 @@ export function planCanary(
   }
   if (wakeUps.length > 0) plan.requeueAfterMs = Math.max(0, Math.min(...wakeUps));
   return plan;
+}
+
+/** Only ReplicaSets already scaled to zero (no pods left) are history; the newest `limit` are kept. */
+function historyToPrune(others: ReplicaSet[], limit: number): string[] {
+  const history = others
+    .filter((rs) => specReplicas(rs) === 0 && (rs.status?.replicas ?? 0) === 0)
+    .sort((a, b) => revisionOf(a) - revisionOf(b));
+  return history.slice(0, Math.max(0, history.length - limit)).map((rs) => rs.metadata?.name ?? "");
 }

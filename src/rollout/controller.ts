@@ -7,7 +7,7 @@ import { formatProblem, validateRollout } from "../api/rollout-validation.ts";
 import { byNamespace, byOwnerUid, keyOf } from "../controller/cache.ts";
 import type { ControllerSetup, Kernel } from "../controller/kernel.ts";
 import type { StatusWriter } from "../controller/status.ts";
-import { isAlreadyExists } from "../kube/errors.ts";
+import { isAlreadyExists, isNotFound } from "../kube/errors.ts";
 import { ReplicaSets, Rollouts, Services } from "../kube/resources.ts";
 import type { EventRecorder } from "../telemetry/events.ts";
 import { Reasons } from "../telemetry/reasons.ts";
@@ -139,6 +139,11 @@ async function reconcileRollout(
       Reasons.ScalingReplicaSet,
       `Scaled ReplicaSet ${name} to ${replicas}`,
     );
+  }
+  for (const name of plan.prune) {
+    await client.delete(ReplicaSets, { namespace, name }).catch((error: unknown) => {
+      if (!isNotFound(error)) throw error;
+    });
   }
   await writer.write(Rollouts, rollout, plan.status);
   for (const notice of plan.notices)

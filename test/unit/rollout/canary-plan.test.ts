@@ -159,3 +159,25 @@ test("an unchanged world plans nothing and leaves the status as it was", () => {
   assert.deepEqual(again.notices, []);
   assert.deepEqual(again.status, first.status, "no field (not even a condition time) changes");
 });
+
+test("revision history: only scaled-down ReplicaSets are pruned, oldest first, keeping revisionHistoryLimit", () => {
+  const old = (hash: string, revision: number, replicas = 0): ReplicaSet => ({
+    ...rs(hash, replicas),
+    metadata: {
+      ...rs(hash, replicas).metadata,
+      annotations: { "rollout.argoproj.io/revision": String(revision) },
+    },
+  });
+  const status: RolloutStatus = {
+    currentPodHash: "h9",
+    stableRS: "h9",
+    sluice: { machine: { machineVersion: 1, value: "healthy" } },
+  };
+  const world = [old("h1", 1), old("h2", 2), old("h3", 3, 1), old("h4", 4), old("h5", 5), old("h9", 9, 5)];
+  const plan = planCanary(rollout(status, { revisionHistoryLimit: 2 }), world, "h9", NOW);
+  // As the Deployment controller counts: only scaled-down ReplicaSets are history (h3 still has a
+  // pod), so h4 and h5 are the two kept.
+  assert.deepEqual(plan.prune, ["web-h1", "web-h2"]);
+  const none = planCanary(rollout(status, { revisionHistoryLimit: 10 }), world, "h9", NOW);
+  assert.deepEqual(none.prune, []);
+});

@@ -13,6 +13,7 @@ import type { EventRecorder } from "../telemetry/events.ts";
 import { Reasons } from "../telemetry/reasons.ts";
 import { planCanary } from "./canary.ts";
 import { computePhase, setCondition } from "./conditions.ts";
+import { finalizeDeletion, hasFinalizer, needsFinalizer, setFinalizer } from "./finalizer.ts";
 import { POD_TEMPLATE_HASH_LABEL, podTemplateHash } from "./hash.ts";
 import { REVISION_ANNOTATION, type ReplicaSet, revisionOf, type Service } from "./world.ts";
 
@@ -70,6 +71,13 @@ async function reconcileRollout(
   serviceSelector: (name: string) => Record<string, string> | null,
 ): Promise<{ requeueAfterMs?: number } | undefined> {
   const now = Date.now();
+  if (rollout.metadata?.deletionTimestamp) {
+    if (hasFinalizer(rollout)) {
+      await finalizeDeletion(kernel.client, rollout, ROLLOUT_FIELD_MANAGER);
+      log.info("Rollout deleted mid-update: Services pointed back at the stable pods");
+    }
+    return undefined;
+  }
   const problems = validateRollout(rollout, { service: serviceSelector }).filter(
     (p) => p.severity === "error",
   );
@@ -145,7 +153,18 @@ async function reconcileRollout(
       if (!isNotFound(error)) throw error;
     });
   }
-  await writer.write(Rollouts, rollout, plan.status);
+  const written = await writer.write(Rollouts, rollout, plan.status);
+  // The finalizer follows the update: on while one is in progress, off at rest.
+  const current = written.written ? written.object : rollout;
+  const wanted = needsFinalizer(current);
+  if (wanted !== hasFinalizer(current)) {
+    const patched = await setFinalizer(client, current, wanted, ROLLOUT_FIELD_MANAGER);
+    writer.tracker.recordWrite(
+      keyOf(current),
+      current.metadata?.resourceVersion,
+      patched.metadata?.resourceVersion,
+    );
+  }
   for (const notice of plan.notices)
     await events.record(rollout, "Normal", Reasons[notice], noticeMessage(notice, plan));
   return plan.requeueAfterMs === undefined ? undefined : { requeueAfterMs: plan.requeueAfterMs };

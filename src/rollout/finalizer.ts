@@ -1,0 +1,72 @@
+// Deleting a Rollout mid-canary must not leave its Services pointing at canary pods (DESIGN.md
+// §8): while an update is in progress the Rollout carries a finalizer, and on deletion the
+// Services are pointed back at the stable pods before the finalizer is removed. A Rollout at
+// rest carries none, so removing sluice never leaves undeletable objects behind for long.
+import type { Rollout } from "../api/rollout.ts";
+import type { KubeClient } from "../kube/client.ts";
+import { isNotFound } from "../kube/errors.ts";
+import { Rollouts, Services } from "../kube/resources.ts";
+import { POD_TEMPLATE_HASH_LABEL } from "./hash.ts";
+
+export const RESTORE_SERVICES_FINALIZER = "sluice.dev/restore-stable-services";
+
+function servicesOf(rollout: Rollout): string[] {
+  const canary = rollout.spec?.strategy?.canary;
+  return [canary?.stableService, canary?.canaryService].filter((s): s is string => Boolean(s));
+}
+
+/** Whether the finalizer should be on the Rollout now. */
+export function needsFinalizer(rollout: Rollout): boolean {
+  const status = rollout.status ?? {};
+  return (
+    servicesOf(rollout).length > 0 &&
+    status.stableRS !== undefined &&
+    status.currentPodHash !== status.stableRS
+  );
+}
+
+export function hasFinalizer(rollout: Rollout): boolean {
+  return rollout.metadata?.finalizers?.includes(RESTORE_SERVICES_FINALIZER) ?? false;
+}
+
+/** Adds or removes the finalizer (a conditional write: it carries the resourceVersion read). */
+export async function setFinalizer(
+  client: KubeClient,
+  rollout: Rollout,
+  present: boolean,
+  fieldManager: string,
+): Promise<Rollout> {
+  const others = (rollout.metadata?.finalizers ?? []).filter((f) => f !== RESTORE_SERVICES_FINALIZER);
+  return client.mergePatch<Rollout>(
+    Rollouts,
+    { namespace: rollout.metadata?.namespace, name: rollout.metadata?.name ?? "" },
+    { metadata: { finalizers: present ? [...others, RESTORE_SERVICES_FINALIZER] : others } },
+    fieldManager,
+    { resourceVersion: rollout.metadata?.resourceVersion },
+  );
+}
+
+/** Points the Rollout's Services at the stable pods, then lets the deletion proceed. */
+export async function finalizeDeletion(
+  client: KubeClient,
+  rollout: Rollout,
+  fieldManager: string,
+): Promise<void> {
+  const stable = rollout.status?.stableRS;
+  const namespace = rollout.metadata?.namespace;
+  if (stable) {
+    for (const name of servicesOf(rollout)) {
+      await client
+        .mergePatch(
+          Services,
+          { namespace, name },
+          { spec: { selector: { [POD_TEMPLATE_HASH_LABEL]: stable } } },
+          fieldManager,
+        )
+        .catch((error: unknown) => {
+          if (!isNotFound(error)) throw error;
+        });
+    }
+  }
+  await setFinalizer(client, rollout, false, fieldManager);
+}

@@ -19,10 +19,19 @@ import {
   stepCanary,
   stepSpecs,
 } from "../strategy/canary.state.ts";
-import { canaryConditions, progressDeadlineExceeded } from "./canary-conditions.ts";
 import { computePhase } from "./conditions.ts";
 import { nearestSplit, nextBasicCanaryScale, resolveIntOrPercent } from "./replicas.ts";
-import { availableOf, hashOf, type ReplicaSet, revisionOf, sortReplicaSets, specReplicas } from "./world.ts";
+import { canaryMode, progressDeadlineExceeded, rolloutConditions } from "./rollout-conditions.ts";
+import {
+  availableOf,
+  fullyAvailable,
+  historyToPrune,
+  type ReplicaSet,
+  replicaCounters,
+  revisionOf,
+  sortReplicaSets,
+  specReplicas,
+} from "./world.ts";
 
 export interface CanaryPlan {
   state: CanaryStateValue;
@@ -76,7 +85,7 @@ export function planCanary(
   // Past progressDeadlineSeconds without progress: Degraded, and with progressDeadlineAbort an
   // abort the machine acts on now, as if the user had asked for it.
   const deadlineMs = (spec.progressDeadlineSeconds ?? RolloutDefaults.progressDeadlineSeconds) * 1000;
-  const timedOut = progressDeadlineExceeded(state, previous.conditions ?? [], now, deadlineMs);
+  const timedOut = progressDeadlineExceeded(canaryMode(state), previous.conditions ?? [], now, deadlineMs);
   if (timedOut && spec.progressDeadlineAbort && !context.abort) context.abort = true;
   const next = stepCanary(state, context, {
     type: "RECONCILE",
@@ -125,25 +134,17 @@ export function planCanary(
   // aborted). A selector moves to a ReplicaSet only once all its pods are available, so a Service
   // never points at pods that cannot serve yet (as the peer's ensureSVCTargets does).
   const stableHash = next.context.stableHash ?? currentHash;
-  const ready = (hash: string) => {
-    const rs = replicaSets.find((r) => hashOf(r) === hash);
-    return rs !== undefined && specReplicas(rs) > 0 && availableOf(rs) >= specReplicas(rs);
-  };
+  const ready = (hash: string) => fullyAvailable(replicaSets, hash);
   const services = new Map<string, string>();
   if (canary.stableService && ready(stableHash)) services.set(canary.stableService, stableHash);
   const canaryTarget = next.state === "aborted" ? stableHash : currentHash;
   if (canary.canaryService && ready(canaryTarget)) services.set(canary.canaryService, canaryTarget);
 
   // 4. Status, as observed now plus what the machine decided.
-  const observed = replicaSets.filter((rs) => hashOf(rs) !== undefined);
-  const sum = (f: (rs: ReplicaSet) => number) => observed.reduce((n, rs) => n + f(rs), 0);
-  const status: RolloutStatus = statusFromContext(next.context, previous);
+  const counters = replicaCounters(replicaSets, sorted.newRS);
+  const status: RolloutStatus = { ...statusFromContext(next.context, previous), ...counters };
   status.observedGeneration = rollout.metadata?.generation ?? 0;
-  status.replicas = sum((rs) => rs.status?.replicas ?? 0);
-  status.updatedReplicas = sorted.newRS?.status?.replicas ?? 0;
-  status.readyReplicas = sum((rs) => rs.status?.readyReplicas ?? 0);
-  status.availableReplicas = sum((rs) => rs.status?.availableReplicas ?? 0);
-  status.HPAReplicas = status.replicas;
+  status.HPAReplicas = counters.replicas;
   status.selector = spec.selector ? selectorString(spec.selector) : "";
   status.canary = {
     ...previous.canary,
@@ -168,8 +169,8 @@ export function planCanary(
     createNew !== undefined ||
     status.availableReplicas !== previous.availableReplicas ||
     status.updatedReplicas !== previous.updatedReplicas;
-  status.conditions = canaryConditions(status, {
-    state: next.state,
+  status.conditions = rolloutConditions(status, {
+    mode: canaryMode(next.state),
     replicas,
     now,
     progressed,
@@ -203,12 +204,4 @@ export function planCanary(
   }
   if (wakeUps.length > 0) plan.requeueAfterMs = Math.max(0, Math.min(...wakeUps));
   return plan;
-}
-
-/** Only ReplicaSets already scaled to zero (no pods left) are history; the newest `limit` are kept. */
-function historyToPrune(others: ReplicaSet[], limit: number): string[] {
-  const history = others
-    .filter((rs) => specReplicas(rs) === 0 && (rs.status?.replicas ?? 0) === 0)
-    .sort((a, b) => revisionOf(a) - revisionOf(b));
-  return history.slice(0, Math.max(0, history.length - limit)).map((rs) => rs.metadata?.name ?? "");
 }

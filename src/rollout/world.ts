@@ -50,3 +50,28 @@ export function sortReplicaSets(
 export function revisionOf(rs: ReplicaSet): number {
   return Number(rs.metadata?.annotations?.[REVISION_ANNOTATION] ?? 0) || 0;
 }
+
+/** Only ReplicaSets already scaled to zero (no pods left) are history; the newest `limit` are kept. */
+export function historyToPrune(others: ReplicaSet[], limit: number): string[] {
+  const history = others
+    .filter((rs) => specReplicas(rs) === 0 && (rs.status?.replicas ?? 0) === 0)
+    .sort((a, b) => revisionOf(a) - revisionOf(b));
+  return history.slice(0, Math.max(0, history.length - limit)).map((rs) => rs.metadata?.name ?? "");
+}
+
+/** True when the ReplicaSet of `hash` has pods and all of them are available (a Service may point at it). */
+export function fullyAvailable(replicaSets: ReplicaSet[], hash: string): boolean {
+  const rs = replicaSets.find((r) => hashOf(r) === hash);
+  return rs !== undefined && specReplicas(rs) > 0 && availableOf(rs) >= specReplicas(rs);
+}
+
+/** The replica counters of a Rollout's status, over all its ReplicaSets. */
+export function replicaCounters(replicaSets: ReplicaSet[], newRS: ReplicaSet | undefined) {
+  const sum = (f: (rs: ReplicaSet) => number) => replicaSets.reduce((n, rs) => n + f(rs), 0);
+  return {
+    replicas: sum((rs) => rs.status?.replicas ?? 0),
+    updatedReplicas: newRS?.status?.replicas ?? 0,
+    readyReplicas: sum((rs) => rs.status?.readyReplicas ?? 0),
+    availableReplicas: sum((rs) => rs.status?.availableReplicas ?? 0),
+  };
+}

@@ -1,29 +1,35 @@
-// A canary Rollout's conditions from its machine state, and the progress deadline:
-// progressDeadlineSeconds counts only while the rollout is actively progressing (stepping or
-// promoting); entering that from a pause restarts the clock, so paused time never counts.
+// A Rollout's conditions from its strategy machine's state (as a ConditionMode), and the progress deadline:
+// progressDeadlineSeconds counts only while the rollout is actively progressing (not paused,
+// aborted or healthy); entering that from a pause restarts the clock, so paused time never counts.
 import type { Condition } from "../api/common.ts";
 import type { RolloutStatus } from "../api/rollout.ts";
 import type { CanaryStateValue } from "../strategy/canary.machine.ts";
 import { removeCondition, setCondition } from "./conditions.ts";
 
-const ACTIVE: CanaryStateValue[] = ["stepping", "promoting"];
-
 /** True when an actively progressing rollout has made no progress for `deadlineMs`. */
 export function progressDeadlineExceeded(
-  state: CanaryStateValue,
+  mode: ConditionMode,
   conditions: Condition[],
   now: number,
   deadlineMs: number,
 ): boolean {
-  if (!ACTIVE.includes(state)) return false;
+  if (mode !== "progressing") return false;
   const progressing = conditions.find((c) => c.type === "Progressing");
   if (progressing?.reason === "ProgressDeadlineExceeded") return true;
   if (progressing?.reason !== "ReplicaSetUpdated" || !progressing.lastUpdateTime) return false;
   return now - Date.parse(progressing.lastUpdateTime) > deadlineMs;
 }
 
+/** What the strategy machine's state means for the conditions. */
+export type ConditionMode = "progressing" | "paused" | "aborted" | "healthy";
+
+export function canaryMode(state: CanaryStateValue): ConditionMode {
+  if (state === "aborted" || state === "healthy") return state;
+  return state === "userPaused" || state === "pausedStep" ? "paused" : "progressing";
+}
+
 export interface ConditionFacts {
-  state: CanaryStateValue;
+  mode: ConditionMode;
   replicas: number;
   now: number;
   progressed: boolean;
@@ -31,9 +37,9 @@ export interface ConditionFacts {
   newReplicaSetName: string;
 }
 
-export function canaryConditions(status: RolloutStatus, facts: ConditionFacts): Condition[] {
+export function rolloutConditions(status: RolloutStatus, facts: ConditionFacts): Condition[] {
   const now = new Date(facts.now).toISOString();
-  const { state } = facts;
+  const { mode } = facts;
   let conditions = removeCondition(status.conditions ?? [], "InvalidSpec");
   const available = (status.availableReplicas ?? 0) >= facts.replicas;
   conditions = setCondition(
@@ -47,15 +53,15 @@ export function canaryConditions(status: RolloutStatus, facts: ConditionFacts): 
     now,
   );
   const progressing: Omit<Condition, "type" | "lastUpdateTime" | "lastTransitionTime"> =
-    state === "aborted"
+    mode === "aborted"
       ? {
           status: "False",
           reason: "RolloutAborted",
           message: `Rollout aborted update to revision with hash ${status.currentPodHash ?? ""}`,
         }
-      : state === "healthy"
+      : mode === "healthy"
         ? { status: "True", reason: "NewReplicaSetAvailable", message: "Rollout has completed its update" }
-        : state === "userPaused" || state === "pausedStep"
+        : mode === "paused"
           ? { status: "Unknown", reason: "RolloutPaused", message: "Rollout is paused" }
           : facts.timedOut
             ? {
@@ -72,9 +78,9 @@ export function canaryConditions(status: RolloutStatus, facts: ConditionFacts): 
     conditions,
     { type: "Progressing", ...progressing },
     now,
-    facts.progressed && ACTIVE.includes(state),
+    facts.progressed && mode === "progressing",
   );
-  const paused = state === "userPaused" || state === "pausedStep";
+  const paused = mode === "paused";
   conditions = setCondition(
     conditions,
     {
@@ -85,7 +91,7 @@ export function canaryConditions(status: RolloutStatus, facts: ConditionFacts): 
     },
     now,
   );
-  const completed = state === "healthy";
+  const completed = mode === "healthy";
   conditions = setCondition(
     conditions,
     {

@@ -11,13 +11,16 @@ import { isAlreadyExists, isNotFound } from "../kube/errors.ts";
 import { ReplicaSets, Rollouts, Services } from "../kube/resources.ts";
 import type { EventRecorder } from "../telemetry/events.ts";
 import { Reasons } from "../telemetry/reasons.ts";
-import { planCanary } from "./canary.ts";
+import { type BlueGreenPlan, planBlueGreen, SCALE_DOWN_DEADLINE_ANNOTATION } from "./bluegreen.ts";
+import { type CanaryPlan, planCanary } from "./canary.ts";
 import { computePhase, setCondition } from "./conditions.ts";
 import { finalizeDeletion, hasFinalizer, needsFinalizer, setFinalizer } from "./finalizer.ts";
 import { POD_TEMPLATE_HASH_LABEL, podTemplateHash } from "./hash.ts";
 import { REVISION_ANNOTATION, type ReplicaSet, revisionOf, type Service } from "./world.ts";
 
 export const ROLLOUT_FIELD_MANAGER = "sluice-rollout";
+
+type RolloutPlan = (CanaryPlan & { deadlines?: undefined }) | BlueGreenPlan;
 
 export const rolloutController: ControllerSetup = (kernel) => {
   const rollouts = kernel.informer<Rollout>({ type: Rollouts, indexers: { namespace: byNamespace } });
@@ -100,11 +103,11 @@ async function reconcileRollout(
     // References (a Service applied after the Rollout) may resolve later without a spec change.
     return { requeueAfterMs: 20_000 };
   }
-  if (!rollout.spec?.strategy?.canary) return undefined; // blue/green: a later slice
-
-  const template = rollout.spec.template ?? {};
+  const template = rollout.spec?.template ?? {};
   const hash = podTemplateHash(template, rollout.status?.collisionCount ?? 0);
-  const plan = planCanary(rollout, owned, hash, now);
+  const plan: RolloutPlan = rollout.spec?.strategy?.blueGreen
+    ? planBlueGreen(rollout, owned, hash, now)
+    : planCanary(rollout, owned, hash, now);
   const namespace = rollout.metadata?.namespace ?? "";
   const client = kernel.client;
 
@@ -122,6 +125,14 @@ async function reconcileRollout(
       // Our cache had not seen it yet: the next reconcile (its add event) carries on.
       if (!isAlreadyExists(error)) throw error;
     }
+  }
+  for (const [name, deadline] of plan.deadlines ?? []) {
+    await client.mergePatch(
+      ReplicaSets,
+      { namespace, name },
+      { metadata: { annotations: { [SCALE_DOWN_DEADLINE_ANNOTATION]: deadline } } },
+      ROLLOUT_FIELD_MANAGER,
+    );
   }
   // Services before scaling: a selector leaves a ReplicaSet before its pods are scaled away.
   for (const [name, podHash] of plan.services) {

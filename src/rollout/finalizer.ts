@@ -11,8 +11,13 @@ import { POD_TEMPLATE_HASH_LABEL } from "./hash.ts";
 export const RESTORE_SERVICES_FINALIZER = "sluice.dev/restore-stable-services";
 
 function servicesOf(rollout: Rollout): string[] {
-  const canary = rollout.spec?.strategy?.canary;
-  return [canary?.stableService, canary?.canaryService].filter((s): s is string => Boolean(s));
+  const { canary, blueGreen } = rollout.spec?.strategy ?? {};
+  return [
+    canary?.stableService,
+    canary?.canaryService,
+    blueGreen?.activeService,
+    blueGreen?.previewService,
+  ].filter((s): s is string => Boolean(s));
 }
 
 /** Whether the finalizer should be on the Rollout now. */

@@ -1,0 +1,187 @@
+// Plans one reconcile of a blue/green Rollout: step the blue/green machine with what was
+// observed, then derive ReplicaSet sizes, Service selectors (preview at once, active only on
+// promotion), scale-down deadlines of the previous active ReplicaSet, and status. Pure.
+import type { Rollout, RolloutStatus } from "../api/rollout.ts";
+import { RolloutDefaults } from "../api/rollout.ts";
+import { selectorString } from "../api/selector.ts";
+import { BLUEGREEN_MACHINE_VERSION, type BlueGreenStateValue } from "../strategy/bluegreen.machine.ts";
+import {
+  blueGreenContext,
+  resolveBlueGreenState,
+  statusFromBlueGreen,
+  stepBlueGreen,
+} from "../strategy/bluegreen.state.ts";
+import type { Notice } from "../strategy/canary.machine.ts";
+import { computePhase } from "./conditions.ts";
+import { type ConditionMode, progressDeadlineExceeded, rolloutConditions } from "./rollout-conditions.ts";
+import {
+  availableOf,
+  fullyAvailable,
+  hashOf,
+  historyToPrune,
+  type ReplicaSet,
+  replicaCounters,
+  sortReplicaSets,
+  specReplicas,
+} from "./world.ts";
+
+/** RS annotation (the peer's name) holding when a previous active ReplicaSet may be scaled down. */
+export const SCALE_DOWN_DEADLINE_ANNOTATION = "scale-down-deadline";
+
+export interface BlueGreenPlan {
+  state: BlueGreenStateValue;
+  notices: Notice[];
+  createNew?: { hash: string; replicas: number };
+  scale: Map<string, number>;
+  /** ReplicaSet name → scale-down deadline (RFC 3339) to record on it. */
+  deadlines: Map<string, string>;
+  services: Map<string, string>;
+  prune: string[];
+  status: RolloutStatus;
+  requeueAfterMs?: number;
+}
+
+function mode(state: BlueGreenStateValue): ConditionMode {
+  if (state === "aborted" || state === "healthy") return state;
+  return state === "paused" || state === "userPaused" ? "paused" : "progressing";
+}
+
+export function planBlueGreen(
+  rollout: Rollout,
+  replicaSets: ReplicaSet[],
+  templateHash: string,
+  now: number,
+): BlueGreenPlan {
+  const spec = rollout.spec ?? {};
+  const bg = spec.strategy?.blueGreen ?? {};
+  const previous = rollout.status ?? {};
+  const replicas = spec.replicas ?? RolloutDefaults.replicas;
+  const previewSize = Math.min(bg.previewReplicaCount ?? replicas, replicas);
+  const userPaused = spec.paused ?? false;
+
+  const context = blueGreenContext(previous, bg);
+  const state = resolveBlueGreenState(previous.sluice?.machine, context, userPaused);
+  const deadlineMs = (spec.progressDeadlineSeconds ?? RolloutDefaults.progressDeadlineSeconds) * 1000;
+  const timedOut = progressDeadlineExceeded(mode(state), previous.conditions ?? [], now, deadlineMs);
+  if (timedOut && spec.progressDeadlineAbort && !context.abort) context.abort = true;
+  const before = sortReplicaSets(replicaSets, context.currentHash ?? templateHash, context.stableHash);
+  const next = stepBlueGreen(state, context, {
+    type: "RECONCILE",
+    now,
+    templateHash,
+    userPaused,
+    previewReady:
+      before.newRS !== undefined &&
+      specReplicas(before.newRS) === previewSize &&
+      availableOf(before.newRS) >= previewSize,
+    newFullyAvailable:
+      before.newRS !== undefined &&
+      specReplicas(before.newRS) >= replicas &&
+      availableOf(before.newRS) >= replicas,
+  });
+
+  const currentHash = next.context.currentHash ?? templateHash;
+  const sorted = sortReplicaSets(replicaSets, currentHash, next.context.stableHash);
+  const stableRS = sorted.stableRS !== sorted.newRS ? sorted.stableRS : undefined;
+  const wakeUps: number[] = [];
+  const scale = new Map<string, number>();
+  const deadlines = new Map<string, string>();
+  let createNew: BlueGreenPlan["createNew"];
+
+  // The new ReplicaSet: preview size until promotion, full after; scaled away only after
+  // abortScaleDownDelaySeconds once aborted (0 keeps it).
+  let newSize: number | undefined;
+  if (next.state === "healthy" || next.state === "promoting") newSize = replicas;
+  else if (next.state === "preview" || next.state === "paused") newSize = previewSize;
+  else if (next.state === "aborted") {
+    const delayMs = (bg.abortScaleDownDelaySeconds ?? RolloutDefaults.abortScaleDownDelaySeconds) * 1000;
+    const due = (next.context.abortedAt ?? now) + delayMs;
+    if (delayMs > 0 && now >= due) newSize = 0;
+    else if (delayMs > 0) wakeUps.push(due - now);
+  }
+  if (newSize !== undefined) {
+    if (sorted.newRS === undefined) createNew = { hash: currentHash, replicas: newSize };
+    else if (specReplicas(sorted.newRS) !== newSize) scale.set(sorted.newRS.metadata?.name ?? "", newSize);
+  }
+  if (stableRS && next.state !== "userPaused" && specReplicas(stableRS) !== replicas) {
+    scale.set(stableRS.metadata?.name ?? "", replicas);
+  }
+  // Previous active ReplicaSets stay up for scaleDownDelaySeconds (fast rollback), then go.
+  const delayMs = (bg.scaleDownDelaySeconds ?? RolloutDefaults.scaleDownDelaySeconds) * 1000;
+  for (const rs of sorted.others) {
+    if (specReplicas(rs) === 0) continue;
+    const name = rs.metadata?.name ?? "";
+    const recorded = rs.metadata?.annotations?.[SCALE_DOWN_DEADLINE_ANNOTATION];
+    const due = recorded ? Date.parse(recorded) : now + delayMs;
+    if (!recorded) deadlines.set(name, new Date(due).toISOString());
+    if (now >= due) scale.set(name, 0);
+    else wakeUps.push(due - now);
+  }
+
+  // Services: preview follows the new pods; active switches only when promoted.
+  const stableHash = next.context.stableHash ?? currentHash;
+  const activeTarget = next.state === "healthy" ? currentHash : stableHash;
+  const services = new Map<string, string>();
+  if (bg.activeService && fullyAvailable(replicaSets, activeTarget))
+    services.set(bg.activeService, activeTarget);
+  if (bg.previewService && fullyAvailable(replicaSets, currentHash))
+    services.set(bg.previewService, currentHash);
+
+  const counters = replicaCounters(replicaSets, sorted.newRS);
+  const status: RolloutStatus = { ...statusFromBlueGreen(next.context, previous), ...counters };
+  status.observedGeneration = rollout.metadata?.generation ?? 0;
+  // What an HPA scales is what serves: the active ReplicaSet.
+  status.HPAReplicas = replicaSets.find((rs) => hashOf(rs) === activeTarget)?.status?.replicas ?? 0;
+  status.selector = spec.selector ? selectorString(spec.selector) : "";
+  status.blueGreen = {
+    ...previous.blueGreen,
+    ...(services.has(bg.activeService ?? "") ? { activeSelector: activeTarget } : {}),
+    ...(services.has(bg.previewService ?? "") ? { previewSelector: currentHash } : {}),
+  };
+  status.sluice = { machine: { machineVersion: BLUEGREEN_MACHINE_VERSION, value: next.state } };
+  const progressed =
+    next.state !== state ||
+    scale.size > 0 ||
+    createNew !== undefined ||
+    status.availableReplicas !== previous.availableReplicas ||
+    status.updatedReplicas !== previous.updatedReplicas;
+  status.conditions = rolloutConditions(status, {
+    mode: mode(next.state),
+    replicas,
+    now,
+    progressed,
+    timedOut: timedOut && !progressed,
+    newReplicaSetName: sorted.newRS?.metadata?.name ?? `${rollout.metadata?.name}-${currentHash}`,
+  });
+  Object.assign(status, computePhase(spec, status));
+  if (
+    next.state !== "healthy" &&
+    next.state !== "aborted" &&
+    status.blueGreen.activeSelector !== currentHash &&
+    status.phase === "Healthy"
+  ) {
+    status.phase = "Progressing";
+    status.message = "active service cutover pending";
+  }
+
+  if (
+    next.state === "paused" &&
+    next.context.autoPromotionEnabled &&
+    next.context.autoPromotionMs !== undefined
+  ) {
+    wakeUps.push((next.context.pausedSince ?? now) + next.context.autoPromotionMs - now);
+  }
+  if (next.state !== state || next.notices.length > 0) wakeUps.push(0);
+  const plan: BlueGreenPlan = {
+    state: next.state,
+    notices: next.notices,
+    scale,
+    deadlines,
+    services,
+    status,
+    prune: historyToPrune(sorted.others, spec.revisionHistoryLimit ?? RolloutDefaults.revisionHistoryLimit),
+  };
+  if (createNew) plan.createNew = createNew;
+  if (wakeUps.length > 0) plan.requeueAfterMs = Math.max(0, Math.min(...wakeUps));
+  return plan;
+}

@@ -29,9 +29,11 @@ export async function runSluice(
 ): Promise<RunningSluice> {
   const metrics = new SluiceMetrics(VERSION);
   const kc = loadKubeConfig(options.kubeconfig);
+  const crashAfter = Number(process.env.SLUICE_CRASH_AFTER_WRITE ?? "");
   const transport = new KubeTransport(kc, {
     userAgent: `sluice/${VERSION} (${options.identity})`,
     onResponse: (verb, code) => metrics.apiRequest(verb, code),
+    ...(Number.isInteger(crashAfter) && crashAfter > 0 ? { crashAfterWrite: crashAfter } : {}),
   });
   const client = new KubeClient(transport);
   const kernel = new Kernel({

@@ -29,6 +29,11 @@ export interface TransportOptions {
   userAgent: string;
   /** Called once per response (or failure, with code 0), for the API request counter. */
   onResponse?: (verb: Verb, code: number) => void;
+  /**
+   * Test hook for deterministic crash points (DESIGN.md §9, SLUICE_CRASH_AFTER_WRITE): the
+   * process is killed right after its n-th successful write, as a crash at that instant would.
+   */
+  crashAfterWrite?: number;
 }
 
 const methodOf: Record<Verb, string> = {
@@ -48,6 +53,7 @@ export class KubeTransport {
   private readonly server: URL;
   private agent: HttpsAgent | HttpAgent | undefined;
   private auth: { headers: Record<string, string>; at: number } | undefined;
+  private writes = 0;
 
   constructor(
     private readonly kc: KubeConfig,
@@ -73,6 +79,10 @@ export class KubeTransport {
     const code = res.statusCode ?? 0;
     this.options.onResponse?.(spec.verb, code);
     if (code < 200 || code >= 300) throw errorFromResponse(code, body, `${spec.verb} ${spec.path}`);
+    if (methodOf[spec.verb] !== "GET" && this.options.crashAfterWrite !== undefined) {
+      this.writes++;
+      if (this.writes >= this.options.crashAfterWrite) process.kill(process.pid, "SIGKILL");
+    }
     return (body ? JSON.parse(body) : {}) as T;
   }
 

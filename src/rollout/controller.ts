@@ -11,6 +11,7 @@ import { isAlreadyExists, isNotFound } from "../kube/errors.ts";
 import { ReplicaSets, Rollouts, Services } from "../kube/resources.ts";
 import type { EventRecorder } from "../telemetry/events.ts";
 import { Reasons } from "../telemetry/reasons.ts";
+import { adopt, effectiveHash, HASH_VERSION, HASH_VERSION_ANNOTATION, orphansFor } from "./adoption.ts";
 import { type BlueGreenPlan, planBlueGreen, SCALE_DOWN_DEADLINE_ANNOTATION } from "./bluegreen.ts";
 import { type CanaryPlan, planCanary } from "./canary.ts";
 import { computePhase, setCondition } from "./conditions.ts";
@@ -27,7 +28,7 @@ export const rolloutController: ControllerSetup = (kernel) => {
   const replicaSets = kernel.informer<ReplicaSet>({
     type: ReplicaSets,
     labelSelector: POD_TEMPLATE_HASH_LABEL,
-    indexers: { owner: byOwnerUid },
+    indexers: { owner: byOwnerUid, namespace: byNamespace },
   });
   const services = kernel.informer<Service>({ type: Services });
   const writer = kernel.statusWriter(ROLLOUT_FIELD_MANAGER);
@@ -40,6 +41,15 @@ export const rolloutController: ControllerSetup = (kernel) => {
       const rollout = rollouts.cache.get(key);
       if (!rollout?.metadata?.uid) return undefined;
       if (writer.tracker.isStale(key, rollout.metadata.resourceVersion)) return undefined;
+      const orphans = orphansFor(
+        rollout,
+        replicaSets.cache.byIndex("namespace", rollout.metadata.namespace ?? ""),
+      );
+      if (orphans.length > 0 && !rollout.metadata.deletionTimestamp) {
+        for (const rs of orphans) await adopt(kernel.client, rollout, rs, ROLLOUT_FIELD_MANAGER);
+        log.info({ adopted: orphans.map((rs) => rs.metadata?.name) }, "adopted orphaned ReplicaSets");
+        return undefined; // their update events bring them back as owned
+      }
       const owned = replicaSets.cache.byIndex("owner", rollout.metadata.uid);
       const serviceSelector = (name: string) => {
         const svc = services.cache.get(`${rollout.metadata?.namespace}/${name}`);
@@ -104,7 +114,7 @@ async function reconcileRollout(
     return { requeueAfterMs: 20_000 };
   }
   const template = rollout.spec?.template ?? {};
-  const hash = podTemplateHash(template, rollout.status?.collisionCount ?? 0);
+  const hash = effectiveHash(template, podTemplateHash(template, rollout.status?.collisionCount ?? 0), owned);
   const plan: RolloutPlan = rollout.spec?.strategy?.blueGreen
     ? planBlueGreen(rollout, owned, hash, now)
     : planCanary(rollout, owned, hash, now);
@@ -201,7 +211,7 @@ function newReplicaSet(rollout: Rollout, hash: string, replicas: number, owned: 
       name,
       namespace: rollout.metadata?.namespace ?? "",
       labels,
-      annotations: { [REVISION_ANNOTATION]: String(revision) },
+      annotations: { [REVISION_ANNOTATION]: String(revision), [HASH_VERSION_ANNOTATION]: HASH_VERSION },
       ownerReferences: [
         {
           apiVersion: "sluice.dev/v1alpha1",

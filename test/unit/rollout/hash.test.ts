@@ -79,3 +79,42 @@ test("templateMatches: server defaults are tolerated, real changes are not", () 
   twoContainers.spec.containers.push(twoContainers.spec.containers[0] as never);
   assert.ok(!templateMatches(template, twoContainers));
 });
+
+test("effectiveHash: content matching only for ReplicaSets another tool or hash version made", async () => {
+  const { effectiveHash, HASH_VERSION, HASH_VERSION_ANNOTATION } = await import(
+    "../../../src/rollout/adoption.ts"
+  );
+  const live = (hash: string, image: string, ours: boolean) => ({
+    metadata: {
+      labels: { app: "web", [POD_TEMPLATE_HASH_LABEL]: hash },
+      annotations: ours ? { [HASH_VERSION_ANNOTATION]: HASH_VERSION } : {},
+    },
+    spec: {
+      template: {
+        metadata: { labels: { app: "web", [POD_TEMPLATE_HASH_LABEL]: hash } },
+        spec: { containers: [{ name: "web", image, imagePullPolicy: "Always" }] },
+      },
+    },
+  });
+  const desired = {
+    metadata: { labels: { app: "web" } },
+    spec: { containers: [{ name: "web", image: "web:1" }] },
+  };
+  const computed = podTemplateHash(desired);
+  assert.equal(
+    effectiveHash(desired, computed, [live("argo1", "web:1", false)]),
+    "argo1",
+    "a foreign RS with this template",
+  );
+  assert.equal(
+    effectiveHash(desired, computed, [live("argo1", "web:2", false)]),
+    computed,
+    "a foreign RS with another template",
+  );
+  assert.equal(
+    effectiveHash(desired, computed, [live("old", "web:1", true)]),
+    computed,
+    "our own RS differs in a field the user removed (imagePullPolicy): a new template, not a match",
+  );
+  assert.equal(effectiveHash(desired, computed, [live(computed, "web:1", true)]), computed);
+});

@@ -8,7 +8,8 @@ import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
 import type { Rollout } from "../../../src/api/rollout.ts";
-import { ReplicaSets, Rollouts, Services } from "../../../src/kube/resources.ts";
+import { Events, ReplicaSets, Rollouts, Services } from "../../../src/kube/resources.ts";
+import type { KubeObject } from "../../../src/kube/types.ts";
 import { rolloutController } from "../../../src/rollout/controller.ts";
 import { POD_TEMPLATE_HASH_LABEL } from "../../../src/rollout/hash.ts";
 import type { ReplicaSet, Service } from "../../../src/rollout/world.ts";
@@ -150,37 +151,92 @@ test("a canary walks its steps, pauses until promoted, and ends Healthy on the n
   assert.equal(await selectorOf("web-canary"), h2);
 });
 
-test("an invalid Rollout gets InvalidSpec naming the field, changes nothing, and recovers when fixed", async (t) => {
+function canaryOf(r: Rollout) {
+  const canary = r.spec?.strategy?.canary;
+  if (!canary) throw new Error("the test Rollout is a canary");
+  return canary;
+}
+
+const INVALID: [string, (r: Rollout) => void, RegExp][] = [
+  ["missing selector", (r) => delete r.spec?.selector, /spec\.selector: selector is required/],
+  [
+    "negative weight",
+    (r) => {
+      canaryOf(r).steps = [{ setWeight: -10 }];
+    },
+    /steps\[0\]\.setWeight: must be an integer between 0 and 100, got -10/,
+  ],
+  [
+    "weight over 100",
+    (r) => {
+      canaryOf(r).steps = [{ setWeight: 120 }];
+    },
+    /steps\[0\]\.setWeight: must be an integer between 0 and 100, got 120/,
+  ],
+  [
+    "unknown service",
+    (r) => {
+      canaryOf(r).canaryService = "nope";
+    },
+    /spec\.strategy\.canary\.canaryService: Service "nope" not found/,
+  ],
+  [
+    "malformed duration",
+    (r) => {
+      canaryOf(r).steps = [{ pause: { duration: "5 minutes" } }];
+    },
+    /steps\[0\]\.pause\.duration: "5 minutes" is not a duration/,
+  ],
+];
+
+test("each invalid spec gets InvalidSpec naming the field and an Event, changes nothing, and recovers when fixed", async (t) => {
   await ensureCrd(parse(await readFile(crdFile, "utf8")));
   const namespace = await useNamespace(t, "invalid");
   const client = testClient();
+  for (const name of ["web-stable", "web-canary"]) {
+    await client.create(Services, { ...service(name), metadata: { name, namespace } }, "test");
+  }
   await startSluice(t, [rolloutController], { namespace });
-  const bad = rollout("web:1");
-  bad.spec = { ...bad.spec, strategy: { canary: { steps: [{ setWeight: 120 }] } } };
-  await client.create(Rollouts, { ...bad, metadata: { name: "web", namespace } }, "test");
-  const invalid = await waitFor("InvalidSpec", async () => {
-    const r = await client.get<Rollout>(Rollouts, { namespace, name: "web" });
-    return r.status?.phase === "Degraded" ? r : pending(JSON.stringify(r.status ?? {}));
-  });
-  const condition = invalid.status?.conditions?.find((c) => c.type === "InvalidSpec");
-  assert.match(
-    condition?.message ?? "",
-    /spec\.strategy\.canary\.steps\[0\]\.setWeight: must be an integer between 0 and 100, got 120/,
-  );
+  for (const [i, [what, breakIt, message]] of INVALID.entries()) {
+    const name = `bad-${i}`;
+    const bad = rollout("web:1");
+    breakIt(bad);
+    await client.create(Rollouts, { ...bad, metadata: { name, namespace } }, "test");
+    const invalid = await waitFor(`${what}: InvalidSpec`, async () => {
+      const r = await client.get<Rollout>(Rollouts, { namespace, name });
+      return r.status?.phase === "Degraded" ? r : pending(JSON.stringify(r.status ?? {}));
+    });
+    const condition = invalid.status?.conditions?.find((c) => c.type === "InvalidSpec");
+    assert.match(condition?.message ?? "", message, what);
+    assert.match(invalid.status?.message ?? "", /^InvalidSpec: /, what);
+    const events = await client.list<
+      KubeObject & {
+        reason?: string;
+        involvedObject?: { name?: string };
+        message?: string;
+      }
+    >(Events, { namespace });
+    assert.ok(
+      events.items.some(
+        (e) => e.reason === "InvalidSpec" && e.involvedObject?.name === name && message.test(e.message ?? ""),
+      ),
+      `${what}: an InvalidSpec Event`,
+    );
+  }
   assert.equal(
     (await client.list(ReplicaSets, { namespace })).items.length,
     0,
-    "nothing created for an invalid spec",
+    "nothing created for invalid specs",
   );
 
   await client.mergePatch(
     Rollouts,
-    { namespace, name: "web" },
+    { namespace, name: "bad-1" },
     { spec: { strategy: { canary: { steps: [{ setWeight: 50 }] } } } },
     "test",
   );
   const fixed = await waitFor("recovery", async () => {
-    const r = await client.get<Rollout>(Rollouts, { namespace, name: "web" });
+    const r = await client.get<Rollout>(Rollouts, { namespace, name: "bad-1" });
     return r.status?.phase === "Healthy"
       ? r
       : pending(JSON.stringify({ phase: r.status?.phase, message: r.status?.message }));

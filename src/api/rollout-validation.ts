@@ -28,7 +28,6 @@ export interface ReferenceResolver {
 const UNSUPPORTED: { path: string; present: (r: Rollout) => unknown }[] = [
   { path: "spec.workloadRef", present: (r) => r.spec?.workloadRef },
   { path: "spec.rollbackWindow", present: (r) => r.spec?.rollbackWindow },
-  { path: "spec.restartAt", present: (r) => r.spec?.restartAt },
   { path: "spec.strategy.canary.trafficRouting", present: (r) => r.spec?.strategy?.canary?.trafficRouting },
   { path: "spec.strategy.canary.analysis", present: (r) => r.spec?.strategy?.canary?.analysis },
   { path: "spec.strategy.canary.antiAffinity", present: (r) => r.spec?.strategy?.canary?.antiAffinity },

@@ -2,7 +2,7 @@
 // (DESIGN.md §8); status writes are merge patches of changed fields that carry the
 // resourceVersion they were computed from, so a concurrent change gives a 409 instead of a lost update.
 
-import { type ObjectRef, type ResourceType, resourcePath } from "./resources.ts";
+import { type ObjectRef, Pods, type ResourceType, resourcePath } from "./resources.ts";
 import type { KubeTransport } from "./transport.ts";
 import type { KubeList, KubeObject } from "./types.ts";
 
@@ -121,6 +121,15 @@ export class KubeClient {
       query: { fieldManager },
       body,
       contentType: MERGE_PATCH,
+    });
+  }
+
+  /** Evicts a pod through the eviction API, so PodDisruptionBudgets are honoured (429 when one forbids it). */
+  async evict(namespace: string, name: string): Promise<void> {
+    await this.transport.request({
+      verb: "create",
+      path: `${resourcePath(Pods, namespace, name)}/eviction`,
+      body: { apiVersion: "policy/v1", kind: "Eviction", metadata: { name, namespace } },
     });
   }
 

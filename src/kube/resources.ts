@@ -85,3 +85,4 @@ export const Rollouts: ResourceType = {
   kind: "Rollout",
   namespaced: true,
 };
+export const Pods: ResourceType = { group: "", version: "v1", plural: "pods", kind: "Pod", namespaced: true };

@@ -20,6 +20,9 @@ export function computePhase(spec: RolloutSpec, status: RolloutStatus): { phase:
   if (spec.paused) return { phase: "Paused", message: "manually paused" };
   const firstPause = status.pauseConditions?.[0];
   if (firstPause) return { phase: "Paused", message: firstPause.reason };
+  if (spec.restartAt !== undefined && spec.restartAt !== status.restartedAt) {
+    return { phase: "Progressing", message: "rollout is restarting" };
+  }
   const replicas = spec.replicas ?? 1;
   const updated = status.updatedReplicas ?? 0;
   if (updated < replicas) return { phase: "Progressing", message: "more replicas need to be updated" };

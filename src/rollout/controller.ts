@@ -17,6 +17,7 @@ import { type CanaryPlan, planCanary } from "./canary.ts";
 import { computePhase, setCondition } from "./conditions.ts";
 import { finalizeDeletion, hasFinalizer, needsFinalizer, setFinalizer } from "./finalizer.ts";
 import { POD_TEMPLATE_HASH_LABEL, podTemplateHash } from "./hash.ts";
+import { restartPending, restartRound } from "./restart.ts";
 import { REVISION_ANNOTATION, type ReplicaSet, revisionOf, type Service } from "./world.ts";
 
 export const ROLLOUT_FIELD_MANAGER = "sluice-rollout";
@@ -113,11 +114,20 @@ async function reconcileRollout(
     // References (a Service applied after the Rollout) may resolve later without a spec change.
     return { requeueAfterMs: 20_000 };
   }
+  // spec.restartAt: evict pods older than it, a few per round; done once none is left.
+  let restartRequeue: number | undefined;
+  // The plan starts from this view; the status write still diffs against what was read.
+  let observed = rollout;
+  if (restartPending(rollout, now)) {
+    if (await restartRound(kernel.client, rollout)) {
+      observed = { ...rollout, status: { ...rollout.status, restartedAt: rollout.spec?.restartAt ?? "" } };
+    } else restartRequeue = 1000;
+  }
   const template = rollout.spec?.template ?? {};
   const hash = effectiveHash(template, podTemplateHash(template, rollout.status?.collisionCount ?? 0), owned);
   const plan: RolloutPlan = rollout.spec?.strategy?.blueGreen
-    ? planBlueGreen(rollout, owned, hash, now)
-    : planCanary(rollout, owned, hash, now);
+    ? planBlueGreen(observed, owned, hash, now)
+    : planCanary(observed, owned, hash, now);
   const namespace = rollout.metadata?.namespace ?? "";
   const client = kernel.client;
 
@@ -188,7 +198,8 @@ async function reconcileRollout(
   }
   for (const notice of plan.notices)
     await events.record(rollout, "Normal", Reasons[notice], noticeMessage(notice, plan));
-  return plan.requeueAfterMs === undefined ? undefined : { requeueAfterMs: plan.requeueAfterMs };
+  const wake = [plan.requeueAfterMs, restartRequeue].filter((v): v is number => v !== undefined);
+  return wake.length === 0 ? undefined : { requeueAfterMs: Math.min(...wake) };
 }
 
 function noticeMessage(

@@ -1,0 +1,81 @@
+// spec.restartAt restarts every pod, a few at a time, and records status.restartedAt when done.
+import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { parse } from "yaml";
+import type { Rollout } from "../../../src/api/rollout.ts";
+import { Pods, Rollouts } from "../../../src/kube/resources.ts";
+import type { KubeObject } from "../../../src/kube/types.ts";
+import { rolloutController } from "../../../src/rollout/controller.ts";
+import { testClient, useNamespace } from "../../helpers/kube.ts";
+import { ensureCrd, startSluice } from "../../helpers/sluice.ts";
+import { pending, waitFor } from "../../helpers/wait.ts";
+
+const crdFile = resolve(fileURLToPath(import.meta.url), "../../../../crds/rollout.yaml");
+type Pod = KubeObject & { status?: { conditions?: { type: string; status: string }[] } };
+
+test("spec.restartAt replaces every older pod and records restartedAt", async (t) => {
+  await ensureCrd(parse(await readFile(crdFile, "utf8")));
+  const namespace = await useNamespace(t, "restart");
+  const client = testClient();
+  await startSluice(t, [rolloutController], { namespace });
+  await client.create<Rollout>(
+    Rollouts,
+    {
+      apiVersion: "sluice.dev/v1alpha1",
+      kind: "Rollout",
+      metadata: { name: "web", namespace },
+      spec: {
+        replicas: 4,
+        selector: { matchLabels: { app: "web" } },
+        template: {
+          metadata: { labels: { app: "web" } },
+          spec: { containers: [{ name: "web", image: "web:1" }] },
+        },
+        strategy: { canary: { steps: [{ setWeight: 50 }] } },
+      },
+    },
+    "test",
+  );
+  await waitFor("Healthy", async () => {
+    const r = await client.get<Rollout>(Rollouts, { namespace, name: "web" });
+    return r.status?.phase === "Healthy" ? r : pending(`${r.status?.phase}`);
+  });
+  const pods = async () =>
+    (await client.list<Pod>(Pods, { namespace, labelSelector: "app=web" })).items.filter(
+      (p) => !p.metadata?.deletionTimestamp,
+    );
+  const before = new Set((await pods()).map((p) => p.metadata?.name));
+  assert.equal(before.size, 4);
+  // Creation times have one-second resolution: restart from the next second on.
+  await new Promise((r) => setTimeout(r, 1100));
+  const restartAt = new Date(Math.ceil(Date.now() / 1000) * 1000).toISOString().replace(".000Z", "Z");
+  await new Promise((r) => setTimeout(r, Math.max(0, Date.parse(restartAt) - Date.now() + 50)));
+  await client.mergePatch(Rollouts, { namespace, name: "web" }, { spec: { restartAt } }, "kubectl-sluice");
+
+  const done = await waitFor(
+    "restartedAt recorded",
+    async () => {
+      const r = await client.get<Rollout>(Rollouts, { namespace, name: "web" });
+      return r.status?.restartedAt === restartAt && r.status.phase === "Healthy"
+        ? r
+        : pending(
+            JSON.stringify({
+              phase: r.status?.phase,
+              msg: r.status?.message,
+              restartedAt: r.status?.restartedAt,
+            }),
+          );
+    },
+    { timeoutMs: 60_000 },
+  );
+  assert.equal(done.status?.availableReplicas, 4);
+  const after = await pods();
+  assert.equal(after.length, 4);
+  for (const pod of after) {
+    assert.ok(!before.has(pod.metadata?.name), `${pod.metadata?.name} was not restarted`);
+    assert.ok(Date.parse(pod.metadata?.creationTimestamp ?? "") >= Date.parse(restartAt));
+  }
+});

@@ -1,7 +1,7 @@
 // The blue/green machine's state in and out of a Rollout's status, as canary.state.ts does for
 // the canary: context rebuilt from the peer's fields, stored value re-derived when unusable.
 import { transition } from "xstate";
-import type { BlueGreenStrategy, PauseCondition, RolloutStatus } from "../api/rollout.ts";
+import type { BlueGreenStrategy, RolloutStatus } from "../api/rollout.ts";
 import { RolloutDefaults } from "../api/rollout.ts";
 import {
   BLUEGREEN_MACHINE_VERSION,
@@ -11,20 +11,13 @@ import {
   blueGreenMachine,
 } from "./bluegreen.machine.ts";
 import type { Notice } from "./canary.machine.ts";
+import { sharedFromStatus, sharedToStatus } from "./status-fields.ts";
 
 const STATES: BlueGreenStateValue[] = ["healthy", "preview", "paused", "userPaused", "promoting", "aborted"];
-const ms = (iso: string | undefined) => (iso === undefined ? undefined : Date.parse(iso));
 
 export function blueGreenContext(status: RolloutStatus, strategy: BlueGreenStrategy): BlueGreenContext {
-  const pause = status.pauseConditions?.find((p) => p.reason === "BlueGreenPause");
   return {
-    stableHash: status.stableRS,
-    currentHash: status.currentPodHash,
-    pausedSince: ms(pause?.startTime),
-    controllerPause: status.controllerPause ?? false,
-    abort: status.abort ?? false,
-    abortedAt: ms(status.abortedAt),
-    promoteFull: status.promoteFull ?? false,
+    ...sharedFromStatus(status, "BlueGreenPause"),
     autoPromotionEnabled: strategy.autoPromotionEnabled ?? RolloutDefaults.autoPromotionEnabled,
     autoPromotionMs:
       strategy.autoPromotionSeconds === undefined ? undefined : strategy.autoPromotionSeconds * 1000,
@@ -32,26 +25,7 @@ export function blueGreenContext(status: RolloutStatus, strategy: BlueGreenStrat
 }
 
 export function statusFromBlueGreen(context: BlueGreenContext, previous: RolloutStatus): RolloutStatus {
-  const others = (previous.pauseConditions ?? []).filter((p) => p.reason !== "BlueGreenPause");
-  const pauses: PauseCondition[] =
-    context.pausedSince === undefined
-      ? others
-      : [...others, { reason: "BlueGreenPause", startTime: new Date(context.pausedSince).toISOString() }];
-  const out: RolloutStatus = {
-    ...previous,
-    pauseConditions: pauses,
-    controllerPause: context.controllerPause,
-    abort: context.abort,
-    promoteFull: context.promoteFull,
-  };
-  const set = <K extends keyof RolloutStatus>(key: K, value: RolloutStatus[K] | undefined) => {
-    if (value === undefined) delete out[key];
-    else out[key] = value;
-  };
-  set("abortedAt", context.abortedAt === undefined ? undefined : new Date(context.abortedAt).toISOString());
-  set("stableRS", context.stableHash);
-  set("currentPodHash", context.currentHash);
-  return out;
+  return sharedToStatus(context, previous, "BlueGreenPause");
 }
 
 export function deriveBlueGreenState(context: BlueGreenContext, userPaused: boolean): BlueGreenStateValue {

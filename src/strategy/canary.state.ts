@@ -3,7 +3,7 @@
 // missing, unknown or inconsistent stored value is re-derived from the context, never thrown on.
 import { transition } from "xstate";
 import { parseDuration } from "../api/duration.ts";
-import type { CanaryStep, PauseCondition, RolloutStatus } from "../api/rollout.ts";
+import type { CanaryStep, RolloutStatus } from "../api/rollout.ts";
 import {
   CANARY_MACHINE_VERSION,
   type CanaryContext,
@@ -13,6 +13,7 @@ import {
   canaryMachine,
   type Notice,
 } from "./canary.machine.ts";
+import { sharedFromStatus, sharedToStatus } from "./status-fields.ts";
 
 const STATES: CanaryStateValue[] = [
   "healthy",
@@ -35,49 +36,17 @@ export function stepSpecs(steps: CanaryStep[] = []): CanaryStepSpec[] {
   });
 }
 
-const ms = (iso: string | undefined) => (iso === undefined ? undefined : Date.parse(iso));
-
 export function contextFromStatus(status: RolloutStatus, steps: CanaryStepSpec[]): CanaryContext {
-  const pause = status.pauseConditions?.find((p) => p.reason === "CanaryPauseStep");
   return {
+    ...sharedFromStatus(status, "CanaryPauseStep"),
     steps,
     stepIndex: Math.max(0, Math.min(status.currentStepIndex ?? 0, steps.length)),
-    pausedSince: ms(pause?.startTime),
-    controllerPause: status.controllerPause ?? false,
-    abort: status.abort ?? false,
-    abortedAt: ms(status.abortedAt),
-    promoteFull: status.promoteFull ?? false,
-    stableHash: status.stableRS,
-    currentHash: status.currentPodHash,
   };
 }
 
 /** The status fields the machine owns, from its context. Other pause reasons are kept. */
 export function statusFromContext(context: CanaryContext, previous: RolloutStatus): RolloutStatus {
-  const otherPauses = (previous.pauseConditions ?? []).filter((p) => p.reason !== "CanaryPauseStep");
-  const pauses: PauseCondition[] =
-    context.pausedSince === undefined
-      ? otherPauses
-      : [
-          ...otherPauses,
-          { reason: "CanaryPauseStep", startTime: new Date(context.pausedSince).toISOString() },
-        ];
-  const out: RolloutStatus = {
-    ...previous,
-    currentStepIndex: context.stepIndex,
-    pauseConditions: pauses,
-    controllerPause: context.controllerPause,
-    abort: context.abort,
-    promoteFull: context.promoteFull,
-  };
-  const set = <K extends keyof RolloutStatus>(key: K, value: RolloutStatus[K] | undefined) => {
-    if (value === undefined) delete out[key];
-    else out[key] = value;
-  };
-  set("abortedAt", context.abortedAt === undefined ? undefined : new Date(context.abortedAt).toISOString());
-  set("stableRS", context.stableHash);
-  set("currentPodHash", context.currentHash);
-  return out;
+  return { ...sharedToStatus(context, previous, "CanaryPauseStep"), currentStepIndex: context.stepIndex };
 }
 
 /** The state a context is in when nothing better is known (no or unusable stored value). */

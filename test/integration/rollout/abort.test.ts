@@ -2,11 +2,7 @@
 // pods, with no moment in which a Service has no ready endpoint (checked on every event of a watch
 // on its EndpointSlices, not by sampling); retry then starts the steps again.
 import assert from "node:assert/strict";
-import { readFile } from "node:fs/promises";
-import { resolve } from "node:path";
 import { test } from "node:test";
-import { fileURLToPath } from "node:url";
-import { parse } from "yaml";
 import type { Rollout } from "../../../src/api/rollout.ts";
 import { ReplicaSets, Rollouts, Services } from "../../../src/kube/resources.ts";
 import { KubeTransport } from "../../../src/kube/transport.ts";
@@ -14,10 +10,9 @@ import { rolloutController } from "../../../src/rollout/controller.ts";
 import { POD_TEMPLATE_HASH_LABEL } from "../../../src/rollout/hash.ts";
 import type { ReplicaSet, Service } from "../../../src/rollout/world.ts";
 import { testClient, testKubeConfig, useNamespace } from "../../helpers/kube.ts";
-import { ensureCrd, startSluice } from "../../helpers/sluice.ts";
+import { installRolloutCrd } from "../../helpers/rollouts.ts";
+import { startSluice } from "../../helpers/sluice.ts";
 import { pending, waitFor } from "../../helpers/wait.ts";
-
-const crdFile = resolve(fileURLToPath(import.meta.url), "../../../../crds/rollout.yaml");
 
 interface EndpointSlice {
   metadata?: { name?: string };
@@ -77,7 +72,7 @@ function rollout(image: string): Rollout {
 }
 
 test("abort goes back to stable without a moment of zero ready endpoints; retry resumes", async (t) => {
-  await ensureCrd(parse(await readFile(crdFile, "utf8")));
+  await installRolloutCrd();
   const namespace = await useNamespace(t, "abort");
   const client = testClient();
   for (const [name, selector] of [

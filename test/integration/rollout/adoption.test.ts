@@ -2,24 +2,19 @@
 // one Argo Rollouts made, with its own hash) is adopted and kept as the stable one when its
 // template matches; no new ReplicaSet is created and its pods stay.
 import assert from "node:assert/strict";
-import { readFile } from "node:fs/promises";
-import { resolve } from "node:path";
 import { test } from "node:test";
-import { fileURLToPath } from "node:url";
-import { parse } from "yaml";
 import type { Rollout } from "../../../src/api/rollout.ts";
 import { ReplicaSets, Rollouts } from "../../../src/kube/resources.ts";
 import { rolloutController } from "../../../src/rollout/controller.ts";
 import { POD_TEMPLATE_HASH_LABEL } from "../../../src/rollout/hash.ts";
 import type { ReplicaSet } from "../../../src/rollout/world.ts";
 import { testClient, useNamespace } from "../../helpers/kube.ts";
-import { ensureCrd, startSluice } from "../../helpers/sluice.ts";
+import { installRolloutCrd } from "../../helpers/rollouts.ts";
+import { startSluice } from "../../helpers/sluice.ts";
 import { pending, waitFor } from "../../helpers/wait.ts";
 
-const crdFile = resolve(fileURLToPath(import.meta.url), "../../../../crds/rollout.yaml");
-
 test("an orphaned ReplicaSet with the same template is adopted as stable, without a redeploy", async (t) => {
-  await ensureCrd(parse(await readFile(crdFile, "utf8")));
+  await installRolloutCrd();
   const namespace = await useNamespace(t, "adopt");
   const client = testClient();
   const template = {

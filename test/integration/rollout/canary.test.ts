@@ -2,11 +2,7 @@
 // setWeight 20 → pause 2s → setWeight 60 → pause (indefinite) → promote → Healthy, with the
 // ReplicaSet scales and Service selectors checked at each step.
 import assert from "node:assert/strict";
-import { readFile } from "node:fs/promises";
-import { resolve } from "node:path";
 import { test } from "node:test";
-import { fileURLToPath } from "node:url";
-import { parse } from "yaml";
 import type { Rollout } from "../../../src/api/rollout.ts";
 import { Events, ReplicaSets, Rollouts, Services } from "../../../src/kube/resources.ts";
 import type { KubeObject } from "../../../src/kube/types.ts";
@@ -14,10 +10,9 @@ import { rolloutController } from "../../../src/rollout/controller.ts";
 import { POD_TEMPLATE_HASH_LABEL } from "../../../src/rollout/hash.ts";
 import type { ReplicaSet, Service } from "../../../src/rollout/world.ts";
 import { testClient, useNamespace } from "../../helpers/kube.ts";
-import { ensureCrd, startSluice } from "../../helpers/sluice.ts";
+import { installRolloutCrd } from "../../helpers/rollouts.ts";
+import { startSluice } from "../../helpers/sluice.ts";
 import { pending, waitFor } from "../../helpers/wait.ts";
-
-const crdFile = resolve(fileURLToPath(import.meta.url), "../../../../crds/rollout.yaml");
 
 function rollout(image: string): Rollout {
   return {
@@ -50,7 +45,7 @@ const service = (name: string): Service => ({
 });
 
 test("a canary walks its steps, pauses until promoted, and ends Healthy on the new ReplicaSet", async (t) => {
-  await ensureCrd(parse(await readFile(crdFile, "utf8")));
+  await installRolloutCrd();
   const namespace = await useNamespace(t, "canary");
   const client = testClient();
   for (const name of ["web-stable", "web-canary"]) {
@@ -190,7 +185,7 @@ const INVALID: [string, (r: Rollout) => void, RegExp][] = [
 ];
 
 test("each invalid spec gets InvalidSpec naming the field and an Event, changes nothing, and recovers when fixed", async (t) => {
-  await ensureCrd(parse(await readFile(crdFile, "utf8")));
+  await installRolloutCrd();
   const namespace = await useNamespace(t, "invalid");
   const client = testClient();
   for (const name of ["web-stable", "web-canary"]) {

@@ -3,12 +3,11 @@
 // takes over, and the rollout must end exactly as an uninterrupted one: Healthy on the new
 // template, the Services on it, and no extra ReplicaSets. One more run uses a seeded random n.
 import assert from "node:assert/strict";
-import { mkdtemp, readFile } from "node:fs/promises";
+import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { type TestContext, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { parse } from "yaml";
 import type { Rollout } from "../../../src/api/rollout.ts";
 import { ReplicaSets, Rollouts, Services } from "../../../src/kube/resources.ts";
 import { POD_TEMPLATE_HASH_LABEL } from "../../../src/rollout/hash.ts";
@@ -17,11 +16,10 @@ import { ManagedProcess } from "../../cluster/process.ts";
 import { readAuditEvents } from "../../helpers/audit.ts";
 import { ENV, requireEnv } from "../../helpers/env.ts";
 import { testClient, useNamespace } from "../../helpers/kube.ts";
-import { ensureCrd } from "../../helpers/sluice.ts";
+import { createServices, installRolloutCrd } from "../../helpers/rollouts.ts";
 import { pending, waitFor } from "../../helpers/wait.ts";
 
 const repoRoot = resolve(fileURLToPath(import.meta.url), "../../../..");
-const crdFile = join(repoRoot, "crds/rollout.yaml");
 const template = (image: string) => ({
   metadata: { labels: { app: "web" } },
   spec: { containers: [{ name: "web", image }] },
@@ -57,18 +55,7 @@ interface Outcome {
 async function scenario(t: TestContext, crashAfter: number | undefined, logDir: string): Promise<Outcome> {
   const namespace = await useNamespace(t, "crash");
   const client = testClient();
-  for (const name of ["web-stable", "web-canary"]) {
-    await client.create<Service>(
-      Services,
-      {
-        apiVersion: "v1",
-        kind: "Service",
-        metadata: { name, namespace },
-        spec: { selector: { app: "web" }, ports: [{ port: 80 }] } as never,
-      },
-      "test",
-    );
-  }
+  await createServices(namespace, ["web-stable", "web-canary"]);
   const get = () => client.get<Rollout>(Rollouts, { namespace, name: "web" });
   const healthyOn = (hash?: string) => (r: Rollout) =>
     r.status?.phase === "Healthy" &&
@@ -162,7 +149,7 @@ async function scenario(t: TestContext, crashAfter: number | undefined, logDir: 
 test("a canary update ends the same whichever write the controller crashes after", {
   timeout: 600_000,
 }, async (t) => {
-  await ensureCrd(parse(await readFile(crdFile, "utf8")));
+  await installRolloutCrd();
   const logDir = await mkdtemp(join(tmpdir(), "sluice-crash-"));
   t.diagnostic(`controller logs: ${logDir}`);
   const baseline = await scenario(t, undefined, logDir);

@@ -1,11 +1,7 @@
 // Deleting a Rollout in the middle of a canary: its finalizer first points the Services back at
 // the stable pods, then the Rollout goes. A Rollout at rest carries no finalizer.
 import assert from "node:assert/strict";
-import { readFile } from "node:fs/promises";
-import { resolve } from "node:path";
 import { test } from "node:test";
-import { fileURLToPath } from "node:url";
-import { parse } from "yaml";
 import type { Rollout } from "../../../src/api/rollout.ts";
 import { isNotFound } from "../../../src/kube/errors.ts";
 import { Rollouts, Services } from "../../../src/kube/resources.ts";
@@ -14,27 +10,15 @@ import { RESTORE_SERVICES_FINALIZER } from "../../../src/rollout/finalizer.ts";
 import { POD_TEMPLATE_HASH_LABEL } from "../../../src/rollout/hash.ts";
 import type { Service } from "../../../src/rollout/world.ts";
 import { testClient, useNamespace } from "../../helpers/kube.ts";
-import { ensureCrd, startSluice } from "../../helpers/sluice.ts";
+import { createServices, installRolloutCrd } from "../../helpers/rollouts.ts";
+import { startSluice } from "../../helpers/sluice.ts";
 import { pending, waitFor } from "../../helpers/wait.ts";
 
-const crdFile = resolve(fileURLToPath(import.meta.url), "../../../../crds/rollout.yaml");
-
 test("deleting a Rollout mid-canary restores the Services to the stable pods first", async (t) => {
-  await ensureCrd(parse(await readFile(crdFile, "utf8")));
+  await installRolloutCrd();
   const namespace = await useNamespace(t, "delete");
   const client = testClient();
-  for (const name of ["web-stable", "web-canary"]) {
-    await client.create<Service>(
-      Services,
-      {
-        apiVersion: "v1",
-        kind: "Service",
-        metadata: { name, namespace },
-        spec: { selector: { app: "web" }, ports: [{ port: 80 }] } as never,
-      },
-      "test",
-    );
-  }
+  await createServices(namespace, ["web-stable", "web-canary"]);
   await startSluice(t, [rolloutController], { namespace });
   const template = (image: string) => ({
     metadata: { labels: { app: "web" } },

@@ -2,21 +2,16 @@
 // progressDeadlineSeconds it is Degraded (ProgressDeadlineExceeded), and with
 // progressDeadlineAbort it also aborts back to the stable ReplicaSet.
 import assert from "node:assert/strict";
-import { readFile } from "node:fs/promises";
-import { resolve } from "node:path";
 import { test } from "node:test";
-import { fileURLToPath } from "node:url";
-import { parse } from "yaml";
 import type { Rollout } from "../../../src/api/rollout.ts";
 import { ReplicaSets, Rollouts } from "../../../src/kube/resources.ts";
 import { rolloutController } from "../../../src/rollout/controller.ts";
 import { POD_TEMPLATE_HASH_LABEL } from "../../../src/rollout/hash.ts";
 import type { ReplicaSet } from "../../../src/rollout/world.ts";
 import { testClient, useNamespace } from "../../helpers/kube.ts";
-import { ensureCrd, startSluice } from "../../helpers/sluice.ts";
+import { installRolloutCrd } from "../../helpers/rollouts.ts";
+import { startSluice } from "../../helpers/sluice.ts";
 import { pending, waitFor } from "../../helpers/wait.ts";
-
-const crdFile = resolve(fileURLToPath(import.meta.url), "../../../../crds/rollout.yaml");
 
 function rollout(name: string, abort: boolean, labels: Record<string, string> = {}): Rollout {
   return {
@@ -39,7 +34,7 @@ function rollout(name: string, abort: boolean, labels: Record<string, string> = 
 
 for (const abort of [true, false]) {
   test(`never-ready canary pods hit the progress deadline${abort ? " and abort" : ""}`, async (t) => {
-    await ensureCrd(parse(await readFile(crdFile, "utf8")));
+    await installRolloutCrd();
     const namespace = await useNamespace(t, "deadline");
     const client = testClient();
     await startSluice(t, [rolloutController], { namespace });

@@ -1,23 +1,19 @@
 // spec.restartAt restarts every pod, a few at a time, and records status.restartedAt when done.
 import assert from "node:assert/strict";
-import { readFile } from "node:fs/promises";
-import { resolve } from "node:path";
 import { test } from "node:test";
-import { fileURLToPath } from "node:url";
-import { parse } from "yaml";
 import type { Rollout } from "../../../src/api/rollout.ts";
 import { Pods, Rollouts } from "../../../src/kube/resources.ts";
 import type { KubeObject } from "../../../src/kube/types.ts";
 import { rolloutController } from "../../../src/rollout/controller.ts";
 import { testClient, useNamespace } from "../../helpers/kube.ts";
-import { ensureCrd, startSluice } from "../../helpers/sluice.ts";
+import { installRolloutCrd } from "../../helpers/rollouts.ts";
+import { startSluice } from "../../helpers/sluice.ts";
 import { pending, waitFor } from "../../helpers/wait.ts";
 
-const crdFile = resolve(fileURLToPath(import.meta.url), "../../../../crds/rollout.yaml");
 type Pod = KubeObject & { status?: { conditions?: { type: string; status: string }[] } };
 
 test("spec.restartAt replaces every older pod and records restartedAt", async (t) => {
-  await ensureCrd(parse(await readFile(crdFile, "utf8")));
+  await installRolloutCrd();
   const namespace = await useNamespace(t, "restart");
   const client = testClient();
   await startSluice(t, [rolloutController], { namespace });

@@ -4,13 +4,17 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Rollout } from "../../../src/api/rollout.ts";
-import { Events, ReplicaSets, Rollouts, Services } from "../../../src/kube/resources.ts";
+import { Events, ReplicaSets, Rollouts } from "../../../src/kube/resources.ts";
 import type { KubeObject } from "../../../src/kube/types.ts";
 import { rolloutController } from "../../../src/rollout/controller.ts";
-import { POD_TEMPLATE_HASH_LABEL } from "../../../src/rollout/hash.ts";
-import type { ReplicaSet, Service } from "../../../src/rollout/world.ts";
 import { testClient, useNamespace } from "../../helpers/kube.ts";
-import { installRolloutCrd } from "../../helpers/rollouts.ts";
+import {
+  createServices,
+  installRolloutCrd,
+  rolloutIn,
+  scalesByHash,
+  selectorHash,
+} from "../../helpers/rollouts.ts";
 import { startSluice } from "../../helpers/sluice.ts";
 import { pending, waitFor } from "../../helpers/wait.ts";
 
@@ -37,53 +41,17 @@ function rollout(image: string): Rollout {
   };
 }
 
-const service = (name: string): Service => ({
-  apiVersion: "v1",
-  kind: "Service",
-  metadata: { name },
-  spec: { selector: { app: "web" }, ports: [{ port: 80 }] } as never,
-});
-
 test("a canary walks its steps, pauses until promoted, and ends Healthy on the new ReplicaSet", async (t) => {
   await installRolloutCrd();
   const namespace = await useNamespace(t, "canary");
   const client = testClient();
-  for (const name of ["web-stable", "web-canary"]) {
-    await client.create(Services, { ...service(name), metadata: { name, namespace } }, "test");
-  }
+  await createServices(namespace, ["web-stable", "web-canary"]);
   await startSluice(t, [rolloutController], { namespace });
 
-  const get = () => client.get<Rollout>(Rollouts, { namespace, name: "web" });
-  const scales = async () => {
-    const list = await client.list<ReplicaSet>(ReplicaSets, { namespace });
-    return Object.fromEntries(
-      list.items.map((rs) => [
-        rs.metadata?.labels?.[POD_TEMPLATE_HASH_LABEL] ?? "?",
-        [rs.spec?.replicas ?? 0, rs.status?.availableReplicas ?? 0],
-      ]),
-    ) as Record<string, [number, number]>;
-  };
-  const selectorOf = async (name: string) =>
-    (await client.get<Service>(Services, { namespace, name })).spec?.selector?.[POD_TEMPLATE_HASH_LABEL];
-  const waitRollout = (what: string, ok: (r: Rollout) => boolean, timeoutMs = 30_000) =>
-    waitFor(
-      what,
-      async () => {
-        const r = await get();
-        return ok(r)
-          ? r
-          : pending(
-              JSON.stringify({
-                phase: r.status?.phase,
-                message: r.status?.message,
-                step: r.status?.currentStepIndex,
-                state: r.status?.sluice?.machine?.value,
-                rs: await scales(),
-              }),
-            );
-      },
-      { timeoutMs, intervalMs: 100 },
-    );
+  const web = rolloutIn(namespace);
+  const scales = () => scalesByHash(namespace);
+  const selectorOf = (name: string) => selectorHash(namespace, name);
+  const waitRollout = web.until;
 
   // First deploy: no steps, straight to Healthy with 5 pods.
   await client.create(Rollouts, { ...rollout("web:1"), metadata: { name: "web", namespace } }, "test");
@@ -98,12 +66,7 @@ test("a canary walks its steps, pauses until promoted, and ends Healthy on the n
   assert.equal(await selectorOf("web-canary"), h1);
 
   // Update: step 0 is setWeight 20 → 1 canary pod of 5.
-  await client.mergePatch(
-    Rollouts,
-    { namespace, name: "web" },
-    { spec: { template: rollout("web:2").spec?.template } },
-    "test",
-  );
+  await web.patchSpec({ template: rollout("web:2").spec?.template });
   const step1 = await waitRollout(
     "the 2s pause step",
     (r) => r.status?.currentStepIndex === 1 && r.status.currentPodHash !== h1,
@@ -127,13 +90,7 @@ test("a canary walks its steps, pauses until promoted, and ends Healthy on the n
   assert.equal(paused.status?.canary?.weights?.canary.weight, 60);
 
   // Promote as the peer's CLI does: clear the pause conditions.
-  await client.mergePatch(
-    Rollouts,
-    { namespace, name: "web" },
-    { status: { pauseConditions: null } },
-    "kubectl-sluice",
-    { subresource: "status" },
-  );
+  await web.patchStatus({ pauseConditions: null });
   const done = await waitRollout(
     "Healthy on the new template",
     (r) => r.status?.phase === "Healthy" && r.status.stableRS === h2,
@@ -188,9 +145,7 @@ test("each invalid spec gets InvalidSpec naming the field and an Event, changes 
   await installRolloutCrd();
   const namespace = await useNamespace(t, "invalid");
   const client = testClient();
-  for (const name of ["web-stable", "web-canary"]) {
-    await client.create(Services, { ...service(name), metadata: { name, namespace } }, "test");
-  }
+  await createServices(namespace, ["web-stable", "web-canary"]);
   await startSluice(t, [rolloutController], { namespace });
   for (const [i, [what, breakIt, message]] of INVALID.entries()) {
     const name = `bad-${i}`;

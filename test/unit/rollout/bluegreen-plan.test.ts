@@ -1,0 +1,152 @@
+// planBlueGreen as a pure function: preview size, promotion, scale-down deadlines, abort delay.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { BlueGreenStrategy, Rollout, RolloutStatus } from "../../../src/api/rollout.ts";
+import { planBlueGreen, SCALE_DOWN_DEADLINE_ANNOTATION } from "../../../src/rollout/bluegreen.ts";
+import { POD_TEMPLATE_HASH_LABEL } from "../../../src/rollout/hash.ts";
+import type { ReplicaSet } from "../../../src/rollout/world.ts";
+
+const NOW = Date.parse("2026-11-26T10:00:00Z");
+const machine = (value: string) => ({ sluice: { machine: { machineVersion: 1, value } } });
+
+function rollout(status: RolloutStatus, bg: BlueGreenStrategy = {}): Rollout {
+  return {
+    metadata: { name: "web", namespace: "ns", generation: 1 },
+    spec: {
+      replicas: 4,
+      selector: { matchLabels: { app: "web" } },
+      template: { metadata: { labels: { app: "web" } }, spec: {} },
+      strategy: { blueGreen: { activeService: "active", previewService: "preview", ...bg } },
+    },
+    status,
+  };
+}
+
+const rs = (
+  hash: string,
+  replicas: number,
+  available = replicas,
+  annotations: Record<string, string> = {},
+): ReplicaSet => ({
+  metadata: { name: `web-${hash}`, labels: { [POD_TEMPLATE_HASH_LABEL]: hash }, annotations },
+  spec: { replicas },
+  status: { replicas, availableReplicas: available },
+});
+
+test("an update runs previewReplicaCount pods behind the preview Service; active stays", () => {
+  const status: RolloutStatus = { stableRS: "h1", currentPodHash: "h1", ...machine("healthy") };
+  const plan = planBlueGreen(
+    rollout(status, { previewReplicaCount: 1, autoPromotionEnabled: false }),
+    [rs("h1", 4)],
+    "h2",
+    NOW,
+  );
+  assert.equal(plan.state, "preview");
+  assert.deepEqual(plan.createNew, { hash: "h2", replicas: 1 });
+  assert.deepEqual([...plan.services], [["active", "h1"]], "preview waits for a serving preview");
+  const ready = planBlueGreen(
+    rollout(plan.status, { previewReplicaCount: 1, autoPromotionEnabled: false }),
+    [rs("h1", 4), rs("h2", 1)],
+    "h2",
+    NOW + 1000,
+  );
+  assert.equal(ready.state, "paused");
+  assert.deepEqual(
+    [...ready.services],
+    [
+      ["active", "h1"],
+      ["preview", "h2"],
+    ],
+  );
+  assert.equal(ready.status.phase, "Paused");
+  assert.equal(ready.scale.size, 0, "the preview stays at its preview size");
+});
+
+test("promotion scales the preview to full first, then switches active and marks the old active", () => {
+  const status: RolloutStatus = {
+    stableRS: "h1",
+    currentPodHash: "h2",
+    controllerPause: true,
+    ...machine("paused"),
+  };
+  const promoting = planBlueGreen(
+    rollout(status, { previewReplicaCount: 1, autoPromotionEnabled: false }),
+    [rs("h1", 4), rs("h2", 1)],
+    "h2",
+    NOW,
+  );
+  assert.equal(promoting.state, "promoting", "pause cleared by the user: promoting");
+  assert.equal(promoting.scale.get("web-h2"), 4);
+  assert.equal(promoting.services.get("active"), "h1", "not before the new pods are all available");
+  const done = planBlueGreen(
+    rollout(promoting.status, { scaleDownDelaySeconds: 30 }),
+    [rs("h1", 4), rs("h2", 4)],
+    "h2",
+    NOW + 5000,
+  );
+  assert.equal(done.state, "healthy");
+  assert.equal(done.services.get("active"), "h2");
+  assert.equal(done.status.blueGreen?.activeSelector, "h2");
+  assert.equal(done.deadlines.get("web-h1"), new Date(NOW + 5000 + 30_000).toISOString());
+  assert.ok(!done.scale.has("web-h1"), "kept up until its deadline");
+  const later = planBlueGreen(
+    rollout(done.status, { scaleDownDelaySeconds: 30 }),
+    [rs("h1", 4, 4, { [SCALE_DOWN_DEADLINE_ANNOTATION]: new Date(NOW + 35_000).toISOString() }), rs("h2", 4)],
+    "h2",
+    NOW + 35_000,
+  );
+  assert.equal(later.scale.get("web-h1"), 0);
+});
+
+test("autoPromotionSeconds wakes the controller when it is due", () => {
+  const status: RolloutStatus = { stableRS: "h1", currentPodHash: "h2", ...machine("preview") };
+  const plan = planBlueGreen(
+    rollout(status, { autoPromotionSeconds: 20 }),
+    [rs("h1", 4), rs("h2", 4)],
+    "h2",
+    NOW,
+  );
+  assert.equal(plan.state, "paused");
+  assert.equal(plan.requeueAfterMs, 0, "a state change gets another look at once");
+  const waiting = planBlueGreen(
+    rollout(plan.status, { autoPromotionSeconds: 20 }),
+    [rs("h1", 4), rs("h2", 4)],
+    "h2",
+    NOW + 1000,
+  );
+  assert.equal(waiting.requeueAfterMs, 19_000);
+  const due = planBlueGreen(
+    rollout(plan.status, { autoPromotionSeconds: 20 }),
+    [rs("h1", 4), rs("h2", 4)],
+    "h2",
+    NOW + 20_000,
+  );
+  assert.equal(due.state, "promoting");
+});
+
+test("abort keeps active on the stable pods and scales the preview away after abortScaleDownDelaySeconds", () => {
+  const status: RolloutStatus = { stableRS: "h1", currentPodHash: "h2", abort: true, ...machine("paused") };
+  const aborted = planBlueGreen(
+    rollout(status, { abortScaleDownDelaySeconds: 10 }),
+    [rs("h1", 4), rs("h2", 4)],
+    "h2",
+    NOW,
+  );
+  assert.equal(aborted.state, "aborted");
+  assert.equal(aborted.services.get("active"), "h1");
+  assert.ok(!aborted.scale.has("web-h2"));
+  const after = planBlueGreen(
+    rollout(aborted.status, { abortScaleDownDelaySeconds: 10 }),
+    [rs("h1", 4), rs("h2", 4)],
+    "h2",
+    NOW + 10_000,
+  );
+  assert.equal(after.scale.get("web-h2"), 0);
+  const never = planBlueGreen(
+    rollout(aborted.status, { abortScaleDownDelaySeconds: 0 }),
+    [rs("h1", 4), rs("h2", 4)],
+    "h2",
+    NOW + 999_000,
+  );
+  assert.ok(!never.scale.has("web-h2"), "0 keeps the preview");
+});

@@ -30,7 +30,7 @@ function sampleValue(text: string): number {
   return Number(text);
 }
 
-export function valueOf(data: NonNullable<QueryResponse["data"]>): number | number[] {
+export function resultValue(data: NonNullable<QueryResponse["data"]>): number | number[] {
   switch (data.resultType) {
     case "scalar":
       return sampleValue((data.result as Sample)[1]);
@@ -84,7 +84,7 @@ export class PrometheusProvider implements MetricProvider {
           : `HTTP ${response.status}`;
         throw new MeasurementError(`Prometheus query failed (${reason})`);
       }
-      return { value: valueOf(body.data), metadata: { ResolvedPrometheusQuery: query } };
+      return { value: resultValue(body.data), metadata: { ResolvedPrometheusQuery: query } };
     } catch (error) {
       if (error instanceof MeasurementError) throw error;
       // Never echo the request config: it can carry credentials.

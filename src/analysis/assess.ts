@@ -1,0 +1,116 @@
+// The pure core of an AnalysisRun: when a metric measures next, how a measurement updates its
+// counters, what phase its counters mean (failureLimit, inconclusiveLimit,
+// consecutiveErrorLimit, count), and the run's phase as the worst of its metrics. Time is an input.
+
+import {
+  AnalysisDefaults,
+  type AnalysisPhase,
+  type Measurement,
+  type Metric,
+  type MetricResult,
+} from "../api/analysis.ts";
+import { parseDuration } from "../api/duration.ts";
+
+const asInt = (v: number | string | undefined, fallback: number): number =>
+  v === undefined ? fallback : typeof v === "number" ? v : Number.parseInt(v, 10);
+
+/** How many measurements a metric takes: count; 1 without count and interval; unbounded with only an interval. */
+export function effectiveCount(metric: Metric): number {
+  const count = asInt(metric.count, 0);
+  if (count > 0) return count;
+  return metric.interval ? Number.POSITIVE_INFINITY : 1;
+}
+
+const COMPLETED: AnalysisPhase[] = ["Successful", "Failed", "Error", "Inconclusive"];
+export const isCompleted = (phase: AnalysisPhase | undefined): boolean =>
+  phase !== undefined && COMPLETED.includes(phase);
+
+/** When `metric` should be measured next (ms since epoch), or undefined when it is done. */
+export function nextDue(
+  metric: Metric,
+  result: MetricResult | undefined,
+  runStartedAt: number,
+): number | undefined {
+  if (result && isCompleted(result.phase)) return undefined;
+  const measurements = result?.measurements ?? [];
+  const last = measurements.at(-1);
+  if (!last) return runStartedAt + (metric.initialDelay ? parseDuration(metric.initialDelay) : 0);
+  if ((result?.count ?? 0) >= effectiveCount(metric)) return undefined;
+  const finished = Date.parse(last.finishedAt ?? last.startedAt ?? "");
+  // After an Error the peer retries in 10 s, whatever the interval.
+  if (last.phase === "Error") return finished + AnalysisDefaults.errorRetryMs;
+  return finished + (metric.interval ? parseDuration(metric.interval) : 0);
+}
+
+/** Adds a measurement and updates the counters (an Error does not count toward `count`). */
+export function record(result: MetricResult, measurement: Measurement, retention: number): MetricResult {
+  const next: MetricResult = {
+    ...result,
+    measurements: [...(result.measurements ?? []), measurement].slice(-retention),
+  };
+  const bump = (key: "successful" | "failed" | "inconclusive" | "error") => {
+    next[key] = (next[key] ?? 0) + 1;
+  };
+  if (measurement.phase === "Error") {
+    bump("error");
+    next.consecutiveError = (next.consecutiveError ?? 0) + 1;
+  } else {
+    next.count = (next.count ?? 0) + 1;
+    next.consecutiveError = 0;
+    if (measurement.phase === "Successful") bump("successful");
+    else if (measurement.phase === "Failed") bump("failed");
+    else if (measurement.phase === "Inconclusive") bump("inconclusive");
+  }
+  return next;
+}
+
+/** A metric's phase from its counters and limits. */
+export function metricPhase(
+  metric: Metric,
+  result: MetricResult,
+): { phase: AnalysisPhase; message?: string } {
+  const failureLimit = asInt(metric.failureLimit, AnalysisDefaults.failureLimit);
+  const inconclusiveLimit = asInt(metric.inconclusiveLimit, AnalysisDefaults.inconclusiveLimit);
+  const errorLimit = asInt(metric.consecutiveErrorLimit, AnalysisDefaults.consecutiveErrorLimit);
+  const failed = result.failed ?? 0;
+  const inconclusive = result.inconclusive ?? 0;
+  if (failureLimit >= 0 && failed > failureLimit) {
+    return { phase: "Failed", message: `failed ${failed} time(s), more than failureLimit ${failureLimit}` };
+  }
+  if (inconclusive > inconclusiveLimit) {
+    return {
+      phase: "Inconclusive",
+      message: `inconclusive ${inconclusive} time(s), more than inconclusiveLimit ${inconclusiveLimit}`,
+    };
+  }
+  if ((result.consecutiveError ?? 0) > errorLimit) {
+    const last = result.measurements?.at(-1)?.message;
+    return {
+      phase: "Error",
+      message: `${result.consecutiveError} consecutive errors, more than consecutiveErrorLimit ${errorLimit}${last ? `: ${last}` : ""}`,
+    };
+  }
+  if ((result.count ?? 0) >= effectiveCount(metric)) return { phase: "Successful" };
+  return { phase: (result.measurements?.length ?? 0) > 0 ? "Running" : "Pending" };
+}
+
+// Worst first: a run is Failed if any metric failed, and so on.
+const SEVERITY: AnalysisPhase[] = ["Failed", "Error", "Inconclusive", "Pending", "Running", "Successful"];
+
+/**
+ * The run's phase: Running while any metric is not completed (unless one already failed, errored
+ * or was inconclusive: the run stops early), else the worst completed phase. Dry-run metrics are
+ * measured but never decide.
+ */
+export function runPhase(
+  results: { phase: AnalysisPhase; dryRun?: boolean }[],
+  terminate = false,
+): AnalysisPhase {
+  const deciding = results.filter((r) => !r.dryRun);
+  const decisive = deciding.find(
+    (r) => r.phase === "Failed" || r.phase === "Error" || r.phase === "Inconclusive",
+  );
+  if (decisive) return SEVERITY.find((p) => deciding.some((r) => r.phase === p)) ?? decisive.phase;
+  if (deciding.some((r) => !isCompleted(r.phase))) return terminate ? "Successful" : "Running";
+  return "Successful";
+}

@@ -1,12 +1,13 @@
 // Process entry of the sluice controller: flags/env → wiring → serve until SIGTERM.
+
+import { analysisRunController } from "./analysis/controller.ts";
 import { runSluice } from "./app.ts";
 import type { ControllerSetup } from "./controller/kernel.ts";
 import { OptionsError, parseOptions, usage } from "./options.ts";
-
 import { rolloutController } from "./rollout/controller.ts";
 
-// Resource controllers register here as they land (AnalysisRun and Application next).
-const controllers: ControllerSetup[] = [rolloutController];
+// Resource controllers register here as they land (Application next).
+const controllers: ControllerSetup[] = [rolloutController, analysisRunController];
 
 async function main(): Promise<number> {
   let options: ReturnType<typeof parseOptions>;

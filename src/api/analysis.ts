@@ -54,6 +54,8 @@ export interface MetricResult {
   inconclusive?: number;
   error?: number;
   consecutiveError?: number;
+  /** A dry-run metric is measured but never decides the run. */
+  dryRun?: boolean;
   metadata?: Record<string, string>;
 }
 

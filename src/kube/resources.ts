@@ -86,3 +86,10 @@ export const Rollouts: ResourceType = {
   namespaced: true,
 };
 export const Pods: ResourceType = { group: "", version: "v1", plural: "pods", kind: "Pod", namespaced: true };
+export const AnalysisRuns: ResourceType = {
+  group: "sluice.dev",
+  version: "v1alpha1",
+  plural: "analysisruns",
+  kind: "AnalysisRun",
+  namespaced: true,
+};

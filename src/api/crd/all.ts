@@ -2,6 +2,7 @@
 // test fails when they drift from this code).
 import { readFileSync } from "node:fs";
 import { stringify } from "yaml";
+import { analysisCrds } from "./analysis.ts";
 import { rolloutCrd } from "./rollout.ts";
 import type { Schema } from "./schema.ts";
 
@@ -17,5 +18,7 @@ export function podTemplateSchema(): Schema {
 export function renderCrds(): Map<string, string> {
   const files = new Map<string, string>();
   files.set("rollout.yaml", HEADER + stringify(rolloutCrd(podTemplateSchema()), { lineWidth: 0 }));
+  for (const [name, crd] of Object.entries(analysisCrds()))
+    files.set(name, HEADER + stringify(crd, { lineWidth: 0 }));
   return files;
 }

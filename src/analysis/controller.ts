@@ -1,0 +1,138 @@
+// The AnalysisRun controller: measures each metric when it is due (providers behind one
+// interface), judges the result with the metric's conditions, keeps counters and phases in status
+// (one conditional write per reconcile) and requeues for the next measurement: no in-memory
+// timers, so a restart loses nothing. Field manager: sluice-analysis.
+import type { AnalysisRun, Measurement, Metric, MetricResult } from "../api/analysis.ts";
+import { AnalysisDefaults } from "../api/analysis.ts";
+import { keyOf } from "../controller/cache.ts";
+import type { ControllerSetup } from "../controller/kernel.ts";
+import { AnalysisRuns } from "../kube/resources.ts";
+import { type PrometheusMetric, PrometheusProvider } from "../metricproviders/prometheus/index.ts";
+import { MeasurementError, type MetricProvider } from "../metricproviders/provider.ts";
+import { ArgumentError, argumentValues, resolveMetric } from "./args.ts";
+import { isCompleted, metricPhase, nextDue, record, runPhase } from "./assess.ts";
+import { judge } from "./condition.ts";
+
+export const ANALYSIS_FIELD_MANAGER = "sluice-analysis";
+
+function providerFor(metric: Metric): MetricProvider {
+  const provider = metric.provider ?? {};
+  const kinds = Object.keys(provider);
+  if (kinds.length !== 1)
+    throw new MeasurementError(`metric ${metric.name}: provider needs exactly one kind, got ${kinds.length}`);
+  if (provider.prometheus) return new PrometheusProvider(provider.prometheus as unknown as PrometheusMetric);
+  throw new MeasurementError(`metric ${metric.name}: provider ${kinds[0]} is not supported yet`);
+}
+
+async function measure(metric: Metric, now: () => number): Promise<Measurement> {
+  const startedAt = new Date(now()).toISOString();
+  try {
+    const measured = await providerFor(metric).measure();
+    const verdict = judge(measured.value, metric.successCondition, metric.failureCondition);
+    return {
+      phase: verdict.phase,
+      ...(verdict.message ? { message: verdict.message } : {}),
+      startedAt,
+      finishedAt: new Date(now()).toISOString(),
+      // NaN and ±Inf are not JSON: write them as Prometheus does.
+      value: JSON.stringify(measured.value, (_k, v) =>
+        typeof v === "number" && !Number.isFinite(v) ? String(v) : v,
+      ),
+      ...(measured.metadata ? { metadata: measured.metadata } : {}),
+    };
+  } catch (error) {
+    if (!(error instanceof MeasurementError)) throw error;
+    return { phase: "Error", message: error.message, startedAt, finishedAt: new Date(now()).toISOString() };
+  }
+}
+
+export const analysisRunController: ControllerSetup = (kernel) => {
+  const runs = kernel.informer<AnalysisRun>({ type: AnalysisRuns });
+  const writer = kernel.statusWriter(ANALYSIS_FIELD_MANAGER);
+  const controller = kernel.controller({
+    name: "analysisrun",
+    workers: 4,
+    reconcile: async ({ key }) => {
+      const run = runs.cache.get(key);
+      if (!run?.metadata || isCompleted(run.status?.phase)) return undefined;
+      if (writer.tracker.isStale(key, run.metadata.resourceVersion)) return undefined;
+      const now = Date.now;
+      const startedAt = run.status?.startedAt ?? new Date(now()).toISOString();
+      const metrics = run.spec?.metrics ?? [];
+      const previous = new Map((run.status?.metricResults ?? []).map((r) => [r.name, r]));
+      const dryRun = new Set((run.spec?.dryRun ?? []).map((d) => d.metricName));
+      const retention = (name: string) =>
+        run.spec?.measurementRetention?.find((r) => r.metricName === name)?.limit ??
+        AnalysisDefaults.measurementRetention;
+
+      let values: Map<string, string>;
+      try {
+        values = argumentValues(run.spec?.args);
+      } catch (error) {
+        if (!(error instanceof ArgumentError)) throw error;
+        await writer.write(AnalysisRuns, run, {
+          ...run.status,
+          phase: "Error",
+          message: error.message,
+          startedAt,
+          completedAt: new Date(now()).toISOString(),
+        });
+        return undefined;
+      }
+
+      const results: MetricResult[] = [];
+      const wakeUps: number[] = [];
+      for (const raw of metrics) {
+        let result: MetricResult = previous.get(raw.name) ?? { name: raw.name, phase: "Pending" };
+        let metric: Metric;
+        try {
+          metric = resolveMetric(raw, values);
+        } catch (error) {
+          if (!(error instanceof ArgumentError)) throw error;
+          results.push({ ...result, phase: "Error", message: error.message });
+          continue;
+        }
+        const due = nextDue(metric, result, Date.parse(startedAt));
+        if (due !== undefined && due <= now() && !run.spec?.terminate) {
+          result = record(result, await measure(metric, now), retention(metric.name));
+          const verdict = metricPhase(metric, result);
+          result = { ...result, phase: verdict.phase };
+          if (verdict.message) result.message = verdict.message;
+          else delete result.message;
+        }
+        const after = nextDue(metric, result, Date.parse(startedAt));
+        if (after !== undefined) wakeUps.push(after - now());
+        results.push(dryRun.has(metric.name) ? { ...result, dryRun: true } : result);
+      }
+
+      const phase = runPhase(
+        results.map((r) => ({ phase: r.phase, dryRun: dryRun.has(r.name) })),
+        run.spec?.terminate ?? false,
+      );
+      const done = isCompleted(phase);
+      const summary = { count: results.length, successful: 0, failed: 0, inconclusive: 0, error: 0 };
+      for (const r of results) {
+        if (r.phase === "Successful") summary.successful++;
+        else if (r.phase === "Failed") summary.failed++;
+        else if (r.phase === "Inconclusive") summary.inconclusive++;
+        else if (r.phase === "Error") summary.error++;
+      }
+      const decisive = results.find((r) => r.phase === phase && r.message);
+      await writer.write(AnalysisRuns, run, {
+        ...run.status,
+        phase,
+        ...(decisive?.message ? { message: `metric "${decisive.name}": ${decisive.message}` } : {}),
+        startedAt,
+        ...(done ? { completedAt: new Date(now()).toISOString() } : {}),
+        metricResults: results,
+        runSummary: summary,
+      });
+      if (done || wakeUps.length === 0) return undefined;
+      return { requeueAfterMs: Math.max(0, Math.min(...wakeUps)) };
+    },
+  });
+  runs.on((event, run) => {
+    if (event === "delete") writer.tracker.forget(keyOf(run));
+    controller.enqueue(keyOf(run));
+  });
+};

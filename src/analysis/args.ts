@@ -1,19 +1,53 @@
-// {{args.<name>}} substitution in a metric (provider config and conditions), from the run's args.
-// secretKeyRef and fieldRef values come with the next slice; until then such an argument is an
-// error that says so.
+// {{args.<name>}} substitution in a metric (provider config and conditions), from the run's
+// args. A secretKeyRef value is read from the Secret at measurement time, used only in memory,
+// and redacted from anything written (status, Events, logs). fieldRef values are resolved by the
+// Rollout controller when it creates a run; on a bare AnalysisRun they are an error.
 import type { Argument, Metric } from "../api/analysis.ts";
+import type { KubeClient } from "../kube/client.ts";
+import { isNotFound } from "../kube/errors.ts";
+import { Secrets } from "../kube/resources.ts";
+import type { KubeObject } from "../kube/types.ts";
 
 export class ArgumentError extends Error {}
 
+export interface ResolvedArguments {
+  values: Map<string, string>;
+  /** Values that must never be written anywhere. */
+  secrets: string[];
+}
+
 const PLACEHOLDER = /\{\{\s*args\.([A-Za-z0-9_.-]+)\s*\}\}/g;
 
-export function argumentValues(args: Argument[] = []): Map<string, string> {
+export async function resolveArguments(
+  client: KubeClient,
+  namespace: string,
+  args: Argument[] = [],
+): Promise<ResolvedArguments> {
   const values = new Map<string, string>();
+  const secrets: string[] = [];
   for (const arg of args) {
-    if (arg.valueFrom) throw new ArgumentError(`args[${arg.name}].valueFrom is not supported yet`);
-    if (arg.value !== undefined) values.set(arg.name, arg.value);
+    const ref = arg.valueFrom?.secretKeyRef;
+    if (ref) {
+      let secret: KubeObject & { data?: Record<string, string> };
+      try {
+        secret = await client.get(Secrets, { namespace, name: ref.name });
+      } catch (error) {
+        if (isNotFound(error)) throw new ArgumentError(`args[${arg.name}]: Secret "${ref.name}" not found`);
+        throw error;
+      }
+      const encoded = secret.data?.[ref.key];
+      if (encoded === undefined)
+        throw new ArgumentError(`args[${arg.name}]: Secret "${ref.name}" has no key "${ref.key}"`);
+      const value = Buffer.from(encoded, "base64").toString("utf8");
+      values.set(arg.name, value);
+      if (value) secrets.push(value);
+    } else if (arg.valueFrom?.fieldRef) {
+      throw new ArgumentError(`args[${arg.name}].valueFrom.fieldRef needs a Rollout to resolve against`);
+    } else if (arg.value !== undefined) {
+      values.set(arg.name, arg.value);
+    }
   }
-  return values;
+  return { values, secrets };
 }
 
 function substitute(value: unknown, values: Map<string, string>): unknown {
@@ -33,4 +67,13 @@ function substitute(value: unknown, values: Map<string, string>): unknown {
 
 export function resolveMetric(metric: Metric, values: Map<string, string>): Metric {
   return substitute(metric, values) as Metric;
+}
+
+/** Replaces every secret value in `text` (and in its URL-encoded form) with *****. */
+export function redact(text: string, secrets: string[]): string {
+  let out = text;
+  for (const secret of secrets) {
+    for (const form of new Set([secret, encodeURIComponent(secret)])) out = out.split(form).join("*****");
+  }
+  return out;
 }

@@ -9,7 +9,7 @@ import type { ControllerSetup } from "../controller/kernel.ts";
 import { AnalysisRuns } from "../kube/resources.ts";
 import { type PrometheusMetric, PrometheusProvider } from "../metricproviders/prometheus/index.ts";
 import { MeasurementError, type MetricProvider } from "../metricproviders/provider.ts";
-import { ArgumentError, argumentValues, resolveMetric } from "./args.ts";
+import { ArgumentError, redact, resolveArguments, resolveMetric } from "./args.ts";
 import { isCompleted, metricPhase, nextDue, record, runPhase } from "./assess.ts";
 import { judge } from "./condition.ts";
 
@@ -46,6 +46,18 @@ async function measure(metric: Metric, now: () => number): Promise<Measurement> 
   }
 }
 
+/** Nothing written may contain a secret argument's value. */
+function redactMeasurement(m: Measurement, secrets: string[]): Measurement {
+  if (secrets.length === 0) return m;
+  const out: Measurement = { ...m };
+  if (m.message !== undefined) out.message = redact(m.message, secrets);
+  if (m.value !== undefined) out.value = redact(m.value, secrets);
+  if (m.metadata) {
+    out.metadata = Object.fromEntries(Object.entries(m.metadata).map(([k, v]) => [k, redact(v, secrets)]));
+  }
+  return out;
+}
+
 export const analysisRunController: ControllerSetup = (kernel) => {
   const runs = kernel.informer<AnalysisRun>({ type: AnalysisRuns });
   const writer = kernel.statusWriter(ANALYSIS_FIELD_MANAGER);
@@ -66,8 +78,13 @@ export const analysisRunController: ControllerSetup = (kernel) => {
         AnalysisDefaults.measurementRetention;
 
       let values: Map<string, string>;
+      let secrets: string[];
       try {
-        values = argumentValues(run.spec?.args);
+        ({ values, secrets } = await resolveArguments(
+          kernel.client,
+          run.metadata.namespace ?? "",
+          run.spec?.args,
+        ));
       } catch (error) {
         if (!(error instanceof ArgumentError)) throw error;
         await writer.write(AnalysisRuns, run, {
@@ -94,7 +111,11 @@ export const analysisRunController: ControllerSetup = (kernel) => {
         }
         const due = nextDue(metric, result, Date.parse(startedAt));
         if (due !== undefined && due <= now() && !run.spec?.terminate) {
-          result = record(result, await measure(metric, now), retention(metric.name));
+          result = record(
+            result,
+            redactMeasurement(await measure(metric, now), secrets),
+            retention(metric.name),
+          );
           const verdict = metricPhase(metric, result);
           result = { ...result, phase: verdict.phase };
           if (verdict.message) result.message = verdict.message;

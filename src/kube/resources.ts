@@ -93,3 +93,10 @@ export const AnalysisRuns: ResourceType = {
   kind: "AnalysisRun",
   namespaced: true,
 };
+export const Secrets: ResourceType = {
+  group: "",
+  version: "v1",
+  plural: "secrets",
+  kind: "Secret",
+  namespaced: true,
+};

@@ -11,6 +11,8 @@ export interface TlsFiles {
   key?: Buffer;
   /** Components serve self-signed certs on loopback; the harness does not verify those. */
   insecure?: boolean;
+  /** Extra request headers (e.g. Authorization for a Prometheus with basic auth). */
+  headers?: Record<string, string>;
 }
 
 export async function httpStatus(url: string, tls: TlsFiles = {}, timeoutMs = 2000): Promise<number> {
@@ -19,12 +21,13 @@ export async function httpStatus(url: string, tls: TlsFiles = {}, timeoutMs = 20
     const options = isHttps
       ? {
           timeout: timeoutMs,
+          headers: tls.headers ?? {},
           ca: tls.ca,
           cert: tls.cert,
           key: tls.key,
           rejectUnauthorized: !tls.insecure,
         }
-      : { timeout: timeoutMs };
+      : { timeout: timeoutMs, headers: tls.headers ?? {} };
     const req = (isHttps ? httpsRequest : httpRequest)(url, options, (res) => {
       res.resume();
       res.on("end", () => resolve(res.statusCode ?? 0));

@@ -2,6 +2,7 @@
 // by dropping file_sd files into targetsDir; Prometheus notices them within a second or two.
 import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import bcrypt from "bcryptjs";
 import { stringify } from "yaml";
 import { waitForHealthy } from "./health.ts";
 import { freePorts } from "./ports.ts";
@@ -11,8 +12,10 @@ export interface PrometheusOptions {
   dir: string;
   binary?: string;
   port?: number;
-  /** Extra command-line flags, e.g. --web.config.file=... for basic auth. */
+  /** Extra command-line flags. */
   extraArgs?: string[];
+  /** Require HTTP basic auth with this user (tests that pass a password through a Secret). */
+  basicAuth?: { username: string; password: string };
 }
 
 export class Prometheus {
@@ -40,6 +43,20 @@ export class Prometheus {
         ],
       }),
     );
+    const extra = [...(options.extraArgs ?? [])];
+    let health = {};
+    if (options.basicAuth) {
+      const { username, password } = options.basicAuth;
+      const webConfig = join(dir, "web.yml");
+      await writeFile(
+        webConfig,
+        stringify({ basic_auth_users: { [username]: bcrypt.hashSync(password, 8) } }),
+      );
+      extra.push(`--web.config.file=${webConfig}`);
+      health = {
+        headers: { Authorization: `Basic ${Buffer.from(`${username}:${password}`).toString("base64")}` },
+      };
+    }
     const proc = ManagedProcess.start({
       name: "prometheus",
       command: options.binary ?? "prometheus",
@@ -49,12 +66,12 @@ export class Prometheus {
         "--storage.tsdb.retention.time=2h",
         `--web.listen-address=127.0.0.1:${port}`,
         "--web.enable-lifecycle",
-        ...(options.extraArgs ?? []),
+        ...extra,
       ],
       logFile: join(dir, "prometheus.log"),
     });
     const url = `http://127.0.0.1:${port}`;
-    await waitForHealthy(proc, `${url}/-/ready`);
+    await waitForHealthy(proc, `${url}/-/ready`, health);
     return new Prometheus(url, targetsDir, proc);
   }
 

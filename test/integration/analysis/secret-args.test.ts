@@ -1,0 +1,101 @@
+// A secret argument reaches the provider and nothing else: Prometheus requires basic auth and the
+// password exists only in a Secret referenced by secretKeyRef. The query succeeding proves the
+// password arrived; searching status, Events and the controller's logs proves it never leaked.
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { mkdtemp, readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { parse } from "yaml";
+import { analysisRunController } from "../../../src/analysis/controller.ts";
+import type { AnalysisRun } from "../../../src/api/analysis.ts";
+import { AnalysisRuns, Events, Secrets } from "../../../src/kube/resources.ts";
+import { Prometheus } from "../../cluster/prometheus.ts";
+import { testClient, useNamespace } from "../../helpers/kube.ts";
+import { ensureCrd, startSluice } from "../../helpers/sluice.ts";
+import { pending, waitFor } from "../../helpers/wait.ts";
+
+const crdFile = resolve(fileURLToPath(import.meta.url), "../../../../crds/analysisrun.yaml");
+
+test("a secretKeyRef password authenticates to Prometheus and appears nowhere", async (t) => {
+  await ensureCrd(parse(await readFile(crdFile, "utf8")));
+  const password = `pw-${randomBytes(12).toString("hex")}`;
+  const prometheus = await Prometheus.start({
+    dir: await mkdtemp(join(tmpdir(), "sluice-prom-auth-")),
+    basicAuth: { username: "sluice", password },
+  });
+  t.after(() => prometheus.stop());
+  const namespace = await useNamespace(t, "secrets");
+  const client = testClient();
+  await client.create(
+    Secrets,
+    {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: "prom-auth", namespace },
+      data: { password: Buffer.from(password).toString("base64") },
+    },
+    "test",
+  );
+  const sluice = await startSluice(t, [analysisRunController], { namespace });
+  const run = (name: string, username: string, query: string) =>
+    client.create<AnalysisRun>(
+      AnalysisRuns,
+      {
+        apiVersion: "sluice.dev/v1alpha1",
+        kind: "AnalysisRun",
+        metadata: { name, namespace },
+        spec: {
+          args: [{ name: "password", valueFrom: { secretKeyRef: { name: "prom-auth", key: "password" } } }],
+          metrics: [
+            {
+              name: "authed",
+              successCondition: "result[0] == 1",
+              consecutiveErrorLimit: 0,
+              provider: {
+                prometheus: {
+                  address: prometheus.url,
+                  query,
+                  authentication: { basicAuth: { username, password: "{{args.password}}" } },
+                },
+              },
+            },
+          ],
+        },
+      },
+      "test",
+    );
+  // The second query carries the secret inside it, so its resolved form must be redacted.
+  await run("ok", "sluice", 'vector(1) or up{p="{{args.password}}"}');
+  await run("denied", "intruder", "vector(1)");
+  const done = (name: string) =>
+    waitFor(`${name} completes`, async () => {
+      const r = await client.get<AnalysisRun>(AnalysisRuns, { namespace, name });
+      return r.status?.completedAt ? r : pending(JSON.stringify(r.status ?? {}));
+    });
+  const ok = await done("ok");
+  assert.equal(ok.status?.phase, "Successful", "the password from the Secret reached Prometheus");
+  const resolved = ok.status?.metricResults?.[0]?.measurements?.[0]?.metadata?.ResolvedPrometheusQuery ?? "";
+  assert.match(resolved, /up\{p="\*\*\*\*\*"\}/);
+  const denied = await done("denied");
+  assert.equal(denied.status?.phase, "Error", "a wrong user is refused: auth is really on");
+  assert.match(denied.status?.metricResults?.[0]?.measurements?.[0]?.message ?? "", /HTTP 401/);
+
+  const statuses = JSON.stringify([ok, denied]);
+  const events = JSON.stringify((await client.list(Events, { namespace })).items);
+  const logs = await readFile(sluice.logFile, "utf8");
+  assert.ok(logs.length > 0);
+  for (const [where, text] of [
+    ["status", statuses],
+    ["events", events],
+    ["logs", logs],
+  ] as const) {
+    assert.ok(!text.includes(password), `the password leaked into ${where}`);
+    assert.ok(
+      !text.includes(Buffer.from(password).toString("base64")),
+      `the base64 password leaked into ${where}`,
+    );
+  }
+});

@@ -42,6 +42,10 @@ export async function runSluice(
     metrics,
     namespace: options.namespace,
     identity: options.identity,
+    metricAddressPolicy: {
+      allow: options.metricAddressAllow,
+      apiServer: kc.getCurrentCluster()?.server ?? "",
+    },
   });
   for (const setup of setups) await setup(kernel);
 

@@ -20,6 +20,8 @@ export interface SluiceOptions {
   identity: string;
   logLevel: LogLevel;
   workers: number;
+  /** Hosts (host or host:port) metric providers may call; empty: any address not denied. */
+  metricAddressAllow: string[];
 }
 
 const flags = {
@@ -38,6 +40,10 @@ const flags = {
   identity: { type: "string", help: "this replica's name in the Lease (default: hostname_random)" },
   "log-level": { type: "string", help: "trace|debug|info|warn|error (default info)" },
   workers: { type: "string", help: "reconcile workers per controller (default 4)" },
+  "metric-address-allow": {
+    type: "string",
+    help: "comma-separated host or host:port metric providers may call (default: any not denied)",
+  },
   help: { type: "boolean", help: "print this help" },
 } as const;
 
@@ -104,6 +110,10 @@ export function parseOptions(
     identity: get("identity") ?? `${hostname()}_${randomBytes(4).toString("hex")}`,
     logLevel: logLevel as LogLevel,
     workers,
+    metricAddressAllow: (get("metric-address-allow") ?? "")
+      .split(",")
+      .map((h) => h.trim())
+      .filter(Boolean),
     help: values.help === true,
   };
   if (parsed.renewDeadlineMs >= parsed.leaseDurationMs) {

@@ -7,6 +7,7 @@ import { AnalysisDefaults } from "../api/analysis.ts";
 import { keyOf } from "../controller/cache.ts";
 import type { ControllerSetup } from "../controller/kernel.ts";
 import { AnalysisRuns } from "../kube/resources.ts";
+import type { AddressPolicy } from "../metricproviders/address-policy.ts";
 import { type PrometheusMetric, PrometheusProvider } from "../metricproviders/prometheus/index.ts";
 import { MeasurementError, type MetricProvider } from "../metricproviders/provider.ts";
 import { ArgumentError, redact, resolveArguments, resolveMetric } from "./args.ts";
@@ -15,19 +16,20 @@ import { judge } from "./condition.ts";
 
 export const ANALYSIS_FIELD_MANAGER = "sluice-analysis";
 
-function providerFor(metric: Metric): MetricProvider {
+function providerFor(metric: Metric, policy: AddressPolicy): MetricProvider {
   const provider = metric.provider ?? {};
   const kinds = Object.keys(provider);
   if (kinds.length !== 1)
     throw new MeasurementError(`metric ${metric.name}: provider needs exactly one kind, got ${kinds.length}`);
-  if (provider.prometheus) return new PrometheusProvider(provider.prometheus as unknown as PrometheusMetric);
+  if (provider.prometheus)
+    return new PrometheusProvider(provider.prometheus as unknown as PrometheusMetric, policy);
   throw new MeasurementError(`metric ${metric.name}: provider ${kinds[0]} is not supported yet`);
 }
 
-async function measure(metric: Metric, now: () => number): Promise<Measurement> {
+async function measure(metric: Metric, policy: AddressPolicy, now: () => number): Promise<Measurement> {
   const startedAt = new Date(now()).toISOString();
   try {
-    const measured = await providerFor(metric).measure();
+    const measured = await providerFor(metric, policy).measure();
     const verdict = judge(measured.value, metric.successCondition, metric.failureCondition);
     return {
       phase: verdict.phase,
@@ -113,7 +115,7 @@ export const analysisRunController: ControllerSetup = (kernel) => {
         if (due !== undefined && due <= now() && !run.spec?.terminate) {
           result = record(
             result,
-            redactMeasurement(await measure(metric, now), secrets),
+            redactMeasurement(await measure(metric, kernel.options.metricAddressPolicy ?? {}, now), secrets),
             retention(metric.name),
           );
           const verdict = metricPhase(metric, result);

@@ -4,6 +4,7 @@
 import type { Logger } from "pino";
 import type { KubeClient } from "../kube/client.ts";
 import type { KubeObject } from "../kube/types.ts";
+import type { AddressPolicy } from "../metricproviders/address-policy.ts";
 import { EventRecorder } from "../telemetry/events.ts";
 import type { SluiceMetrics } from "../telemetry/metrics.ts";
 import { Informer, type InformerOptions } from "./informer.ts";
@@ -18,6 +19,8 @@ export interface KernelOptions {
   namespace: string | undefined;
   /** Identity of this replica, for Events. */
   identity: string;
+  /** Where metric providers may send requests. */
+  metricAddressPolicy?: AddressPolicy;
 }
 
 /** A controller setup registers its informers and controllers on the kernel. */

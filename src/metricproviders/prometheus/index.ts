@@ -3,6 +3,7 @@
 // empty vector is [] (conditions must handle it; `result[0]` on it is "nil or empty").
 import { Agent } from "node:https";
 import axios, { type AxiosError } from "axios";
+import { type AddressPolicy, checkAddress } from "../address-policy.ts";
 import { type Measured, MeasurementError, type MetricProvider } from "../provider.ts";
 
 export interface PrometheusMetric {
@@ -48,7 +49,10 @@ export function resultValue(data: NonNullable<QueryResponse["data"]>): number | 
 export class PrometheusProvider implements MetricProvider {
   readonly type = "prometheus";
 
-  constructor(private readonly metric: PrometheusMetric) {
+  constructor(
+    private readonly metric: PrometheusMetric,
+    private readonly policy: AddressPolicy = {},
+  ) {
     if (!/^https?:\/\//.test(metric.address)) {
       throw new MeasurementError(`prometheus.address "${metric.address}" is not an http(s) URL`);
     }
@@ -59,6 +63,7 @@ export class PrometheusProvider implements MetricProvider {
 
   async measure(signal?: AbortSignal): Promise<Measured> {
     const { address, query } = this.metric;
+    await checkAddress(address, this.policy);
     const headers: Record<string, string> = {};
     for (const h of this.metric.headers ?? []) headers[h.key] = h.value;
     const auth = this.metric.authentication;

@@ -10,6 +10,7 @@ import { AnalysisRuns } from "../kube/resources.ts";
 import type { AddressPolicy } from "../metricproviders/address-policy.ts";
 import { type PrometheusMetric, PrometheusProvider } from "../metricproviders/prometheus/index.ts";
 import { MeasurementError, type MetricProvider } from "../metricproviders/provider.ts";
+import { type WebMetric, WebProvider } from "../metricproviders/web/index.ts";
 import { ArgumentError, redact, resolveArguments, resolveMetric } from "./args.ts";
 import { isCompleted, metricPhase, nextDue, record, runPhase } from "./assess.ts";
 import { judge } from "./condition.ts";
@@ -21,8 +22,10 @@ function providerFor(metric: Metric, policy: AddressPolicy): MetricProvider {
   const kinds = Object.keys(provider);
   if (kinds.length !== 1)
     throw new MeasurementError(`metric ${metric.name}: provider needs exactly one kind, got ${kinds.length}`);
-  if (provider.prometheus)
+  if (provider.prometheus) {
     return new PrometheusProvider(provider.prometheus as unknown as PrometheusMetric, policy);
+  }
+  if (provider.web) return new WebProvider(provider.web as unknown as WebMetric, policy);
   throw new MeasurementError(`metric ${metric.name}: provider ${kinds[0]} is not supported yet`);
 }
 

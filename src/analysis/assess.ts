@@ -35,6 +35,8 @@ export function nextDue(
   const measurements = result?.measurements ?? [];
   const last = measurements.at(-1);
   if (!last) return runStartedAt + (metric.initialDelay ? parseDuration(metric.initialDelay) : 0);
+  // An asynchronous measurement (a Job) is still running: it is polled, not due.
+  if (last.phase === "Running") return undefined;
   if ((result?.count ?? 0) >= effectiveCount(metric)) return undefined;
   const finished = Date.parse(last.finishedAt ?? last.startedAt ?? "");
   // After an Error the peer retries in 10 s, whatever the interval.

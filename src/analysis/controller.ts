@@ -8,6 +8,7 @@ import { keyOf } from "../controller/cache.ts";
 import type { ControllerSetup } from "../controller/kernel.ts";
 import { AnalysisRuns } from "../kube/resources.ts";
 import type { AddressPolicy } from "../metricproviders/address-policy.ts";
+import { JOB_NAME_METADATA, JobProvider } from "../metricproviders/job/index.ts";
 import { type PrometheusMetric, PrometheusProvider } from "../metricproviders/prometheus/index.ts";
 import { MeasurementError, type MetricProvider } from "../metricproviders/provider.ts";
 import { type WebMetric, WebProvider } from "../metricproviders/web/index.ts";
@@ -48,6 +49,41 @@ async function measure(metric: Metric, policy: AddressPolicy, now: () => number)
   } catch (error) {
     if (!(error instanceof MeasurementError)) throw error;
     return { phase: "Error", message: error.message, startedAt, finishedAt: new Date(now()).toISOString() };
+  }
+}
+
+const JOB_POLL_MS = 1000;
+
+async function startJob(job: JobProvider, result: MetricResult, now: () => number): Promise<Measurement> {
+  const startedAt = new Date(now()).toISOString();
+  try {
+    const index = (result.count ?? 0) + (result.error ?? 0) + 1;
+    const name = await job.start(index);
+    return { phase: "Running", startedAt, metadata: { [JOB_NAME_METADATA]: name } };
+  } catch (error) {
+    if (!(error instanceof MeasurementError)) throw error;
+    return { phase: "Error", message: error.message, startedAt, finishedAt: startedAt };
+  }
+}
+
+async function finishJob(
+  job: JobProvider,
+  running: Measurement,
+  now: () => number,
+): Promise<Measurement | undefined> {
+  const finishedAt = new Date(now()).toISOString();
+  try {
+    const outcome = await job.poll(running.metadata?.[JOB_NAME_METADATA] ?? "");
+    if (!outcome) return undefined;
+    return {
+      ...running,
+      phase: outcome.phase,
+      ...(outcome.message ? { message: outcome.message } : {}),
+      finishedAt,
+    };
+  } catch (error) {
+    if (!(error instanceof MeasurementError)) throw error;
+    return { ...running, phase: "Error", message: error.message, finishedAt };
   }
 }
 
@@ -114,13 +150,35 @@ export const analysisRunController: ControllerSetup = (kernel) => {
           results.push({ ...result, phase: "Error", message: error.message });
           continue;
         }
-        const due = nextDue(metric, result, Date.parse(startedAt));
-        if (due !== undefined && due <= now() && !run.spec?.terminate) {
-          result = record(
-            result,
-            redactMeasurement(await measure(metric, kernel.options.metricAddressPolicy ?? {}, now), secrets),
-            retention(metric.name),
-          );
+        const policy = kernel.options.metricAddressPolicy ?? {};
+        const job = metric.provider?.job
+          ? new JobProvider(kernel.client, run, metric, ANALYSIS_FIELD_MANAGER)
+          : undefined;
+        const last = result.measurements?.at(-1);
+        let taken: Measurement | undefined;
+        if (job && last?.phase === "Running") {
+          // A Job measurement in flight: finished only when its Job is.
+          taken = await finishJob(job, last, now);
+          if (taken) result = { ...result, measurements: (result.measurements ?? []).slice(0, -1) };
+          else wakeUps.push(JOB_POLL_MS);
+        } else {
+          const due = nextDue(metric, result, Date.parse(startedAt));
+          if (due !== undefined && due <= now() && !run.spec?.terminate) {
+            if (job) {
+              const started = await startJob(job, result, now);
+              if (started.phase === "Running") {
+                result = {
+                  ...result,
+                  phase: "Running",
+                  measurements: [...(result.measurements ?? []), started],
+                };
+                wakeUps.push(JOB_POLL_MS);
+              } else taken = started;
+            } else taken = await measure(metric, policy, now);
+          }
+        }
+        if (taken) {
+          result = record(result, redactMeasurement(taken, secrets), retention(metric.name));
           const verdict = metricPhase(metric, result);
           result = { ...result, phase: verdict.phase };
           if (verdict.message) result.message = verdict.message;

@@ -100,3 +100,10 @@ export const Secrets: ResourceType = {
   kind: "Secret",
   namespaced: true,
 };
+export const Jobs: ResourceType = {
+  group: "batch",
+  version: "v1",
+  plural: "jobs",
+  kind: "Job",
+  namespaced: true,
+};

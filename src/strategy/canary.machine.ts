@@ -12,7 +12,8 @@ export const CANARY_MACHINE_VERSION = 1;
 export type CanaryStepSpec =
   | { kind: "setWeight"; weight: number }
   | { kind: "pause"; durationMs?: number }
-  | { kind: "setCanaryScale" };
+  | { kind: "setCanaryScale" }
+  | { kind: "analysis" };
 
 export interface CanaryContext {
   steps: CanaryStepSpec[];
@@ -42,6 +43,8 @@ export interface ReconcileEvent {
   userPaused: boolean;
   /** The ReplicaSets are at the split of the current step and every canary pod is available. */
   canaryAtTarget: boolean;
+  /** Phase of the current analysis step's AnalysisRun (undefined: none yet). */
+  stepAnalysis?: "Pending" | "Running" | "Successful" | "Failed" | "Error" | "Inconclusive" | undefined;
   /** The new ReplicaSet has spec.replicas available pods. */
   newFullyAvailable: boolean;
 }
@@ -134,7 +137,21 @@ export const canaryMachine = setup({
     promoteFull: ({ context }) => context.promoteFull,
     stepsDone: ({ context }) => context.stepIndex >= context.steps.length,
     onPauseStep: ({ context }) => stepAt(context)?.kind === "pause",
-    canaryAtTarget: ({ event }) => event.type === "RECONCILE" && event.canaryAtTarget,
+    // A weight step is done when the pods are; an analysis step only by its run's verdict.
+    canaryAtTarget: ({ context, event }) =>
+      event.type === "RECONCILE" && event.canaryAtTarget && stepAt(context)?.kind !== "analysis",
+    analysisPassed: ({ context, event }) =>
+      stepAt(context)?.kind === "analysis" &&
+      event.type === "RECONCILE" &&
+      event.stepAnalysis === "Successful",
+    analysisFailed: ({ context, event }) =>
+      stepAt(context)?.kind === "analysis" &&
+      event.type === "RECONCILE" &&
+      (event.stepAnalysis === "Failed" || event.stepAnalysis === "Error"),
+    analysisInconclusive: ({ context, event }) =>
+      stepAt(context)?.kind === "analysis" &&
+      event.type === "RECONCILE" &&
+      event.stepAnalysis === "Inconclusive",
     newFullyAvailable: ({ event }) => event.type === "RECONCILE" && event.newFullyAvailable,
     pauseNotAdded: ({ context }) => context.pausedSince === undefined && !context.controllerPause,
     userResumed: ({ context }) => context.pausedSince === undefined && context.controllerPause,
@@ -198,6 +215,23 @@ export const canaryMachine = setup({
             guard: "canaryAtTarget",
             target: "routing",
             actions: ["advance", notice("RolloutStepCompleted")],
+          },
+          {
+            guard: "analysisPassed",
+            target: "routing",
+            actions: ["advance", notice("RolloutStepCompleted")],
+          },
+          // Failed or Error analysis aborts, as the user's abort would.
+          {
+            guard: "analysisFailed",
+            target: "aborted",
+            actions: [assign({ abort: true }), "markAborted", notice("RolloutAborted")],
+          },
+          // Inconclusive pauses until a person promotes (or aborts).
+          {
+            guard: "analysisInconclusive",
+            target: "pausedStep",
+            actions: ["addPause", notice("RolloutPaused")],
           },
         ],
       },

@@ -32,6 +32,7 @@ export function stepSpecs(steps: CanaryStep[] = []): CanaryStepSpec[] {
         ? { kind: "pause" }
         : { kind: "pause", durationMs: parseDuration(step.pause.duration) };
     }
+    if (step.analysis !== undefined) return { kind: "analysis" };
     return { kind: "setCanaryScale" };
   });
 }
@@ -57,7 +58,9 @@ export function deriveState(context: CanaryContext, userPaused: boolean): Canary
   if (context.promoteFull || context.stepIndex >= context.steps.length || context.stableHash === undefined) {
     return "promoting";
   }
-  return context.steps[context.stepIndex]?.kind === "pause" ? "pausedStep" : "stepping";
+  // A pause step, or any step the controller paused (an Inconclusive analysis), waits in pausedStep.
+  const paused = context.pausedSince !== undefined || context.controllerPause;
+  return context.steps[context.stepIndex]?.kind === "pause" || paused ? "pausedStep" : "stepping";
 }
 
 export function resolveStoredState(

@@ -197,14 +197,17 @@ for (const templateHash of ["v1", "v2"]) {
     for (const userPaused of [false, true]) {
       for (const canaryAtTarget of [false, true]) {
         for (const newFullyAvailable of [false, true]) {
-          EVENTS.push({
-            type: "RECONCILE",
-            now,
-            templateHash,
-            userPaused,
-            canaryAtTarget,
-            newFullyAvailable,
-          });
+          for (const stepAnalysis of [undefined, "Successful", "Failed", "Inconclusive"] as const) {
+            EVENTS.push({
+              type: "RECONCILE",
+              now,
+              templateHash,
+              userPaused,
+              canaryAtTarget,
+              newFullyAvailable,
+              stepAnalysis,
+            });
+          }
         }
       }
     }
@@ -212,12 +215,20 @@ for (const templateHash of ["v1", "v2"]) {
 }
 EVENTS.push({ type: "PROMOTE" }, { type: "PROMOTE_FULL" }, { type: "ABORT" }, { type: "RETRY" });
 
+/** The graph walks steps with an analysis step in the middle. */
+const GRAPH_STEPS: CanaryStepSpec[] = [
+  { kind: "setWeight", weight: 20 },
+  { kind: "analysis" },
+  { kind: "setWeight", weight: 60 },
+  { kind: "pause", durationMs: 2000 },
+];
+
 const serialize = (s: { value: unknown; context: CanaryContext }) =>
   JSON.stringify([s.value, { ...s.context, steps: undefined }]);
 
 test("every edge of the reachable graph keeps the invariants", () => {
   const map = getAdjacencyMap(canaryMachine, {
-    input: fresh(),
+    input: fresh({ steps: GRAPH_STEPS }),
     events: EVENTS,
     serializeState: (s) => serialize(s as never),
   });
@@ -236,7 +247,28 @@ test("every edge of the reachable graph keeps the invariants", () => {
       seenEdges.add(`${fromValue}->${toValue}`);
       const where = `${fromValue} --${JSON.stringify(event)}--> ${toValue} ${serialize(to as never)}`;
       assert.notEqual(toValue as string, "routing", `transient state left visible: ${where}`);
-      assert.ok(ctx.stepIndex >= 0 && ctx.stepIndex <= STEPS.length, `step index out of range: ${where}`);
+      assert.ok(
+        ctx.stepIndex >= 0 && ctx.stepIndex <= GRAPH_STEPS.length,
+        `step index out of range: ${where}`,
+      );
+      if (fromCtx.stepIndex === 1 && ctx.stepIndex === 2 && fromValue === "stepping") {
+        assert.ok(
+          event.type === "RECONCILE" && event.stepAnalysis === "Successful",
+          `an analysis step advanced without a Successful run: ${where}`,
+        );
+      }
+      if (
+        event.type === "RECONCILE" &&
+        fromValue === "stepping" &&
+        fromCtx.stepIndex === 1 &&
+        !fromCtx.abort &&
+        event.templateHash === fromCtx.currentHash &&
+        !event.userPaused &&
+        !fromCtx.promoteFull &&
+        event.stepAnalysis === "Failed"
+      ) {
+        assert.equal(toValue, "aborted", `a failed analysis must abort: ${where}`);
+      }
       const weight = canaryWeight(toValue, ctx);
       if (["stepping", "pausedStep", "userPaused"].includes(toValue)) {
         assert.ok(weight <= currentSetWeight(ctx), `weight above the current setWeight: ${where}`);
@@ -293,7 +325,7 @@ test("every edge of the reachable graph keeps the invariants", () => {
 
 test("shortest paths reach every state from a fresh Rollout", () => {
   const paths = getShortestPaths(canaryMachine, {
-    input: fresh(),
+    input: fresh({ steps: GRAPH_STEPS }),
     events: EVENTS,
     serializeState: (s) => serialize(s as never),
   });

@@ -73,14 +73,14 @@ const UNSUPPORTED: { path: string; present: (r: Rollout) => unknown }[] = [
   },
 ];
 
-const UNSUPPORTED_STEPS: (keyof CanaryStep)[] = [
+const UNSUPPORTED_STEPS: (keyof CanaryStep)[] = ["experiment", "setHeaderRoute", "setMirrorRoute", "plugin"];
+const STEP_TYPES: (keyof CanaryStep)[] = [
+  "setWeight",
+  "pause",
+  "setCanaryScale",
   "analysis",
-  "experiment",
-  "setHeaderRoute",
-  "setMirrorRoute",
-  "plugin",
+  ...UNSUPPORTED_STEPS,
 ];
-const STEP_TYPES: (keyof CanaryStep)[] = ["setWeight", "pause", "setCanaryScale", ...UNSUPPORTED_STEPS];
 
 class Problems {
   readonly list: FieldProblem[] = [];

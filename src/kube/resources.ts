@@ -107,3 +107,17 @@ export const Jobs: ResourceType = {
   kind: "Job",
   namespaced: true,
 };
+export const AnalysisTemplates: ResourceType = {
+  group: "sluice.dev",
+  version: "v1alpha1",
+  plural: "analysistemplates",
+  kind: "AnalysisTemplate",
+  namespaced: true,
+};
+export const ClusterAnalysisTemplates: ResourceType = {
+  group: "sluice.dev",
+  version: "v1alpha1",
+  plural: "clusteranalysistemplates",
+  kind: "ClusterAnalysisTemplate",
+  namespaced: false,
+};

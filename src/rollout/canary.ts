@@ -11,6 +11,7 @@ import {
   canaryWeight,
   type Notice,
   pauseDeadline,
+  type ReconcileEvent,
 } from "../strategy/canary.machine.ts";
 import {
   contextFromStatus,
@@ -38,6 +39,8 @@ export interface CanaryPlan {
   notices: Notice[];
   /** The ReplicaSet of the current template, to create when missing (with this many replicas). */
   createNew?: { hash: string; replicas: number };
+  /** The current step is an analysis step whose AnalysisRun must exist. */
+  stepRun?: { stepIndex: number; hash: string };
   /** Desired spec.replicas by ReplicaSet name, for those that must change. */
   scale: Map<string, number>;
   /** Service name → pod-template hash its selector must pin. */
@@ -48,11 +51,19 @@ export interface CanaryPlan {
   requeueAfterMs?: number;
 }
 
+/** The AnalysisRun of the current analysis step, as the controller found it. */
+export interface StepRunStatus {
+  name: string;
+  phase: NonNullable<ReconcileEvent["stepAnalysis"]>;
+  message?: string;
+}
+
 export function planCanary(
   rollout: Rollout,
   replicaSets: ReplicaSet[],
   templateHash: string,
   now: number,
+  stepRun?: StepRunStatus,
 ): CanaryPlan {
   const spec = rollout.spec ?? {};
   const canary = spec.strategy?.canary ?? {};
@@ -94,6 +105,7 @@ export function planCanary(
     userPaused,
     canaryAtTarget,
     newFullyAvailable,
+    stepAnalysis: stepRun?.phase,
   });
 
   // 2. Scales for the new state (held as they are while the user has paused the rollout).
@@ -162,6 +174,24 @@ export function planCanary(
     },
   };
   status.sluice = { machine: { machineVersion: CANARY_MACHINE_VERSION, value: next.state } };
+  // The step's run is reported while the rollout is on that step.
+  const onAnalysisStep = next.context.steps[next.context.stepIndex]?.kind === "analysis";
+  const { currentStepAnalysisRunStatus: _old, ...canaryStatus } = status.canary ?? {};
+  status.canary = {
+    ...canaryStatus,
+    ...(onAnalysisStep &&
+    stepRun &&
+    next.context.stepIndex === context.stepIndex &&
+    next.context.currentHash === context.currentHash
+      ? {
+          currentStepAnalysisRunStatus: {
+            name: stepRun.name,
+            status: stepRun.phase,
+            ...(stepRun.message ? { message: stepRun.message } : {}),
+          },
+        }
+      : {}),
+  };
   const progressed =
     next.state !== state ||
     next.context.stepIndex !== context.stepIndex ||
@@ -190,6 +220,8 @@ export function planCanary(
     prune: historyToPrune(sorted.others, spec.revisionHistoryLimit ?? RolloutDefaults.revisionHistoryLimit),
   };
   if (createNew) plan.createNew = createNew;
+  if (next.state === "stepping" && onAnalysisStep)
+    plan.stepRun = { stepIndex: next.context.stepIndex, hash: currentHash };
   const wakeUps: number[] = [];
   const pauseEnds = pauseDeadline(next.state, next.context);
   if (pauseEnds !== undefined) wakeUps.push(pauseEnds - now);

@@ -2,22 +2,24 @@
 // ReplicaSets and Services; each reconcile validates, plans (planCanary) and applies the plan
 // idempotently, then writes status once. Field manager: sluice-rollout (DESIGN.md §8).
 import type { Logger } from "pino";
+import type { AnalysisRun } from "../api/analysis.ts";
 import type { Rollout } from "../api/rollout.ts";
 import { formatProblem, validateRollout } from "../api/rollout-validation.ts";
 import { byNamespace, byOwnerUid, keyOf } from "../controller/cache.ts";
 import type { ControllerSetup, Kernel } from "../controller/kernel.ts";
 import type { StatusWriter } from "../controller/status.ts";
 import { isAlreadyExists, isNotFound } from "../kube/errors.ts";
-import { ReplicaSets, Rollouts, Services } from "../kube/resources.ts";
+import { AnalysisRuns, ReplicaSets, Rollouts, Services } from "../kube/resources.ts";
 import type { EventRecorder } from "../telemetry/events.ts";
 import { Reasons } from "../telemetry/reasons.ts";
 import { adopt, effectiveHash, HASH_VERSION, HASH_VERSION_ANNOTATION, orphansFor } from "./adoption.ts";
 import { type BlueGreenPlan, planBlueGreen, SCALE_DOWN_DEADLINE_ANNOTATION } from "./bluegreen.ts";
-import { type CanaryPlan, planCanary } from "./canary.ts";
+import { type CanaryPlan, planCanary, type StepRunStatus } from "./canary.ts";
 import { computePhase, setCondition } from "./conditions.ts";
 import { finalizeDeletion, hasFinalizer, needsFinalizer, setFinalizer } from "./finalizer.ts";
 import { POD_TEMPLATE_HASH_LABEL, podTemplateHash } from "./hash.ts";
 import { restartPending, restartRound } from "./restart.ts";
+import { ensureStepRun, StepAnalysisError, stepRunName } from "./step-analysis.ts";
 import { REVISION_ANNOTATION, type ReplicaSet, revisionOf, type Service } from "./world.ts";
 
 export const ROLLOUT_FIELD_MANAGER = "sluice-rollout";
@@ -32,6 +34,7 @@ export const rolloutController: ControllerSetup = (kernel) => {
     indexers: { owner: byOwnerUid, namespace: byNamespace },
   });
   const services = kernel.informer<Service>({ type: Services });
+  const analysisRuns = kernel.informer<AnalysisRun>({ type: AnalysisRuns });
   const writer = kernel.statusWriter(ROLLOUT_FIELD_MANAGER);
   const events = kernel.events(ROLLOUT_FIELD_MANAGER);
 
@@ -56,7 +59,8 @@ export const rolloutController: ControllerSetup = (kernel) => {
         const svc = services.cache.get(`${rollout.metadata?.namespace}/${name}`);
         return svc ? (svc.spec?.selector ?? {}) : null;
       };
-      return reconcileRollout(kernel, writer, events, log, rollout, owned, serviceSelector);
+      const runNamed = (name: string) => analysisRuns.cache.get(`${rollout.metadata?.namespace}/${name}`);
+      return reconcileRollout(kernel, writer, events, log, rollout, owned, serviceSelector, runNamed);
     },
   });
 
@@ -67,6 +71,10 @@ export const rolloutController: ControllerSetup = (kernel) => {
   replicaSets.on((_event, rs) => {
     const owner = rs.metadata?.ownerReferences?.find((r) => r.kind === "Rollout" && r.controller);
     if (owner) controller.enqueue(`${rs.metadata?.namespace}/${owner.name}`);
+  });
+  analysisRuns.on((_event, run) => {
+    const owner = run.metadata?.ownerReferences?.find((r) => r.kind === "Rollout" && r.controller);
+    if (owner) controller.enqueue(`${run.metadata?.namespace}/${owner.name}`);
   });
   services.on((_event, svc) => {
     // A Service a Rollout names may have appeared or changed: look at that namespace's Rollouts.
@@ -83,6 +91,7 @@ async function reconcileRollout(
   rollout: Rollout,
   owned: ReplicaSet[],
   serviceSelector: (name: string) => Record<string, string> | null,
+  runNamed: (name: string) => AnalysisRun | undefined,
 ): Promise<{ requeueAfterMs?: number } | undefined> {
   const now = Date.now();
   if (rollout.metadata?.deletionTimestamp) {
@@ -127,7 +136,7 @@ async function reconcileRollout(
   const hash = effectiveHash(template, podTemplateHash(template, rollout.status?.collisionCount ?? 0), owned);
   const plan: RolloutPlan = rollout.spec?.strategy?.blueGreen
     ? planBlueGreen(observed, owned, hash, now)
-    : planCanary(observed, owned, hash, now);
+    : planCanary(observed, owned, hash, now, currentStepRun(observed, runNamed));
   const namespace = rollout.metadata?.namespace ?? "";
   const client = kernel.client;
 
@@ -183,6 +192,32 @@ async function reconcileRollout(
     await client.delete(ReplicaSets, { namespace, name }).catch((error: unknown) => {
       if (!isNotFound(error)) throw error;
     });
+  }
+  if ("stepRun" in plan && plan.stepRun) {
+    const step = rollout.spec?.strategy?.canary?.steps?.[plan.stepRun.stepIndex];
+    if (step?.analysis && !runNamed(stepRunName(rollout, plan.stepRun.hash, plan.stepRun.stepIndex))) {
+      try {
+        await ensureStepRun(
+          client,
+          rollout,
+          step.analysis,
+          plan.stepRun.stepIndex,
+          { stable: plan.status.stableRS ?? plan.stepRun.hash, latest: plan.stepRun.hash },
+          ROLLOUT_FIELD_MANAGER,
+        );
+      } catch (error) {
+        if (!(error instanceof StepAnalysisError)) throw error;
+        // The analysis cannot even start: abort, as a failed analysis would, and say why.
+        log.warn({ err: error.message }, "cannot create the step's AnalysisRun; aborting");
+        await events.record(
+          rollout,
+          "Warning",
+          Reasons.RolloutAborted,
+          `analysis step ${plan.stepRun.stepIndex}: ${error.message}`,
+        );
+        plan.status.abort = true;
+      }
+    }
   }
   const written = await writer.write(Rollouts, rollout, plan.status);
   // The finalizer follows the update: on while one is in progress, off at rest.
@@ -244,5 +279,23 @@ function newReplicaSet(rollout: Rollout, hash: string, replicas: number, owned: 
       },
       template,
     },
+  };
+}
+
+/** The AnalysisRun of the step the status is on, when that step is an analysis step. */
+function currentStepRun(
+  rollout: Rollout,
+  runNamed: (name: string) => AnalysisRun | undefined,
+): StepRunStatus | undefined {
+  const status = rollout.status;
+  const index = status?.currentStepIndex ?? 0;
+  if (!status?.currentPodHash || !rollout.spec?.strategy?.canary?.steps?.[index]?.analysis) return undefined;
+  const name = stepRunName(rollout, status.currentPodHash, index);
+  const run = runNamed(name);
+  if (!run) return undefined;
+  return {
+    name,
+    phase: run.status?.phase ?? "Pending",
+    ...(run.status?.message ? { message: run.status.message } : {}),
   };
 }

@@ -1,0 +1,136 @@
+// A canary gated by an analysis step against the real Prometheus: while the exporter's success
+// ratio is high the step's AnalysisRun succeeds and the rollout is promoted; when the ratio drops,
+// the next update's run fails and the rollout aborts back to the stable ReplicaSet.
+import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join, resolve } from "node:path";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { Gauge, Registry } from "prom-client";
+import { parse } from "yaml";
+import { analysisRunController } from "../../../src/analysis/controller.ts";
+import type { AnalysisRun } from "../../../src/api/analysis.ts";
+import type { Rollout } from "../../../src/api/rollout.ts";
+import { AnalysisRuns, AnalysisTemplates, Rollouts } from "../../../src/kube/resources.ts";
+import { rolloutController } from "../../../src/rollout/controller.ts";
+import { testClient, useNamespace } from "../../helpers/kube.ts";
+import { addScrapeTarget, prometheusUrl, queryPrometheus } from "../../helpers/prometheus.ts";
+import { installRolloutCrd, podTemplate, rolloutIn, scalesByHash } from "../../helpers/rollouts.ts";
+import { ensureCrd, startSluice } from "../../helpers/sluice.ts";
+import { pending, waitFor } from "../../helpers/wait.ts";
+
+const crdDir = resolve(fileURLToPath(import.meta.url), "../../../../crds");
+
+test("an analysis step promotes while the metric is good and aborts when it drops", async (t) => {
+  await installRolloutCrd();
+  for (const file of ["analysisrun.yaml", "analysistemplate.yaml", "clusteranalysistemplate.yaml"]) {
+    await ensureCrd(parse(await readFile(join(crdDir, file), "utf8")));
+  }
+  const registry = new Registry();
+  const ratio = new Gauge({ name: "sluice_step_success_ratio", help: "ratio", registers: [registry] });
+  ratio.set(0.99);
+  const server = createServer(async (_req, res) => {
+    res.setHeader("Content-Type", registry.contentType);
+    res.end(await registry.metrics());
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  t.after(() => new Promise<void>((r) => server.close(() => r())));
+  const instance = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  await addScrapeTarget(t, instance);
+  const query = `sluice_step_success_ratio{instance="${instance}"}`;
+  const valueIs = (v: number) =>
+    waitFor(
+      `Prometheus to see ${v}`,
+      async () => {
+        const s = await queryPrometheus(query);
+        return s[0]?.value === v ? true : pending(JSON.stringify(s));
+      },
+      { timeoutMs: 30_000, intervalMs: 250 },
+    );
+  await valueIs(0.99);
+
+  const namespace = await useNamespace(t, "gated");
+  const client = testClient();
+  await client.create(
+    AnalysisTemplates,
+    {
+      apiVersion: "sluice.dev/v1alpha1",
+      kind: "AnalysisTemplate",
+      metadata: { name: "success-rate", namespace },
+      spec: {
+        args: [{ name: "query" }],
+        metrics: [
+          {
+            name: "ratio",
+            interval: "1s",
+            count: 2,
+            successCondition: "result[0] >= 0.95",
+            provider: { prometheus: { address: prometheusUrl(), query: "{{args.query}}" } },
+          },
+        ],
+      },
+    },
+    "test",
+  );
+  await startSluice(t, [rolloutController, analysisRunController], { namespace });
+  await client.create<Rollout>(
+    Rollouts,
+    {
+      apiVersion: "sluice.dev/v1alpha1",
+      kind: "Rollout",
+      metadata: { name: "web", namespace },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { app: "web" } },
+        template: podTemplate("web:1"),
+        strategy: {
+          canary: {
+            steps: [
+              { setWeight: 50 },
+              {
+                analysis: {
+                  templates: [{ templateName: "success-rate" }],
+                  args: [{ name: "query", value: query }],
+                },
+              },
+            ],
+          },
+        },
+      },
+    },
+    "test",
+  );
+  const web = rolloutIn(namespace);
+  const h1 = (await web.until("v1 Healthy", (r) => r.status?.phase === "Healthy")).status?.stableRS ?? "";
+
+  await web.patchSpec({ template: podTemplate("web:2") });
+  const v2 = await web.until(
+    "v2 promoted after a Successful analysis",
+    (r) => r.status?.phase === "Healthy" && r.status.stableRS !== h1,
+    45_000,
+  );
+  const h2 = v2.status?.stableRS ?? "";
+  const passed = await client.get<AnalysisRun>(AnalysisRuns, { namespace, name: `web-${h2}-1` });
+  assert.equal(passed.status?.phase, "Successful");
+  assert.equal(passed.metadata?.ownerReferences?.[0]?.kind, "Rollout");
+  assert.equal(passed.metadata?.labels?.["rollout-type"], "Step");
+
+  ratio.set(0.5);
+  await valueIs(0.5);
+  await web.patchSpec({ template: podTemplate("web:3") });
+  const aborted = await web.until(
+    "v3 aborted after a Failed analysis",
+    (r) => r.status?.phase === "Degraded" && r.status.abort === true,
+    45_000,
+  );
+  const h3 = aborted.status?.currentPodHash ?? "";
+  const failed = await client.get<AnalysisRun>(AnalysisRuns, { namespace, name: `web-${h3}-1` });
+  assert.equal(failed.status?.phase, "Failed");
+  assert.equal(aborted.status?.stableRS, h2, "the stable is still v2");
+  await waitFor("the canary scaled away, v2 whole again", async () => {
+    const s = await scalesByHash(namespace);
+    return s[h3]?.[0] === 0 && s[h2]?.[1] === 2 ? true : pending(JSON.stringify(s));
+  });
+});

@@ -13,6 +13,7 @@ import { AnalysisRuns, ReplicaSets, Rollouts, Services } from "../kube/resources
 import type { EventRecorder } from "../telemetry/events.ts";
 import { Reasons } from "../telemetry/reasons.ts";
 import { adopt, effectiveHash, HASH_VERSION, HASH_VERSION_ANNOTATION, orphansFor } from "./adoption.ts";
+import { runHousekeeping } from "./analysis-history.ts";
 import { type BlueGreenPlan, planBlueGreen, SCALE_DOWN_DEADLINE_ANNOTATION } from "./bluegreen.ts";
 import { type CanaryPlan, planCanary, type StepRunStatus } from "./canary.ts";
 import { computePhase, setCondition } from "./conditions.ts";
@@ -34,7 +35,7 @@ export const rolloutController: ControllerSetup = (kernel) => {
     indexers: { owner: byOwnerUid, namespace: byNamespace },
   });
   const services = kernel.informer<Service>({ type: Services });
-  const analysisRuns = kernel.informer<AnalysisRun>({ type: AnalysisRuns });
+  const analysisRuns = kernel.informer<AnalysisRun>({ type: AnalysisRuns, indexers: { owner: byOwnerUid } });
   const writer = kernel.statusWriter(ROLLOUT_FIELD_MANAGER);
   const events = kernel.events(ROLLOUT_FIELD_MANAGER);
 
@@ -60,7 +61,18 @@ export const rolloutController: ControllerSetup = (kernel) => {
         return svc ? (svc.spec?.selector ?? {}) : null;
       };
       const runNamed = (name: string) => analysisRuns.cache.get(`${rollout.metadata?.namespace}/${name}`);
-      return reconcileRollout(kernel, writer, events, log, rollout, owned, serviceSelector, runNamed);
+      const ownedRuns = () => analysisRuns.cache.byIndex("owner", rollout.metadata?.uid ?? "");
+      return reconcileRollout(
+        kernel,
+        writer,
+        events,
+        log,
+        rollout,
+        owned,
+        serviceSelector,
+        runNamed,
+        ownedRuns,
+      );
     },
   });
 
@@ -92,6 +104,7 @@ async function reconcileRollout(
   owned: ReplicaSet[],
   serviceSelector: (name: string) => Record<string, string> | null,
   runNamed: (name: string) => AnalysisRun | undefined,
+  ownedRuns: () => AnalysisRun[],
 ): Promise<{ requeueAfterMs?: number } | undefined> {
   const now = Date.now();
   if (rollout.metadata?.deletionTimestamp) {
@@ -231,6 +244,13 @@ async function reconcileRollout(
       patched.metadata?.resourceVersion,
     );
   }
+  // Housekeeping of AnalysisRuns, judged by what this reconcile decided (not by the cached status,
+  // which may not show the step just reached while the new run is already in the cache).
+  const currentRun =
+    "stepRun" in plan && plan.stepRun
+      ? stepRunName(rollout, plan.stepRun.hash, plan.stepRun.stepIndex)
+      : undefined;
+  await tidyAnalysisRuns(kernel, rollout, ownedRuns(), currentRun);
   for (const notice of plan.notices)
     await events.record(rollout, "Normal", Reasons[notice], noticeMessage(notice, plan));
   const wake = [plan.requeueAfterMs, restartRequeue].filter((v): v is number => v !== undefined);
@@ -298,4 +318,29 @@ function currentStepRun(
     phase: run.status?.phase ?? "Pending",
     ...(run.status?.message ? { message: run.status.message } : {}),
   };
+}
+
+/** Terminates runs of steps the rollout has left and deletes completed runs beyond the history limits. */
+async function tidyAnalysisRuns(
+  kernel: Kernel,
+  rollout: Rollout,
+  runs: AnalysisRun[],
+  current: string | undefined,
+): Promise<void> {
+  if (runs.length === 0) return;
+  const { terminate, remove } = runHousekeeping(rollout, runs, current);
+  const namespace = rollout.metadata?.namespace;
+  for (const name of terminate) {
+    await kernel.client.mergePatch(
+      AnalysisRuns,
+      { namespace, name },
+      { spec: { terminate: true } },
+      ROLLOUT_FIELD_MANAGER,
+    );
+  }
+  for (const name of remove) {
+    await kernel.client.delete(AnalysisRuns, { namespace, name }).catch((error: unknown) => {
+      if (!isNotFound(error)) throw error;
+    });
+  }
 }

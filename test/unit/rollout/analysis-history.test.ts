@@ -1,0 +1,45 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { AnalysisRun } from "../../../src/api/analysis.ts";
+import type { Rollout } from "../../../src/api/rollout.ts";
+import { runHousekeeping } from "../../../src/rollout/analysis-history.ts";
+
+const run = (name: string, phase: string | undefined, minute: number, terminate = false): AnalysisRun => ({
+  metadata: { name, creationTimestamp: `2026-11-26T10:${String(minute).padStart(2, "0")}:00Z` },
+  spec: terminate ? { terminate: true } : {},
+  status: phase
+    ? { phase: phase as never, completedAt: `2026-11-26T10:${String(minute).padStart(2, "0")}:30Z` }
+    : {},
+});
+
+test("runs of steps left behind are terminated; the current one is not", () => {
+  const rollout: Rollout = { spec: {} };
+  const runs = [
+    run("old-running", "Running", 1),
+    run("current", "Running", 2),
+    run("already", "Running", 3, true),
+  ];
+  const { terminate } = runHousekeeping(
+    rollout,
+    [...runs.slice(0, 2), { ...runs[2], status: {} } as AnalysisRun],
+    "current",
+  );
+  assert.deepEqual(terminate, ["old-running"]);
+});
+
+test("completed runs beyond the history limits go, newest kept, successful and unsuccessful counted apart", () => {
+  const runs = [
+    ...[1, 2, 3, 4, 5, 6, 7].map((m) => run(`ok-${m}`, "Successful", m)),
+    run("bad-1", "Failed", 8),
+    run("bad-2", "Error", 9),
+    run("bad-3", "Inconclusive", 10),
+  ];
+  const byDefault = runHousekeeping({ spec: {} }, runs, undefined);
+  assert.deepEqual(byDefault.remove.sort(), ["ok-1", "ok-2"], "5 successful kept by default");
+  const tight = runHousekeeping(
+    { spec: { analysis: { successfulRunHistoryLimit: 1, unsuccessfulRunHistoryLimit: 1 } } },
+    runs,
+    undefined,
+  );
+  assert.deepEqual(tight.remove.sort(), ["bad-1", "bad-2", "ok-1", "ok-2", "ok-3", "ok-4", "ok-5", "ok-6"]);
+});

@@ -54,6 +54,8 @@ async function measure(metric: Metric, policy: AddressPolicy, now: () => number)
 
 const JOB_POLL_MS = 1000;
 
+const providerType = (metric: Metric): string => Object.keys(metric.provider ?? {})[0] ?? "none";
+
 async function startJob(job: JobProvider, result: MetricResult, now: () => number): Promise<Measurement> {
   const startedAt = new Date(now()).toISOString();
   try {
@@ -107,7 +109,17 @@ export const analysisRunController: ControllerSetup = (kernel) => {
     workers: 4,
     reconcile: async ({ key }) => {
       const run = runs.cache.get(key);
-      if (!run?.metadata || isCompleted(run.status?.phase)) return undefined;
+      if (!run?.metadata) return undefined;
+      if (isCompleted(run.status?.phase)) {
+        // Finished runs keep their series (after a restart too) until they are deleted.
+        kernel.options.metrics.analysisRun(
+          run.metadata.namespace ?? "",
+          run.metadata.name ?? "",
+          run.status?.phase ?? "",
+          (run.status?.metricResults ?? []).map((r) => ({ metric: r.name, phase: r.phase })),
+        );
+        return undefined;
+      }
       if (writer.tracker.isStale(key, run.metadata.resourceVersion)) return undefined;
       const now = Date.now;
       const startedAt = run.status?.startedAt ?? new Date(now()).toISOString();
@@ -178,6 +190,7 @@ export const analysisRunController: ControllerSetup = (kernel) => {
           }
         }
         if (taken) {
+          kernel.options.metrics.measurement(providerType(metric), taken.phase);
           result = record(result, redactMeasurement(taken, secrets), retention(metric.name));
           const verdict = metricPhase(metric, result);
           result = { ...result, phase: verdict.phase };
@@ -211,12 +224,21 @@ export const analysisRunController: ControllerSetup = (kernel) => {
         metricResults: results,
         runSummary: summary,
       });
+      kernel.options.metrics.analysisRun(
+        run.metadata.namespace ?? "",
+        run.metadata.name ?? "",
+        phase,
+        results.map((r) => ({ metric: r.name, phase: r.phase })),
+      );
       if (done || wakeUps.length === 0) return undefined;
       return { requeueAfterMs: Math.max(0, Math.min(...wakeUps)) };
     },
   });
   runs.on((event, run) => {
-    if (event === "delete") writer.tracker.forget(keyOf(run));
+    if (event === "delete") {
+      writer.tracker.forget(keyOf(run));
+      kernel.options.metrics.forgetAnalysisRun(run.metadata?.namespace ?? "", run.metadata?.name ?? "");
+    }
     controller.enqueue(keyOf(run));
   });
 };

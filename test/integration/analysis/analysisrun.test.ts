@@ -15,7 +15,7 @@ import type { AnalysisRun, Metric } from "../../../src/api/analysis.ts";
 import { AnalysisRuns } from "../../../src/kube/resources.ts";
 import { testClient, useNamespace } from "../../helpers/kube.ts";
 import { addScrapeTarget, prometheusUrl, queryPrometheus } from "../../helpers/prometheus.ts";
-import { ensureCrd, startSluice } from "../../helpers/sluice.ts";
+import { ensureCrd, metricValue, startSluice } from "../../helpers/sluice.ts";
 import { pending, waitFor } from "../../helpers/wait.ts";
 
 const crdDir = resolve(fileURLToPath(import.meta.url), "../../../../crds");
@@ -45,7 +45,7 @@ test("AnalysisRuns: Successful after count, Failed past failureLimit, Error past
   );
 
   const namespace = await useNamespace(t, "analysis");
-  await startSluice(t, [analysisRunController], { namespace });
+  const sluice = await startSluice(t, [analysisRunController], { namespace });
   const client = testClient();
   const create = (name: string, metric: Metric, args: { name: string; value: string }[] = []) =>
     client.create<AnalysisRun>(
@@ -136,4 +136,33 @@ test("AnalysisRuns: Successful after count, Failed past failureLimit, Error past
   );
   assert.ok(measurements.every((m) => m.phase === "Error" && /unreachable/.test(m.message ?? "")));
   assert.equal(error.status?.metricResults?.[0]?.count ?? 0, 0, "Error measurements do not count");
+
+  // The runs as metrics.
+  const info = (name: string, phase: string) =>
+    metricValue(
+      sluice.metricsPort,
+      `sluice_analysis_run_info{namespace="${namespace}",name="${name}",phase="${phase}"}`,
+    );
+  assert.equal(await info("pass", "Successful"), 1);
+  assert.equal(await info("fail", "Failed"), 1);
+  assert.equal(await info("error", "Error"), 1);
+  assert.equal(
+    await metricValue(
+      sluice.metricsPort,
+      `sluice_analysis_run_metric_phase{namespace="${namespace}",name="fail",metric="ratio",phase="Failed"}`,
+    ),
+    1,
+  );
+  assert.ok(
+    (await metricValue(
+      sluice.metricsPort,
+      'sluice_analysis_measurements_total{provider="prometheus",phase="Successful"}',
+    )) >= 3,
+  );
+  assert.ok(
+    (await metricValue(
+      sluice.metricsPort,
+      'sluice_analysis_measurements_total{provider="prometheus",phase="Error"}',
+    )) >= 2,
+  );
 });

@@ -4,7 +4,7 @@
 
 import type { IntOrString } from "./common.ts";
 import { DurationError, parseDuration } from "./duration.ts";
-import type { BlueGreenStrategy, CanaryStep, CanaryStrategy, Rollout } from "./rollout.ts";
+import type { BlueGreenStrategy, CanaryStep, CanaryStrategy, Rollout, RolloutAnalysis } from "./rollout.ts";
 import { RolloutDefaults } from "./rollout.ts";
 import { isEmptySelector, selectorMatches } from "./selector.ts";
 
@@ -29,7 +29,6 @@ const UNSUPPORTED: { path: string; present: (r: Rollout) => unknown }[] = [
   { path: "spec.workloadRef", present: (r) => r.spec?.workloadRef },
   { path: "spec.rollbackWindow", present: (r) => r.spec?.rollbackWindow },
   { path: "spec.strategy.canary.trafficRouting", present: (r) => r.spec?.strategy?.canary?.trafficRouting },
-  { path: "spec.strategy.canary.analysis", present: (r) => r.spec?.strategy?.canary?.analysis },
   { path: "spec.strategy.canary.antiAffinity", present: (r) => r.spec?.strategy?.canary?.antiAffinity },
   { path: "spec.strategy.canary.canaryMetadata", present: (r) => r.spec?.strategy?.canary?.canaryMetadata },
   { path: "spec.strategy.canary.stableMetadata", present: (r) => r.spec?.strategy?.canary?.stableMetadata },
@@ -49,14 +48,6 @@ const UNSUPPORTED: { path: string; present: (r: Rollout) => unknown }[] = [
   {
     path: "spec.strategy.canary.replicaProgressThreshold",
     present: (r) => r.spec?.strategy?.canary?.replicaProgressThreshold,
-  },
-  {
-    path: "spec.strategy.blueGreen.prePromotionAnalysis",
-    present: (r) => r.spec?.strategy?.blueGreen?.prePromotionAnalysis,
-  },
-  {
-    path: "spec.strategy.blueGreen.postPromotionAnalysis",
-    present: (r) => r.spec?.strategy?.blueGreen?.postPromotionAnalysis,
   },
   { path: "spec.strategy.blueGreen.antiAffinity", present: (r) => r.spec?.strategy?.blueGreen?.antiAffinity },
   {
@@ -139,6 +130,24 @@ function checkService(
   }
 }
 
+/** A step, background or blue/green analysis: which templates, and args that can be built. */
+function validateAnalysis(p: Problems, path: string, analysis: RolloutAnalysis | undefined): void {
+  if (analysis === undefined) return;
+  if ((analysis.templates ?? []).length === 0) p.error(`${path}.templates`, "needs at least one template");
+  (analysis.templates ?? []).forEach((ref, i) => {
+    if (!ref.templateName) p.error(`${path}.templates[${i}].templateName`, "is required");
+  });
+  (analysis.args ?? []).forEach((arg, i) => {
+    const from = arg.valueFrom;
+    if (!arg.name) p.error(`${path}.args[${i}].name`, "is required");
+    if (from?.fieldRef && !from.fieldRef.fieldPath)
+      p.error(`${path}.args[${i}].valueFrom.fieldRef.fieldPath`, "is required");
+    const hash = from?.podTemplateHashValue;
+    if (hash !== undefined && hash !== "Stable" && hash !== "Latest")
+      p.error(`${path}.args[${i}].valueFrom.podTemplateHashValue`, `must be Stable or Latest, got "${hash}"`);
+  });
+}
+
 function validateSteps(p: Problems, base: string, steps: CanaryStep[], hasTrafficRouting: boolean): void {
   steps.forEach((step, i) => {
     const path = `${base}.steps[${i}]`;
@@ -168,6 +177,7 @@ function validateSteps(p: Problems, base: string, steps: CanaryStep[], hasTraffi
         p.error(`${path}.pause.duration`, error.message.replace(`${path}.pause.duration: `, ""));
       }
     }
+    validateAnalysis(p, `${path}.analysis`, step.analysis);
     if (step.setCanaryScale !== undefined) {
       if (!hasTrafficRouting) p.error(`${path}.setCanaryScale`, "setCanaryScale needs trafficRouting");
       const set = (["weight", "replicas", "matchTrafficWeight"] as const).filter(
@@ -203,6 +213,13 @@ function validateCanary(
       p.error(`${base}.${field}`, `${field} needs trafficRouting`);
   }
   validateSteps(p, base, c.steps ?? [], hasTrafficRouting);
+  validateAnalysis(p, `${base}.analysis`, c.analysis);
+  const starting = c.analysis?.startingStep;
+  if (starting !== undefined && (!isInt(starting) || starting < 0 || starting > (c.steps ?? []).length))
+    p.error(
+      `${base}.analysis.startingStep`,
+      `must be a step index between 0 and ${(c.steps ?? []).length}, got ${starting}`,
+    );
   checkService(p, `${base}.canaryService`, c.canaryService, refs, podLabels);
   checkService(p, `${base}.stableService`, c.stableService, refs, podLabels);
 }
@@ -223,6 +240,8 @@ function validateBlueGreen(
   nonNegativeInt(p, `${base}.scaleDownDelaySeconds`, b.scaleDownDelaySeconds);
   nonNegativeInt(p, `${base}.abortScaleDownDelaySeconds`, b.abortScaleDownDelaySeconds);
   intOrPercent(p, `${base}.maxUnavailable`, b.maxUnavailable);
+  validateAnalysis(p, `${base}.prePromotionAnalysis`, b.prePromotionAnalysis);
+  validateAnalysis(p, `${base}.postPromotionAnalysis`, b.postPromotionAnalysis);
   checkService(p, `${base}.activeService`, b.activeService, refs, podLabels);
   checkService(p, `${base}.previewService`, b.previewService, refs, podLabels);
 }

@@ -166,7 +166,11 @@ export interface RolloutStatus {
     postPromotionAnalysisRunStatus?: AnalysisRunStatusRef;
   };
   /** sluice's own: the strategy machine's persisted state (DESIGN.md §5, §8). */
-  sluice?: { machine?: { machineVersion: number; value: unknown } };
+  sluice?: {
+    machine?: { machineVersion: number; value: unknown };
+    /** Moves on with each attempt of an update; part of its AnalysisRuns' names. */
+    analysisRound?: number;
+  };
 }
 
 export type Rollout = TypedObject<RolloutSpec, RolloutStatus>;

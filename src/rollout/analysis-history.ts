@@ -15,17 +15,16 @@ export interface RunHousekeeping {
 export function runHousekeeping(
   rollout: Rollout,
   runs: AnalysisRun[],
-  current: string | undefined,
+  keep: readonly string[],
 ): RunHousekeeping {
+  const current = (r: AnalysisRun) => keep.includes(r.metadata?.name ?? "");
   const terminate = runs
-    .filter((r) => r.metadata?.name !== current && !isCompleted(r.status?.phase) && !r.spec?.terminate)
+    .filter((r) => !current(r) && !isCompleted(r.status?.phase) && !r.spec?.terminate)
     .map((r) => r.metadata?.name ?? "");
   const newestFirst = (a: AnalysisRun, b: AnalysisRun) =>
     Date.parse(b.status?.completedAt ?? b.metadata?.creationTimestamp ?? "") -
     Date.parse(a.status?.completedAt ?? a.metadata?.creationTimestamp ?? "");
-  const completed = runs
-    .filter((r) => r.metadata?.name !== current && isCompleted(r.status?.phase))
-    .sort(newestFirst);
+  const completed = runs.filter((r) => !current(r) && isCompleted(r.status?.phase)).sort(newestFirst);
   const keepSuccessful =
     rollout.spec?.analysis?.successfulRunHistoryLimit ?? RolloutDefaults.successfulRunHistoryLimit;
   const keepUnsuccessful =

@@ -13,7 +13,9 @@ import {
 } from "../strategy/bluegreen.state.ts";
 import type { Notice } from "../strategy/canary.machine.ts";
 import { computePhase } from "./conditions.ts";
+import { analysisRunName, type RunLookup, runStatusOf, type WantedRun } from "./rollout-analysis.ts";
 import { type ConditionMode, progressDeadlineExceeded, rolloutConditions } from "./rollout-conditions.ts";
+import { type RunVerdict, runVerdicts } from "./run-verdicts.ts";
 import {
   availableOf,
   fullyAvailable,
@@ -37,6 +39,10 @@ export interface BlueGreenPlan {
   deadlines: Map<string, string>;
   services: Map<string, string>;
   prune: string[];
+  /** AnalysisRuns that must exist; runs of the attempt in progress; first-seen verdicts. */
+  runs: WantedRun[];
+  keepRuns: string[];
+  verdicts: RunVerdict[];
   status: RolloutStatus;
   requeueAfterMs?: number;
 }
@@ -46,11 +52,23 @@ function mode(state: BlueGreenStateValue): ConditionMode {
   return state === "paused" || state === "userPaused" ? "paused" : "progressing";
 }
 
+/** Post-promotion analysis serves the new version; the update is not done until it passes. */
+const serving = (state: BlueGreenStateValue) => state === "healthy" || state === "postPromotion";
+
+function runNames(rollout: Rollout, hash: string | undefined, round: number) {
+  if (hash === undefined) return { pre: undefined, post: undefined };
+  return {
+    pre: analysisRunName(rollout, hash, round, "PrePromotion"),
+    post: analysisRunName(rollout, hash, round, "PostPromotion"),
+  };
+}
+
 export function planBlueGreen(
   rollout: Rollout,
   replicaSets: ReplicaSet[],
   templateHash: string,
   now: number,
+  runs: RunLookup = () => undefined,
 ): BlueGreenPlan {
   const spec = rollout.spec ?? {};
   const bg = spec.strategy?.blueGreen ?? {};
@@ -65,15 +83,21 @@ export function planBlueGreen(
   const timedOut = progressDeadlineExceeded(mode(state), previous.conditions ?? [], now, deadlineMs);
   if (timedOut && spec.progressDeadlineAbort && !context.abort) context.abort = true;
   const before = sortReplicaSets(replicaSets, context.currentHash ?? templateHash, context.stableHash);
+  const judgedBy = runNames(rollout, context.currentHash, context.analysisRound);
+  const preRun = bg.prePromotionAnalysis && judgedBy.pre ? runs(judgedBy.pre) : undefined;
+  const postRun = bg.postPromotionAnalysis && judgedBy.post ? runs(judgedBy.post) : undefined;
+  const previewReady =
+    before.newRS !== undefined &&
+    specReplicas(before.newRS) === previewSize &&
+    availableOf(before.newRS) >= previewSize;
   const next = stepBlueGreen(state, context, {
     type: "RECONCILE",
     now,
     templateHash,
     userPaused,
-    previewReady:
-      before.newRS !== undefined &&
-      specReplicas(before.newRS) === previewSize &&
-      availableOf(before.newRS) >= previewSize,
+    previewReady,
+    preAnalysis: preRun?.phase,
+    postAnalysis: postRun?.phase,
     newFullyAvailable:
       before.newRS !== undefined &&
       specReplicas(before.newRS) >= replicas &&
@@ -91,7 +115,8 @@ export function planBlueGreen(
   // The new ReplicaSet: preview size until promotion, full after; scaled away only after
   // abortScaleDownDelaySeconds once aborted (0 keeps it).
   let newSize: number | undefined;
-  if (next.state === "healthy" || next.state === "promoting") newSize = replicas;
+  if (next.state === "healthy" || next.state === "promoting" || next.state === "postPromotion")
+    newSize = replicas;
   else if (next.state === "preview" || next.state === "paused") newSize = previewSize;
   else if (next.state === "aborted") {
     const delayMs = (bg.abortScaleDownDelaySeconds ?? RolloutDefaults.abortScaleDownDelaySeconds) * 1000;
@@ -120,7 +145,7 @@ export function planBlueGreen(
 
   // Services: preview follows the new pods; active switches only when promoted.
   const stableHash = next.context.stableHash ?? currentHash;
-  const activeTarget = next.state === "healthy" ? currentHash : stableHash;
+  const activeTarget = serving(next.state) ? currentHash : stableHash;
   const services = new Map<string, string>();
   if (bg.activeService && fullyAvailable(replicaSets, activeTarget))
     services.set(bg.activeService, activeTarget);
@@ -133,12 +158,29 @@ export function planBlueGreen(
   // What an HPA scales is what serves: the active ReplicaSet.
   status.HPAReplicas = replicaSets.find((rs) => hashOf(rs) === activeTarget)?.status?.replicas ?? 0;
   status.selector = spec.selector ? selectorString(spec.selector) : "";
+  const nextNames = runNames(rollout, next.context.currentHash, next.context.analysisRound);
+  const inUpdate = next.state !== "healthy" && next.state !== "aborted";
+  const preStatus = inUpdate && bg.prePromotionAnalysis && nextNames.pre ? runs(nextNames.pre) : undefined;
+  const postStatus =
+    inUpdate && bg.postPromotionAnalysis && nextNames.post ? runs(nextNames.post) : undefined;
+  const {
+    prePromotionAnalysisRunStatus: _pre,
+    postPromotionAnalysisRunStatus: _post,
+    ...blueGreenStatus
+  } = previous.blueGreen ?? {};
+  const preRef = runStatusOf(preStatus);
+  const postRef = runStatusOf(postStatus);
   status.blueGreen = {
-    ...previous.blueGreen,
+    ...blueGreenStatus,
     ...(services.has(bg.activeService ?? "") ? { activeSelector: activeTarget } : {}),
     ...(services.has(bg.previewService ?? "") ? { previewSelector: currentHash } : {}),
+    ...(preRef ? { prePromotionAnalysisRunStatus: preRef } : {}),
+    ...(postRef ? { postPromotionAnalysisRunStatus: postRef } : {}),
   };
-  status.sluice = { machine: { machineVersion: BLUEGREEN_MACHINE_VERSION, value: next.state } };
+  status.sluice = {
+    ...status.sluice,
+    machine: { machineVersion: BLUEGREEN_MACHINE_VERSION, value: next.state },
+  };
   const progressed =
     next.state !== state ||
     scale.size > 0 ||
@@ -180,8 +222,35 @@ export function planBlueGreen(
     services,
     status,
     prune: historyToPrune(sorted.others, spec.revisionHistoryLimit ?? RolloutDefaults.revisionHistoryLimit),
+    runs: [],
+    keepRuns: [],
+    verdicts: runVerdicts([
+      { kind: "PrePromotion", run: preRun, recorded: previous.blueGreen?.prePromotionAnalysisRunStatus },
+      { kind: "PostPromotion", run: postRun, recorded: previous.blueGreen?.postPromotionAnalysisRunStatus },
+    ]),
   };
   if (createNew) plan.createNew = createNew;
+  // Pre-promotion analysis judges the preview once all its pods are available; post-promotion
+  // analysis the new version once it serves. A paused rollout keeps the run that paused it.
+  if (bg.prePromotionAnalysis && nextNames.pre && (next.state === "preview" || next.state === "paused")) {
+    plan.keepRuns.push(nextNames.pre);
+    if (next.state === "preview" && previewReady)
+      plan.runs.push({
+        kind: "PrePromotion",
+        name: nextNames.pre,
+        analysis: bg.prePromotionAnalysis,
+        hash: currentHash,
+      });
+  }
+  if (bg.postPromotionAnalysis && nextNames.post && next.state === "postPromotion") {
+    plan.keepRuns.push(nextNames.post);
+    plan.runs.push({
+      kind: "PostPromotion",
+      name: nextNames.post,
+      analysis: bg.postPromotionAnalysis,
+      hash: currentHash,
+    });
+  }
   if (wakeUps.length > 0) plan.requeueAfterMs = Math.max(0, Math.min(...wakeUps));
   return plan;
 }

@@ -6,12 +6,13 @@ import type { Rollout, RolloutStatus } from "../api/rollout.ts";
 import { RolloutDefaults } from "../api/rollout.ts";
 import { selectorString } from "../api/selector.ts";
 import {
+  backgroundActive,
   CANARY_MACHINE_VERSION,
+  type CanaryContext,
   type CanaryStateValue,
   canaryWeight,
   type Notice,
   pauseDeadline,
-  type ReconcileEvent,
 } from "../strategy/canary.machine.ts";
 import {
   contextFromStatus,
@@ -22,7 +23,15 @@ import {
 } from "../strategy/canary.state.ts";
 import { computePhase } from "./conditions.ts";
 import { nearestSplit, nextBasicCanaryScale, resolveIntOrPercent } from "./replicas.ts";
+import {
+  analysisRunName,
+  type ObservedRun,
+  type RunLookup,
+  runStatusOf,
+  type WantedRun,
+} from "./rollout-analysis.ts";
 import { canaryMode, progressDeadlineExceeded, rolloutConditions } from "./rollout-conditions.ts";
+import { type RunVerdict, runVerdicts } from "./run-verdicts.ts";
 import {
   availableOf,
   fullyAvailable,
@@ -39,8 +48,12 @@ export interface CanaryPlan {
   notices: Notice[];
   /** The ReplicaSet of the current template, to create when missing (with this many replicas). */
   createNew?: { hash: string; replicas: number };
-  /** The current step is an analysis step whose AnalysisRun must exist. */
-  stepRun?: { stepIndex: number; hash: string };
+  /** AnalysisRuns that must exist (created when missing). */
+  runs: WantedRun[];
+  /** Runs of the attempt in progress: never terminated or collected. */
+  keepRuns: string[];
+  /** Completed runs this reconcile saw for the first time (for Events). */
+  verdicts: RunVerdict[];
   /** Desired spec.replicas by ReplicaSet name, for those that must change. */
   scale: Map<string, number>;
   /** Service name → pod-template hash its selector must pin. */
@@ -51,19 +64,30 @@ export interface CanaryPlan {
   requeueAfterMs?: number;
 }
 
-/** The AnalysisRun of the current analysis step, as the controller found it. */
-export interface StepRunStatus {
-  name: string;
-  phase: NonNullable<ReconcileEvent["stepAnalysis"]>;
-  message?: string;
+/** The names of the runs a canary context is judged by (when it has any). */
+function currentRunNames(rollout: Rollout, context: CanaryContext) {
+  const hash = context.currentHash;
+  if (hash === undefined) return {};
+  const onAnalysisStep = context.steps[context.stepIndex]?.kind === "analysis";
+  return {
+    step: onAnalysisStep
+      ? analysisRunName(rollout, hash, context.analysisRound, "Step", context.stepIndex)
+      : undefined,
+    background: backgroundActive(context)
+      ? analysisRunName(rollout, hash, context.analysisRound, "Background")
+      : undefined,
+  };
 }
+
+/** States in which the rollout is on its steps (and its analysis runs). */
+const ON_STEPS: CanaryStateValue[] = ["stepping", "pausedStep", "userPaused"];
 
 export function planCanary(
   rollout: Rollout,
   replicaSets: ReplicaSet[],
   templateHash: string,
   now: number,
-  stepRun?: StepRunStatus,
+  runs: RunLookup = () => undefined,
 ): CanaryPlan {
   const spec = rollout.spec ?? {};
   const canary = spec.strategy?.canary ?? {};
@@ -75,7 +99,8 @@ export function planCanary(
 
   // 1. Step the machine with what the world looks like now.
   const steps = stepSpecs(canary.steps);
-  const context = contextFromStatus(previous, steps);
+  const background = canary.analysis;
+  const context = contextFromStatus(previous, steps, background ? (background.startingStep ?? 0) : undefined);
   const state = resolveStoredState(previous.sluice?.machine, context, userPaused);
   const before = sortReplicaSets(replicaSets, context.currentHash ?? templateHash, context.stableHash);
   const split = nearestSplit(
@@ -98,6 +123,9 @@ export function planCanary(
   const deadlineMs = (spec.progressDeadlineSeconds ?? RolloutDefaults.progressDeadlineSeconds) * 1000;
   const timedOut = progressDeadlineExceeded(canaryMode(state), previous.conditions ?? [], now, deadlineMs);
   if (timedOut && spec.progressDeadlineAbort && !context.abort) context.abort = true;
+  const judgedBy = currentRunNames(rollout, context);
+  const stepRun = judgedBy.step ? runs(judgedBy.step) : undefined;
+  const backgroundRun = judgedBy.background ? runs(judgedBy.background) : undefined;
   const next = stepCanary(state, context, {
     type: "RECONCILE",
     now,
@@ -106,6 +134,7 @@ export function planCanary(
     canaryAtTarget,
     newFullyAvailable,
     stepAnalysis: stepRun?.phase,
+    backgroundAnalysis: backgroundRun?.phase,
   });
 
   // 2. Scales for the new state (held as they are while the user has paused the rollout).
@@ -173,24 +202,25 @@ export function planCanary(
       },
     },
   };
-  status.sluice = { machine: { machineVersion: CANARY_MACHINE_VERSION, value: next.state } };
-  // The step's run is reported while the rollout is on that step.
-  const onAnalysisStep = next.context.steps[next.context.stepIndex]?.kind === "analysis";
-  const { currentStepAnalysisRunStatus: _old, ...canaryStatus } = status.canary ?? {};
+  status.sluice = {
+    ...status.sluice,
+    machine: { machineVersion: CANARY_MACHINE_VERSION, value: next.state },
+  };
+  // The runs of the step (and the background run) are reported while the rollout is on them.
+  const onSteps = ON_STEPS.includes(next.state);
+  const nextRuns = onSteps ? currentRunNames(rollout, next.context) : {};
+  const seen = (name: string | undefined): ObservedRun | undefined => (name ? runs(name) : undefined);
+  const {
+    currentStepAnalysisRunStatus: _step,
+    currentBackgroundAnalysisRunStatus: _background,
+    ...canaryStatus
+  } = status.canary ?? {};
+  const stepStatus = runStatusOf(seen(nextRuns.step));
+  const backgroundStatus = runStatusOf(seen(nextRuns.background));
   status.canary = {
     ...canaryStatus,
-    ...(onAnalysisStep &&
-    stepRun &&
-    next.context.stepIndex === context.stepIndex &&
-    next.context.currentHash === context.currentHash
-      ? {
-          currentStepAnalysisRunStatus: {
-            name: stepRun.name,
-            status: stepRun.phase,
-            ...(stepRun.message ? { message: stepRun.message } : {}),
-          },
-        }
-      : {}),
+    ...(stepStatus ? { currentStepAnalysisRunStatus: stepStatus } : {}),
+    ...(backgroundStatus ? { currentBackgroundAnalysisRunStatus: backgroundStatus } : {}),
   };
   const progressed =
     next.state !== state ||
@@ -218,10 +248,37 @@ export function planCanary(
     services,
     status,
     prune: historyToPrune(sorted.others, spec.revisionHistoryLimit ?? RolloutDefaults.revisionHistoryLimit),
+    runs: [],
+    keepRuns: [nextRuns.step, nextRuns.background].filter((n): n is string => n !== undefined),
+    verdicts: runVerdicts([
+      { kind: "Step", run: stepRun, recorded: previous.canary?.currentStepAnalysisRunStatus },
+      {
+        kind: "Background",
+        run: backgroundRun,
+        recorded: previous.canary?.currentBackgroundAnalysisRunStatus,
+      },
+    ]),
   };
   if (createNew) plan.createNew = createNew;
-  if (next.state === "stepping" && onAnalysisStep)
-    plan.stepRun = { stepIndex: next.context.stepIndex, hash: currentHash };
+  const stepAnalysis = canary.steps?.[next.context.stepIndex]?.analysis;
+  // A step's run starts when the step is reached; a paused step keeps the run it has.
+  if (next.state === "stepping" && nextRuns.step && stepAnalysis) {
+    plan.runs.push({
+      kind: "Step",
+      name: nextRuns.step,
+      analysis: stepAnalysis,
+      hash: currentHash,
+      stepIndex: next.context.stepIndex,
+    });
+  }
+  if (nextRuns.background && background) {
+    plan.runs.push({
+      kind: "Background",
+      name: nextRuns.background,
+      analysis: background,
+      hash: currentHash,
+    });
+  }
   const wakeUps: number[] = [];
   const pauseEnds = pauseDeadline(next.state, next.context);
   if (pauseEnds !== undefined) wakeUps.push(pauseEnds - now);

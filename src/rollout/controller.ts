@@ -15,12 +15,12 @@ import { Reasons } from "../telemetry/reasons.ts";
 import { adopt, effectiveHash, HASH_VERSION, HASH_VERSION_ANNOTATION, orphansFor } from "./adoption.ts";
 import { runHousekeeping } from "./analysis-history.ts";
 import { type BlueGreenPlan, planBlueGreen, SCALE_DOWN_DEADLINE_ANNOTATION } from "./bluegreen.ts";
-import { type CanaryPlan, planCanary, type StepRunStatus } from "./canary.ts";
+import { type CanaryPlan, planCanary } from "./canary.ts";
 import { computePhase, setCondition } from "./conditions.ts";
 import { finalizeDeletion, hasFinalizer, needsFinalizer, setFinalizer } from "./finalizer.ts";
 import { POD_TEMPLATE_HASH_LABEL, podTemplateHash } from "./hash.ts";
 import { restartPending, restartRound } from "./restart.ts";
-import { ensureStepRun, StepAnalysisError, stepRunName } from "./step-analysis.ts";
+import { ensureRun, type ObservedRun, RolloutAnalysisError, type RunLookup } from "./rollout-analysis.ts";
 import { REVISION_ANNOTATION, type ReplicaSet, revisionOf, type Service } from "./world.ts";
 
 export const ROLLOUT_FIELD_MANAGER = "sluice-rollout";
@@ -61,7 +61,11 @@ export const rolloutController: ControllerSetup = (kernel) => {
         return svc ? (svc.spec?.selector ?? {}) : null;
       };
       const runNamed = (name: string) => analysisRuns.cache.get(`${rollout.metadata?.namespace}/${name}`);
-      const ownedRuns = () => analysisRuns.cache.byIndex("owner", rollout.metadata?.uid ?? "");
+      // Only runs this Rollout controls (a plain ownerReference is not ownership, as for the peer).
+      const ownedRuns = () =>
+        analysisRuns.cache
+          .byIndex("owner", rollout.metadata?.uid ?? "")
+          .filter((run) => controlledBy(run, rollout.metadata?.uid ?? ""));
       return reconcileRollout(
         kernel,
         writer,
@@ -147,9 +151,10 @@ async function reconcileRollout(
   }
   const template = rollout.spec?.template ?? {};
   const hash = effectiveHash(template, podTemplateHash(template, rollout.status?.collisionCount ?? 0), owned);
+  const lookup: RunLookup = (name) => observedRun(runNamed(name), rollout.metadata?.uid ?? "");
   const plan: RolloutPlan = rollout.spec?.strategy?.blueGreen
-    ? planBlueGreen(observed, owned, hash, now)
-    : planCanary(observed, owned, hash, now, currentStepRun(observed, runNamed));
+    ? planBlueGreen(observed, owned, hash, now, lookup)
+    : planCanary(observed, owned, hash, now, lookup);
   const namespace = rollout.metadata?.namespace ?? "";
   const client = kernel.client;
 
@@ -206,30 +211,21 @@ async function reconcileRollout(
       if (!isNotFound(error)) throw error;
     });
   }
-  if ("stepRun" in plan && plan.stepRun) {
-    const step = rollout.spec?.strategy?.canary?.steps?.[plan.stepRun.stepIndex];
-    if (step?.analysis && !runNamed(stepRunName(rollout, plan.stepRun.hash, plan.stepRun.stepIndex))) {
-      try {
-        await ensureStepRun(
-          client,
-          rollout,
-          step.analysis,
-          plan.stepRun.stepIndex,
-          { stable: plan.status.stableRS ?? plan.stepRun.hash, latest: plan.stepRun.hash },
-          ROLLOUT_FIELD_MANAGER,
-        );
-      } catch (error) {
-        if (!(error instanceof StepAnalysisError)) throw error;
-        // The analysis cannot even start: abort, as a failed analysis would, and say why.
-        log.warn({ err: error.message }, "cannot create the step's AnalysisRun; aborting");
-        await events.record(
-          rollout,
-          "Warning",
-          Reasons.RolloutAborted,
-          `analysis step ${plan.stepRun.stepIndex}: ${error.message}`,
-        );
-        plan.status.abort = true;
-      }
+  for (const wanted of plan.runs) {
+    if (runNamed(wanted.name)) continue;
+    try {
+      await ensureRun(client, rollout, wanted, plan.status.stableRS ?? wanted.hash, ROLLOUT_FIELD_MANAGER);
+    } catch (error) {
+      if (!(error instanceof RolloutAnalysisError)) throw error;
+      // The analysis cannot even start: abort, as a failed analysis would, and say why.
+      log.warn({ run: wanted.name, err: error.message }, "cannot create the AnalysisRun; aborting");
+      await events.record(
+        rollout,
+        "Warning",
+        Reasons.RolloutAborted,
+        `${wanted.kind} analysis ${wanted.name}: ${error.message}`,
+      );
+      plan.status.abort = true;
     }
   }
   const written = await writer.write(Rollouts, rollout, plan.status);
@@ -246,11 +242,12 @@ async function reconcileRollout(
   }
   // Housekeeping of AnalysisRuns, judged by what this reconcile decided (not by the cached status,
   // which may not show the step just reached while the new run is already in the cache).
-  const currentRun =
-    "stepRun" in plan && plan.stepRun
-      ? stepRunName(rollout, plan.stepRun.hash, plan.stepRun.stepIndex)
-      : undefined;
-  await tidyAnalysisRuns(kernel, rollout, ownedRuns(), currentRun);
+  await tidyAnalysisRuns(kernel, rollout, ownedRuns(), plan.keepRuns);
+  for (const verdict of plan.verdicts) {
+    const type = verdict.phase === "Successful" ? "Normal" : "Warning";
+    log.info({ run: verdict.name, phase: verdict.phase }, verdict.message);
+    await events.record(rollout, type, Reasons[`AnalysisRun${verdict.phase}`], verdict.message);
+  }
   for (const notice of plan.notices)
     await events.record(rollout, "Normal", Reasons[notice], noticeMessage(notice, plan));
   const wake = [plan.requeueAfterMs, restartRequeue].filter((v): v is number => v !== undefined);
@@ -302,33 +299,28 @@ function newReplicaSet(rollout: Rollout, hash: string, replicas: number, owned: 
   };
 }
 
-/** The AnalysisRun of the step the status is on, when that step is an analysis step. */
-function currentStepRun(
-  rollout: Rollout,
-  runNamed: (name: string) => AnalysisRun | undefined,
-): StepRunStatus | undefined {
-  const status = rollout.status;
-  const index = status?.currentStepIndex ?? 0;
-  if (!status?.currentPodHash || !rollout.spec?.strategy?.canary?.steps?.[index]?.analysis) return undefined;
-  const name = stepRunName(rollout, status.currentPodHash, index);
-  const run = runNamed(name);
-  if (!run) return undefined;
+const controlledBy = (run: AnalysisRun, uid: string) =>
+  run.metadata?.ownerReferences?.some((ref) => ref.uid === uid && ref.controller === true) ?? false;
+
+/** A run as the planners see it; only runs this Rollout owns count (a name is not proof). */
+function observedRun(run: AnalysisRun | undefined, ownerUid: string): ObservedRun | undefined {
+  if (!run?.metadata || !controlledBy(run, ownerUid)) return undefined;
   return {
-    name,
+    name: run.metadata.name ?? "",
     phase: run.status?.phase ?? "Pending",
     ...(run.status?.message ? { message: run.status.message } : {}),
   };
 }
 
-/** Terminates runs of steps the rollout has left and deletes completed runs beyond the history limits. */
+/** Terminates runs the rollout no longer waits on and deletes completed runs beyond the history limits. */
 async function tidyAnalysisRuns(
   kernel: Kernel,
   rollout: Rollout,
   runs: AnalysisRun[],
-  current: string | undefined,
+  keep: string[],
 ): Promise<void> {
   if (runs.length === 0) return;
-  const { terminate, remove } = runHousekeeping(rollout, runs, current);
+  const { terminate, remove } = runHousekeeping(rollout, runs, keep);
   const namespace = rollout.metadata?.namespace;
   for (const name of terminate) {
     await kernel.client.mergePatch(

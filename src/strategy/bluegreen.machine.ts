@@ -2,9 +2,11 @@
 // canary (canary.machine.ts): context is the status seen as data, RECONCILE carries observations
 // and `now`, user commands change only the context. The new ReplicaSet runs as the preview; the
 // active Service switches to it only on promotion (automatic, after autoPromotionSeconds, or by
-// the user), and only once all its pods are available.
+// the user), and only once all its pods are available. Pre-promotion analysis must pass before
+// that (pause or promotion); post-promotion analysis runs after the switch, and only its success
+// makes the new ReplicaSet stable (its failure switches the active Service back).
 import { and, assign, setup } from "xstate";
-import type { Notice, UserEvent } from "./canary.machine.ts";
+import type { Notice, RunPhase, UserEvent } from "./canary.machine.ts";
 
 export const BLUEGREEN_MACHINE_VERSION = 1;
 
@@ -13,8 +15,14 @@ export interface BlueGreenContext {
   stableHash?: string | undefined;
   /** status.currentPodHash */
   currentHash?: string | undefined;
-  /** startTime of the BlueGreenPause pause condition. */
+  /** startTime of the controller's pause condition (BlueGreenPause or InconclusiveAnalysisRun). */
   pausedSince?: number | undefined;
+  pauseReason?: "BlueGreenPause" | "InconclusiveAnalysisRun" | undefined;
+  /** See CanaryContext.analysisRound. */
+  analysisRound: number;
+  /** spec: prePromotionAnalysis / postPromotionAnalysis are set. */
+  preAnalysis: boolean;
+  postAnalysis: boolean;
   controllerPause: boolean;
   abort: boolean;
   abortedAt?: number | undefined;
@@ -34,19 +42,28 @@ export interface BlueGreenReconcile {
   previewReady: boolean;
   /** The new ReplicaSet has spec.replicas available pods. */
   newFullyAvailable: boolean;
+  /** Phases of this round's pre- and post-promotion AnalysisRuns (undefined: none yet). */
+  preAnalysis?: RunPhase | undefined;
+  postAnalysis?: RunPhase | undefined;
 }
 
 export type BlueGreenEvent = BlueGreenReconcile | UserEvent;
 
 const notice = (type: Notice) => ({ type: "notice" as const, params: { notice: type } });
 
+const phaseOf = (event: BlueGreenEvent, which: "preAnalysis" | "postAnalysis") =>
+  event.type === "RECONCILE" ? event[which] : undefined;
+const failed = (phase: RunPhase | undefined) => phase === "Failed" || phase === "Error";
+
 export const blueGreenMachine = setup({
   types: { context: {} as BlueGreenContext, events: {} as BlueGreenEvent, input: {} as BlueGreenContext },
   actions: {
     notice: (_, _params: { notice: Notice }) => undefined,
-    resetForTemplate: assign(({ event }) => ({
+    resetForTemplate: assign(({ context, event }) => ({
       currentHash: event.type === "RECONCILE" ? event.templateHash : undefined,
+      analysisRound: context.analysisRound + 1,
       pausedSince: undefined,
+      pauseReason: undefined,
       controllerPause: false,
       abort: false,
       abortedAt: undefined,
@@ -54,18 +71,33 @@ export const blueGreenMachine = setup({
     })),
     addPause: assign(({ event }) => ({
       pausedSince: event.type === "RECONCILE" ? event.now : undefined,
+      pauseReason: "BlueGreenPause" as const,
       controllerPause: true,
     })),
-    clearPause: assign({ pausedSince: undefined, controllerPause: false }),
+    addInconclusivePause: assign(({ event }) => ({
+      pausedSince: event.type === "RECONCILE" ? event.now : undefined,
+      pauseReason: "InconclusiveAnalysisRun" as const,
+      controllerPause: true,
+    })),
+    clearPause: assign({ pausedSince: undefined, pauseReason: undefined, controllerPause: false }),
     markAborted: assign(({ context, event }) => ({
+      abort: true,
       abortedAt: context.abortedAt ?? (event.type === "RECONCILE" ? event.now : undefined),
       pausedSince: undefined,
+      pauseReason: undefined,
       controllerPause: false,
     })),
-    retry: assign({ abortedAt: undefined, pausedSince: undefined, controllerPause: false }),
+    retry: assign(({ context }) => ({
+      abortedAt: undefined,
+      analysisRound: context.analysisRound + 1,
+      pausedSince: undefined,
+      pauseReason: undefined,
+      controllerPause: false,
+    })),
     promoteStable: assign(({ context }) => ({
       stableHash: context.currentHash,
       pausedSince: undefined,
+      pauseReason: undefined,
       controllerPause: false,
       promoteFull: false,
     })),
@@ -86,8 +118,22 @@ export const blueGreenMachine = setup({
     newFullyAvailable: ({ event }) => event.type === "RECONCILE" && event.newFullyAvailable,
     pauseNotAdded: ({ context }) => context.pausedSince === undefined && !context.controllerPause,
     userResumed: ({ context }) => context.pausedSince === undefined && context.controllerPause,
+    prePassed: ({ context, event }) => !context.preAnalysis || phaseOf(event, "preAnalysis") === "Successful",
+    preFailed: ({ context, event }) => context.preAnalysis && failed(phaseOf(event, "preAnalysis")),
+    preInconclusive: ({ context, event }) =>
+      context.preAnalysis && phaseOf(event, "preAnalysis") === "Inconclusive",
+    /** Post-promotion analysis judges real updates (not a first deploy, rollback or promote-full). */
+    needsPostAnalysis: ({ context }) =>
+      context.postAnalysis &&
+      context.stableHash !== undefined &&
+      context.stableHash !== context.currentHash &&
+      !context.promoteFull,
+    postPassed: ({ event }) => phaseOf(event, "postAnalysis") === "Successful",
+    postFailed: ({ event }) => failed(phaseOf(event, "postAnalysis")),
+    postInconclusive: ({ event }) => phaseOf(event, "postAnalysis") === "Inconclusive",
     autoPromotionDue: ({ context, event }) =>
       event.type === "RECONCILE" &&
+      context.pauseReason !== "InconclusiveAnalysisRun" &&
       context.autoPromotionEnabled &&
       context.autoPromotionMs !== undefined &&
       context.pausedSince !== undefined &&
@@ -136,8 +182,18 @@ export const blueGreenMachine = setup({
           { guard: "aborting", target: "aborted", actions: ["markAborted", notice("RolloutAborted")] },
           { guard: "promoteFull", target: "promoting" },
           { guard: "userPaused", target: "userPaused", actions: notice("RolloutPaused") },
-          { guard: and(["previewReady", "promotesItself"]), target: "promoting" },
-          { guard: "previewReady", target: "paused", actions: ["addPause", notice("RolloutPaused")] },
+          { guard: "preFailed", target: "aborted", actions: ["markAborted", notice("RolloutAborted")] },
+          {
+            guard: "preInconclusive",
+            target: "paused",
+            actions: ["addInconclusivePause", notice("RolloutPaused")],
+          },
+          { guard: and(["previewReady", "prePassed", "promotesItself"]), target: "promoting" },
+          {
+            guard: and(["previewReady", "prePassed"]),
+            target: "paused",
+            actions: ["addPause", notice("RolloutPaused")],
+          },
         ],
       },
     },
@@ -189,8 +245,35 @@ export const blueGreenMachine = setup({
             actions: ["markAborted", notice("RolloutAborted")],
           },
           { guard: "userPaused", target: "userPaused", actions: notice("RolloutPaused") },
+          // The active Service switches now; the new ReplicaSet is stable once the analysis passes.
+          { guard: and(["newFullyAvailable", "needsPostAnalysis"]), target: "postPromotion" },
           {
             guard: "newFullyAvailable",
+            target: "healthy",
+            actions: ["promoteStable", notice("RolloutCompleted")],
+          },
+        ],
+      },
+    },
+    /** Serving the new version; the previous one stays scaled up until the analysis passes. */
+    postPromotion: {
+      on: {
+        RECONCILE: [
+          {
+            guard: "newTemplate",
+            target: "routing",
+            actions: ["resetForTemplate", notice("RolloutUpdated")],
+          },
+          { guard: "aborting", target: "aborted", actions: ["markAborted", notice("RolloutAborted")] },
+          { guard: "postFailed", target: "aborted", actions: ["markAborted", notice("RolloutAborted")] },
+          { guard: "postPassed", target: "healthy", actions: ["promoteStable", notice("RolloutCompleted")] },
+          {
+            guard: and(["postInconclusive", "pauseNotAdded"]),
+            actions: ["addInconclusivePause", notice("RolloutPaused")],
+          },
+          // A person looked at the Inconclusive result and promoted.
+          {
+            guard: and(["postInconclusive", "userResumed"]),
             target: "healthy",
             actions: ["promoteStable", notice("RolloutCompleted")],
           },
@@ -212,4 +295,11 @@ export const blueGreenMachine = setup({
   },
 });
 
-export type BlueGreenStateValue = "healthy" | "preview" | "paused" | "userPaused" | "promoting" | "aborted";
+export type BlueGreenStateValue =
+  | "healthy"
+  | "preview"
+  | "paused"
+  | "userPaused"
+  | "promoting"
+  | "postPromotion"
+  | "aborted";

@@ -1,5 +1,6 @@
 // The blue/green machine's state in and out of a Rollout's status, as canary.state.ts does for
-// the canary: context rebuilt from the peer's fields, stored value re-derived when unusable.
+// the canary: context rebuilt from the peer's fields, stored value re-derived when unusable
+// (postPromotion is re-derived as promoting, which returns to it once the new pods are available).
 import { transition } from "xstate";
 import type { BlueGreenStrategy, RolloutStatus } from "../api/rollout.ts";
 import { RolloutDefaults } from "../api/rollout.ts";
@@ -13,11 +14,25 @@ import {
 import type { Notice } from "./canary.machine.ts";
 import { sharedFromStatus, sharedToStatus } from "./status-fields.ts";
 
-const STATES: BlueGreenStateValue[] = ["healthy", "preview", "paused", "userPaused", "promoting", "aborted"];
+const STATES: BlueGreenStateValue[] = [
+  "healthy",
+  "preview",
+  "paused",
+  "userPaused",
+  "promoting",
+  "postPromotion",
+  "aborted",
+];
+
+const PAUSE_REASONS = ["BlueGreenPause", "InconclusiveAnalysisRun"] as const;
 
 export function blueGreenContext(status: RolloutStatus, strategy: BlueGreenStrategy): BlueGreenContext {
+  const shared = sharedFromStatus(status, PAUSE_REASONS);
   return {
-    ...sharedFromStatus(status, "BlueGreenPause"),
+    ...shared,
+    pauseReason: shared.pauseReason === "InconclusiveAnalysisRun" ? shared.pauseReason : "BlueGreenPause",
+    preAnalysis: strategy.prePromotionAnalysis !== undefined,
+    postAnalysis: strategy.postPromotionAnalysis !== undefined,
     autoPromotionEnabled: strategy.autoPromotionEnabled ?? RolloutDefaults.autoPromotionEnabled,
     autoPromotionMs:
       strategy.autoPromotionSeconds === undefined ? undefined : strategy.autoPromotionSeconds * 1000,
@@ -25,7 +40,7 @@ export function blueGreenContext(status: RolloutStatus, strategy: BlueGreenStrat
 }
 
 export function statusFromBlueGreen(context: BlueGreenContext, previous: RolloutStatus): RolloutStatus {
-  return sharedToStatus(context, previous, "BlueGreenPause");
+  return sharedToStatus(context, previous, PAUSE_REASONS);
 }
 
 export function deriveBlueGreenState(context: BlueGreenContext, userPaused: boolean): BlueGreenStateValue {

@@ -9,6 +9,11 @@ import { and, assign, setup } from "xstate";
 
 export const CANARY_MACHINE_VERSION = 1;
 
+export type RunPhase = "Pending" | "Running" | "Successful" | "Failed" | "Error" | "Inconclusive";
+
+/** Why the controller paused: a pause step, or an analysis that could not decide. */
+export type ControllerPauseReason = "CanaryPauseStep" | "InconclusiveAnalysisRun";
+
 export type CanaryStepSpec =
   | { kind: "setWeight"; weight: number }
   | { kind: "pause"; durationMs?: number }
@@ -19,8 +24,18 @@ export interface CanaryContext {
   steps: CanaryStepSpec[];
   /** status.currentStepIndex */
   stepIndex: number;
-  /** startTime of the CanaryPauseStep pause condition, when there is one. */
+  /** startTime of the controller's pause condition, when there is one. */
   pausedSince?: number | undefined;
+  /** Reason of that pause condition. */
+  pauseReason?: ControllerPauseReason | undefined;
+  /**
+   * status.sluice.analysisRound: part of every AnalysisRun name, moved on by each new template,
+   * retry and resumed Inconclusive background analysis, so each attempt gets fresh runs while a
+   * restarted controller finds the runs of the attempt in progress by name.
+   */
+  analysisRound: number;
+  /** spec.strategy.canary.analysis.startingStep when background analysis is configured. */
+  backgroundFrom?: number | undefined;
   /** status.controllerPause: the controller paused; with no pause condition left, the user resumed. */
   controllerPause: boolean;
   /** status.abort and status.abortedAt */
@@ -44,7 +59,9 @@ export interface ReconcileEvent {
   /** The ReplicaSets are at the split of the current step and every canary pod is available. */
   canaryAtTarget: boolean;
   /** Phase of the current analysis step's AnalysisRun (undefined: none yet). */
-  stepAnalysis?: "Pending" | "Running" | "Successful" | "Failed" | "Error" | "Inconclusive" | undefined;
+  stepAnalysis?: RunPhase | undefined;
+  /** Phase of the background AnalysisRun of this attempt (undefined: none yet). */
+  backgroundAnalysis?: RunPhase | undefined;
   /** The new ReplicaSet has spec.replicas available pods. */
   newFullyAvailable: boolean;
 }
@@ -74,6 +91,12 @@ export type Notice =
 
 const stepAt = (c: CanaryContext): CanaryStepSpec | undefined => c.steps[c.stepIndex];
 
+/** Background analysis runs from startingStep until the last step is done. */
+export const backgroundActive = (c: CanaryContext): boolean =>
+  c.backgroundFrom !== undefined && c.stepIndex >= c.backgroundFrom && c.stepIndex < c.steps.length;
+
+const failed = (phase: RunPhase | undefined) => phase === "Failed" || phase === "Error";
+
 const notice = (type: Notice) => ({ type: "notice" as const, params: { notice: type } });
 
 export const canaryMachine = setup({
@@ -86,10 +109,12 @@ export const canaryMachine = setup({
     // Executed by the reconciler (an Event on the Rollout); params name which.
     notice: (_, _params: { notice: Notice }) => undefined,
     /** A new template resets the update: step 0, no pause, no abort, no promote-full. */
-    resetForTemplate: assign(({ event }) => ({
+    resetForTemplate: assign(({ context, event }) => ({
       currentHash: event.type === "RECONCILE" ? event.templateHash : undefined,
       stepIndex: 0,
+      analysisRound: context.analysisRound + 1,
       pausedSince: undefined,
+      pauseReason: undefined,
       controllerPause: false,
       abort: false,
       abortedAt: undefined,
@@ -98,30 +123,61 @@ export const canaryMachine = setup({
     advance: assign(({ context }) => ({
       stepIndex: context.stepIndex + 1,
       pausedSince: undefined,
+      pauseReason: undefined,
       controllerPause: false,
     })),
     addPause: assign(({ event }) => ({
       pausedSince: event.type === "RECONCILE" ? event.now : undefined,
+      pauseReason: "CanaryPauseStep" as const,
       controllerPause: true,
     })),
-    clearPause: assign({ pausedSince: undefined }),
+    addInconclusivePause: assign(({ event }) => ({
+      pausedSince: event.type === "RECONCILE" ? event.now : undefined,
+      pauseReason: "InconclusiveAnalysisRun" as const,
+      controllerPause: true,
+    })),
+    /**
+     * The user cleared an Inconclusive or step pause. A pause step and an Inconclusive step
+     * analysis are done (as the peer's `promote` does: re-running would pause again, peer issue
+     * #3015); an Inconclusive background analysis starts again with a new round, at this step.
+     */
+    resume: assign(({ context, event }) => {
+      const step = stepAt(context);
+      const reconcile = event.type === "RECONCILE" ? event : undefined;
+      const backgroundUndecided =
+        backgroundActive(context) && reconcile?.backgroundAnalysis === "Inconclusive";
+      const stepDone =
+        step?.kind === "pause" || (step?.kind === "analysis" && reconcile?.stepAnalysis === "Inconclusive");
+      return {
+        stepIndex: context.stepIndex + (stepDone || !backgroundUndecided ? 1 : 0),
+        analysisRound: context.analysisRound + (backgroundUndecided ? 1 : 0),
+        pausedSince: undefined,
+        pauseReason: undefined,
+        controllerPause: false,
+      };
+    }),
+    clearPause: assign({ pausedSince: undefined, pauseReason: undefined }),
     markAborted: assign(({ context, event }) => ({
       abort: true,
       abortedAt: context.abortedAt ?? ("now" in event ? event.now : undefined),
       pausedSince: undefined,
+      pauseReason: undefined,
     })),
-    retry: assign({
+    retry: assign(({ context }) => ({
       abort: false,
       abortedAt: undefined,
       stepIndex: 0,
+      analysisRound: context.analysisRound + 1,
       pausedSince: undefined,
+      pauseReason: undefined,
       controllerPause: false,
-    }),
+    })),
     requestPromoteFull: assign({ promoteFull: true }),
     promoteStable: assign(({ context }) => ({
       stableHash: context.currentHash,
       stepIndex: context.steps.length,
       pausedSince: undefined,
+      pauseReason: undefined,
       controllerPause: false,
       promoteFull: false,
     })),
@@ -145,19 +201,31 @@ export const canaryMachine = setup({
       event.type === "RECONCILE" &&
       event.stepAnalysis === "Successful",
     analysisFailed: ({ context, event }) =>
-      stepAt(context)?.kind === "analysis" &&
       event.type === "RECONCILE" &&
-      (event.stepAnalysis === "Failed" || event.stepAnalysis === "Error"),
+      ((stepAt(context)?.kind === "analysis" && failed(event.stepAnalysis)) ||
+        (backgroundActive(context) && failed(event.backgroundAnalysis))),
     analysisInconclusive: ({ context, event }) =>
-      stepAt(context)?.kind === "analysis" &&
       event.type === "RECONCILE" &&
-      event.stepAnalysis === "Inconclusive",
+      ((stepAt(context)?.kind === "analysis" && event.stepAnalysis === "Inconclusive") ||
+        (backgroundActive(context) && event.backgroundAnalysis === "Inconclusive")),
+    /** Background analysis turned Inconclusive while a pause step was already pausing. */
+    backgroundUndecidedInPause: ({ context, event }) =>
+      event.type === "RECONCILE" &&
+      backgroundActive(context) &&
+      event.backgroundAnalysis === "Inconclusive" &&
+      context.pausedSince !== undefined &&
+      context.pauseReason !== "InconclusiveAnalysisRun",
     newFullyAvailable: ({ event }) => event.type === "RECONCILE" && event.newFullyAvailable,
     pauseNotAdded: ({ context }) => context.pausedSince === undefined && !context.controllerPause,
     userResumed: ({ context }) => context.pausedSince === undefined && context.controllerPause,
     pauseExpired: ({ context, event }) => {
       const step = stepAt(context);
-      if (step?.kind !== "pause" || step.durationMs === undefined || context.pausedSince === undefined)
+      if (
+        step?.kind !== "pause" ||
+        step.durationMs === undefined ||
+        context.pausedSince === undefined ||
+        context.pauseReason === "InconclusiveAnalysisRun"
+      )
         return false;
       return event.type === "RECONCILE" && event.now >= context.pausedSince + step.durationMs;
     },
@@ -211,16 +279,7 @@ export const canaryMachine = setup({
           { guard: "aborting", target: "aborted", actions: ["markAborted", notice("RolloutAborted")] },
           { guard: "promoteFull", target: "promoting" },
           { guard: "userPaused", target: "userPaused", actions: notice("RolloutPaused") },
-          {
-            guard: "canaryAtTarget",
-            target: "routing",
-            actions: ["advance", notice("RolloutStepCompleted")],
-          },
-          {
-            guard: "analysisPassed",
-            target: "routing",
-            actions: ["advance", notice("RolloutStepCompleted")],
-          },
+          // A bad verdict wins over progress made in the same look.
           // Failed or Error analysis aborts, as the user's abort would.
           {
             guard: "analysisFailed",
@@ -231,7 +290,17 @@ export const canaryMachine = setup({
           {
             guard: "analysisInconclusive",
             target: "pausedStep",
-            actions: ["addPause", notice("RolloutPaused")],
+            actions: ["addInconclusivePause", notice("RolloutPaused")],
+          },
+          {
+            guard: "canaryAtTarget",
+            target: "routing",
+            actions: ["advance", notice("RolloutStepCompleted")],
+          },
+          {
+            guard: "analysisPassed",
+            target: "routing",
+            actions: ["advance", notice("RolloutStepCompleted")],
           },
         ],
       },
@@ -247,8 +316,14 @@ export const canaryMachine = setup({
           { guard: "aborting", target: "aborted", actions: ["markAborted", notice("RolloutAborted")] },
           { guard: "promoteFull", target: "promoting", actions: "clearPause" },
           { guard: "userPaused", target: "userPaused", actions: notice("RolloutPaused") },
+          {
+            guard: "analysisFailed",
+            target: "aborted",
+            actions: [assign({ abort: true }), "markAborted", notice("RolloutAborted")],
+          },
           { guard: "pauseNotAdded", actions: "addPause" },
-          { guard: "userResumed", target: "routing", actions: ["advance", notice("RolloutResumed")] },
+          { guard: "backgroundUndecidedInPause", actions: "addInconclusivePause" },
+          { guard: "userResumed", target: "routing", actions: ["resume", notice("RolloutResumed")] },
           { guard: "pauseExpired", target: "routing", actions: ["advance", notice("RolloutStepCompleted")] },
         ],
       },
@@ -261,6 +336,12 @@ export const canaryMachine = setup({
             guard: and(["aborting", "hasStable"]),
             target: "aborted",
             actions: ["markAborted", notice("RolloutAborted")],
+          },
+          // The analysis keeps judging while the user holds the rollout.
+          {
+            guard: and(["analysisFailed", "hasStable"]),
+            target: "aborted",
+            actions: [assign({ abort: true }), "markAborted", notice("RolloutAborted")],
           },
           { guard: "notUserPaused", target: "routing", actions: notice("RolloutResumed") },
         ],
@@ -333,5 +414,6 @@ export function canaryWeight(state: CanaryStateValue, context: CanaryContext): n
 export function pauseDeadline(state: CanaryStateValue, context: CanaryContext): number | undefined {
   const step = context.steps[context.stepIndex];
   if (state !== "pausedStep" || step?.kind !== "pause" || step.durationMs === undefined) return undefined;
+  if (context.pauseReason === "InconclusiveAnalysisRun") return undefined;
   return context.pausedSince === undefined ? undefined : context.pausedSince + step.durationMs;
 }

@@ -37,9 +37,18 @@ export function stepSpecs(steps: CanaryStep[] = []): CanaryStepSpec[] {
   });
 }
 
-export function contextFromStatus(status: RolloutStatus, steps: CanaryStepSpec[]): CanaryContext {
+const PAUSE_REASONS = ["CanaryPauseStep", "InconclusiveAnalysisRun"] as const;
+
+export function contextFromStatus(
+  status: RolloutStatus,
+  steps: CanaryStepSpec[],
+  backgroundFrom?: number,
+): CanaryContext {
+  const shared = sharedFromStatus(status, PAUSE_REASONS);
   return {
-    ...sharedFromStatus(status, "CanaryPauseStep"),
+    ...shared,
+    pauseReason: shared.pauseReason === "InconclusiveAnalysisRun" ? shared.pauseReason : undefined,
+    backgroundFrom,
     steps,
     stepIndex: Math.max(0, Math.min(status.currentStepIndex ?? 0, steps.length)),
   };
@@ -47,7 +56,7 @@ export function contextFromStatus(status: RolloutStatus, steps: CanaryStepSpec[]
 
 /** The status fields the machine owns, from its context. Other pause reasons are kept. */
 export function statusFromContext(context: CanaryContext, previous: RolloutStatus): RolloutStatus {
-  return { ...sharedToStatus(context, previous, "CanaryPauseStep"), currentStepIndex: context.stepIndex };
+  return { ...sharedToStatus(context, previous, PAUSE_REASONS), currentStepIndex: context.stepIndex };
 }
 
 /** The state a context is in when nothing better is known (no or unusable stored value). */

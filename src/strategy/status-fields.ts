@@ -2,10 +2,16 @@
 // hashes), read from and written back to the peer's status fields.
 import type { PauseCondition, RolloutStatus } from "../api/rollout.ts";
 
+type PauseReason = PauseCondition["reason"];
+
 export interface SharedContext {
   stableHash?: string | undefined;
   currentHash?: string | undefined;
   pausedSince?: number | undefined;
+  /** Reason of the controller's pause condition (one of the machine's own reasons). */
+  pauseReason?: PauseReason | undefined;
+  /** status.sluice.analysisRound (see CanaryContext). */
+  analysisRound: number;
   controllerPause: boolean;
   abort: boolean;
   abortedAt?: number | undefined;
@@ -14,15 +20,15 @@ export interface SharedContext {
 
 const ms = (iso: string | undefined) => (iso === undefined ? undefined : Date.parse(iso));
 
-export function sharedFromStatus(
-  status: RolloutStatus,
-  pauseReason: PauseCondition["reason"],
-): SharedContext {
-  const pause = status.pauseConditions?.find((p) => p.reason === pauseReason);
+/** `reasons`: the pause reasons the machine owns; the first is the default when none is recorded. */
+export function sharedFromStatus(status: RolloutStatus, reasons: readonly PauseReason[]): SharedContext {
+  const pause = status.pauseConditions?.find((p) => reasons.includes(p.reason));
   return {
     stableHash: status.stableRS,
     currentHash: status.currentPodHash,
     pausedSince: ms(pause?.startTime),
+    pauseReason: pause?.reason,
+    analysisRound: status.sluice?.analysisRound ?? 0,
     controllerPause: status.controllerPause ?? false,
     abort: status.abort ?? false,
     abortedAt: ms(status.abortedAt),
@@ -34,19 +40,21 @@ export function sharedFromStatus(
 export function sharedToStatus(
   context: SharedContext,
   previous: RolloutStatus,
-  pauseReason: PauseCondition["reason"],
+  reasons: readonly PauseReason[],
 ): RolloutStatus {
-  const others = (previous.pauseConditions ?? []).filter((p) => p.reason !== pauseReason);
+  const others = (previous.pauseConditions ?? []).filter((p) => !reasons.includes(p.reason));
+  const reason = context.pauseReason ?? reasons[0] ?? "CanaryPauseStep";
   const pauses: PauseCondition[] =
     context.pausedSince === undefined
       ? others
-      : [...others, { reason: pauseReason, startTime: new Date(context.pausedSince).toISOString() }];
+      : [...others, { reason, startTime: new Date(context.pausedSince).toISOString() }];
   const out: RolloutStatus = {
     ...previous,
     pauseConditions: pauses,
     controllerPause: context.controllerPause,
     abort: context.abort,
     promoteFull: context.promoteFull,
+    sluice: { ...previous.sluice, analysisRound: context.analysisRound },
   };
   const set = <K extends keyof RolloutStatus>(key: K, value: RolloutStatus[K] | undefined) => {
     if (value === undefined) delete out[key];

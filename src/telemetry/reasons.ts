@@ -15,6 +15,11 @@ export const Reasons = {
   NewReplicaSetCreated: "NewReplicaSetCreated",
   ScalingReplicaSet: "ScalingReplicaSet",
   SwitchService: "SwitchService",
+  // A run the rollout waits on completed (the peer's AnalysisRun<Phase>).
+  AnalysisRunSuccessful: "AnalysisRunSuccessful",
+  AnalysisRunFailed: "AnalysisRunFailed",
+  AnalysisRunError: "AnalysisRunError",
+  AnalysisRunInconclusive: "AnalysisRunInconclusive",
 } as const;
 
 export type Reason = (typeof Reasons)[keyof typeof Reasons];

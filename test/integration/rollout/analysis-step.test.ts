@@ -112,7 +112,15 @@ test("an analysis step promotes while the metric is good and aborts when it drop
     45_000,
   );
   const h2 = v2.status?.stableRS ?? "";
-  const passed = await client.get<AnalysisRun>(AnalysisRuns, { namespace, name: `web-${h2}-1` });
+  const stepRun = async (hash: string) => {
+    const runs = await client.list<AnalysisRun>(AnalysisRuns, {
+      namespace,
+      labelSelector: `rollout-type=Step,step-index=1,rollouts-pod-template-hash=${hash}`,
+    });
+    assert.equal(runs.items.length, 1, `one step run for ${hash}`);
+    return runs.items[0] as AnalysisRun;
+  };
+  const passed = await stepRun(h2);
   assert.equal(passed.status?.phase, "Successful");
   assert.equal(passed.metadata?.ownerReferences?.[0]?.kind, "Rollout");
   assert.equal(passed.metadata?.labels?.["rollout-type"], "Step");
@@ -126,7 +134,7 @@ test("an analysis step promotes while the metric is good and aborts when it drop
     45_000,
   );
   const h3 = aborted.status?.currentPodHash ?? "";
-  const failed = await client.get<AnalysisRun>(AnalysisRuns, { namespace, name: `web-${h3}-1` });
+  const failed = await stepRun(h3);
   assert.equal(failed.status?.phase, "Failed");
   assert.equal(aborted.status?.stableRS, h2, "the stable is still v2");
   await waitFor("the canary scaled away, v2 whole again", async () => {

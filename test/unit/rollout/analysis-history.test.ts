@@ -22,7 +22,7 @@ test("runs of steps left behind are terminated; the current one is not", () => {
   const { terminate } = runHousekeeping(
     rollout,
     [...runs.slice(0, 2), { ...runs[2], status: {} } as AnalysisRun],
-    "current",
+    ["current"],
   );
   assert.deepEqual(terminate, ["old-running"]);
 });
@@ -34,12 +34,12 @@ test("completed runs beyond the history limits go, newest kept, successful and u
     run("bad-2", "Error", 9),
     run("bad-3", "Inconclusive", 10),
   ];
-  const byDefault = runHousekeeping({ spec: {} }, runs, undefined);
+  const byDefault = runHousekeeping({ spec: {} }, runs, []);
   assert.deepEqual(byDefault.remove.sort(), ["ok-1", "ok-2"], "5 successful kept by default");
   const tight = runHousekeeping(
     { spec: { analysis: { successfulRunHistoryLimit: 1, unsuccessfulRunHistoryLimit: 1 } } },
     runs,
-    undefined,
+    [],
   );
   assert.deepEqual(tight.remove.sort(), ["bad-1", "bad-2", "ok-1", "ok-2", "ok-3", "ok-4", "ok-5", "ok-6"]);
 });

@@ -15,6 +15,9 @@ const base = (over: Partial<BlueGreenContext> = {}): BlueGreenContext => ({
   abort: false,
   promoteFull: false,
   autoPromotionEnabled: true,
+  analysisRound: 0,
+  preAnalysis: false,
+  postAnalysis: false,
   ...over,
 });
 const reconcile = (over: Partial<Extract<BlueGreenEvent, { type: "RECONCILE" }>> = {}): BlueGreenEvent => ({
@@ -91,15 +94,40 @@ for (const templateHash of ["v1", "v2"])
     for (const userPaused of [false, true])
       for (const previewReady of [false, true])
         for (const newFullyAvailable of [false, true])
-          EVENTS.push({ type: "RECONCILE", now, templateHash, userPaused, previewReady, newFullyAvailable });
+          for (const analysis of [
+            {},
+            { preAnalysis: "Successful" },
+            { preAnalysis: "Failed" },
+            { preAnalysis: "Inconclusive" },
+            { postAnalysis: "Successful" },
+            { postAnalysis: "Error" },
+            { postAnalysis: "Inconclusive" },
+          ] as const)
+            EVENTS.push({
+              type: "RECONCILE",
+              now,
+              templateHash,
+              userPaused,
+              previewReady,
+              newFullyAvailable,
+              ...analysis,
+            });
 EVENTS.push({ type: "PROMOTE" }, { type: "PROMOTE_FULL" }, { type: "ABORT" }, { type: "RETRY" });
 
 test("every edge keeps the invariants: stable (the active side) changes only by a promotion to a fully available new version", () => {
-  for (const input of [base(), base({ autoPromotionEnabled: false }), base({ autoPromotionMs: 5000 })]) {
+  const analysed = { preAnalysis: true, postAnalysis: true };
+  for (const input of [
+    base(),
+    base({ autoPromotionEnabled: false }),
+    base({ autoPromotionMs: 5000 }),
+    base(analysed),
+    base({ ...analysed, autoPromotionEnabled: false }),
+  ]) {
     const map = getAdjacencyMap(blueGreenMachine, {
       input,
       events: EVENTS,
-      serializeState: (s) => JSON.stringify([s.value, s.context]),
+      // The analysis round only grows; states are compared without it so the graph is finite.
+      serializeState: (s) => JSON.stringify([s.value, { ...s.context, analysisRound: undefined }]),
     });
     const seen = new Set<string>();
     for (const { state: from, transitions } of Object.values(map)) {
@@ -111,9 +139,43 @@ test("every edge keeps the invariants: stable (the active side) changes only by 
         assert.notEqual(to.value, "routing", where);
         if (to.context.stableHash !== fromCtx.stableHash) {
           assert.ok(
-            to.value === "healthy" && event.type === "RECONCILE" && event.newFullyAvailable,
-            `active switched without a fully available new version: ${where}`,
+            to.value === "healthy" &&
+              event.type === "RECONCILE" &&
+              (event.newFullyAvailable || from.value === "postPromotion"),
+            `stable changed without a fully available new version: ${where}`,
           );
+        }
+        const sameUpdate =
+          event.type === "RECONCILE" && event.templateHash === fromCtx.currentHash && !fromCtx.abort;
+        assert.ok(to.context.analysisRound >= fromCtx.analysisRound, `round went back: ${where}`);
+        if (from.value === "aborted" && to.value !== "aborted")
+          assert.ok(to.context.analysisRound > fromCtx.analysisRound, `retry reuses runs: ${where}`);
+        if (input.preAnalysis && sameUpdate && from.value === "preview" && !fromCtx.promoteFull) {
+          if (
+            to.value === "promoting" ||
+            (to.value === "paused" && to.context.pauseReason === "BlueGreenPause")
+          )
+            assert.equal(event.preAnalysis, "Successful", `promoted past pre-promotion analysis: ${where}`);
+          if (event.preAnalysis === "Failed" && !event.userPaused)
+            assert.equal(to.value, "aborted", `failed pre-promotion analysis must abort: ${where}`);
+        }
+        if (input.postAnalysis && from.value === "promoting" && to.value === "healthy" && sameUpdate)
+          assert.ok(
+            fromCtx.promoteFull ||
+              fromCtx.stableHash === undefined ||
+              fromCtx.stableHash === fromCtx.currentHash,
+            `a real update became stable without post-promotion analysis: ${where}`,
+          );
+        if (from.value === "postPromotion" && sameUpdate) {
+          if (to.value === "healthy")
+            assert.ok(
+              event.postAnalysis === "Successful" ||
+                (event.postAnalysis === "Inconclusive" &&
+                  fromCtx.controllerPause &&
+                  fromCtx.pausedSince === undefined),
+              `post-promotion analysis not passed: ${where}`,
+            );
+          if (event.postAnalysis === "Error") assert.equal(to.value, "aborted", `must abort: ${where}`);
         }
         if (from.value === "healthy" && to.value !== "healthy") {
           assert.ok(
@@ -135,5 +197,6 @@ test("every edge keeps the invariants: stable (the active side) changes only by 
     if (!input.autoPromotionEnabled || input.autoPromotionMs)
       assert.ok(seen.has("paused"), "paused reachable");
     assert.ok(seen.has("preview"));
+    if (input.postAnalysis) assert.ok(seen.has("postPromotion"), "postPromotion reachable");
   }
 });

@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { getAdjacencyMap, getShortestPaths } from "xstate/graph";
 import {
+  backgroundActive,
   type CanaryContext,
   type CanaryEvent,
   type CanaryStateValue,
@@ -25,6 +26,7 @@ const STEPS: CanaryStepSpec[] = [
 const fresh = (over: Partial<CanaryContext> = {}): CanaryContext => ({
   steps: STEPS,
   stepIndex: 0,
+  analysisRound: 0,
   controllerPause: false,
   abort: false,
   promoteFull: false,
@@ -208,6 +210,18 @@ for (const templateHash of ["v1", "v2"]) {
               stepAnalysis,
             });
           }
+          // Background verdicts, with no step verdict (keeps the event set small).
+          for (const backgroundAnalysis of ["Failed", "Inconclusive"] as const) {
+            EVENTS.push({
+              type: "RECONCILE",
+              now,
+              templateHash,
+              userPaused,
+              canaryAtTarget,
+              newFullyAvailable,
+              backgroundAnalysis,
+            });
+          }
         }
       }
     }
@@ -223,12 +237,16 @@ const GRAPH_STEPS: CanaryStepSpec[] = [
   { kind: "pause", durationMs: 2000 },
 ];
 
+/** Background analysis from the third step. */
+const GRAPH_INPUT = fresh({ steps: GRAPH_STEPS, backgroundFrom: 2 });
+
+// The analysis round only grows: states are compared without it, so the graph stays finite.
 const serialize = (s: { value: unknown; context: CanaryContext }) =>
-  JSON.stringify([s.value, { ...s.context, steps: undefined }]);
+  JSON.stringify([s.value, { ...s.context, steps: undefined, analysisRound: undefined }]);
 
 test("every edge of the reachable graph keeps the invariants", () => {
   const map = getAdjacencyMap(canaryMachine, {
-    input: fresh({ steps: GRAPH_STEPS }),
+    input: GRAPH_INPUT,
     events: EVENTS,
     serializeState: (s) => serialize(s as never),
   });
@@ -268,6 +286,43 @@ test("every edge of the reachable graph keeps the invariants", () => {
         event.stepAnalysis === "Failed"
       ) {
         assert.equal(toValue, "aborted", `a failed analysis must abort: ${where}`);
+      }
+      const sameUpdate =
+        event.type === "RECONCILE" && event.templateHash === fromCtx.currentHash && !fromCtx.abort;
+      assert.ok(ctx.analysisRound >= fromCtx.analysisRound, `analysis round went back: ${where}`);
+      if (event.type === "RECONCILE" && event.templateHash !== fromCtx.currentHash) {
+        assert.ok(ctx.analysisRound > fromCtx.analysisRound, `a new template reuses runs: ${where}`);
+      }
+      if (fromValue === "aborted" && toValue !== "aborted") {
+        assert.ok(ctx.analysisRound > fromCtx.analysisRound, `a retry reuses the failed runs: ${where}`);
+      }
+      if (
+        sameUpdate &&
+        (fromValue === "stepping" || fromValue === "pausedStep") &&
+        backgroundActive(fromCtx) &&
+        !event.userPaused &&
+        !fromCtx.promoteFull &&
+        event.backgroundAnalysis === "Failed"
+      ) {
+        assert.equal(toValue, "aborted", `a failed background analysis must abort: ${where}`);
+      }
+      if (
+        sameUpdate &&
+        fromValue === "stepping" &&
+        backgroundActive(fromCtx) &&
+        event.backgroundAnalysis === "Inconclusive" &&
+        toValue !== "aborted" &&
+        toValue !== "promoting"
+      ) {
+        assert.equal(ctx.stepIndex, fromCtx.stepIndex, `stepped on past Inconclusive: ${where}`);
+      }
+      if (
+        sameUpdate &&
+        fromValue === "pausedStep" &&
+        fromCtx.pauseReason === "InconclusiveAnalysisRun" &&
+        fromCtx.pausedSince !== undefined
+      ) {
+        assert.ok(ctx.stepIndex <= fromCtx.stepIndex, `an Inconclusive pause ended by itself: ${where}`);
       }
       const weight = canaryWeight(toValue, ctx);
       if (["stepping", "pausedStep", "userPaused"].includes(toValue)) {
@@ -325,7 +380,7 @@ test("every edge of the reachable graph keeps the invariants", () => {
 
 test("shortest paths reach every state from a fresh Rollout", () => {
   const paths = getShortestPaths(canaryMachine, {
-    input: fresh({ steps: GRAPH_STEPS }),
+    input: GRAPH_INPUT,
     events: EVENTS,
     serializeState: (s) => serialize(s as never),
   });

@@ -21,7 +21,7 @@ const status: RolloutStatus = {
   currentStepIndex: 1,
   pauseConditions: [
     { reason: "CanaryPauseStep", startTime: "2026-11-26T08:00:00.000Z" },
-    { reason: "InconclusiveAnalysisRun", startTime: "2026-11-26T08:00:01.000Z" },
+    { reason: "InconclusiveExperiment", startTime: "2026-11-26T08:00:01.000Z" },
   ],
   controllerPause: true,
   phase: "Paused",
@@ -44,7 +44,7 @@ test("context from status and back keeps every field, including pauses the machi
   const back = statusFromContext(context, status);
   assert.deepEqual(back.pauseConditions?.map((p) => p.reason).sort(), [
     "CanaryPauseStep",
-    "InconclusiveAnalysisRun",
+    "InconclusiveExperiment",
   ]);
   assert.equal(back.currentStepIndex, 1);
   assert.equal(back.phase, "Paused", "fields the machine does not own are kept");

@@ -1,0 +1,171 @@
+// History limits of the AnalysisRuns a Rollout owns: completed runs beyond
+// spec.analysis.successfulRunHistoryLimit / unsuccessfulRunHistoryLimit are deleted, newest (by
+// status.completedAt) kept; a run still measuring is terminated but never deleted; a run the
+// Rollout does not own is never touched. Only the Rollout controller runs, so the statuses the
+// test writes stay as written.
+import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { parse } from "yaml";
+import type { AnalysisPhase, AnalysisRun } from "../../../src/api/analysis.ts";
+import type { Rollout } from "../../../src/api/rollout.ts";
+import { AnalysisRuns, Rollouts } from "../../../src/kube/resources.ts";
+import { rolloutController } from "../../../src/rollout/controller.ts";
+import { testClient, useNamespace } from "../../helpers/kube.ts";
+import { installRolloutCrd, podTemplate, rolloutIn } from "../../helpers/rollouts.ts";
+import { ensureCrd, metricValue, startSluice } from "../../helpers/sluice.ts";
+import { pending, waitFor } from "../../helpers/wait.ts";
+
+const crdDir = resolve(fileURLToPath(import.meta.url), "../../../../crds");
+const base = Date.now() - 3_600_000;
+/** A completedAt `minutes` after a fixed point an hour ago; whole seconds, as the API server stores them. */
+const at = (minutes: number) => new Date(base + minutes * 60_000).toISOString().replace(/\.\d{3}Z$/, "Z");
+
+test("completed AnalysisRuns beyond the history limits are deleted, newest kept, others left alone", async (t) => {
+  await installRolloutCrd();
+  await ensureCrd(parse(await readFile(join(crdDir, "analysisrun.yaml"), "utf8")));
+  const namespace = await useNamespace(t, "analysis-gc");
+  const client = testClient();
+  const sluice = await startSluice(t, [rolloutController], { namespace });
+  await client.create<Rollout>(
+    Rollouts,
+    {
+      apiVersion: "sluice.dev/v1alpha1",
+      kind: "Rollout",
+      metadata: { name: "web", namespace },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: { app: "web" } },
+        template: podTemplate("web:1"),
+        strategy: { canary: { steps: [{ setWeight: 50 }] } },
+        analysis: { successfulRunHistoryLimit: 2, unsuccessfulRunHistoryLimit: 1 },
+      },
+    },
+    "test",
+  );
+  const web = rolloutIn(namespace);
+  const healthy = await web.until("Healthy", (r) => r.status?.phase === "Healthy");
+  const ownerReference = {
+    apiVersion: "sluice.dev/v1alpha1",
+    kind: "Rollout",
+    name: "web",
+    uid: healthy.metadata?.uid ?? "",
+    controller: true,
+  };
+
+  const ref = (name: string) => ({ namespace, name });
+  const create = (name: string, owned: boolean) =>
+    client.create<AnalysisRun>(
+      AnalysisRuns,
+      {
+        apiVersion: "sluice.dev/v1alpha1",
+        kind: "AnalysisRun",
+        metadata: { name, namespace, ...(owned ? { ownerReferences: [ownerReference] } : {}) },
+        spec: { metrics: [{ name: "m", provider: { web: { url: "http://127.0.0.1:1/" } } }] },
+      },
+      "test",
+    );
+  const setStatus = (name: string, phase: AnalysisPhase, completedAt?: string) =>
+    client.mergePatch(
+      AnalysisRuns,
+      ref(name),
+      { status: { phase, startedAt: at(-1), ...(completedAt ? { completedAt } : {}) } },
+      "test",
+      { subresource: "status" },
+    );
+  const adopt = (name: string) =>
+    client.mergePatch(AnalysisRuns, ref(name), { metadata: { ownerReferences: [ownerReference] } }, "test");
+  /**
+   * A run that completed at minute `completedAt`. It is owned only once completed (its update event
+   * enqueues the Rollout), so the controller never sees it running and must not terminate it.
+   */
+  const completedRun = async (name: string, phase: AnalysisPhase, completedAt: number, owned = true) => {
+    await create(name, false);
+    await setStatus(name, phase, at(completedAt));
+    if (owned) await adopt(name);
+  };
+  const runNames = async () =>
+    (await client.list<AnalysisRun>(AnalysisRuns, { namespace })).items
+      .map((r) => r.metadata?.name ?? "")
+      .sort();
+  const untilRunsAre = (what: string, expected: string[]) =>
+    waitFor(
+      what,
+      async () => {
+        const names = await runNames();
+        return JSON.stringify(names) === JSON.stringify([...expected].sort())
+          ? names
+          : pending(JSON.stringify(names));
+      },
+      { timeoutMs: 30_000, intervalMs: 100 },
+    );
+  const rolloutReconciles = async () =>
+    (await metricValue(
+      sluice.metricsPort,
+      'sluice_reconcile_duration_seconds_count{controller="rollout",result="success"}',
+    )) +
+    (await metricValue(
+      sluice.metricsPort,
+      'sluice_reconcile_duration_seconds_count{controller="rollout",result="requeue"}',
+    ));
+
+  // Created in an order that matches neither completion order nor name order, so only sorting by
+  // completedAt keeps the right ones. Successful: b (8) and d (6) are the two newest owned.
+  await completedRun("ok-a", "Successful", 3);
+  await completedRun("ok-b", "Successful", 8);
+  await completedRun("ok-c", "Successful", 1);
+  await completedRun("ok-d", "Successful", 6);
+  // Unsuccessful (Failed, Error, Inconclusive count together): the Error run (9) is the newest.
+  await completedRun("bad-failed", "Failed", 4);
+  await completedRun("bad-error", "Error", 9);
+  await completedRun("bad-inconclusive", "Inconclusive", 5);
+  // Newest Successful of all, but not owned: it must neither be deleted nor use up a kept slot.
+  await completedRun("unowned", "Successful", 10, false);
+  // Owned and still measuring (not this rollout's current step's run): terminated, never deleted.
+  await create("running", true);
+  await setStatus("running", "Running");
+
+  const kept = ["ok-b", "ok-d", "bad-error", "running", "unowned"];
+  await untilRunsAre("runs beyond the history limits deleted", kept);
+  const running = await waitFor("the running run terminated", async () => {
+    const run = await client.get<AnalysisRun>(AnalysisRuns, ref("running"));
+    return run.spec?.terminate === true ? run : pending(JSON.stringify(run.spec?.terminate));
+  });
+  assert.equal(running.status?.phase, "Running", "terminating a run does not fake its phase");
+  for (const name of ["ok-b", "ok-d", "bad-error", "unowned"]) {
+    const run = await client.get<AnalysisRun>(AnalysisRuns, ref(name));
+    assert.equal(run.spec?.terminate, undefined, `${name} is completed (or not owned): not terminated`);
+  }
+  const unowned = await client.get<AnalysisRun>(AnalysisRuns, ref("unowned"));
+  assert.equal(unowned.metadata?.ownerReferences, undefined, "the unowned run was not adopted");
+
+  // A second look after a reconcile the test can see happen: nothing more is deleted.
+  const before = await rolloutReconciles();
+  await client.mergePatch(Rollouts, ref("web"), { metadata: { labels: { poke: "1" } } }, "test");
+  await waitFor("a Rollout reconcile after the label change", async () => {
+    const now = await rolloutReconciles();
+    return now > before ? now : pending(`${now} reconciles, ${before} before`);
+  });
+  await new Promise((r) => setTimeout(r, 2000));
+  assert.deepEqual(await runNames(), [...kept].sort(), "the kept runs stay");
+
+  // The window moves: a newer Successful run pushes out d (6); a Failed run created last but
+  // completed first (0) is itself the one beyond the limit, so the Error run (9) stays.
+  await completedRun("ok-e", "Successful", 11);
+  await completedRun("bad-late", "Failed", 0);
+  await untilRunsAre("the history window moved by completedAt", [
+    "ok-e",
+    "ok-b",
+    "bad-error",
+    "running",
+    "unowned",
+  ]);
+  await new Promise((r) => setTimeout(r, 1000));
+  assert.deepEqual(
+    await runNames(),
+    ["bad-error", "ok-b", "ok-e", "running", "unowned"],
+    "and nothing else goes afterwards",
+  );
+});

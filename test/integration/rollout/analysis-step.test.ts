@@ -2,54 +2,24 @@
 // ratio is high the step's AnalysisRun succeeds and the rollout is promoted; when the ratio drops,
 // the next update's run fails and the rollout aborts back to the stable ReplicaSet.
 import assert from "node:assert/strict";
-import { readFile } from "node:fs/promises";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
-import { join, resolve } from "node:path";
 import { test } from "node:test";
-import { fileURLToPath } from "node:url";
-import { Gauge, Registry } from "prom-client";
-import { parse } from "yaml";
 import { analysisRunController } from "../../../src/analysis/controller.ts";
 import type { AnalysisRun } from "../../../src/api/analysis.ts";
 import type { Rollout } from "../../../src/api/rollout.ts";
 import { AnalysisRuns, AnalysisTemplates, Rollouts } from "../../../src/kube/resources.ts";
 import { rolloutController } from "../../../src/rollout/controller.ts";
+import { installAnalysisCrds, startGaugeExporter } from "../../helpers/exporter.ts";
 import { testClient, useNamespace } from "../../helpers/kube.ts";
-import { addScrapeTarget, prometheusUrl, queryPrometheus } from "../../helpers/prometheus.ts";
+import { prometheusUrl } from "../../helpers/prometheus.ts";
 import { installRolloutCrd, podTemplate, rolloutIn, scalesByHash } from "../../helpers/rollouts.ts";
-import { ensureCrd, startSluice } from "../../helpers/sluice.ts";
+import { startSluice } from "../../helpers/sluice.ts";
 import { pending, waitFor } from "../../helpers/wait.ts";
-
-const crdDir = resolve(fileURLToPath(import.meta.url), "../../../../crds");
 
 test("an analysis step promotes while the metric is good and aborts when it drops", async (t) => {
   await installRolloutCrd();
-  for (const file of ["analysisrun.yaml", "analysistemplate.yaml", "clusteranalysistemplate.yaml"]) {
-    await ensureCrd(parse(await readFile(join(crdDir, file), "utf8")));
-  }
-  const registry = new Registry();
-  const ratio = new Gauge({ name: "sluice_step_success_ratio", help: "ratio", registers: [registry] });
-  ratio.set(0.99);
-  const server = createServer(async (_req, res) => {
-    res.setHeader("Content-Type", registry.contentType);
-    res.end(await registry.metrics());
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  t.after(() => new Promise<void>((r) => server.close(() => r())));
-  const instance = `127.0.0.1:${(server.address() as AddressInfo).port}`;
-  await addScrapeTarget(t, instance);
-  const query = `sluice_step_success_ratio{instance="${instance}"}`;
-  const valueIs = (v: number) =>
-    waitFor(
-      `Prometheus to see ${v}`,
-      async () => {
-        const s = await queryPrometheus(query);
-        return s[0]?.value === v ? true : pending(JSON.stringify(s));
-      },
-      { timeoutMs: 30_000, intervalMs: 250 },
-    );
-  await valueIs(0.99);
+  await installAnalysisCrds();
+  const ratio = await startGaugeExporter(t, "sluice_step_success_ratio", 0.99);
+  const query = ratio.query;
 
   const namespace = await useNamespace(t, "gated");
   const client = testClient();
@@ -125,8 +95,7 @@ test("an analysis step promotes while the metric is good and aborts when it drop
   assert.equal(passed.metadata?.ownerReferences?.[0]?.kind, "Rollout");
   assert.equal(passed.metadata?.labels?.["rollout-type"], "Step");
 
-  ratio.set(0.5);
-  await valueIs(0.5);
+  await ratio.set(0.5);
   await web.patchSpec({ template: podTemplate("web:3") });
   const aborted = await web.until(
     "v3 aborted after a Failed analysis",

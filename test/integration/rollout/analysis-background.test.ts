@@ -1,0 +1,189 @@
+// Canary analysis beyond a single step, against the real Prometheus: background analysis
+// (startingStep) aborts the rollout mid-way when the metric drops, a retry gets a fresh run and can
+// promote; an Inconclusive step run pauses with reason InconclusiveAnalysisRun until a person
+// promotes.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { analysisRunController } from "../../../src/analysis/controller.ts";
+import type { AnalysisRun } from "../../../src/api/analysis.ts";
+import type { Rollout, RolloutAnalysis } from "../../../src/api/rollout.ts";
+import { AnalysisRuns, AnalysisTemplates, Events, Rollouts } from "../../../src/kube/resources.ts";
+import type { KubeObject } from "../../../src/kube/types.ts";
+import { rolloutController } from "../../../src/rollout/controller.ts";
+import { type GaugeExporter, installAnalysisCrds, startGaugeExporter } from "../../helpers/exporter.ts";
+import { testClient, useNamespace } from "../../helpers/kube.ts";
+import { prometheusUrl } from "../../helpers/prometheus.ts";
+import { installRolloutCrd, podTemplate, rolloutIn, scalesByHash } from "../../helpers/rollouts.ts";
+import { startSluice } from "../../helpers/sluice.ts";
+import { pending, waitFor } from "../../helpers/wait.ts";
+
+async function template(namespace: string, metric: Record<string, unknown>): Promise<void> {
+  await testClient().create(
+    AnalysisTemplates,
+    {
+      apiVersion: "sluice.dev/v1alpha1",
+      kind: "AnalysisTemplate",
+      metadata: { name: "ratio", namespace },
+      spec: {
+        args: [{ name: "query" }],
+        metrics: [
+          {
+            name: "ratio",
+            provider: { prometheus: { address: prometheusUrl(), query: "{{args.query}}" } },
+            ...metric,
+          },
+        ],
+      },
+    },
+    "test",
+  );
+}
+
+const analysisOf = (gauge: GaugeExporter): RolloutAnalysis => ({
+  templates: [{ templateName: "ratio" }],
+  args: [{ name: "query", value: gauge.query }],
+});
+
+async function createRollout(namespace: string, canary: Record<string, unknown>): Promise<void> {
+  await testClient().create<Rollout>(
+    Rollouts,
+    {
+      apiVersion: "sluice.dev/v1alpha1",
+      kind: "Rollout",
+      metadata: { name: "web", namespace },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { app: "web" } },
+        template: podTemplate("web:1"),
+        strategy: { canary },
+      },
+    },
+    "test",
+  );
+}
+
+async function runsOfType(namespace: string, type: string): Promise<AnalysisRun[]> {
+  const list = await testClient().list<AnalysisRun>(AnalysisRuns, {
+    namespace,
+    labelSelector: `rollout-type=${type}`,
+  });
+  return list.items;
+}
+
+test("background analysis aborts mid-rollout; a retry gets a fresh run and promotes", async (t) => {
+  await installRolloutCrd();
+  await installAnalysisCrds();
+  const gauge = await startGaugeExporter(t, "sluice_background_ratio", 0.99);
+  const namespace = await useNamespace(t, "background");
+  const client = testClient();
+  // No count: a background run measures until the rollout no longer needs it.
+  await template(namespace, { interval: "1s", successCondition: "result[0] >= 0.95" });
+  await startSluice(t, [rolloutController, analysisRunController], { namespace });
+  await createRollout(namespace, {
+    steps: [{ setWeight: 50 }, { pause: {} }],
+    analysis: { ...analysisOf(gauge), startingStep: 1 },
+  });
+  const web = rolloutIn(namespace);
+  const h1 = (await web.until("v1 Healthy", (r) => r.status?.phase === "Healthy")).status?.stableRS ?? "";
+  assert.equal((await runsOfType(namespace, "Background")).length, 0, "no analysis on the first deploy");
+
+  await web.patchSpec({ template: podTemplate("web:2") });
+  const paused = await web.until(
+    "v2 paused at step 1 with its background run reported",
+    (r) =>
+      r.status?.currentStepIndex === 1 &&
+      r.status.phase === "Paused" &&
+      r.status.canary?.currentBackgroundAnalysisRunStatus?.status === "Running",
+    45_000,
+  );
+  const h2 = paused.status?.currentPodHash ?? "";
+  const first = paused.status?.canary?.currentBackgroundAnalysisRunStatus?.name ?? "";
+  const run = await client.get<AnalysisRun>(AnalysisRuns, { namespace, name: first });
+  assert.equal(run.metadata?.labels?.["rollout-type"], "Background");
+  assert.equal(run.metadata?.labels?.["rollouts-pod-template-hash"], h2);
+  assert.equal(run.metadata?.ownerReferences?.[0]?.kind, "Rollout");
+
+  await gauge.set(0.5);
+  const aborted = await web.until(
+    "background failure aborts the paused rollout",
+    (r) => r.status?.abort === true && r.status.phase === "Degraded",
+    45_000,
+  );
+  assert.equal(aborted.status?.stableRS, h1, "the stable is still v1");
+  assert.equal(
+    (await client.get<AnalysisRun>(AnalysisRuns, { namespace, name: first })).status?.phase,
+    "Failed",
+  );
+  await waitFor("the canary scaled away, v1 whole again", async () => {
+    const s = await scalesByHash(namespace);
+    return s[h2]?.[0] === 0 && s[h1]?.[1] === 2 ? true : pending(JSON.stringify(s));
+  });
+  const events = await client.list<KubeObject & { reason?: string; message?: string }>(Events, { namespace });
+  const failedEvent = events.items.find((e) => e.reason === "AnalysisRunFailed");
+  assert.match(failedEvent?.message ?? "", /Background analysis phase failed/);
+
+  // Retry: the steps start again and the background analysis gets a run of its own.
+  await gauge.set(0.99);
+  await web.patchStatus({ abort: false });
+  const retried = await web.until(
+    "retried rollout paused at step 1 with a new background run",
+    (r) =>
+      r.status?.abort === false &&
+      r.status.currentStepIndex === 1 &&
+      r.status.canary?.currentBackgroundAnalysisRunStatus?.status === "Running",
+    45_000,
+  );
+  const second = retried.status?.canary?.currentBackgroundAnalysisRunStatus?.name ?? "";
+  assert.notEqual(second, first, "a retry does not reuse the failed run");
+
+  // Promote past the pause: the steps are done, the background run is ended, v2 becomes stable.
+  await web.patchStatus({ pauseConditions: null });
+  const done = await web.until("v2 promoted", (r) => r.status?.phase === "Healthy", 45_000);
+  assert.equal(done.status?.stableRS, h2);
+  assert.equal(done.status?.canary?.currentBackgroundAnalysisRunStatus, undefined);
+  await waitFor("the background run ended", async () => {
+    const r = await client.get<AnalysisRun>(AnalysisRuns, { namespace, name: second });
+    return r.spec?.terminate === true && r.status?.phase === "Successful"
+      ? true
+      : pending(JSON.stringify({ terminate: r.spec?.terminate, phase: r.status?.phase }));
+  });
+});
+
+test("an Inconclusive step run pauses with InconclusiveAnalysisRun until promoted", async (t) => {
+  await installRolloutCrd();
+  await installAnalysisCrds();
+  // Between the two conditions: neither success nor failure.
+  const gauge = await startGaugeExporter(t, "sluice_inconclusive_ratio", 0.7);
+  const namespace = await useNamespace(t, "inconclusive");
+  await template(namespace, {
+    successCondition: "result[0] >= 0.95",
+    failureCondition: "result[0] < 0.5",
+  });
+  await startSluice(t, [rolloutController, analysisRunController], { namespace });
+  await createRollout(namespace, { steps: [{ setWeight: 50 }, { analysis: analysisOf(gauge) }] });
+  const web = rolloutIn(namespace);
+  const h1 = (await web.until("v1 Healthy", (r) => r.status?.phase === "Healthy")).status?.stableRS ?? "";
+
+  await web.patchSpec({ template: podTemplate("web:2") });
+  const paused = await web.until(
+    "paused on an Inconclusive analysis",
+    (r) => r.status?.pauseConditions?.some((p) => p.reason === "InconclusiveAnalysisRun") ?? false,
+    45_000,
+  );
+  assert.equal(paused.status?.phase, "Paused");
+  assert.equal(paused.status?.currentStepIndex, 1, "held on the analysis step");
+  assert.equal(paused.status?.controllerPause, true);
+  assert.equal(paused.status?.canary?.currentStepAnalysisRunStatus?.status, "Inconclusive");
+  assert.equal(paused.status?.stableRS, h1);
+  // It stays paused: nothing resumes it but a person.
+  await new Promise((r) => setTimeout(r, 3000));
+  const still = await web.get();
+  assert.equal(still.status?.phase, "Paused");
+  assert.equal(still.status?.stableRS, h1);
+
+  // `kubectl sluice promote`: clear the pause; the undecided step counts as done.
+  await web.patchStatus({ pauseConditions: null });
+  const done = await web.until("promoted after the person's decision", (r) => r.status?.phase === "Healthy");
+  assert.equal(done.status?.stableRS, done.status?.currentPodHash);
+  assert.notEqual(done.status?.stableRS, h1);
+});

@@ -150,3 +150,81 @@ test("abort keeps active on the stable pods and scales the preview away after ab
   );
   assert.ok(!never.scale.has("web-h2"), "0 keeps the preview");
 });
+
+// ---- pre- and post-promotion analysis ----
+
+const analysis = { templates: [{ templateName: "ratio" }] };
+const analysed = { prePromotionAnalysis: analysis, postPromotionAnalysis: analysis };
+const runs = (phases: Record<string, string>) => (name: string) =>
+  phases[name] ? { name, phase: phases[name] as "Running" } : undefined;
+
+test("pre-promotion analysis starts when the preview is ready and must pass before promotion", () => {
+  const status: RolloutStatus = {
+    stableRS: "h1",
+    currentPodHash: "h2",
+    sluice: { analysisRound: 3, machine: { machineVersion: 1, value: "preview" } },
+  };
+  const notReady = planBlueGreen(rollout(status, analysed), [rs("h1", 4), rs("h2", 4, 2)], "h2", NOW);
+  assert.deepEqual(notReady.runs, [], "no analysis of pods that cannot serve yet");
+  const ready = planBlueGreen(rollout(status, analysed), [rs("h1", 4), rs("h2", 4)], "h2", NOW);
+  assert.equal(ready.state, "preview", "waits for the analysis");
+  assert.deepEqual(
+    ready.runs.map((r) => [r.kind, r.name]),
+    [["PrePromotion", "web-h2-3-pre"]],
+  );
+  const failed = planBlueGreen(
+    rollout(status, analysed),
+    [rs("h1", 4), rs("h2", 4)],
+    "h2",
+    NOW,
+    runs({ "web-h2-3-pre": "Failed" }),
+  );
+  assert.equal(failed.state, "aborted");
+  assert.equal(failed.services.get("active"), "h1");
+  const passed = planBlueGreen(
+    rollout(status, analysed),
+    [rs("h1", 4), rs("h2", 4)],
+    "h2",
+    NOW,
+    runs({ "web-h2-3-pre": "Successful" }),
+  );
+  assert.equal(passed.state, "promoting");
+  assert.equal(passed.status.blueGreen?.prePromotionAnalysisRunStatus?.status, "Successful");
+});
+
+test("post-promotion analysis: active switches, stable waits for the run; failure switches back", () => {
+  const status: RolloutStatus = {
+    stableRS: "h1",
+    currentPodHash: "h2",
+    sluice: { analysisRound: 3, machine: { machineVersion: 1, value: "promoting" } },
+  };
+  const world = [rs("h1", 4), rs("h2", 4)];
+  const switched = planBlueGreen(rollout(status, analysed), world, "h2", NOW);
+  assert.equal(switched.state, "postPromotion");
+  assert.equal(switched.services.get("active"), "h2");
+  assert.equal(switched.status.stableRS, "h1", "not stable before the analysis passes");
+  assert.ok(!switched.deadlines.has("web-h1") && !switched.scale.has("web-h1"), "the old side stays up");
+  assert.deepEqual(
+    switched.runs.map((r) => r.name),
+    ["web-h2-3-post"],
+  );
+  const failed = planBlueGreen(
+    rollout(switched.status, analysed),
+    world,
+    "h2",
+    NOW + 1000,
+    runs({ "web-h2-3-post": "Error" }),
+  );
+  assert.equal(failed.state, "aborted");
+  assert.equal(failed.services.get("active"), "h1", "back to the stable pods");
+  const passed = planBlueGreen(
+    rollout(switched.status, analysed),
+    world,
+    "h2",
+    NOW + 1000,
+    runs({ "web-h2-3-post": "Successful" }),
+  );
+  assert.equal(passed.state, "healthy");
+  assert.equal(passed.status.stableRS, "h2");
+  assert.ok(passed.deadlines.has("web-h1"), "the old side now goes after its delay");
+});

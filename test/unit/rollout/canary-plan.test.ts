@@ -181,3 +181,140 @@ test("revision history: only scaled-down ReplicaSets are pruned, oldest first, k
   const none = planCanary(rollout(status, { revisionHistoryLimit: 10 }), world, "h9", NOW);
   assert.deepEqual(none.prune, []);
 });
+
+// ---- analysis runs ----
+
+const analysis = { templates: [{ templateName: "ratio" }] };
+const withAnalysis = (status: RolloutStatus) =>
+  rollout(status, {
+    strategy: {
+      canary: {
+        steps: [{ setWeight: 20 }, { analysis }, { pause: {} }],
+        analysis: { ...analysis, startingStep: 1 },
+      },
+    },
+  });
+const runs =
+  (phases: Record<string, "Running" | "Successful" | "Failed" | "Inconclusive">) => (name: string) =>
+    phases[name] ? { name, phase: phases[name] } : undefined;
+
+test("a new template starts a new analysis round; runs are wanted only from their step on", () => {
+  const status: RolloutStatus = { currentPodHash: "h1", stableRS: "h1", sluice: { analysisRound: 4 } };
+  const plan = planCanary(withAnalysis(status), [rs("h1", 5)], "h2", NOW);
+  assert.equal(plan.status.sluice?.analysisRound, 5);
+  assert.deepEqual(plan.runs, [], "step 0: no step analysis, background starts at step 1");
+  // At step 1: the step's run and the background run, named by hash, round and kind.
+  const atStep1: RolloutStatus = { ...plan.status, currentStepIndex: 1 };
+  const next = planCanary(withAnalysis(atStep1), [rs("h1", 4), rs("h2", 1)], "h2", NOW);
+  assert.deepEqual(
+    next.runs.map((r) => [r.kind, r.name, r.stepIndex]),
+    [
+      ["Step", "web-h2-5-1", 1],
+      ["Background", "web-h2-5-background", undefined],
+    ],
+  );
+  assert.deepEqual(next.keepRuns.sort(), ["web-h2-5-1", "web-h2-5-background"]);
+});
+
+test("run verdicts: Successful advances, a failed background run aborts, Inconclusive pauses", () => {
+  const base: RolloutStatus = {
+    currentPodHash: "h2",
+    stableRS: "h1",
+    currentStepIndex: 1,
+    sluice: { analysisRound: 5, machine: { machineVersion: 1, value: "stepping" } },
+  };
+  const world = [rs("h1", 4), rs("h2", 1)];
+  const passed = planCanary(
+    withAnalysis(base),
+    world,
+    "h2",
+    NOW,
+    runs({ "web-h2-5-1": "Successful", "web-h2-5-background": "Running" }),
+  );
+  assert.equal(passed.status.currentStepIndex, 2);
+  assert.deepEqual(
+    passed.verdicts.map((v) => [v.kind, v.phase]),
+    [["Step", "Successful"]],
+  );
+  assert.equal(passed.status.canary?.currentBackgroundAnalysisRunStatus?.name, "web-h2-5-background");
+
+  const failed = planCanary(
+    withAnalysis(base),
+    world,
+    "h2",
+    NOW,
+    runs({ "web-h2-5-1": "Running", "web-h2-5-background": "Failed" }),
+  );
+  assert.equal(failed.state, "aborted");
+  assert.equal(failed.status.abort, true);
+  assert.deepEqual(failed.runs, [], "an aborted rollout wants no runs (the running ones are terminated)");
+  assert.deepEqual(failed.keepRuns, []);
+  assert.match(failed.verdicts[0]?.message ?? "", /^Background analysis phase failed/);
+
+  const undecided = planCanary(
+    withAnalysis(base),
+    world,
+    "h2",
+    NOW,
+    runs({ "web-h2-5-1": "Inconclusive", "web-h2-5-background": "Running" }),
+  );
+  assert.equal(undecided.state, "pausedStep");
+  assert.deepEqual(
+    undecided.status.pauseConditions?.map((p) => p.reason),
+    ["InconclusiveAnalysisRun"],
+  );
+  assert.equal(undecided.status.phase, "Paused");
+  assert.equal(undecided.status.currentStepIndex, 1);
+  assert.deepEqual(
+    undecided.runs.map((r) => r.kind),
+    ["Background"],
+    "the paused step starts no new run",
+  );
+
+  // The person promotes (clears the pause): the undecided step is done.
+  const resumed = planCanary(
+    withAnalysis({ ...undecided.status, pauseConditions: [] }),
+    world,
+    "h2",
+    NOW + 1000,
+    runs({ "web-h2-5-1": "Inconclusive", "web-h2-5-background": "Running" }),
+  );
+  assert.equal(resumed.status.currentStepIndex, 2);
+  assert.equal(resumed.status.sluice?.analysisRound, 5, "the background run carries on");
+});
+
+test("an Inconclusive background run: a resume keeps the step and starts a new round", () => {
+  const status: RolloutStatus = {
+    currentPodHash: "h2",
+    stableRS: "h1",
+    currentStepIndex: 0,
+    sluice: { analysisRound: 2, machine: { machineVersion: 1, value: "stepping" } },
+  };
+  const spec = {
+    strategy: { canary: { steps: [{ setWeight: 20 }, { pause: {} }], analysis: { ...analysis } } },
+  };
+  const world = [rs("h1", 5), rs("h2", 0)];
+  const paused = planCanary(
+    rollout(status, spec),
+    world,
+    "h2",
+    NOW,
+    runs({ "web-h2-2-background": "Inconclusive" }),
+  );
+  assert.equal(paused.state, "pausedStep");
+  assert.equal(paused.status.pauseConditions?.[0]?.reason, "InconclusiveAnalysisRun");
+  assert.equal(paused.requeueAfterMs, 0);
+  const resumed = planCanary(
+    rollout({ ...paused.status, pauseConditions: [] }, spec),
+    world,
+    "h2",
+    NOW + 1000,
+    runs({ "web-h2-2-background": "Inconclusive" }),
+  );
+  assert.equal(resumed.status.currentStepIndex, 0, "the setWeight step is not skipped");
+  assert.equal(resumed.status.sluice?.analysisRound, 3);
+  assert.deepEqual(
+    resumed.runs.map((r) => r.name),
+    ["web-h2-3-background"],
+  );
+});

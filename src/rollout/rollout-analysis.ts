@@ -6,6 +6,7 @@
 // templates and args and owned by the Rollout; the planners turn their phases into advance,
 // abort or pause.
 
+import { effectiveCount } from "../analysis/assess.ts";
 import { resolveFieldRef } from "../analysis/field-ref.ts";
 import { mergeTemplates } from "../analysis/templates.ts";
 import type { AnalysisPhase, AnalysisRun, AnalysisTemplateSpec, Argument } from "../api/analysis.ts";
@@ -61,26 +62,86 @@ export function runStatusOf(run: ObservedRun | undefined) {
 
 export class RolloutAnalysisError extends Error {}
 
-async function template(
-  client: KubeClient,
-  namespace: string,
-  ref: { templateName?: string; clusterScope?: boolean },
-) {
+interface TemplateRef {
+  templateName?: string;
+  clusterScope?: boolean;
+}
+
+/** A template may name further templates (the peer's template composition). */
+type ComposedTemplateSpec = AnalysisTemplateSpec & { templates?: TemplateRef[] };
+
+/** How deep templates may nest before it is taken for a mistake. */
+const MAX_TEMPLATE_DEPTH = 10;
+
+async function fetchTemplate(client: KubeClient, namespace: string, ref: TemplateRef) {
   const name = ref.templateName ?? "";
+  const kind = ref.clusterScope ? "ClusterAnalysisTemplate" : "AnalysisTemplate";
   try {
-    const found = await client.get<KubeObject & { spec?: AnalysisTemplateSpec }>(
+    const found = await client.get<KubeObject & { spec?: ComposedTemplateSpec }>(
       ref.clusterScope ? ClusterAnalysisTemplates : AnalysisTemplates,
       { namespace, name },
     );
-    return { name, spec: found.spec ?? {} };
+    return { key: `${kind}/${name}`, name, spec: found.spec ?? {} };
   } catch (error) {
-    if (isNotFound(error)) {
-      throw new RolloutAnalysisError(
-        `${ref.clusterScope ? "ClusterAnalysisTemplate" : "AnalysisTemplate"} "${name}" not found`,
-      );
-    }
+    if (isNotFound(error)) throw new RolloutAnalysisError(`${kind} "${name}" not found`);
     throw error;
   }
+}
+
+/**
+ * The templates a run is made of: those named, and those they name in turn, each once (a
+ * template reached twice, e.g. through two others, contributes its metrics once; a cycle ends).
+ */
+async function collectTemplates(client: KubeClient, namespace: string, refs: TemplateRef[]) {
+  const seen = new Set<string>();
+  const out: { name: string; spec: AnalysisTemplateSpec }[] = [];
+  const visit = async (ref: TemplateRef, depth: number): Promise<void> => {
+    if (depth > MAX_TEMPLATE_DEPTH)
+      throw new RolloutAnalysisError(
+        `templates nest deeper than ${MAX_TEMPLATE_DEPTH} at "${ref.templateName}"`,
+      );
+    const found = await fetchTemplate(client, namespace, ref);
+    if (seen.has(found.key)) return;
+    seen.add(found.key);
+    const { templates: nested, ...spec } = found.spec;
+    out.push({ name: found.name, spec });
+    for (const child of nested ?? []) await visit(child, depth + 1);
+  };
+  for (const ref of refs) await visit(ref, 1);
+  return out;
+}
+
+/**
+ * The run's spec from its templates and the Rollout's analysis block. Runs that gate a step or a
+ * promotion must end by themselves: a metric with an interval and no count (which measures until
+ * terminated) is only for background analysis, as the peer's validation says.
+ */
+export function runSpecFor(
+  kind: RunKind,
+  templates: { name: string; spec: AnalysisTemplateSpec }[],
+  analysis: RolloutAnalysis,
+  args: Argument[],
+): NonNullable<AnalysisRun["spec"]> {
+  let spec: NonNullable<AnalysisRun["spec"]>;
+  try {
+    spec = mergeTemplates(templates, args);
+  } catch (error) {
+    throw new RolloutAnalysisError((error as Error).message);
+  }
+  if ((spec.metrics ?? []).length === 0) throw new RolloutAnalysisError("the templates define no metrics");
+  if (kind !== "Background") {
+    const endless = (spec.metrics ?? []).find((m) => effectiveCount(m) === Number.POSITIVE_INFINITY);
+    if (endless)
+      throw new RolloutAnalysisError(
+        `metric "${endless.name}" has an interval and no count, so it never ends; only background analysis may run indefinitely`,
+      );
+  }
+  spec.dryRun = [...(spec.dryRun ?? []), ...(analysis.dryRun ?? [])];
+  spec.measurementRetention = [
+    ...(spec.measurementRetention ?? []),
+    ...(analysis.measurementRetention ?? []),
+  ];
+  return spec;
 }
 
 function runArgs(
@@ -114,14 +175,8 @@ export async function ensureRun(
   const { analysis } = wanted;
   const hashes = { stable: stableHash, latest: wanted.hash };
   const namespace = rollout.metadata?.namespace ?? "";
-  const templates = [];
-  for (const ref of analysis.templates ?? []) templates.push(await template(client, namespace, ref));
-  let spec: AnalysisRun["spec"];
-  try {
-    spec = mergeTemplates(templates, runArgs(rollout, analysis, hashes));
-  } catch (error) {
-    throw new RolloutAnalysisError((error as Error).message);
-  }
+  const templates = await collectTemplates(client, namespace, analysis.templates ?? []);
+  const spec = runSpecFor(wanted.kind, templates, analysis, runArgs(rollout, analysis, hashes));
   const run: AnalysisRun = {
     apiVersion: "sluice.dev/v1alpha1",
     kind: "AnalysisRun",

@@ -1,0 +1,141 @@
+// How a Rollout builds an AnalysisRun from what it references: templates that name further
+// templates (namespaced and cluster-scoped, with a cycle and a diamond) contribute their metrics
+// once; args come from the Rollout itself (fieldRef) and the pod-template hashes; a gating run
+// whose metric would never end is refused with an Event and the rollout aborts.
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { test } from "node:test";
+import type { AnalysisRun } from "../../../src/api/analysis.ts";
+import type { Rollout } from "../../../src/api/rollout.ts";
+import {
+  AnalysisRuns,
+  AnalysisTemplates,
+  ClusterAnalysisTemplates,
+  Events,
+  Rollouts,
+} from "../../../src/kube/resources.ts";
+import type { KubeObject } from "../../../src/kube/types.ts";
+import { rolloutController } from "../../../src/rollout/controller.ts";
+import { installAnalysisCrds } from "../../helpers/exporter.ts";
+import { testClient, useNamespace } from "../../helpers/kube.ts";
+import { installRolloutCrd, podTemplate, rolloutIn } from "../../helpers/rollouts.ts";
+import { startSluice } from "../../helpers/sluice.ts";
+import { pending, waitFor } from "../../helpers/wait.ts";
+
+const metric = (name: string, extra: Record<string, unknown> = {}) => ({
+  name,
+  provider: { web: { url: "http://127.0.0.1:1/{{args.team}}" } },
+  ...extra,
+});
+
+async function templateIn(namespace: string, name: string, spec: Record<string, unknown>): Promise<void> {
+  await testClient().create(
+    AnalysisTemplates,
+    { apiVersion: "sluice.dev/v1alpha1", kind: "AnalysisTemplate", metadata: { name, namespace }, spec },
+    "test",
+  );
+}
+
+async function rolloutWithStep(namespace: string, analysis: Record<string, unknown>): Promise<void> {
+  await testClient().create<Rollout>(
+    Rollouts,
+    {
+      apiVersion: "sluice.dev/v1alpha1",
+      kind: "Rollout",
+      metadata: { name: "web", namespace, labels: { team: "payments" } },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: { app: "web" } },
+        template: podTemplate("web:1"),
+        strategy: { canary: { steps: [{ setWeight: 50 }, { analysis }] } },
+      },
+    },
+    "test",
+  );
+}
+
+test("composed templates, fieldRef and hash args make up the step's run", async (t) => {
+  await installRolloutCrd();
+  await installAnalysisCrds();
+  const namespace = await useNamespace(t, "compose");
+  const client = testClient();
+  const clusterName = `shared-${randomBytes(3).toString("hex")}`;
+  await client.create(
+    ClusterAnalysisTemplates,
+    {
+      apiVersion: "sluice.dev/v1alpha1",
+      kind: "ClusterAnalysisTemplate",
+      metadata: { name: clusterName },
+      spec: { metrics: [metric("cluster-wide")] },
+    },
+    "test",
+  );
+  t.after(() => client.delete(ClusterAnalysisTemplates, { name: clusterName }).catch(() => undefined));
+  // parent → child-a, child-b; child-a → shared (cluster) and back to parent (a cycle);
+  // child-b → shared too (a diamond).
+  await templateIn(namespace, "parent", {
+    templates: [{ templateName: "child-a" }, { templateName: "child-b" }],
+    args: [{ name: "team" }, { name: "stable" }, { name: "canary" }],
+  });
+  await templateIn(namespace, "child-a", {
+    metrics: [metric("a")],
+    templates: [{ templateName: clusterName, clusterScope: true }, { templateName: "parent" }],
+  });
+  await templateIn(namespace, "child-b", {
+    metrics: [metric("b")],
+    templates: [{ templateName: clusterName, clusterScope: true }],
+  });
+  await startSluice(t, [rolloutController], { namespace });
+  await rolloutWithStep(namespace, {
+    templates: [{ templateName: "parent" }],
+    args: [
+      { name: "team", valueFrom: { fieldRef: { fieldPath: "metadata.labels['team']" } } },
+      { name: "stable", valueFrom: { podTemplateHashValue: "Stable" } },
+      { name: "canary", valueFrom: { podTemplateHashValue: "Latest" } },
+    ],
+  });
+  const web = rolloutIn(namespace);
+  const h1 = (await web.until("v1 Healthy", (r) => r.status?.phase === "Healthy")).status?.stableRS ?? "";
+  await web.patchSpec({ template: podTemplate("web:2") });
+  const run = await waitFor("the step's AnalysisRun", async () => {
+    const list = await client.list<AnalysisRun>(AnalysisRuns, {
+      namespace,
+      labelSelector: "rollout-type=Step",
+    });
+    return list.items[0] ?? pending("none yet");
+  });
+  const h2 = run.metadata?.labels?.["rollouts-pod-template-hash"] ?? "";
+  assert.notEqual(h2, h1);
+  assert.deepEqual(run.spec?.metrics?.map((m) => m.name).sort(), ["a", "b", "cluster-wide"]);
+  assert.deepEqual(Object.fromEntries((run.spec?.args ?? []).map((a) => [a.name, a.value])), {
+    team: "payments",
+    stable: h1,
+    canary: h2,
+  });
+});
+
+test("a gating run that would never end is refused: Event naming the metric, rollout aborted", async (t) => {
+  await installRolloutCrd();
+  await installAnalysisCrds();
+  const namespace = await useNamespace(t, "endless");
+  const client = testClient();
+  await templateIn(namespace, "endless", {
+    metrics: [metric("forever", { interval: "5s" })],
+    args: [{ name: "team", value: "x" }],
+  });
+  await startSluice(t, [rolloutController], { namespace });
+  await rolloutWithStep(namespace, { templates: [{ templateName: "endless" }] });
+  const web = rolloutIn(namespace);
+  const h1 = (await web.until("v1 Healthy", (r) => r.status?.phase === "Healthy")).status?.stableRS ?? "";
+  await web.patchSpec({ template: podTemplate("web:2") });
+  const aborted = await web.until(
+    "aborted",
+    (r) => r.status?.abort === true && r.status.phase === "Degraded",
+  );
+  assert.equal(aborted.status?.stableRS, h1);
+  const events = await client.list<KubeObject & { reason?: string; message?: string }>(Events, { namespace });
+  const refusal = events.items.find((e) => e.reason === "RolloutAborted" && /forever/.test(e.message ?? ""));
+  assert.match(refusal?.message ?? "", /"forever" has an interval and no count/);
+  const runs = await client.list<AnalysisRun>(AnalysisRuns, { namespace });
+  assert.equal(runs.items.length, 0, "no run was created");
+});

@@ -1,0 +1,68 @@
+// The spec of a Rollout-made AnalysisRun: merged templates, the Rollout's own dry-run and
+// retention rules, and no never-ending metric where the run gates a step or a promotion.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { Rollout } from "../../../src/api/rollout.ts";
+import { analysisRunName, RolloutAnalysisError, runSpecFor } from "../../../src/rollout/rollout-analysis.ts";
+
+const rollout: Rollout = { metadata: { name: "web" } };
+const metric = (name: string, extra: Record<string, unknown> = {}) => ({
+  name,
+  provider: { web: { url: "http://x" } },
+  ...extra,
+});
+
+test("run names: <rollout>-<hash>-<round>-<step|background|pre|post>", () => {
+  assert.equal(analysisRunName(rollout, "abc", 3, "Step", 2), "web-abc-3-2");
+  assert.equal(analysisRunName(rollout, "abc", 3, "Background"), "web-abc-3-background");
+  assert.equal(analysisRunName(rollout, "abc", 1, "PrePromotion"), "web-abc-1-pre");
+  assert.equal(analysisRunName(rollout, "abc", 1, "PostPromotion"), "web-abc-1-post");
+});
+
+test("the Rollout's dry-run and retention rules are added to the templates'", () => {
+  const spec = runSpecFor(
+    "Step",
+    [{ name: "t", spec: { metrics: [metric("a")], dryRun: [{ metricName: "a" }] } }],
+    { dryRun: [{ metricName: "*" }], measurementRetention: [{ metricName: "a", limit: 3 }] },
+    [],
+  );
+  assert.deepEqual(spec.dryRun, [{ metricName: "a" }, { metricName: "*" }]);
+  assert.deepEqual(spec.measurementRetention, [{ metricName: "a", limit: 3 }]);
+});
+
+test("a metric that never ends is for background analysis only", () => {
+  const templates = [{ name: "t", spec: { metrics: [metric("forever", { interval: "1s" })] } }];
+  for (const kind of ["Step", "PrePromotion", "PostPromotion"] as const) {
+    assert.throws(
+      () => runSpecFor(kind, templates, {}, []),
+      (e: unknown) =>
+        e instanceof RolloutAnalysisError && /"forever" has an interval and no count/.test(e.message),
+      kind,
+    );
+  }
+  assert.equal(runSpecFor("Background", templates, {}, []).metrics?.length, 1);
+  const bounded = [{ name: "t", spec: { metrics: [metric("three", { interval: "1s", count: 3 })] } }];
+  assert.equal(runSpecFor("Step", bounded, {}, []).metrics?.length, 1);
+});
+
+test("template errors become the Rollout's analysis error", () => {
+  assert.throws(() => runSpecFor("Step", [{ name: "t", spec: {} }], {}, []), /no metrics/);
+  assert.throws(
+    () =>
+      runSpecFor(
+        "Step",
+        [
+          { name: "a", spec: { metrics: [metric("m")] } },
+          { name: "b", spec: { metrics: [metric("m")] } },
+        ],
+        {},
+        [],
+      ),
+    (e: unknown) => e instanceof RolloutAnalysisError && /metric "m" is in both/.test(e.message),
+  );
+  assert.throws(
+    () =>
+      runSpecFor("Step", [{ name: "a", spec: { metrics: [metric("m")], args: [{ name: "q" }] } }], {}, []),
+    /argument "q" has no value/,
+  );
+});

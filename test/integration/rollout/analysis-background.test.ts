@@ -187,3 +187,34 @@ test("an Inconclusive step run pauses with InconclusiveAnalysisRun until promote
   assert.equal(done.status?.stableRS, done.status?.currentPodHash);
   assert.notEqual(done.status?.stableRS, h1);
 });
+
+test("a controller restarted mid-analysis carries on with the same run", async (t) => {
+  await installRolloutCrd();
+  await installAnalysisCrds();
+  const gauge = await startGaugeExporter(t, "sluice_restart_ratio", 0.99);
+  const namespace = await useNamespace(t, "restart");
+  const client = testClient();
+  await template(namespace, { interval: "1s", count: 4, successCondition: "result[0] >= 0.95" });
+  const first = await startSluice(t, [rolloutController, analysisRunController], { namespace });
+  await createRollout(namespace, { steps: [{ setWeight: 50 }, { analysis: analysisOf(gauge) }] });
+  const web = rolloutIn(namespace);
+  await web.until("v1 Healthy", (r) => r.status?.phase === "Healthy");
+  await web.patchSpec({ template: podTemplate("web:2") });
+  const measuring = await waitFor("the step's run measuring", async () => {
+    const [run] = await runsOfType(namespace, "Step");
+    const taken = run?.status?.metricResults?.[0]?.measurements?.length ?? 0;
+    return run && taken >= 1 && run.status?.phase === "Running" ? run : pending(`measurements: ${taken}`);
+  });
+  await first.stop();
+  await new Promise((r) => setTimeout(r, 1500));
+  await startSluice(t, [rolloutController, analysisRunController], { namespace });
+  const done = await web.until("v2 promoted after the restart", (r) => r.status?.phase === "Healthy", 45_000);
+  assert.equal(done.status?.stableRS, measuring.metadata?.labels?.["rollouts-pod-template-hash"]);
+  const runs = await runsOfType(namespace, "Step");
+  assert.deepEqual(
+    runs.map((r) => [r.metadata?.name, r.status?.phase, r.status?.metricResults?.[0]?.count]),
+    [[measuring.metadata?.name, "Successful", 4]],
+    "one run, measured to its count across the restart",
+  );
+  assert.equal((await client.get<Rollout>(Rollouts, { namespace, name: "web" })).status?.abort, false);
+});

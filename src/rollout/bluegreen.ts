@@ -84,8 +84,11 @@ export function planBlueGreen(
   if (timedOut && spec.progressDeadlineAbort && !context.abort) context.abort = true;
   const before = sortReplicaSets(replicaSets, context.currentHash ?? templateHash, context.stableHash);
   const judgedBy = runNames(rollout, context.currentHash, context.analysisRound);
-  const preRun = bg.prePromotionAnalysis && judgedBy.pre ? runs(judgedBy.pre) : undefined;
-  const postRun = bg.postPromotionAnalysis && judgedBy.post ? runs(judgedBy.post) : undefined;
+  // Each run judges only the states it gates (an aborted rollout's failed run is not news).
+  const gatesPre = state === "preview" || state === "paused" || state === "userPaused";
+  const gatesPost = state === "promoting" || state === "postPromotion";
+  const preRun = bg.prePromotionAnalysis && judgedBy.pre && gatesPre ? runs(judgedBy.pre) : undefined;
+  const postRun = bg.postPromotionAnalysis && judgedBy.post && gatesPost ? runs(judgedBy.post) : undefined;
   const previewReady =
     before.newRS !== undefined &&
     specReplicas(before.newRS) === previewSize &&
@@ -168,8 +171,14 @@ export function planBlueGreen(
     postPromotionAnalysisRunStatus: _post,
     ...blueGreenStatus
   } = previous.blueGreen ?? {};
-  const preRef = runStatusOf(preStatus);
-  const postRef = runStatusOf(postStatus);
+  // Once aborted, the runs that were current stay reported (why it aborted), as the peer does.
+  const aborted = next.state === "aborted";
+  const preRef = aborted
+    ? (runStatusOf(preRun) ?? previous.blueGreen?.prePromotionAnalysisRunStatus)
+    : runStatusOf(preStatus);
+  const postRef = aborted
+    ? (runStatusOf(postRun) ?? previous.blueGreen?.postPromotionAnalysisRunStatus)
+    : runStatusOf(postStatus);
   status.blueGreen = {
     ...blueGreenStatus,
     ...(services.has(bg.activeService ?? "") ? { activeSelector: activeTarget } : {}),

@@ -123,7 +123,9 @@ export function planCanary(
   const deadlineMs = (spec.progressDeadlineSeconds ?? RolloutDefaults.progressDeadlineSeconds) * 1000;
   const timedOut = progressDeadlineExceeded(canaryMode(state), previous.conditions ?? [], now, deadlineMs);
   if (timedOut && spec.progressDeadlineAbort && !context.abort) context.abort = true;
-  const judgedBy = currentRunNames(rollout, context);
+  // Runs judge the rollout only while it is on its steps (an aborted rollout's failed run is not
+  // news on every later look).
+  const judgedBy = ON_STEPS.includes(state) ? currentRunNames(rollout, context) : {};
   const stepRun = judgedBy.step ? runs(judgedBy.step) : undefined;
   const backgroundRun = judgedBy.background ? runs(judgedBy.background) : undefined;
   const next = stepCanary(state, context, {
@@ -215,8 +217,14 @@ export function planCanary(
     currentBackgroundAnalysisRunStatus: _background,
     ...canaryStatus
   } = status.canary ?? {};
-  const stepStatus = runStatusOf(seen(nextRuns.step));
-  const backgroundStatus = runStatusOf(seen(nextRuns.background));
+  // Once aborted, the runs that were current stay reported (why it aborted), as the peer does.
+  const aborted = next.state === "aborted";
+  const stepStatus = aborted
+    ? (runStatusOf(stepRun) ?? previous.canary?.currentStepAnalysisRunStatus)
+    : runStatusOf(seen(nextRuns.step));
+  const backgroundStatus = aborted
+    ? (runStatusOf(backgroundRun) ?? previous.canary?.currentBackgroundAnalysisRunStatus)
+    : runStatusOf(seen(nextRuns.background));
   status.canary = {
     ...canaryStatus,
     ...(stepStatus ? { currentStepAnalysisRunStatus: stepStatus } : {}),

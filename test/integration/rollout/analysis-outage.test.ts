@@ -1,0 +1,263 @@
+// A Prometheus outage during a canary's analysis step: the test's own Prometheus is stopped while
+// the step's AnalysisRun is measuring. The Error measurements that follow (one every 10 s, the
+// peer's retry) must not promote the canary while they are within consecutiveErrorLimit; the one
+// past the limit makes the run Error and the rollout aborts back to the stable ReplicaSet.
+import assert from "node:assert/strict";
+import { mkdtemp } from "node:fs/promises";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type TestContext, test } from "node:test";
+import { Gauge, Registry } from "prom-client";
+import { analysisRunController } from "../../../src/analysis/controller.ts";
+import type { AnalysisRun, MetricResult } from "../../../src/api/analysis.ts";
+import type { Rollout } from "../../../src/api/rollout.ts";
+import { AnalysisRuns, AnalysisTemplates, Events, Rollouts } from "../../../src/kube/resources.ts";
+import type { KubeObject } from "../../../src/kube/types.ts";
+import { rolloutController } from "../../../src/rollout/controller.ts";
+import { Prometheus } from "../../cluster/prometheus.ts";
+import { installAnalysisCrds } from "../../helpers/exporter.ts";
+import { testClient, useNamespace } from "../../helpers/kube.ts";
+import { queryPrometheus } from "../../helpers/prometheus.ts";
+import { installRolloutCrd, podTemplate, rolloutIn, scalesByHash } from "../../helpers/rollouts.ts";
+import { startSluice } from "../../helpers/sluice.ts";
+import { pending, waitFor } from "../../helpers/wait.ts";
+
+const ERROR_LIMIT = 2;
+const ANALYSIS_STEP = 1;
+
+/** A Prometheus of this test's own (it is stopped mid-test) scraping a gauge served on loopback. */
+async function ownPrometheusWithGauge(t: TestContext, name: string, value: number) {
+  const prometheus = await Prometheus.start({ dir: await mkdtemp(join(tmpdir(), "sluice-prom-outage-")) });
+  t.after(() => prometheus.stop());
+  const registry = new Registry();
+  new Gauge({ name, help: `${name} (test gauge)`, registers: [registry] }).set(value);
+  const server = createServer(async (_req, res) => {
+    res.setHeader("Content-Type", registry.contentType);
+    res.end(await registry.metrics());
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  t.after(() => new Promise<void>((r) => server.close(() => r())));
+  const instance = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  await prometheus.addTarget("gauge", instance);
+  const query = `${name}{instance="${instance}"}`;
+  await waitFor(
+    `own Prometheus to scrape ${name}`,
+    async () => {
+      const samples = await queryPrometheus(query, prometheus.url);
+      return samples[0]?.value === value ? true : pending(JSON.stringify(samples));
+    },
+    { timeoutMs: 30_000, intervalMs: 250 },
+  );
+  return { prometheus, query };
+}
+
+const errorsOf = (result: MetricResult | undefined) =>
+  (result?.measurements ?? []).filter((m) => m.phase === "Error");
+
+test("a Prometheus outage gives Error measurements that do not promote, and past consecutiveErrorLimit abort", async (t) => {
+  await installRolloutCrd();
+  await installAnalysisCrds();
+  const { prometheus, query } = await ownPrometheusWithGauge(t, "sluice_outage_success_ratio", 0.99);
+
+  const namespace = await useNamespace(t, "outage");
+  const client = testClient();
+  await client.create(
+    AnalysisTemplates,
+    {
+      apiVersion: "sluice.dev/v1alpha1",
+      kind: "AnalysisTemplate",
+      metadata: { name: "success-rate", namespace },
+      spec: {
+        metrics: [
+          {
+            name: "ratio",
+            // Still measuring when Prometheus goes away: 30 Successful measurements take 30 s,
+            // and Error measurements do not count toward them.
+            interval: "1s",
+            count: 30,
+            consecutiveErrorLimit: ERROR_LIMIT,
+            successCondition: "result[0] >= 0.95",
+            provider: { prometheus: { address: prometheus.url, query, timeout: 2 } },
+          },
+        ],
+      },
+    },
+    "test",
+  );
+  await startSluice(t, [rolloutController, analysisRunController], { namespace });
+  await client.create<Rollout>(
+    Rollouts,
+    {
+      apiVersion: "sluice.dev/v1alpha1",
+      kind: "Rollout",
+      metadata: { name: "web", namespace },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { app: "web" } },
+        template: podTemplate("web:1"),
+        strategy: {
+          canary: {
+            steps: [{ setWeight: 50 }, { analysis: { templates: [{ templateName: "success-rate" }] } }],
+          },
+        },
+      },
+    },
+    "test",
+  );
+  const web = rolloutIn(namespace);
+  const h1 = (await web.until("v1 Healthy", (r) => r.status?.phase === "Healthy")).status?.stableRS ?? "";
+  assert.ok(h1, "v1 has a stable hash");
+
+  await web.patchSpec({ template: podTemplate("web:2") });
+  const h2 =
+    (
+      await web.until(
+        "v2 on the analysis step",
+        (r) => r.status?.currentStepIndex === ANALYSIS_STEP && r.status.currentPodHash !== h1,
+      )
+    ).status?.currentPodHash ?? "";
+  const stepRun = () =>
+    waitFor("the step AnalysisRun", async () => {
+      const runs = await client.list<AnalysisRun>(AnalysisRuns, {
+        namespace,
+        labelSelector: `rollout-type=Step,step-index=${ANALYSIS_STEP},rollouts-pod-template-hash=${h2}`,
+      });
+      return runs.items.length === 1 ? (runs.items[0] as AnalysisRun) : pending(`${runs.items.length} runs`);
+    });
+  const measuring = await waitFor("a Successful measurement before the outage", async () => {
+    const run = await stepRun();
+    const ratio = run.status?.metricResults?.[0];
+    return (ratio?.successful ?? 0) >= 1 ? run : pending(JSON.stringify(ratio ?? run.status ?? {}));
+  });
+  const runName = measuring.metadata?.name ?? "";
+  assert.match(runName, new RegExp(`^web-${h2}-\\d+-${ANALYSIS_STEP}$`));
+
+  await prometheus.stop();
+  const stoppedAt = Date.now();
+  await assert.rejects(queryPrometheus("up", prometheus.url), "the own Prometheus is down");
+
+  // Sample the Rollout, then the run, until the run completes. The Rollout is read first, so when
+  // the run read after it is still Running, the Rollout cannot yet have acted on its verdict.
+  // (A plain loop, not waitFor: waitFor would take a failed assertion for "not yet".)
+  const seenErrorCounts = new Set<number>();
+  let samples = 0;
+  let run: AnalysisRun | undefined;
+  for (const deadline = stoppedAt + 45_000; !run?.status?.completedAt; ) {
+    assert.ok(
+      Date.now() < deadline,
+      `the step run to complete after the outage: ${JSON.stringify(run?.status)}`,
+    );
+    await new Promise((r) => setTimeout(r, 100));
+    const rollout = await web.get();
+    run = await client.get<AnalysisRun>(AnalysisRuns, { namespace, name: runName });
+    const consecutive = run.status?.metricResults?.[0]?.consecutiveError ?? 0;
+    const state = JSON.stringify({
+      run: run.status?.phase,
+      consecutive,
+      step: rollout.status?.currentStepIndex,
+      stable: rollout.status?.stableRS,
+      abort: rollout.status?.abort,
+    });
+    // Never promoted, through the whole outage and the abort.
+    assert.equal(rollout.status?.stableRS, h1, `stable still v1: ${state}`);
+    assert.notEqual(rollout.status?.phase, "Healthy", `not Healthy on v2: ${state}`);
+    if (run.status?.phase !== "Running") continue;
+    samples++;
+    if (consecutive > 0) seenErrorCounts.add(consecutive);
+    assert.ok(consecutive <= ERROR_LIMIT, `Running with ${consecutive} consecutive errors: ${state}`);
+    assert.equal(rollout.status?.currentStepIndex, ANALYSIS_STEP, `still on the analysis step: ${state}`);
+    assert.notEqual(rollout.status?.abort, true, `not aborted while the run is Running: ${state}`);
+    assert.equal(rollout.status?.canary?.weights?.canary.weight, 50, `canary held at 50%: ${state}`);
+    assert.equal(rollout.status?.canary?.currentStepAnalysisRunStatus?.name, runName, state);
+  }
+  const completedIn = Date.now() - stoppedAt;
+  const ratio = run?.status?.metricResults?.[0];
+  const errors = errorsOf(ratio);
+  t.diagnostic(
+    `outage: ${samples} samples while Running saw consecutive errors ${[...seenErrorCounts].join(",")}; ` +
+      `run ${run?.status?.phase} ${completedIn} ms after the stop; error measurements at ` +
+      errors.map((m) => `+${Date.parse(m.startedAt ?? "") - stoppedAt}ms`).join(", "),
+  );
+  for (let n = 1; n <= ERROR_LIMIT; n++) {
+    assert.ok(seenErrorCounts.has(n), `${n} consecutive error(s) seen in status while the run was Running`);
+  }
+
+  assert.equal(run?.status?.phase, "Error");
+  assert.equal(ratio?.phase, "Error");
+  assert.equal(ratio?.consecutiveError, ERROR_LIMIT + 1);
+  assert.equal(ratio?.error, ERROR_LIMIT + 1);
+  assert.equal(errors.length, ERROR_LIMIT + 1, "every measurement since the stop is an Error");
+  assert.deepEqual(
+    ratio?.measurements?.slice(-(ERROR_LIMIT + 1)).map((m) => m.phase),
+    Array(ERROR_LIMIT + 1).fill("Error"),
+    "the Errors are the latest measurements",
+  );
+  assert.equal(ratio?.count, ratio?.successful, "Error measurements do not count");
+  assert.ok((ratio?.count ?? 0) < 30, "the run ended on the errors, not on count");
+  for (const m of errors) {
+    assert.match(
+      m.message ?? "",
+      new RegExp(`Prometheus at ${prometheus.url} unreachable: (ECONNREFUSED|ECONNRESET)$`),
+    );
+  }
+  assert.match(
+    run?.status?.message ?? "",
+    new RegExp(`${ERROR_LIMIT + 1} consecutive errors, more than consecutiveErrorLimit ${ERROR_LIMIT}`),
+  );
+  // The peer retries an Error after 10 s whatever the interval: the limit is passed ~20 s in.
+  const gaps = errors
+    .slice(1)
+    .map((m, i) => Date.parse(m.startedAt ?? "") - Date.parse(errors[i]?.finishedAt ?? ""));
+  assert.ok(
+    gaps.every((g) => g >= 9_500),
+    `Errors retried after 10 s: ${gaps.join(",")} ms`,
+  );
+
+  const aborted = await web.until(
+    "the rollout to abort on the Error run",
+    (r) => r.status?.abort === true && r.status.phase === "Degraded",
+  );
+  assert.equal(aborted.status?.stableRS, h1, "the stable is still v1");
+  assert.match(aborted.status?.message ?? "", /RolloutAborted/);
+  await waitFor("the canary scaled away, v1 whole again", async () => {
+    const s = await scalesByHash(namespace);
+    return s[h2]?.[0] === 0 && s[h1]?.[1] === 2 ? true : pending(JSON.stringify(s));
+  });
+
+  // The user is told why: a Warning Event names the run and the connection failure.
+  const errorEvents = async () =>
+    (
+      await client.list<KubeObject & { reason?: string; type?: string; message?: string }>(Events, {
+        namespace,
+      })
+    ).items.filter((e) => e.reason === "AnalysisRunError");
+  const reported = await errorEvents();
+  t.diagnostic(`${reported.length} AnalysisRunError Event(s) once the abort settled`);
+  assert.equal(reported.length, 1, "the Error is reported once");
+  for (const e of reported) {
+    assert.equal(e.type, "Warning");
+    assert.match(e.message ?? "", /^Step-based analysis phase error: .*unreachable: ECONN/);
+    assert.ok(e.message?.endsWith(`(AnalysisRun ${runName})`), e.message);
+  }
+  // The aborted Rollout still says which run aborted it.
+  const settled = await client.get<Rollout>(Rollouts, { namespace, name: "web" });
+  assert.equal(settled.status?.canary?.currentStepAnalysisRunStatus?.name, runName);
+  assert.equal(settled.status?.canary?.currentStepAnalysisRunStatus?.status, "Error");
+  // Another look at the aborted Rollout (touching its metadata) reports nothing new; no new Event
+  // can only be shown over a window, so give it a few seconds.
+  await client.mergePatch(
+    Rollouts,
+    { namespace, name: "web" },
+    { metadata: { annotations: { "sluice.dev/test-touch": String(Date.now()) } } },
+    "test",
+  );
+  const settleUntil = Date.now() + 5_000;
+  let after = reported.length;
+  while (Date.now() < settleUntil && after === reported.length) {
+    await new Promise((r) => setTimeout(r, 250));
+    after = (await errorEvents()).length;
+  }
+  assert.equal(after, reported.length, "no further AnalysisRunError Event");
+});

@@ -1,6 +1,7 @@
 // The pure core of an AnalysisRun: when a metric measures next, how a measurement updates its
 // counters, what phase its counters mean (failureLimit, inconclusiveLimit,
-// consecutiveErrorLimit, count), and the run's phase as the worst of its metrics. Time is an input.
+// consecutiveErrorLimit, consecutiveSuccessLimit, count), and the run's phase as the worst of its
+// metrics. Time is an input.
 
 import {
   AnalysisDefaults,
@@ -44,7 +45,10 @@ export function nextDue(
   return finished + (metric.interval ? parseDuration(metric.interval) : 0);
 }
 
-/** Adds a measurement and updates the counters (an Error does not count toward `count`). */
+/**
+ * Adds a measurement and updates the counters. An Error does not count toward `count` and leaves
+ * the success streak alone (only Failed and Inconclusive break it; the peer also resets it on Error).
+ */
 export function record(result: MetricResult, measurement: Measurement, retention: number): MetricResult {
   const next: MetricResult = {
     ...result,
@@ -56,17 +60,31 @@ export function record(result: MetricResult, measurement: Measurement, retention
   if (measurement.phase === "Error") {
     bump("error");
     next.consecutiveError = (next.consecutiveError ?? 0) + 1;
+    // An unreadable measurement breaks a success streak too (as the peer counts it).
+    next.consecutiveSuccess = 0;
   } else {
     next.count = (next.count ?? 0) + 1;
     next.consecutiveError = 0;
-    if (measurement.phase === "Successful") bump("successful");
-    else if (measurement.phase === "Failed") bump("failed");
-    else if (measurement.phase === "Inconclusive") bump("inconclusive");
+    if (measurement.phase === "Successful") {
+      bump("successful");
+      next.consecutiveSuccess = (next.consecutiveSuccess ?? 0) + 1;
+    } else if (measurement.phase === "Failed") {
+      bump("failed");
+      next.consecutiveSuccess = 0;
+    } else if (measurement.phase === "Inconclusive") {
+      bump("inconclusive");
+      next.consecutiveSuccess = 0;
+    }
   }
   return next;
 }
 
-/** A metric's phase from its counters and limits. */
+/**
+ * A metric's phase from its counters and limits. The limits that fail a metric are checked first;
+ * then a met consecutiveSuccessLimit completes it early (an indefinite metric too); a reached
+ * count with the streak never met is Inconclusive, or Failed when failureLimit is disabled (< 0)
+ * since then nothing else could fail it.
+ */
 export function metricPhase(
   metric: Metric,
   result: MetricResult,
@@ -92,7 +110,16 @@ export function metricPhase(
       message: `${result.consecutiveError} consecutive errors, more than consecutiveErrorLimit ${errorLimit}${last ? `: ${last}` : ""}`,
     };
   }
-  if ((result.count ?? 0) >= effectiveCount(metric)) return { phase: "Successful" };
+  const successLimit = asInt(metric.consecutiveSuccessLimit, 0);
+  if (successLimit > 0 && (result.consecutiveSuccess ?? 0) >= successLimit) return { phase: "Successful" };
+  const count = result.count ?? 0;
+  if (count >= effectiveCount(metric)) {
+    if (successLimit <= 0) return { phase: "Successful" };
+    return {
+      phase: failureLimit >= 0 ? "Inconclusive" : "Failed",
+      message: `${count} measurement(s) without ${successLimit} consecutive successes (consecutiveSuccessLimit ${successLimit})`,
+    };
+  }
   return { phase: (result.measurements?.length ?? 0) > 0 ? "Running" : "Pending" };
 }
 
@@ -102,7 +129,8 @@ const SEVERITY: AnalysisPhase[] = ["Failed", "Error", "Inconclusive", "Pending",
 /**
  * The run's phase: Running while any metric is not completed (unless one already failed, errored
  * or was inconclusive: the run stops early), else the worst completed phase. Dry-run metrics are
- * measured but never decide.
+ * measured but never decide; like the peer, the run still waits for them to complete, so their
+ * outcome is in `dryRunSummary`.
  */
 export function runPhase(
   results: { phase: AnalysisPhase; dryRun?: boolean }[],
@@ -113,6 +141,6 @@ export function runPhase(
     (r) => r.phase === "Failed" || r.phase === "Error" || r.phase === "Inconclusive",
   );
   if (decisive) return SEVERITY.find((p) => deciding.some((r) => r.phase === p)) ?? decisive.phase;
-  if (deciding.some((r) => !isCompleted(r.phase))) return terminate ? "Successful" : "Running";
+  if (results.some((r) => !isCompleted(r.phase))) return terminate ? "Successful" : "Running";
   return "Successful";
 }

@@ -1,11 +1,13 @@
 // The AnalysisRun controller: measures each metric when it is due (providers behind one
 // interface), judges the result with the metric's conditions, keeps counters and phases in status
 // (one conditional write per reconcile) and requeues for the next measurement: no in-memory
-// timers, so a restart loses nothing. Field manager: sluice-analysis.
+// timers, so a restart loses nothing. A completed run with a ttlStrategy is deleted when its TTL
+// runs out (requeued for that time). Field manager: sluice-analysis.
 import type { AnalysisRun, Measurement, Metric, MetricResult } from "../api/analysis.ts";
-import { AnalysisDefaults } from "../api/analysis.ts";
 import { keyOf } from "../controller/cache.ts";
-import type { ControllerSetup } from "../controller/kernel.ts";
+import type { ControllerSetup, Kernel } from "../controller/kernel.ts";
+import type { ReconcileResult } from "../controller/runner.ts";
+import { isConflict, isNotFound } from "../kube/errors.ts";
 import { AnalysisRuns } from "../kube/resources.ts";
 import type { AddressPolicy } from "../metricproviders/address-policy.ts";
 import { JOB_NAME_METADATA, JobProvider } from "../metricproviders/job/index.ts";
@@ -15,6 +17,9 @@ import { type WebMetric, WebProvider } from "../metricproviders/web/index.ts";
 import { ArgumentError, redact, resolveArguments, resolveMetric } from "./args.ts";
 import { isCompleted, metricPhase, nextDue, record, runPhase } from "./assess.ts";
 import { judge } from "./condition.ts";
+import { dryRunMatcher, retentionLimit } from "./metric-match.ts";
+import { summarize } from "./summary.ts";
+import { deleteAt } from "./ttl.ts";
 
 export const ANALYSIS_FIELD_MANAGER = "sluice-analysis";
 
@@ -101,6 +106,24 @@ function redactMeasurement(m: Measurement, secrets: string[]): Measurement {
   return out;
 }
 
+/** Deletes a completed run whose TTL has run out, or says when to look again. */
+async function collectExpired(kernel: Kernel, run: AnalysisRun): Promise<ReconcileResult | undefined> {
+  const due = deleteAt(run.status?.phase, run.status?.completedAt, run.spec?.ttlStrategy);
+  if (due === undefined || run.metadata?.deletionTimestamp) return undefined;
+  const wait = due - Date.now();
+  if (wait > 0) return { requeueAfterMs: wait };
+  const ref = { namespace: run.metadata?.namespace ?? "", name: run.metadata?.name ?? "" };
+  // The precondition keeps a cached copy from deleting a run whose ttlStrategy was just changed;
+  // the newer version arrives by watch and is judged again. Already gone is done.
+  const resourceVersion = run.metadata?.resourceVersion;
+  await kernel.client
+    .delete(AnalysisRuns, ref, resourceVersion ? { resourceVersion } : {})
+    .catch((error: unknown) => {
+      if (!isNotFound(error) && !isConflict(error)) throw error;
+    });
+  return undefined;
+}
+
 export const analysisRunController: ControllerSetup = (kernel) => {
   const runs = kernel.informer<AnalysisRun>({ type: AnalysisRuns });
   const writer = kernel.statusWriter(ANALYSIS_FIELD_MANAGER);
@@ -118,17 +141,18 @@ export const analysisRunController: ControllerSetup = (kernel) => {
           run.status?.phase ?? "",
           (run.status?.metricResults ?? []).map((r) => ({ metric: r.name, phase: r.phase })),
         );
-        return undefined;
+        return collectExpired(kernel, run);
       }
       if (writer.tracker.isStale(key, run.metadata.resourceVersion)) return undefined;
       const now = Date.now;
       const startedAt = run.status?.startedAt ?? new Date(now()).toISOString();
       const metrics = run.spec?.metrics ?? [];
       const previous = new Map((run.status?.metricResults ?? []).map((r) => [r.name, r]));
-      const dryRun = new Set((run.spec?.dryRun ?? []).map((d) => d.metricName));
-      const retention = (name: string) =>
-        run.spec?.measurementRetention?.find((r) => r.metricName === name)?.limit ??
-        AnalysisDefaults.measurementRetention;
+      const isDryRun = dryRunMatcher(run.spec?.dryRun);
+      // The flag follows the spec's rules, whatever an earlier status said.
+      const flagDryRun = ({ dryRun: _earlier, ...result }: MetricResult): MetricResult =>
+        isDryRun(result.name) ? { ...result, dryRun: true } : result;
+      const retention = retentionLimit(run.spec?.measurementRetention);
 
       let values: Map<string, string>;
       let secrets: string[];
@@ -159,7 +183,7 @@ export const analysisRunController: ControllerSetup = (kernel) => {
           metric = resolveMetric(raw, values);
         } catch (error) {
           if (!(error instanceof ArgumentError)) throw error;
-          results.push({ ...result, phase: "Error", message: error.message });
+          results.push(flagDryRun({ ...result, phase: "Error", message: error.message }));
           continue;
         }
         const policy = kernel.options.metricAddressPolicy ?? {};
@@ -199,22 +223,14 @@ export const analysisRunController: ControllerSetup = (kernel) => {
         }
         const after = nextDue(metric, result, Date.parse(startedAt));
         if (after !== undefined) wakeUps.push(after - now());
-        results.push(dryRun.has(metric.name) ? { ...result, dryRun: true } : result);
+        results.push(flagDryRun(result));
       }
 
-      const phase = runPhase(
-        results.map((r) => ({ phase: r.phase, dryRun: dryRun.has(r.name) })),
-        run.spec?.terminate ?? false,
-      );
+      const phase = runPhase(results, run.spec?.terminate ?? false);
       const done = isCompleted(phase);
-      const summary = { count: results.length, successful: 0, failed: 0, inconclusive: 0, error: 0 };
-      for (const r of results) {
-        if (r.phase === "Successful") summary.successful++;
-        else if (r.phase === "Failed") summary.failed++;
-        else if (r.phase === "Inconclusive") summary.inconclusive++;
-        else if (r.phase === "Error") summary.error++;
-      }
-      const decisive = results.find((r) => r.phase === phase && r.message);
+      const { runSummary, dryRunSummary } = summarize(results);
+      // A dry-run metric never explains the run's phase.
+      const decisive = results.find((r) => !r.dryRun && r.phase === phase && r.message);
       await writer.write(AnalysisRuns, run, {
         ...run.status,
         phase,
@@ -222,7 +238,8 @@ export const analysisRunController: ControllerSetup = (kernel) => {
         startedAt,
         ...(done ? { completedAt: new Date(now()).toISOString() } : {}),
         metricResults: results,
-        runSummary: summary,
+        runSummary,
+        dryRunSummary,
       });
       kernel.options.metrics.analysisRun(
         run.metadata.namespace ?? "",

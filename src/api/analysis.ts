@@ -12,6 +12,8 @@ export interface Metric {
   failureLimit?: IntOrString;
   inconclusiveLimit?: IntOrString;
   consecutiveErrorLimit?: IntOrString;
+  /** N consecutive Successful measurements complete the metric early; 0 (the default) is off. */
+  consecutiveSuccessLimit?: IntOrString;
   provider?: {
     prometheus?: Record<string, unknown>;
     web?: Record<string, unknown>;
@@ -54,13 +56,33 @@ export interface MetricResult {
   inconclusive?: number;
   error?: number;
   consecutiveError?: number;
+  consecutiveSuccess?: number;
   /** A dry-run metric is measured but never decides the run. */
   dryRun?: boolean;
   metadata?: Record<string, string>;
 }
 
+/** How long a completed run is kept before the controller deletes it (seconds after completedAt). */
+export interface TTLStrategy {
+  secondsAfterCompletion?: number;
+  /** For Successful runs; falls back to secondsAfterCompletion. */
+  secondsAfterSuccess?: number;
+  /** For Failed, Error and Inconclusive runs; falls back to secondsAfterCompletion. */
+  secondsAfterFailure?: number;
+}
+
 export interface AnalysisRunSpec extends AnalysisTemplateSpec {
   terminate?: boolean;
+  ttlStrategy?: TTLStrategy;
+}
+
+/** Metrics by phase: `count` metrics, of which so many completed in each phase. */
+export interface RunSummary {
+  count?: number;
+  successful?: number;
+  failed?: number;
+  inconclusive?: number;
+  error?: number;
 }
 
 export interface AnalysisRunStatus {
@@ -69,13 +91,10 @@ export interface AnalysisRunStatus {
   startedAt?: string;
   completedAt?: string;
   metricResults?: MetricResult[];
-  runSummary?: {
-    count?: number;
-    successful?: number;
-    failed?: number;
-    inconclusive?: number;
-    error?: number;
-  };
+  /** The metrics that decide the run (dry-run metrics are not in it). */
+  runSummary?: RunSummary;
+  /** The dry-run metrics. */
+  dryRunSummary?: RunSummary;
 }
 
 export type AnalysisTemplate = TypedObject<AnalysisTemplateSpec, never>;

@@ -1,0 +1,36 @@
+// Which metrics a `dryRun[].metricName` or `measurementRetention[].metricName` rule names: `*` is
+// every metric; otherwise the exact name, or else the rule as a regular expression over the whole
+// name. Anchoring differs from the peer (Go's unanchored MatchString, where "rate" also names
+// "error-rate"): a rule naming one metric should not silently take in others.
+import { AnalysisDefaults } from "../api/analysis.ts";
+
+/** A predicate for one rule. An invalid regular expression still matches its exact name. */
+export function metricNameMatcher(pattern: string): (name: string) => boolean {
+  if (pattern === "*") return () => true;
+  let regex: RegExp | undefined;
+  try {
+    regex = new RegExp(`^(?:${pattern})$`);
+  } catch {
+    regex = undefined;
+  }
+  return (name) => name === pattern || (regex?.test(name) ?? false);
+}
+
+/** Whether any of the `dryRun` rules names `metric`. */
+export function dryRunMatcher(rules: { metricName: string }[] = []): (metric: string) => boolean {
+  const matchers = rules.map((r) => metricNameMatcher(r.metricName));
+  return (metric) => matchers.some((m) => m(metric));
+}
+
+/**
+ * How many measurements `metric` keeps. When several rules name it the last one wins, as in the
+ * peer, so a specific rule after `*` overrides it; a limit below 1 is ignored (the peer's too).
+ */
+export function retentionLimit(
+  rules: { metricName: string; limit: number }[] = [],
+): (metric: string) => number {
+  const matchers = rules.map((r) => ({ matches: metricNameMatcher(r.metricName), limit: r.limit }));
+  return (metric) =>
+    matchers.findLast((r) => r.limit >= 1 && r.matches(metric))?.limit ??
+    AnalysisDefaults.measurementRetention;
+}

@@ -1,0 +1,98 @@
+// dryRun[] and measurementRetention[] metricName rules: `*`, exact names, anchored regexes.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { dryRunMatcher, metricNameMatcher, retentionLimit } from "../../../src/analysis/metric-match.ts";
+
+test("metricName: * is every metric, else exact name, else a regex over the whole name", () => {
+  const cases: [pattern: string, name: string, matches: boolean][] = [
+    ["*", "rate", true],
+    ["*", "", true],
+    ["rate", "rate", true],
+    ["rate", "error-rate", false],
+    ["rate", "rates", false],
+    ["Rate", "rate", false],
+    [".*", "anything", true],
+    ["p9.*", "p99", true],
+    ["p9.*", "xp99", false],
+    ["p99|p95", "p95", true],
+    ["p99|p95", "p995", false],
+    ["p99|p95", "xp99", false],
+    ["p99.9", "p99.9", true],
+    ["p99.9", "p99x9", true],
+    ["latency-[a-z]+", "latency-db", true],
+    ["latency-[a-z]+", "latency-db1", false],
+    ["rate[", "rate[", true],
+    ["rate[", "rate", false],
+    ["(?i)rate", "(?i)rate", true],
+    ["(?i)rate", "RATE", false],
+    ["**", "**", true],
+    ["**", "rate", false],
+    ["", "", true],
+    ["", "rate", false],
+  ];
+  for (const [pattern, name, matches] of cases) {
+    assert.equal(metricNameMatcher(pattern)(name), matches, `${pattern} ~ ${name}`);
+  }
+});
+
+test("dryRun rules: any rule naming the metric makes it dry-run", () => {
+  const cases: [rules: { metricName: string }[] | undefined, name: string, dryRun: boolean][] = [
+    [undefined, "rate", false],
+    [[], "rate", false],
+    [[{ metricName: "rate" }], "rate", true],
+    [[{ metricName: "rate" }], "latency", false],
+    [[{ metricName: "rate" }, { metricName: "lat.*" }], "latency", true],
+    [[{ metricName: "*" }], "latency", true],
+    [[{ metricName: "bad[" }], "latency", false],
+  ];
+  for (const [rules, name, dryRun] of cases) {
+    assert.equal(dryRunMatcher(rules)(name), dryRun, `${JSON.stringify(rules)} ~ ${name}`);
+  }
+});
+
+test("measurementRetention: the last matching rule with a limit of at least 1, else 10", () => {
+  const cases: [rules: { metricName: string; limit: number }[] | undefined, name: string, limit: number][] = [
+    [undefined, "rate", 10],
+    [[], "rate", 10],
+    [[{ metricName: "rate", limit: 3 }], "rate", 3],
+    [[{ metricName: "rate", limit: 3 }], "latency", 10],
+    [[{ metricName: "*", limit: 20 }], "latency", 20],
+    [
+      [
+        { metricName: "*", limit: 20 },
+        { metricName: "rate", limit: 3 },
+      ],
+      "rate",
+      3,
+    ],
+    [
+      [
+        { metricName: "*", limit: 20 },
+        { metricName: "rate", limit: 3 },
+      ],
+      "latency",
+      20,
+    ],
+    [
+      [
+        { metricName: "rate", limit: 3 },
+        { metricName: "*", limit: 20 },
+      ],
+      "rate",
+      20,
+    ],
+    [[{ metricName: "r.*", limit: 50 }], "rate", 50],
+    [[{ metricName: "rate", limit: 0 }], "rate", 10],
+    [
+      [
+        { metricName: "rate", limit: 4 },
+        { metricName: "*", limit: 0 },
+      ],
+      "rate",
+      4,
+    ],
+  ];
+  for (const [rules, name, limit] of cases) {
+    assert.equal(retentionLimit(rules)(name), limit, `${JSON.stringify(rules)} ~ ${name}`);
+  }
+});

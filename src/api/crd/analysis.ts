@@ -67,14 +67,17 @@ const measurement = (): Schema =>
     metadata: stringMap(),
   });
 
+const summary = (): Schema =>
+  obj({ count: int(), successful: int(), failed: int(), inconclusive: int(), error: int() });
+
 const runStatus = (): Schema =>
   obj({
     phase: str(),
     message: str(),
     startedAt: time(),
     completedAt: time(),
-    runSummary: obj({ count: int(), successful: int(), failed: int(), inconclusive: int(), error: int() }),
-    dryRunSummary: anyObject(),
+    runSummary: summary(),
+    dryRunSummary: summary(),
     metricResults: arr(
       obj({
         name: str(),
@@ -128,7 +131,14 @@ export function analysisCrds(): Record<string, Record<string, unknown>> {
       singular: "analysisrun",
       shortNames: ["ar"],
       scope: "Namespaced",
-      spec: templateSpec({ terminate: bool(), ttlStrategy: anyObject() }),
+      spec: templateSpec({
+        terminate: bool(),
+        ttlStrategy: obj({
+          secondsAfterCompletion: int(),
+          secondsAfterSuccess: int(),
+          secondsAfterFailure: int(),
+        }),
+      }),
       status: runStatus(),
       printerColumns: [{ name: "Status", type: "string", jsonPath: ".status.phase" }, age],
     }),

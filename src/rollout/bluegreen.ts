@@ -243,7 +243,12 @@ export function planBlueGreen(
   // analysis the new version once it serves. A paused rollout keeps the run that paused it.
   if (bg.prePromotionAnalysis && nextNames.pre && (next.state === "preview" || next.state === "paused")) {
     plan.keepRuns.push(nextNames.pre);
-    if (next.state === "preview" && previewReady)
+    // Judged on the ReplicaSet of the update in progress (not the one seen before a new template
+    // was noticed in this same look, which would be the previous, ready, version).
+    const newRS = sorted.newRS;
+    const previewServing =
+      newRS !== undefined && specReplicas(newRS) === previewSize && availableOf(newRS) >= previewSize;
+    if (next.state === "preview" && previewServing)
       plan.runs.push({
         kind: "PrePromotion",
         name: nextNames.pre,

@@ -228,3 +228,14 @@ test("post-promotion analysis: active switches, stable waits for the run; failur
   assert.equal(passed.status.stableRS, "h2");
   assert.ok(passed.deadlines.has("web-h1"), "the old side now goes after its delay");
 });
+
+test("the look that notices a new template starts no pre-promotion run (its preview has no pods)", () => {
+  const status: RolloutStatus = {
+    stableRS: "h1",
+    currentPodHash: "h1",
+    sluice: { analysisRound: 1, machine: { machineVersion: 1, value: "healthy" } },
+  };
+  const plan = planBlueGreen(rollout(status, analysed), [rs("h1", 4)], "h2", NOW);
+  assert.equal(plan.state, "preview");
+  assert.deepEqual(plan.runs, []);
+});

@@ -8,7 +8,9 @@ import type { TestContext } from "node:test";
 import { fileURLToPath } from "node:url";
 import { Gauge, Registry } from "prom-client";
 import { parse } from "yaml";
-import { addScrapeTarget, queryPrometheus } from "./prometheus.ts";
+import { AnalysisTemplates } from "../../src/kube/resources.ts";
+import { testClient } from "./kube.ts";
+import { addScrapeTarget, prometheusUrl, queryPrometheus } from "./prometheus.ts";
 import { ensureCrd } from "./sluice.ts";
 import { pending, waitFor } from "./wait.ts";
 
@@ -56,4 +58,33 @@ export async function startGaugeExporter(
   };
   await set(initial);
   return { query, set };
+}
+
+/** An AnalysisTemplate `name` whose one metric `ratio` queries Prometheus for `{{args.query}}`. */
+export async function createRatioTemplate(
+  namespace: string,
+  metric: Record<string, unknown>,
+  options: { name?: string; address?: string } = {},
+): Promise<void> {
+  await testClient().create(
+    AnalysisTemplates,
+    {
+      apiVersion: "sluice.dev/v1alpha1",
+      kind: "AnalysisTemplate",
+      metadata: { name: options.name ?? "success-rate", namespace },
+      spec: {
+        args: [{ name: "query" }],
+        metrics: [
+          {
+            name: "ratio",
+            provider: {
+              prometheus: { address: options.address ?? prometheusUrl(), query: "{{args.query}}" },
+            },
+            ...metric,
+          },
+        ],
+      },
+    },
+    "test",
+  );
 }

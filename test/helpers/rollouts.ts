@@ -91,3 +91,30 @@ export async function selectorHash(namespace: string, service: string): Promise<
   const svc = await testClient().get<Service>(Services, { namespace, name: service });
   return svc.spec?.selector?.[POD_TEMPLATE_HASH_LABEL];
 }
+
+/** Creates Rollout `name` (default "web": 2 replicas of web:1, selector app=web) with `strategy`. */
+export async function createRollout(
+  namespace: string,
+  strategy: NonNullable<NonNullable<Rollout["spec"]>["strategy"]>,
+  options: { name?: string; replicas?: number; labels?: Record<string, string> } = {},
+): Promise<Rollout> {
+  return testClient().create<Rollout>(
+    Rollouts,
+    {
+      apiVersion: "sluice.dev/v1alpha1",
+      kind: "Rollout",
+      metadata: {
+        name: options.name ?? "web",
+        namespace,
+        ...(options.labels ? { labels: options.labels } : {}),
+      },
+      spec: {
+        replicas: options.replicas ?? 2,
+        selector: { matchLabels: { app: "web" } },
+        template: podTemplate("web:1"),
+        strategy,
+      },
+    },
+    "test",
+  );
+}

@@ -7,60 +7,36 @@ import { test } from "node:test";
 import { analysisRunController } from "../../../src/analysis/controller.ts";
 import type { AnalysisRun } from "../../../src/api/analysis.ts";
 import type { Rollout, RolloutAnalysis } from "../../../src/api/rollout.ts";
-import { AnalysisRuns, AnalysisTemplates, Events, Rollouts } from "../../../src/kube/resources.ts";
+import { AnalysisRuns, Events, Rollouts } from "../../../src/kube/resources.ts";
 import type { KubeObject } from "../../../src/kube/types.ts";
 import { rolloutController } from "../../../src/rollout/controller.ts";
-import { type GaugeExporter, installAnalysisCrds, startGaugeExporter } from "../../helpers/exporter.ts";
+import {
+  createRatioTemplate,
+  type GaugeExporter,
+  installAnalysisCrds,
+  startGaugeExporter,
+} from "../../helpers/exporter.ts";
 import { testClient, useNamespace } from "../../helpers/kube.ts";
-import { prometheusUrl } from "../../helpers/prometheus.ts";
-import { installRolloutCrd, podTemplate, rolloutIn, scalesByHash } from "../../helpers/rollouts.ts";
+import {
+  createRollout,
+  installRolloutCrd,
+  podTemplate,
+  rolloutIn,
+  scalesByHash,
+} from "../../helpers/rollouts.ts";
 import { startSluice } from "../../helpers/sluice.ts";
 import { pending, waitFor } from "../../helpers/wait.ts";
 
-async function template(namespace: string, metric: Record<string, unknown>): Promise<void> {
-  await testClient().create(
-    AnalysisTemplates,
-    {
-      apiVersion: "sluice.dev/v1alpha1",
-      kind: "AnalysisTemplate",
-      metadata: { name: "ratio", namespace },
-      spec: {
-        args: [{ name: "query" }],
-        metrics: [
-          {
-            name: "ratio",
-            provider: { prometheus: { address: prometheusUrl(), query: "{{args.query}}" } },
-            ...metric,
-          },
-        ],
-      },
-    },
-    "test",
-  );
-}
+const template = (namespace: string, metric: Record<string, unknown>) =>
+  createRatioTemplate(namespace, metric, { name: "ratio" });
 
 const analysisOf = (gauge: GaugeExporter): RolloutAnalysis => ({
   templates: [{ templateName: "ratio" }],
   args: [{ name: "query", value: gauge.query }],
 });
 
-async function createRollout(namespace: string, canary: Record<string, unknown>): Promise<void> {
-  await testClient().create<Rollout>(
-    Rollouts,
-    {
-      apiVersion: "sluice.dev/v1alpha1",
-      kind: "Rollout",
-      metadata: { name: "web", namespace },
-      spec: {
-        replicas: 2,
-        selector: { matchLabels: { app: "web" } },
-        template: podTemplate("web:1"),
-        strategy: { canary },
-      },
-    },
-    "test",
-  );
-}
+const createCanary = (namespace: string, canary: Record<string, unknown>) =>
+  createRollout(namespace, { canary });
 
 async function runsOfType(namespace: string, type: string): Promise<AnalysisRun[]> {
   const list = await testClient().list<AnalysisRun>(AnalysisRuns, {
@@ -79,7 +55,7 @@ test("background analysis aborts mid-rollout; a retry gets a fresh run and promo
   // No count: a background run measures until the rollout no longer needs it.
   await template(namespace, { interval: "1s", successCondition: "result[0] >= 0.95" });
   await startSluice(t, [rolloutController, analysisRunController], { namespace });
-  await createRollout(namespace, {
+  await createCanary(namespace, {
     steps: [{ setWeight: 50 }, { pause: {} }],
     analysis: { ...analysisOf(gauge), startingStep: 1 },
   });
@@ -160,7 +136,7 @@ test("an Inconclusive step run pauses with InconclusiveAnalysisRun until promote
     failureCondition: "result[0] < 0.5",
   });
   await startSluice(t, [rolloutController, analysisRunController], { namespace });
-  await createRollout(namespace, { steps: [{ setWeight: 50 }, { analysis: analysisOf(gauge) }] });
+  await createCanary(namespace, { steps: [{ setWeight: 50 }, { analysis: analysisOf(gauge) }] });
   const web = rolloutIn(namespace);
   const h1 = (await web.until("v1 Healthy", (r) => r.status?.phase === "Healthy")).status?.stableRS ?? "";
 
@@ -196,7 +172,7 @@ test("a controller restarted mid-analysis carries on with the same run", async (
   const client = testClient();
   await template(namespace, { interval: "1s", count: 4, successCondition: "result[0] >= 0.95" });
   const first = await startSluice(t, [rolloutController, analysisRunController], { namespace });
-  await createRollout(namespace, { steps: [{ setWeight: 50 }, { analysis: analysisOf(gauge) }] });
+  await createCanary(namespace, { steps: [{ setWeight: 50 }, { analysis: analysisOf(gauge) }] });
   const web = rolloutIn(namespace);
   await web.until("v1 Healthy", (r) => r.status?.phase === "Healthy");
   await web.patchSpec({ template: podTemplate("web:2") });

@@ -13,14 +13,20 @@ import { Gauge, Registry } from "prom-client";
 import { analysisRunController } from "../../../src/analysis/controller.ts";
 import type { AnalysisRun, MetricResult } from "../../../src/api/analysis.ts";
 import type { Rollout } from "../../../src/api/rollout.ts";
-import { AnalysisRuns, AnalysisTemplates, Events, Rollouts } from "../../../src/kube/resources.ts";
+import { AnalysisRuns, Events, Rollouts } from "../../../src/kube/resources.ts";
 import type { KubeObject } from "../../../src/kube/types.ts";
 import { rolloutController } from "../../../src/rollout/controller.ts";
 import { Prometheus } from "../../cluster/prometheus.ts";
-import { installAnalysisCrds } from "../../helpers/exporter.ts";
+import { createRatioTemplate, installAnalysisCrds } from "../../helpers/exporter.ts";
 import { testClient, useNamespace } from "../../helpers/kube.ts";
 import { queryPrometheus } from "../../helpers/prometheus.ts";
-import { installRolloutCrd, podTemplate, rolloutIn, scalesByHash } from "../../helpers/rollouts.ts";
+import {
+  createRollout,
+  installRolloutCrd,
+  podTemplate,
+  rolloutIn,
+  scalesByHash,
+} from "../../helpers/rollouts.ts";
 import { startSluice } from "../../helpers/sluice.ts";
 import { pending, waitFor } from "../../helpers/wait.ts";
 
@@ -63,49 +69,33 @@ test("a Prometheus outage gives Error measurements that do not promote, and past
 
   const namespace = await useNamespace(t, "outage");
   const client = testClient();
-  await client.create(
-    AnalysisTemplates,
+  await createRatioTemplate(
+    namespace,
     {
-      apiVersion: "sluice.dev/v1alpha1",
-      kind: "AnalysisTemplate",
-      metadata: { name: "success-rate", namespace },
-      spec: {
-        metrics: [
-          {
-            name: "ratio",
-            // Still measuring when Prometheus goes away: 30 Successful measurements take 30 s,
-            // and Error measurements do not count toward them.
-            interval: "1s",
-            count: 30,
-            consecutiveErrorLimit: ERROR_LIMIT,
-            successCondition: "result[0] >= 0.95",
-            provider: { prometheus: { address: prometheus.url, query, timeout: 2 } },
-          },
-        ],
-      },
+      // Still measuring when Prometheus goes away: 30 Successful measurements take 30 s, and
+      // Error measurements do not count toward them.
+      interval: "1s",
+      count: 30,
+      consecutiveErrorLimit: ERROR_LIMIT,
+      successCondition: "result[0] >= 0.95",
+      provider: { prometheus: { address: prometheus.url, query: "{{args.query}}", timeout: 2 } },
     },
-    "test",
+    { address: prometheus.url },
   );
   await startSluice(t, [rolloutController, analysisRunController], { namespace });
-  await client.create<Rollout>(
-    Rollouts,
-    {
-      apiVersion: "sluice.dev/v1alpha1",
-      kind: "Rollout",
-      metadata: { name: "web", namespace },
-      spec: {
-        replicas: 2,
-        selector: { matchLabels: { app: "web" } },
-        template: podTemplate("web:1"),
-        strategy: {
-          canary: {
-            steps: [{ setWeight: 50 }, { analysis: { templates: [{ templateName: "success-rate" }] } }],
+  await createRollout(namespace, {
+    canary: {
+      steps: [
+        { setWeight: 50 },
+        {
+          analysis: {
+            templates: [{ templateName: "success-rate" }],
+            args: [{ name: "query", value: query }],
           },
         },
-      },
+      ],
     },
-    "test",
-  );
+  });
   const web = rolloutIn(namespace);
   const h1 = (await web.until("v1 Healthy", (r) => r.status?.phase === "Healthy")).status?.stableRS ?? "";
   assert.ok(h1, "v1 has a stable hash");

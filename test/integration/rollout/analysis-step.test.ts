@@ -5,13 +5,17 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { analysisRunController } from "../../../src/analysis/controller.ts";
 import type { AnalysisRun } from "../../../src/api/analysis.ts";
-import type { Rollout } from "../../../src/api/rollout.ts";
-import { AnalysisRuns, AnalysisTemplates, Rollouts } from "../../../src/kube/resources.ts";
+import { AnalysisRuns } from "../../../src/kube/resources.ts";
 import { rolloutController } from "../../../src/rollout/controller.ts";
-import { installAnalysisCrds, startGaugeExporter } from "../../helpers/exporter.ts";
+import { createRatioTemplate, installAnalysisCrds, startGaugeExporter } from "../../helpers/exporter.ts";
 import { testClient, useNamespace } from "../../helpers/kube.ts";
-import { prometheusUrl } from "../../helpers/prometheus.ts";
-import { installRolloutCrd, podTemplate, rolloutIn, scalesByHash } from "../../helpers/rollouts.ts";
+import {
+  createRollout,
+  installRolloutCrd,
+  podTemplate,
+  rolloutIn,
+  scalesByHash,
+} from "../../helpers/rollouts.ts";
 import { startSluice } from "../../helpers/sluice.ts";
 import { pending, waitFor } from "../../helpers/wait.ts";
 
@@ -23,55 +27,25 @@ test("an analysis step promotes while the metric is good and aborts when it drop
 
   const namespace = await useNamespace(t, "gated");
   const client = testClient();
-  await client.create(
-    AnalysisTemplates,
-    {
-      apiVersion: "sluice.dev/v1alpha1",
-      kind: "AnalysisTemplate",
-      metadata: { name: "success-rate", namespace },
-      spec: {
-        args: [{ name: "query" }],
-        metrics: [
-          {
-            name: "ratio",
-            interval: "1s",
-            count: 2,
-            successCondition: "result[0] >= 0.95",
-            provider: { prometheus: { address: prometheusUrl(), query: "{{args.query}}" } },
-          },
-        ],
-      },
-    },
-    "test",
-  );
+  await createRatioTemplate(namespace, {
+    interval: "1s",
+    count: 2,
+    successCondition: "result[0] >= 0.95",
+  });
   await startSluice(t, [rolloutController, analysisRunController], { namespace });
-  await client.create<Rollout>(
-    Rollouts,
-    {
-      apiVersion: "sluice.dev/v1alpha1",
-      kind: "Rollout",
-      metadata: { name: "web", namespace },
-      spec: {
-        replicas: 2,
-        selector: { matchLabels: { app: "web" } },
-        template: podTemplate("web:1"),
-        strategy: {
-          canary: {
-            steps: [
-              { setWeight: 50 },
-              {
-                analysis: {
-                  templates: [{ templateName: "success-rate" }],
-                  args: [{ name: "query", value: query }],
-                },
-              },
-            ],
+  await createRollout(namespace, {
+    canary: {
+      steps: [
+        { setWeight: 50 },
+        {
+          analysis: {
+            templates: [{ templateName: "success-rate" }],
+            args: [{ name: "query", value: query }],
           },
         },
-      },
+      ],
     },
-    "test",
-  );
+  });
   const web = rolloutIn(namespace);
   const h1 = (await web.until("v1 Healthy", (r) => r.status?.phase === "Healthy")).status?.stableRS ?? "";
 

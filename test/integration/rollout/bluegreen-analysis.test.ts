@@ -11,7 +11,6 @@ import type { AnalysisRun } from "../../../src/api/analysis.ts";
 import type { Rollout } from "../../../src/api/rollout.ts";
 import {
   AnalysisRuns,
-  AnalysisTemplates,
   Events,
   Pods,
   type ResourceType,
@@ -24,10 +23,10 @@ import type { KubeObject, WatchEvent } from "../../../src/kube/types.ts";
 import { rolloutController } from "../../../src/rollout/controller.ts";
 import { POD_TEMPLATE_HASH_LABEL } from "../../../src/rollout/hash.ts";
 import type { Service } from "../../../src/rollout/world.ts";
-import { installAnalysisCrds, startGaugeExporter } from "../../helpers/exporter.ts";
+import { createRatioTemplate, installAnalysisCrds, startGaugeExporter } from "../../helpers/exporter.ts";
 import { testClient, testKubeConfig, useNamespace } from "../../helpers/kube.ts";
-import { prometheusUrl } from "../../helpers/prometheus.ts";
 import {
+  createRollout,
   createServices,
   installRolloutCrd,
   podTemplate,
@@ -85,57 +84,23 @@ async function setUp(t: TestContext, prefix: string, gauge: string, analysis: An
   const ratio = await startGaugeExporter(t, gauge, 0.99);
   const namespace = await useNamespace(t, prefix);
   const client = testClient();
-  await client.create(
-    AnalysisTemplates,
-    {
-      apiVersion: "sluice.dev/v1alpha1",
-      kind: "AnalysisTemplate",
-      metadata: { name: "success-rate", namespace },
-      spec: {
-        args: [{ name: "query" }],
-        metrics: [
-          {
-            name: "ratio",
-            interval: "1s",
-            count: 2,
-            successCondition: "result[0] >= 0.95",
-            provider: { prometheus: { address: prometheusUrl(), query: "{{args.query}}" } },
-          },
-        ],
-      },
-    },
-    "test",
-  );
+  await createRatioTemplate(namespace, { interval: "1s", count: 2, successCondition: "result[0] >= 0.95" });
   await createServices(namespace, ["web-active", "web-preview"]);
   await startSluice(t, [rolloutController, analysisRunController], { namespace });
-  await client.create<Rollout>(
-    Rollouts,
-    {
-      apiVersion: "sluice.dev/v1alpha1",
-      kind: "Rollout",
-      metadata: { name: "web", namespace },
-      spec: {
-        replicas: 2,
-        selector: { matchLabels: { app: "web" } },
-        template: podTemplate("web:1"),
-        strategy: {
-          blueGreen: {
-            activeService: "web-active",
-            previewService: "web-preview",
-            autoPromotionEnabled: true,
-            // The previous active ReplicaSet goes soon after promotion; until then the phase says
-            // "old replicas are pending termination".
-            scaleDownDelaySeconds: 2,
-            [analysis]: {
-              templates: [{ templateName: "success-rate" }],
-              args: [{ name: "query", value: ratio.query }],
-            },
-          },
-        },
+  await createRollout(namespace, {
+    blueGreen: {
+      activeService: "web-active",
+      previewService: "web-preview",
+      autoPromotionEnabled: true,
+      // The previous active ReplicaSet goes soon after promotion; until then the phase says
+      // "old replicas are pending termination".
+      scaleDownDelaySeconds: 2,
+      [analysis]: {
+        templates: [{ templateName: "success-rate" }],
+        args: [{ name: "query", value: ratio.query }],
       },
     },
-    "test",
-  );
+  });
   const web = rolloutIn(namespace);
   const v1 = await web.until("v1 Healthy", (r) => r.status?.phase === "Healthy");
   const h1 = v1.status?.stableRS ?? "";

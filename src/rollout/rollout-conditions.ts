@@ -37,6 +37,22 @@ export interface ConditionFacts {
   newReplicaSetName: string;
 }
 
+/** Why an analysis aborted the update, from the runs the status still reports (peer wording). */
+function analysisAbortReason(status: RolloutStatus): string {
+  const runs: [string, { status?: string; message?: string } | undefined][] = [
+    ["Step-based", status.canary?.currentStepAnalysisRunStatus],
+    ["Background", status.canary?.currentBackgroundAnalysisRunStatus],
+    ["Blue-green pre-promotion", status.blueGreen?.prePromotionAnalysisRunStatus],
+    ["Blue-green post-promotion", status.blueGreen?.postPromotionAnalysisRunStatus],
+  ];
+  for (const [kind, run] of runs) {
+    if (run?.status === "Failed" || run?.status === "Error") {
+      return `: ${kind} analysis phase ${run.status.toLowerCase()}${run.message ? `: ${run.message}` : ""}`;
+    }
+  }
+  return "";
+}
+
 export function rolloutConditions(status: RolloutStatus, facts: ConditionFacts): Condition[] {
   const now = new Date(facts.now).toISOString();
   const { mode } = facts;
@@ -57,7 +73,7 @@ export function rolloutConditions(status: RolloutStatus, facts: ConditionFacts):
       ? {
           status: "False",
           reason: "RolloutAborted",
-          message: `Rollout aborted update to revision with hash ${status.currentPodHash ?? ""}`,
+          message: `Rollout aborted update to revision with hash ${status.currentPodHash ?? ""}${analysisAbortReason(status)}`,
         }
       : mode === "healthy"
         ? { status: "True", reason: "NewReplicaSetAvailable", message: "Rollout has completed its update" }

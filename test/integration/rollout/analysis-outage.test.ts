@@ -210,7 +210,10 @@ test("a Prometheus outage gives Error measurements that do not promote, and past
     (r) => r.status?.abort === true && r.status.phase === "Degraded",
   );
   assert.equal(aborted.status?.stableRS, h1, "the stable is still v1");
-  assert.match(aborted.status?.message ?? "", /RolloutAborted/);
+  assert.match(
+    aborted.status?.message ?? "",
+    /^RolloutAborted: .*: Step-based analysis phase error: .*consecutiveErrorLimit 2/,
+  );
   await waitFor("the canary scaled away, v1 whole again", async () => {
     const s = await scalesByHash(namespace);
     return s[h2]?.[0] === 0 && s[h1]?.[1] === 2 ? true : pending(JSON.stringify(s));

@@ -250,6 +250,12 @@ test("run verdicts: Successful advances, a failed background run aborts, Inconcl
   assert.deepEqual(failed.runs, [], "an aborted rollout wants no runs (the running ones are terminated)");
   assert.deepEqual(failed.keepRuns, []);
   assert.match(failed.verdicts[0]?.message ?? "", /^Background analysis phase failed/);
+  assert.match(failed.status.message ?? "", /^RolloutAborted: .*: Background analysis phase failed$/);
+  assert.equal(
+    failed.status.canary?.currentBackgroundAnalysisRunStatus?.status,
+    "Failed",
+    "kept once aborted",
+  );
 
   const undecided = planCanary(
     withAnalysis(base),

@@ -42,6 +42,7 @@ export async function runSluice(
     metrics,
     namespace: options.namespace,
     identity: options.identity,
+    workers: options.workers,
     metricAddressPolicy: {
       allow: options.metricAddressAllow,
       apiServer: kc.getCurrentCluster()?.server ?? "",

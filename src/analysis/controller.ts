@@ -129,7 +129,7 @@ export const analysisRunController: ControllerSetup = (kernel) => {
   const writer = kernel.statusWriter(ANALYSIS_FIELD_MANAGER);
   const controller = kernel.controller({
     name: "analysisrun",
-    workers: 4,
+    workers: kernel.options.workers ?? 4,
     reconcile: async ({ key }) => {
       const run = runs.cache.get(key);
       if (!run?.metadata) return undefined;

@@ -21,6 +21,8 @@ export interface KernelOptions {
   identity: string;
   /** Where metric providers may send requests. */
   metricAddressPolicy?: AddressPolicy;
+  /** Reconcile workers per controller (--workers); controllers default to 4. */
+  workers?: number;
 }
 
 /** A controller setup registers its informers and controllers on the kernel. */

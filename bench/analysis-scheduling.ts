@@ -481,7 +481,7 @@ try {
   console.log(
     `AnalysisRun scheduling benchmark (${new Date().toISOString()}, ${availableParallelism()} CPUs shared ` +
       `by controller, API server, etcd and bench): 1 web metric per run, interval ${INTERVAL_MS / 1000}s, ` +
-      `count ${COUNT}; controller workers ${process.env.BENCH_ANALYSIS_WORKERS ?? "4 (as shipped)"}; ` +
+      `count ${COUNT}; controller workers ${process.env.BENCH_ANALYSIS_WORKERS ?? "4 (the default)"}; ` +
       `measurement timestamps have ${precision} precision`,
   );
   printTable(results);

@@ -47,9 +47,12 @@ export interface BlueGreenPlan {
   requeueAfterMs?: number;
 }
 
-function mode(state: BlueGreenStateValue): ConditionMode {
+/** `previewJudged`: the preview is ready and a pre-promotion analysis decides when it goes on. */
+function mode(state: BlueGreenStateValue, previewJudged: boolean): ConditionMode {
   if (state === "aborted" || state === "healthy") return state;
-  return state === "paused" || state === "userPaused" ? "paused" : "progressing";
+  if (state === "paused" || state === "userPaused") return "paused";
+  if (state === "postPromotion" || (state === "preview" && previewJudged)) return "analysing";
+  return "progressing";
 }
 
 /** Post-promotion analysis serves the new version; the update is not done until it passes. */
@@ -80,8 +83,6 @@ export function planBlueGreen(
   const context = blueGreenContext(previous, bg);
   const state = resolveBlueGreenState(previous.sluice?.machine, context, userPaused);
   const deadlineMs = (spec.progressDeadlineSeconds ?? RolloutDefaults.progressDeadlineSeconds) * 1000;
-  const timedOut = progressDeadlineExceeded(mode(state), previous.conditions ?? [], now, deadlineMs);
-  if (timedOut && spec.progressDeadlineAbort && !context.abort) context.abort = true;
   const before = sortReplicaSets(replicaSets, context.currentHash ?? templateHash, context.stableHash);
   const judgedBy = runNames(rollout, context.currentHash, context.analysisRound);
   // Each run judges only the states it gates (an aborted rollout's failed run is not news).
@@ -93,6 +94,13 @@ export function planBlueGreen(
     before.newRS !== undefined &&
     specReplicas(before.newRS) === previewSize &&
     availableOf(before.newRS) >= previewSize;
+  const timedOut = progressDeadlineExceeded(
+    mode(state, previewReady && bg.prePromotionAnalysis !== undefined),
+    previous.conditions ?? [],
+    now,
+    deadlineMs,
+  );
+  if (timedOut && spec.progressDeadlineAbort && !context.abort) context.abort = true;
   const next = stepBlueGreen(state, context, {
     type: "RECONCILE",
     now,
@@ -109,6 +117,12 @@ export function planBlueGreen(
 
   const currentHash = next.context.currentHash ?? templateHash;
   const sorted = sortReplicaSets(replicaSets, currentHash, next.context.stableHash);
+  // The preview of the update in progress is ready (judged on its own ReplicaSet, not on the one
+  // seen before a new template was noticed in this same look: that is the previous version).
+  const previewServing =
+    sorted.newRS !== undefined &&
+    specReplicas(sorted.newRS) === previewSize &&
+    availableOf(sorted.newRS) >= previewSize;
   const stableRS = sorted.stableRS !== sorted.newRS ? sorted.stableRS : undefined;
   const wakeUps: number[] = [];
   const scale = new Map<string, number>();
@@ -197,7 +211,7 @@ export function planBlueGreen(
     status.availableReplicas !== previous.availableReplicas ||
     status.updatedReplicas !== previous.updatedReplicas;
   status.conditions = rolloutConditions(status, {
-    mode: mode(next.state),
+    mode: mode(next.state, previewServing && bg.prePromotionAnalysis !== undefined),
     replicas,
     now,
     progressed,
@@ -243,11 +257,6 @@ export function planBlueGreen(
   // analysis the new version once it serves. A paused rollout keeps the run that paused it.
   if (bg.prePromotionAnalysis && nextNames.pre && (next.state === "preview" || next.state === "paused")) {
     plan.keepRuns.push(nextNames.pre);
-    // Judged on the ReplicaSet of the update in progress (not the one seen before a new template
-    // was noticed in this same look, which would be the previous, ready, version).
-    const newRS = sorted.newRS;
-    const previewServing =
-      newRS !== undefined && specReplicas(newRS) === previewSize && availableOf(newRS) >= previewSize;
     if (next.state === "preview" && previewServing)
       plan.runs.push({
         kind: "PrePromotion",

@@ -121,7 +121,13 @@ export function planCanary(
   // Past progressDeadlineSeconds without progress: Degraded, and with progressDeadlineAbort an
   // abort the machine acts on now, as if the user had asked for it.
   const deadlineMs = (spec.progressDeadlineSeconds ?? RolloutDefaults.progressDeadlineSeconds) * 1000;
-  const timedOut = progressDeadlineExceeded(canaryMode(state), previous.conditions ?? [], now, deadlineMs);
+  const onAnalysisStep = (c: CanaryContext) => c.steps[c.stepIndex]?.kind === "analysis";
+  const timedOut = progressDeadlineExceeded(
+    canaryMode(state, onAnalysisStep(context)),
+    previous.conditions ?? [],
+    now,
+    deadlineMs,
+  );
   if (timedOut && spec.progressDeadlineAbort && !context.abort) context.abort = true;
   // Runs judge the rollout only while it is on its steps (an aborted rollout's failed run is not
   // news on every later look).
@@ -238,7 +244,7 @@ export function planCanary(
     status.availableReplicas !== previous.availableReplicas ||
     status.updatedReplicas !== previous.updatedReplicas;
   status.conditions = rolloutConditions(status, {
-    mode: canaryMode(next.state),
+    mode: canaryMode(next.state, onAnalysisStep(next.context)),
     replicas,
     now,
     progressed,
@@ -294,7 +300,7 @@ export function planCanary(
   if (next.state !== state || next.notices.length > 0) wakeUps.push(0);
   const progressing = status.conditions.find((c) => c.type === "Progressing");
   if (
-    (next.state === "stepping" || next.state === "promoting") &&
+    canaryMode(next.state, onAnalysisStep(next.context)) === "progressing" &&
     progressing?.reason === "ReplicaSetUpdated"
   ) {
     wakeUps.push(Date.parse(progressing.lastUpdateTime ?? "") + deadlineMs - now + 1);

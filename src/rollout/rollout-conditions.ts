@@ -1,6 +1,7 @@
 // A Rollout's conditions from its strategy machine's state (as a ConditionMode), and the progress deadline:
 // progressDeadlineSeconds counts only while the rollout is actively progressing (not paused,
-// aborted or healthy); entering that from a pause restarts the clock, so paused time never counts.
+// waiting on an analysis, aborted or healthy); entering that from a pause or an analysis restarts
+// the clock, so time spent waiting never counts (the peer's isIndefiniteStep).
 import type { Condition } from "../api/common.ts";
 import type { RolloutStatus } from "../api/rollout.ts";
 import type { CanaryStateValue } from "../strategy/canary.machine.ts";
@@ -20,12 +21,16 @@ export function progressDeadlineExceeded(
   return now - Date.parse(progressing.lastUpdateTime) > deadlineMs;
 }
 
-/** What the strategy machine's state means for the conditions. */
-export type ConditionMode = "progressing" | "paused" | "aborted" | "healthy";
+/**
+ * What the strategy machine's state means for the conditions. "analysing": the replicas are where
+ * the step wants them and an AnalysisRun decides how long that takes.
+ */
+export type ConditionMode = "progressing" | "analysing" | "paused" | "aborted" | "healthy";
 
-export function canaryMode(state: CanaryStateValue): ConditionMode {
+export function canaryMode(state: CanaryStateValue, onAnalysisStep = false): ConditionMode {
   if (state === "aborted" || state === "healthy") return state;
-  return state === "userPaused" || state === "pausedStep" ? "paused" : "progressing";
+  if (state === "userPaused" || state === "pausedStep") return "paused";
+  return state === "stepping" && onAnalysisStep ? "analysing" : "progressing";
 }
 
 export interface ConditionFacts {
@@ -79,17 +84,19 @@ export function rolloutConditions(status: RolloutStatus, facts: ConditionFacts):
         ? { status: "True", reason: "NewReplicaSetAvailable", message: "Rollout has completed its update" }
         : mode === "paused"
           ? { status: "Unknown", reason: "RolloutPaused", message: "Rollout is paused" }
-          : facts.timedOut
-            ? {
-                status: "False",
-                reason: "ProgressDeadlineExceeded",
-                message: `ReplicaSet "${facts.newReplicaSetName}" has timed out progressing.`,
-              }
-            : {
-                status: "True",
-                reason: "ReplicaSetUpdated",
-                message: `ReplicaSet "${facts.newReplicaSetName}" is progressing.`,
-              };
+          : mode === "analysing"
+            ? { status: "True", reason: "ReplicaSetUpdated", message: "Rollout is waiting for its analysis" }
+            : facts.timedOut
+              ? {
+                  status: "False",
+                  reason: "ProgressDeadlineExceeded",
+                  message: `ReplicaSet "${facts.newReplicaSetName}" has timed out progressing.`,
+                }
+              : {
+                  status: "True",
+                  reason: "ReplicaSetUpdated",
+                  message: `ReplicaSet "${facts.newReplicaSetName}" is progressing.`,
+                };
   conditions = setCondition(
     conditions,
     { type: "Progressing", ...progressing },

@@ -239,3 +239,33 @@ test("the look that notices a new template starts no pre-promotion run (its prev
   assert.equal(plan.state, "preview");
   assert.deepEqual(plan.runs, []);
 });
+
+test("a long post-promotion analysis is not a stalled rollout", () => {
+  const longAgo = new Date(NOW - 3_600_000).toISOString();
+  const status: RolloutStatus = {
+    stableRS: "h1",
+    currentPodHash: "h2",
+    sluice: { analysisRound: 3, machine: { machineVersion: 1, value: "postPromotion" } },
+    conditions: [
+      {
+        type: "Progressing",
+        status: "True",
+        reason: "ReplicaSetUpdated",
+        message: "Rollout is waiting for its analysis",
+        lastUpdateTime: longAgo,
+        lastTransitionTime: longAgo,
+      },
+    ],
+  };
+  const spec = { ...rollout(status, analysed).spec, progressDeadlineAbort: true };
+  const plan = planBlueGreen(
+    { ...rollout(status, analysed), spec },
+    [rs("h1", 4), rs("h2", 4)],
+    "h2",
+    NOW,
+    runs({ "web-h2-3-post": "Running" }),
+  );
+  assert.equal(plan.state, "postPromotion");
+  assert.equal(plan.status.abort, false);
+  assert.notEqual(plan.status.phase, "Degraded");
+});

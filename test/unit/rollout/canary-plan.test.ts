@@ -324,3 +324,35 @@ test("an Inconclusive background run: a resume keeps the step and starts a new r
     ["web-h2-3-background"],
   );
 });
+
+test("a long analysis step is not a stalled rollout: no deadline while it runs, a fresh clock after", () => {
+  const longAgo = new Date(NOW - 3_600_000).toISOString();
+  const status: RolloutStatus = {
+    currentPodHash: "h2",
+    stableRS: "h1",
+    currentStepIndex: 1,
+    updatedReplicas: 1,
+    availableReplicas: 5,
+    sluice: { analysisRound: 5, machine: { machineVersion: 1, value: "stepping" } },
+    conditions: [
+      {
+        type: "Progressing",
+        status: "True",
+        reason: "ReplicaSetUpdated",
+        message: "Rollout is waiting for its analysis",
+        lastUpdateTime: longAgo,
+        lastTransitionTime: longAgo,
+      },
+    ],
+  };
+  const world = [rs("h1", 4), rs("h2", 1)];
+  const spec = { progressDeadlineAbort: true, ...withAnalysis(status).spec };
+  const running = planCanary(rollout(status, spec), world, "h2", NOW, runs({ "web-h2-5-1": "Running" }));
+  assert.equal(running.state, "stepping", "an hour of analysis neither times out nor aborts");
+  assert.equal(running.status.phase, "Progressing");
+  assert.equal(running.status.abort, false);
+  const passed = planCanary(rollout(status, spec), world, "h2", NOW, runs({ "web-h2-5-1": "Successful" }));
+  assert.equal(passed.status.currentStepIndex, 2);
+  const progressing = passed.status.conditions?.find((c) => c.type === "Progressing");
+  assert.equal(progressing?.lastUpdateTime, new Date(NOW).toISOString(), "the clock restarts after the step");
+});

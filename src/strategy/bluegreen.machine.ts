@@ -7,6 +7,7 @@
 // makes the new ReplicaSet stable (its failure switches the active Service back).
 import { and, assign, setup } from "xstate";
 import type { Notice, RunPhase, UserEvent } from "./canary.machine.ts";
+import { abortOnRequest, notice, pauseOnRequest, restartOnNewTemplate } from "./rows.ts";
 
 export const BLUEGREEN_MACHINE_VERSION = 1;
 
@@ -48,8 +49,6 @@ export interface BlueGreenReconcile {
 }
 
 export type BlueGreenEvent = BlueGreenReconcile | UserEvent;
-
-const notice = (type: Notice) => ({ type: "notice" as const, params: { notice: type } });
 
 const phaseOf = (event: BlueGreenEvent, which: "preAnalysis" | "postAnalysis") =>
   event.type === "RECONCILE" ? event[which] : undefined;
@@ -152,13 +151,7 @@ export const blueGreenMachine = setup({
   states: {
     healthy: {
       on: {
-        RECONCILE: [
-          {
-            guard: "newTemplate",
-            target: "routing",
-            actions: ["resetForTemplate", notice("RolloutUpdated")],
-          },
-        ],
+        RECONCILE: [restartOnNewTemplate],
       },
     },
     routing: {
@@ -166,7 +159,7 @@ export const blueGreenMachine = setup({
         // First deploy and going back to the stable template are promoted without a preview pause.
         { guard: "firstDeploy", target: "promoting", actions: notice("SkipSteps") },
         { guard: "rollbackToStable", target: "promoting", actions: notice("SkipSteps") },
-        { guard: "aborting", target: "aborted", actions: ["markAborted", notice("RolloutAborted")] },
+        abortOnRequest,
         { guard: "promoteFull", target: "promoting" },
         { target: "preview" },
       ],
@@ -174,14 +167,10 @@ export const blueGreenMachine = setup({
     preview: {
       on: {
         RECONCILE: [
-          {
-            guard: "newTemplate",
-            target: "routing",
-            actions: ["resetForTemplate", notice("RolloutUpdated")],
-          },
-          { guard: "aborting", target: "aborted", actions: ["markAborted", notice("RolloutAborted")] },
+          restartOnNewTemplate,
+          abortOnRequest,
           { guard: "promoteFull", target: "promoting" },
-          { guard: "userPaused", target: "userPaused", actions: notice("RolloutPaused") },
+          pauseOnRequest,
           { guard: "preFailed", target: "aborted", actions: ["markAborted", notice("RolloutAborted")] },
           {
             guard: "preInconclusive",
@@ -200,14 +189,10 @@ export const blueGreenMachine = setup({
     paused: {
       on: {
         RECONCILE: [
-          {
-            guard: "newTemplate",
-            target: "routing",
-            actions: ["resetForTemplate", notice("RolloutUpdated")],
-          },
-          { guard: "aborting", target: "aborted", actions: ["markAborted", notice("RolloutAborted")] },
+          restartOnNewTemplate,
+          abortOnRequest,
           { guard: "promoteFull", target: "promoting", actions: "clearPause" },
-          { guard: "userPaused", target: "userPaused", actions: notice("RolloutPaused") },
+          pauseOnRequest,
           { guard: "pauseNotAdded", actions: "addPause" },
           { guard: "userResumed", target: "promoting", actions: ["clearPause", notice("RolloutResumed")] },
           {
@@ -234,17 +219,13 @@ export const blueGreenMachine = setup({
     promoting: {
       on: {
         RECONCILE: [
-          {
-            guard: "newTemplate",
-            target: "routing",
-            actions: ["resetForTemplate", notice("RolloutUpdated")],
-          },
+          restartOnNewTemplate,
           {
             guard: and(["aborting", "hasStable"]),
             target: "aborted",
             actions: ["markAborted", notice("RolloutAborted")],
           },
-          { guard: "userPaused", target: "userPaused", actions: notice("RolloutPaused") },
+          pauseOnRequest,
           // The active Service switches now; the new ReplicaSet is stable once the analysis passes.
           { guard: and(["newFullyAvailable", "needsPostAnalysis"]), target: "postPromotion" },
           {
@@ -259,12 +240,8 @@ export const blueGreenMachine = setup({
     postPromotion: {
       on: {
         RECONCILE: [
-          {
-            guard: "newTemplate",
-            target: "routing",
-            actions: ["resetForTemplate", notice("RolloutUpdated")],
-          },
-          { guard: "aborting", target: "aborted", actions: ["markAborted", notice("RolloutAborted")] },
+          restartOnNewTemplate,
+          abortOnRequest,
           { guard: "postFailed", target: "aborted", actions: ["markAborted", notice("RolloutAborted")] },
           { guard: "postPassed", target: "healthy", actions: ["promoteStable", notice("RolloutCompleted")] },
           {
@@ -283,11 +260,7 @@ export const blueGreenMachine = setup({
     aborted: {
       on: {
         RECONCILE: [
-          {
-            guard: "newTemplate",
-            target: "routing",
-            actions: ["resetForTemplate", notice("RolloutUpdated")],
-          },
+          restartOnNewTemplate,
           { guard: "retried", target: "routing", actions: ["retry", notice("RolloutRetry")] },
         ],
       },

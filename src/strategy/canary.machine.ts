@@ -6,6 +6,7 @@
 // requeues for. Named actions are one-shot notices (Events); everything else the reconciler does
 // is derived from the resulting state (canaryWeight) and applied idempotently.
 import { and, assign, setup } from "xstate";
+import { abortOnRequest, notice, pauseOnRequest, restartOnNewTemplate } from "./rows.ts";
 
 export const CANARY_MACHINE_VERSION = 1;
 
@@ -96,8 +97,6 @@ export const backgroundActive = (c: CanaryContext): boolean =>
   c.backgroundFrom !== undefined && c.stepIndex >= c.backgroundFrom && c.stepIndex < c.steps.length;
 
 const failed = (phase: RunPhase | undefined) => phase === "Failed" || phase === "Error";
-
-const notice = (type: Notice) => ({ type: "notice" as const, params: { notice: type } });
 
 export const canaryMachine = setup({
   types: {
@@ -246,13 +245,7 @@ export const canaryMachine = setup({
   states: {
     healthy: {
       on: {
-        RECONCILE: [
-          {
-            guard: "newTemplate",
-            target: "routing",
-            actions: ["resetForTemplate", notice("RolloutUpdated")],
-          },
-        ],
+        RECONCILE: [restartOnNewTemplate],
       },
     },
     /** Decides where a fresh update (or a resumed one) continues; left at once. */
@@ -261,7 +254,7 @@ export const canaryMachine = setup({
         // First deploy and rolling back to the stable template skip the steps.
         { guard: "firstDeploy", target: "promoting", actions: notice("SkipSteps") },
         { guard: "rollbackToStable", target: "promoting", actions: notice("SkipSteps") },
-        { guard: "aborting", target: "aborted", actions: ["markAborted", notice("RolloutAborted")] },
+        abortOnRequest,
         { guard: "promoteFull", target: "promoting" },
         { guard: "stepsDone", target: "promoting" },
         { guard: "onPauseStep", target: "pausedStep" },
@@ -271,14 +264,10 @@ export const canaryMachine = setup({
     stepping: {
       on: {
         RECONCILE: [
-          {
-            guard: "newTemplate",
-            target: "routing",
-            actions: ["resetForTemplate", notice("RolloutUpdated")],
-          },
-          { guard: "aborting", target: "aborted", actions: ["markAborted", notice("RolloutAborted")] },
+          restartOnNewTemplate,
+          abortOnRequest,
           { guard: "promoteFull", target: "promoting" },
-          { guard: "userPaused", target: "userPaused", actions: notice("RolloutPaused") },
+          pauseOnRequest,
           // A bad verdict wins over progress made in the same look.
           // Failed or Error analysis aborts, as the user's abort would.
           {
@@ -308,14 +297,10 @@ export const canaryMachine = setup({
     pausedStep: {
       on: {
         RECONCILE: [
-          {
-            guard: "newTemplate",
-            target: "routing",
-            actions: ["resetForTemplate", notice("RolloutUpdated")],
-          },
-          { guard: "aborting", target: "aborted", actions: ["markAborted", notice("RolloutAborted")] },
+          restartOnNewTemplate,
+          abortOnRequest,
           { guard: "promoteFull", target: "promoting", actions: "clearPause" },
-          { guard: "userPaused", target: "userPaused", actions: notice("RolloutPaused") },
+          pauseOnRequest,
           {
             guard: "analysisFailed",
             target: "aborted",
@@ -350,18 +335,14 @@ export const canaryMachine = setup({
     promoting: {
       on: {
         RECONCILE: [
-          {
-            guard: "newTemplate",
-            target: "routing",
-            actions: ["resetForTemplate", notice("RolloutUpdated")],
-          },
+          restartOnNewTemplate,
           // Aborting the first deploy has nothing to go back to.
           {
             guard: and(["aborting", "hasStable"]),
             target: "aborted",
             actions: ["markAborted", notice("RolloutAborted")],
           },
-          { guard: "userPaused", target: "userPaused", actions: notice("RolloutPaused") },
+          pauseOnRequest,
           {
             guard: "newFullyAvailable",
             target: "healthy",
@@ -373,11 +354,7 @@ export const canaryMachine = setup({
     aborted: {
       on: {
         RECONCILE: [
-          {
-            guard: "newTemplate",
-            target: "routing",
-            actions: ["resetForTemplate", notice("RolloutUpdated")],
-          },
+          restartOnNewTemplate,
           { guard: "retried", target: "routing", actions: ["retry", notice("RolloutRetry")] },
         ],
       },

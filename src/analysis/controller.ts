@@ -35,6 +35,22 @@ function providerFor(metric: Metric, policy: AddressPolicy): MetricProvider {
   throw new MeasurementError(`metric ${metric.name}: provider ${kinds[0]} is not supported yet`);
 }
 
+/**
+ * A measurement's value as status keeps it. The conditions saw all of it; status keeps at most
+ * MAX_STORED_VALUE characters, so a large result (a long range query, a wide vector) times the
+ * retained measurements cannot push the AnalysisRun past the API server's object size limit.
+ */
+export const MAX_STORED_VALUE = 2048;
+
+export function storedValue(value: unknown): string {
+  // NaN and ±Inf are not JSON: written as strings ("NaN", "Infinity").
+  const text =
+    JSON.stringify(value, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? String(v) : v)) ??
+    "null";
+  if (text.length <= MAX_STORED_VALUE) return text;
+  return `${text.slice(0, MAX_STORED_VALUE)}... (${text.length} characters, truncated)`;
+}
+
 async function measure(metric: Metric, policy: AddressPolicy, now: () => number): Promise<Measurement> {
   const startedAt = new Date(now()).toISOString();
   try {
@@ -45,10 +61,7 @@ async function measure(metric: Metric, policy: AddressPolicy, now: () => number)
       ...(verdict.message ? { message: verdict.message } : {}),
       startedAt,
       finishedAt: new Date(now()).toISOString(),
-      // NaN and ±Inf are not JSON: write them as Prometheus does.
-      value: JSON.stringify(measured.value, (_k, v) =>
-        typeof v === "number" && !Number.isFinite(v) ? String(v) : v,
-      ),
+      value: storedValue(measured.value),
       ...(measured.metadata ? { metadata: measured.metadata } : {}),
     };
   } catch (error) {

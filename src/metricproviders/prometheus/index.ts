@@ -1,19 +1,39 @@
-// Prometheus metric provider: an instant query; a vector becomes number[] (hence `result[0]`),
-// a scalar a number, a matrix the flattened values; NaN and ±Inf come through as such, and an
-// empty vector is [] (conditions must handle it; `result[0]` on it is "nil or empty").
+// Prometheus metric provider: an instant query, or with `rangeQuery` a range query
+// (range.ts); a vector becomes number[] (hence `result[0]`), a scalar a number, a matrix the
+// flattened values; NaN and ±Inf come through as such, and an empty vector is [] (conditions must
+// handle it; `result[0]` on it is "nil or empty"). Authentication: basic, a bearer token, or
+// OAuth2 client credentials (oauth2.ts). An empty address falls back to SLUICE_PROMETHEUS_ADDRESS
+// (the peer's ARGO_ROLLOUTS_PROMETHEUS_ADDRESS).
 import { Agent } from "node:https";
 import axios, { type AxiosError } from "axios";
 import { type AddressPolicy, checkAddress } from "../address-policy.ts";
 import { type Measured, MeasurementError, type MetricProvider } from "../provider.ts";
+import {
+  type BearerToken,
+  type OAuth2Config,
+  oauth2Token,
+  type ValidOAuth2,
+  validateOAuth2,
+  wantsOAuth2,
+} from "./oauth2.ts";
+import { type RangeQuery, resolveRange } from "./range.ts";
+
+export const PROMETHEUS_ADDRESS_ENV = "SLUICE_PROMETHEUS_ADDRESS";
 
 export interface PrometheusMetric {
-  address: string;
+  /** Empty: SLUICE_PROMETHEUS_ADDRESS. */
+  address?: string;
   query: string;
   /** Seconds; the peer's default is 30. */
   timeout?: number;
   headers?: { key: string; value: string }[];
   insecure?: boolean;
-  authentication?: { basicAuth?: { username: string; password: string }; bearerToken?: string };
+  rangeQuery?: RangeQuery;
+  authentication?: {
+    basicAuth?: { username: string; password: string };
+    bearerToken?: string;
+    oauth2?: OAuth2Config;
+  };
 }
 
 type Sample = [number, string];
@@ -48,31 +68,65 @@ export function resultValue(data: NonNullable<QueryResponse["data"]>): number | 
 
 export class PrometheusProvider implements MetricProvider {
   readonly type = "prometheus";
+  private readonly address: string;
+  private readonly oauth2: ValidOAuth2 | undefined;
 
   constructor(
     private readonly metric: PrometheusMetric,
     private readonly policy: AddressPolicy = {},
+    env: Record<string, string | undefined> = process.env,
+    private readonly now: () => number = Date.now,
   ) {
-    if (!/^https?:\/\//.test(metric.address)) {
-      throw new MeasurementError(`prometheus.address "${metric.address}" is not an http(s) URL`);
+    const fromEnv = env[PROMETHEUS_ADDRESS_ENV] ?? "";
+    this.address = metric.address || fromEnv;
+    const where = metric.address ? "prometheus.address" : PROMETHEUS_ADDRESS_ENV;
+    if (!this.address) {
+      throw new MeasurementError(`prometheus.address is required (or set ${PROMETHEUS_ADDRESS_ENV})`);
+    }
+    if (!/^https?:\/\//.test(this.address)) {
+      throw new MeasurementError(`${where} "${this.address}" is not an http(s) URL`);
     }
     if (metric.timeout !== undefined && metric.timeout < 0) {
       throw new MeasurementError(`prometheus.timeout must not be negative, got ${metric.timeout}`);
     }
+    const auth = metric.authentication;
+    const kinds = [
+      auth?.basicAuth?.username || auth?.basicAuth?.password ? "basicAuth" : "",
+      auth?.bearerToken ? "bearerToken" : "",
+      wantsOAuth2(auth?.oauth2) ? "oauth2" : "",
+    ].filter(Boolean);
+    if (kinds.length > 1) {
+      throw new MeasurementError(`prometheus.authentication: use one of ${kinds.join(", ")}, not several`);
+    }
+    this.oauth2 = wantsOAuth2(auth?.oauth2) ? validateOAuth2(auth.oauth2) : undefined;
   }
 
   async measure(signal?: AbortSignal): Promise<Measured> {
-    const { address, query } = this.metric;
+    const { address } = this;
+    const { query } = this.metric;
     await checkAddress(address, this.policy);
+    // Resolved before any request, so a bad expression costs no token request.
+    const range = this.metric.rangeQuery ? resolveRange(this.metric.rangeQuery, this.now()) : undefined;
+    const timeout = (this.metric.timeout ?? 30) * 1000;
     const headers: Record<string, string> = {};
     for (const h of this.metric.headers ?? []) headers[h.key] = h.value;
     const auth = this.metric.authentication;
     if (auth?.bearerToken) headers.Authorization = `Bearer ${auth.bearerToken}`;
+    let oauth: BearerToken | undefined;
+    if (this.oauth2) {
+      oauth = await oauth2Token(this.oauth2, this.policy, {
+        timeoutMs: timeout,
+        insecure: this.metric.insecure,
+        signal,
+      });
+      headers.Authorization = `Bearer ${oauth.token}`;
+    }
+    const path = range ? "/api/v1/query_range" : "/api/v1/query";
     try {
-      const response = await axios.get<QueryResponse>(`${address.replace(/\/$/, "")}/api/v1/query`, {
-        params: { query },
+      const response = await axios.get<QueryResponse>(`${address.replace(/\/$/, "")}${path}`, {
+        params: { query, ...range?.params },
         headers,
-        timeout: (this.metric.timeout ?? 30) * 1000,
+        timeout,
         ...(auth?.basicAuth
           ? { auth: { username: auth.basicAuth.username, password: auth.basicAuth.password } }
           : {}),
@@ -81,7 +135,11 @@ export class PrometheusProvider implements MetricProvider {
         // Prometheus explains a bad query in a 400 body; read it instead of a bare status.
         validateStatus: () => true,
         maxContentLength: 8 * 1024 * 1024,
+        // A redirect would take the credentials past the address policy.
+        maxRedirects: 0,
       });
+      // A refused token (revoked before its expiry) is not reused by the next measurement.
+      if (response.status === 401 || response.status === 403) oauth?.forget();
       const body = response.data;
       if (response.status >= 300 || body?.status !== "success" || !body.data) {
         const reason = body?.error
@@ -89,7 +147,10 @@ export class PrometheusProvider implements MetricProvider {
           : `HTTP ${response.status}`;
         throw new MeasurementError(`Prometheus query failed (${reason})`);
       }
-      return { value: resultValue(body.data), metadata: { ResolvedPrometheusQuery: query } };
+      return {
+        value: resultValue(body.data),
+        metadata: { ResolvedPrometheusQuery: query, ...range?.metadata },
+      };
     } catch (error) {
       if (error instanceof MeasurementError) throw error;
       // Never echo the request config: it can carry credentials.

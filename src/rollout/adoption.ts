@@ -8,7 +8,7 @@ import { selectorMatches } from "../api/selector.ts";
 import type { KubeClient } from "../kube/client.ts";
 import { ReplicaSets } from "../kube/resources.ts";
 import { templateMatches } from "./hash.ts";
-import { hashOf, type ReplicaSet } from "./world.ts";
+import { controllerRef, hashOf, type ReplicaSet } from "./world.ts";
 
 /** ReplicaSets in the Rollout's namespace with no controller whose pods its selector selects. */
 export function orphansFor(rollout: Rollout, candidates: ReplicaSet[]): ReplicaSet[] {
@@ -28,13 +28,7 @@ export async function adopt(
   rs: ReplicaSet,
   fieldManager: string,
 ): Promise<void> {
-  const owner = {
-    apiVersion: "sluice.dev/v1alpha1",
-    kind: "Rollout",
-    name: rollout.metadata?.name ?? "",
-    uid: rollout.metadata?.uid ?? "",
-    controller: true,
-  };
+  const owner = controllerRef(rollout);
   await client.mergePatch(
     ReplicaSets,
     { namespace: rs.metadata?.namespace, name: rs.metadata?.name ?? "" },

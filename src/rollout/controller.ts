@@ -21,7 +21,7 @@ import { finalizeDeletion, hasFinalizer, needsFinalizer, setFinalizer } from "./
 import { POD_TEMPLATE_HASH_LABEL, podTemplateHash } from "./hash.ts";
 import { restartPending, restartRound } from "./restart.ts";
 import { ensureRun, type ObservedRun, RolloutAnalysisError, type RunLookup } from "./rollout-analysis.ts";
-import { REVISION_ANNOTATION, type ReplicaSet, revisionOf, type Service } from "./world.ts";
+import { controllerRef, REVISION_ANNOTATION, type ReplicaSet, revisionOf, type Service } from "./world.ts";
 
 export const ROLLOUT_FIELD_MANAGER = "sluice-rollout";
 
@@ -275,15 +275,7 @@ function newReplicaSet(rollout: Rollout, hash: string, replicas: number, owned: 
       namespace: rollout.metadata?.namespace ?? "",
       labels,
       annotations: { [REVISION_ANNOTATION]: String(revision), [HASH_VERSION_ANNOTATION]: HASH_VERSION },
-      ownerReferences: [
-        {
-          apiVersion: "sluice.dev/v1alpha1",
-          kind: "Rollout",
-          name: rollout.metadata?.name ?? "",
-          uid: rollout.metadata?.uid ?? "",
-          controller: true,
-        },
-      ],
+      ownerReferences: [controllerRef(rollout)],
     },
     spec: {
       replicas,

@@ -16,6 +16,7 @@ import { isAlreadyExists, isNotFound } from "../kube/errors.ts";
 import { AnalysisRuns, AnalysisTemplates, ClusterAnalysisTemplates } from "../kube/resources.ts";
 import type { KubeObject } from "../kube/types.ts";
 import { POD_TEMPLATE_HASH_LABEL } from "./hash.ts";
+import { controllerRef } from "./world.ts";
 
 export type RunKind = "Step" | "Background" | "PrePromotion" | "PostPromotion";
 
@@ -192,15 +193,7 @@ export async function ensureRun(
       ...(analysis.analysisRunMetadata?.annotations
         ? { annotations: analysis.analysisRunMetadata.annotations }
         : {}),
-      ownerReferences: [
-        {
-          apiVersion: "sluice.dev/v1alpha1",
-          kind: "Rollout",
-          name: rollout.metadata?.name ?? "",
-          uid: rollout.metadata?.uid ?? "",
-          controller: true,
-        },
-      ],
+      ownerReferences: [controllerRef(rollout)],
     },
     spec,
   };

@@ -1,6 +1,7 @@
 // What a Rollout reconcile looks at besides the Rollout: its ReplicaSets, sorted into the new one
 // (current template), the stable one (promoted template) and the others.
 import type { LabelSelector, PodTemplateSpec } from "../api/common.ts";
+import type { Rollout } from "../api/rollout.ts";
 import type { KubeObject } from "../kube/types.ts";
 import { POD_TEMPLATE_HASH_LABEL } from "./hash.ts";
 
@@ -73,5 +74,16 @@ export function replicaCounters(replicaSets: ReplicaSet[], newRS: ReplicaSet | u
     updatedReplicas: newRS?.status?.replicas ?? 0,
     readyReplicas: sum((rs) => rs.status?.readyReplicas ?? 0),
     availableReplicas: sum((rs) => rs.status?.availableReplicas ?? 0),
+  };
+}
+
+/** The ownerReference that makes `rollout` the controller of an object it creates or adopts. */
+export function controllerRef(rollout: Rollout) {
+  return {
+    apiVersion: "sluice.dev/v1alpha1",
+    kind: "Rollout",
+    name: rollout.metadata?.name ?? "",
+    uid: rollout.metadata?.uid ?? "",
+    controller: true,
   };
 }

@@ -96,7 +96,13 @@ export async function selectorHash(namespace: string, service: string): Promise<
 export async function createRollout(
   namespace: string,
   strategy: NonNullable<NonNullable<Rollout["spec"]>["strategy"]>,
-  options: { name?: string; replicas?: number; labels?: Record<string, string> } = {},
+  options: {
+    name?: string;
+    replicas?: number;
+    labels?: Record<string, string>;
+    /** Further spec fields. */
+    spec?: Partial<NonNullable<Rollout["spec"]>>;
+  } = {},
 ): Promise<Rollout> {
   return testClient().create<Rollout>(
     Rollouts,
@@ -113,6 +119,7 @@ export async function createRollout(
         selector: { matchLabels: { app: "web" } },
         template: podTemplate("web:1"),
         strategy,
+        ...options.spec,
       },
     },
     "test",

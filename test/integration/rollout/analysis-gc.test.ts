@@ -4,46 +4,30 @@
 // Rollout does not own is never touched. Only the Rollout controller runs, so the statuses the
 // test writes stay as written.
 import assert from "node:assert/strict";
-import { readFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
 import { test } from "node:test";
-import { fileURLToPath } from "node:url";
-import { parse } from "yaml";
 import type { AnalysisPhase, AnalysisRun } from "../../../src/api/analysis.ts";
-import type { Rollout } from "../../../src/api/rollout.ts";
 import { AnalysisRuns, Rollouts } from "../../../src/kube/resources.ts";
 import { rolloutController } from "../../../src/rollout/controller.ts";
+import { installAnalysisCrds } from "../../helpers/exporter.ts";
 import { testClient, useNamespace } from "../../helpers/kube.ts";
-import { installRolloutCrd, podTemplate, rolloutIn } from "../../helpers/rollouts.ts";
-import { ensureCrd, metricValue, startSluice } from "../../helpers/sluice.ts";
+import { createRollout, installRolloutCrd, rolloutIn } from "../../helpers/rollouts.ts";
+import { metricValue, startSluice } from "../../helpers/sluice.ts";
 import { pending, waitFor } from "../../helpers/wait.ts";
 
-const crdDir = resolve(fileURLToPath(import.meta.url), "../../../../crds");
 const base = Date.now() - 3_600_000;
 /** A completedAt `minutes` after a fixed point an hour ago; whole seconds, as the API server stores them. */
 const at = (minutes: number) => new Date(base + minutes * 60_000).toISOString().replace(/\.\d{3}Z$/, "Z");
 
 test("completed AnalysisRuns beyond the history limits are deleted, newest kept, others left alone", async (t) => {
   await installRolloutCrd();
-  await ensureCrd(parse(await readFile(join(crdDir, "analysisrun.yaml"), "utf8")));
+  await installAnalysisCrds();
   const namespace = await useNamespace(t, "analysis-gc");
   const client = testClient();
   const sluice = await startSluice(t, [rolloutController], { namespace });
-  await client.create<Rollout>(
-    Rollouts,
-    {
-      apiVersion: "sluice.dev/v1alpha1",
-      kind: "Rollout",
-      metadata: { name: "web", namespace },
-      spec: {
-        replicas: 1,
-        selector: { matchLabels: { app: "web" } },
-        template: podTemplate("web:1"),
-        strategy: { canary: { steps: [{ setWeight: 50 }] } },
-        analysis: { successfulRunHistoryLimit: 2, unsuccessfulRunHistoryLimit: 1 },
-      },
-    },
-    "test",
+  await createRollout(
+    namespace,
+    { canary: { steps: [{ setWeight: 50 }] } },
+    { replicas: 1, spec: { analysis: { successfulRunHistoryLimit: 2, unsuccessfulRunHistoryLimit: 1 } } },
   );
   const web = rolloutIn(namespace);
   const healthy = await web.until("Healthy", (r) => r.status?.phase === "Healthy");

@@ -167,3 +167,49 @@ test("a Service whose selector the pod labels do not match is an error (hash lab
     /Service "bad" selects \{"app":"api"\}/,
   );
 });
+
+test("analysis blocks: accepted when well formed, each mistake named by its path", () => {
+  const ok = { templates: [{ templateName: "rate" }], args: [{ name: "q", value: "x" }] };
+  assert.deepEqual(
+    errors(
+      rollout({
+        canary: { steps: [{ setWeight: 20 }, { analysis: ok }], analysis: { ...ok, startingStep: 1 } },
+      }),
+    ),
+    [],
+  );
+  assert.deepEqual(
+    errors(
+      rollout({ blueGreen: { activeService: "a", prePromotionAnalysis: ok, postPromotionAnalysis: ok } }),
+    ),
+    [],
+  );
+  const bad = errors(
+    rollout({
+      canary: {
+        steps: [{ analysis: { templates: [] } }],
+        analysis: {
+          templates: [{}],
+          startingStep: 3,
+          args: [
+            { name: "a", valueFrom: { fieldRef: { fieldPath: "" } } },
+            { name: "b", valueFrom: { podTemplateHashValue: "Newest" as "Latest" } },
+          ],
+        },
+      },
+    }),
+  ).join("\n");
+  for (const expected of [
+    /spec\.strategy\.canary\.steps\[0\]\.analysis\.templates: needs at least one template/,
+    /spec\.strategy\.canary\.analysis\.templates\[0\]\.templateName: is required/,
+    /spec\.strategy\.canary\.analysis\.startingStep: must be a step index between 0 and 1, got 3/,
+    /spec\.strategy\.canary\.analysis\.args\[0\]\.valueFrom\.fieldRef\.fieldPath: is required/,
+    /spec\.strategy\.canary\.analysis\.args\[1\]\.valueFrom\.podTemplateHashValue: must be Stable or Latest/,
+  ]) {
+    assert.match(bad, expected);
+  }
+  assert.match(
+    errors(rollout({ blueGreen: { activeService: "a", postPromotionAnalysis: { templates: [] } } })).join(),
+    /spec\.strategy\.blueGreen\.postPromotionAnalysis\.templates: needs at least one template/,
+  );
+});

@@ -79,8 +79,8 @@ function currentRunNames(rollout: Rollout, context: CanaryContext) {
   };
 }
 
-/** States in which the rollout is on its steps (and its analysis runs). */
-const ON_STEPS: CanaryStateValue[] = ["stepping", "pausedStep", "userPaused"];
+/** States in which the rollout's analysis runs judge it (background analysis also while promoting). */
+const JUDGED: CanaryStateValue[] = ["stepping", "pausedStep", "userPaused", "promoting"];
 
 export function planCanary(
   rollout: Rollout,
@@ -129,9 +129,9 @@ export function planCanary(
     deadlineMs,
   );
   if (timedOut && spec.progressDeadlineAbort && !context.abort) context.abort = true;
-  // Runs judge the rollout only while it is on its steps (an aborted rollout's failed run is not
-  // news on every later look).
-  const judgedBy = ON_STEPS.includes(state) ? currentRunNames(rollout, context) : {};
+  // Runs judge the rollout only while it is updating (an aborted rollout's failed run is not news
+  // on every later look).
+  const judgedBy = JUDGED.includes(state) ? currentRunNames(rollout, context) : {};
   const stepRun = judgedBy.step ? runs(judgedBy.step) : undefined;
   const backgroundRun = judgedBy.background ? runs(judgedBy.background) : undefined;
   const next = stepCanary(state, context, {
@@ -215,7 +215,7 @@ export function planCanary(
     machine: { machineVersion: CANARY_MACHINE_VERSION, value: next.state },
   };
   // The runs of the step (and the background run) are reported while the rollout is on them.
-  const onSteps = ON_STEPS.includes(next.state);
+  const onSteps = JUDGED.includes(next.state);
   const nextRuns = onSteps ? currentRunNames(rollout, next.context) : {};
   const seen = (name: string | undefined): ObservedRun | undefined => (name ? runs(name) : undefined);
   const {

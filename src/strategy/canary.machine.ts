@@ -92,9 +92,16 @@ export type Notice =
 
 const stepAt = (c: CanaryContext): CanaryStepSpec | undefined => c.steps[c.stepIndex];
 
-/** Background analysis runs from startingStep until the last step is done. */
+/**
+ * Background analysis judges an update from startingStep until it is fully promoted (as the peer:
+ * through the final scale-up too); never a first deploy, a rollback to stable or a promote-full.
+ */
 export const backgroundActive = (c: CanaryContext): boolean =>
-  c.backgroundFrom !== undefined && c.stepIndex >= c.backgroundFrom && c.stepIndex < c.steps.length;
+  c.backgroundFrom !== undefined &&
+  c.stepIndex >= c.backgroundFrom &&
+  !c.promoteFull &&
+  c.stableHash !== undefined &&
+  c.currentHash !== c.stableHash;
 
 const failed = (phase: RunPhase | undefined) => phase === "Failed" || phase === "Error";
 
@@ -148,7 +155,10 @@ export const canaryMachine = setup({
       const stepDone =
         step?.kind === "pause" || (step?.kind === "analysis" && reconcile?.stepAnalysis === "Inconclusive");
       return {
-        stepIndex: context.stepIndex + (stepDone || !backgroundUndecided ? 1 : 0),
+        stepIndex: Math.min(
+          context.stepIndex + (stepDone || !backgroundUndecided ? 1 : 0),
+          context.steps.length,
+        ),
         analysisRound: context.analysisRound + (backgroundUndecided ? 1 : 0),
         pausedSince: undefined,
         pauseReason: undefined,
@@ -343,6 +353,17 @@ export const canaryMachine = setup({
             actions: ["markAborted", notice("RolloutAborted")],
           },
           pauseOnRequest,
+          // Background analysis still judges the final scale-up; its verdict wins over promotion.
+          {
+            guard: and(["analysisFailed", "hasStable"]),
+            target: "aborted",
+            actions: [assign({ abort: true }), "markAborted", notice("RolloutAborted")],
+          },
+          {
+            guard: "analysisInconclusive",
+            target: "pausedStep",
+            actions: ["addInconclusivePause", notice("RolloutPaused")],
+          },
           {
             guard: "newFullyAvailable",
             target: "healthy",

@@ -356,3 +356,61 @@ test("a long analysis step is not a stalled rollout: no deadline while it runs, 
   const progressing = passed.status.conditions?.find((c) => c.type === "Progressing");
   assert.equal(progressing?.lastUpdateTime, new Date(NOW).toISOString(), "the clock restarts after the step");
 });
+
+test("background analysis judges the final scale-up too: a failure there aborts, Inconclusive pauses", () => {
+  const status: RolloutStatus = {
+    currentPodHash: "h2",
+    stableRS: "h1",
+    currentStepIndex: 3,
+    sluice: { analysisRound: 5, machine: { machineVersion: 1, value: "promoting" } },
+  };
+  const world = [rs("h1", 2), rs("h2", 5, 3)];
+  const running = planCanary(
+    withAnalysis(status),
+    world,
+    "h2",
+    NOW,
+    runs({ "web-h2-5-background": "Running" }),
+  );
+  assert.equal(running.state, "promoting");
+  assert.deepEqual(
+    running.runs.map((r) => r.name),
+    ["web-h2-5-background"],
+  );
+  assert.equal(running.status.canary?.currentBackgroundAnalysisRunStatus?.status, "Running");
+
+  const failed = planCanary(
+    withAnalysis(status),
+    [rs("h1", 0), rs("h2", 5)],
+    "h2",
+    NOW,
+    runs({ "web-h2-5-background": "Failed" }),
+  );
+  assert.equal(failed.state, "aborted", "the failure wins over the promotion it arrived with");
+  assert.equal(failed.status.stableRS, "h1");
+
+  const undecided = planCanary(
+    withAnalysis(status),
+    world,
+    "h2",
+    NOW,
+    runs({ "web-h2-5-background": "Inconclusive" }),
+  );
+  assert.equal(undecided.state, "pausedStep");
+  assert.equal(undecided.status.pauseConditions?.[0]?.reason, "InconclusiveAnalysisRun");
+  assert.equal(undecided.status.canary?.weights?.canary.weight, 100, "held where it was");
+  const resumed = planCanary(
+    withAnalysis({ ...undecided.status, pauseConditions: [] }),
+    world,
+    "h2",
+    NOW + 1000,
+    runs({ "web-h2-5-background": "Inconclusive" }),
+  );
+  assert.equal(resumed.state, "promoting");
+  assert.equal(resumed.status.currentStepIndex, 3);
+  assert.deepEqual(
+    resumed.runs.map((r) => r.name),
+    ["web-h2-6-background"],
+    "a fresh background run",
+  );
+});

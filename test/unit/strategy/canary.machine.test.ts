@@ -298,7 +298,7 @@ test("every edge of the reachable graph keeps the invariants", () => {
       }
       if (
         sameUpdate &&
-        (fromValue === "stepping" || fromValue === "pausedStep") &&
+        (fromValue === "stepping" || fromValue === "pausedStep" || fromValue === "promoting") &&
         backgroundActive(fromCtx) &&
         !event.userPaused &&
         !fromCtx.promoteFull &&
@@ -371,6 +371,7 @@ test("every edge of the reachable graph keeps the invariants", () => {
     "userPaused->aborted",
     "promoting->healthy",
     "promoting->aborted",
+    "promoting->pausedStep",
     "aborted->stepping",
   ]) {
     assert.ok(seenEdges.has(edge), `edge never taken: ${edge}`);

@@ -10,9 +10,7 @@ import {
   CANARY_MACHINE_VERSION,
   type CanaryContext,
   type CanaryStateValue,
-  canaryWeight,
   type Notice,
-  pauseDeadline,
 } from "../strategy/canary.machine.ts";
 import {
   contextFromStatus,
@@ -21,6 +19,7 @@ import {
   stepCanary,
   stepSpecs,
 } from "../strategy/canary.state.ts";
+import { canaryWeight, pauseDeadline } from "../strategy/canary.weights.ts";
 import { computePhase } from "./conditions.ts";
 import { nearestSplit, nextBasicCanaryScale, resolveIntOrPercent } from "./replicas.ts";
 import {

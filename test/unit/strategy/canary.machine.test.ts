@@ -10,11 +10,9 @@ import {
   type CanaryStateValue,
   type CanaryStepSpec,
   canaryMachine,
-  canaryWeight,
-  currentSetWeight,
-  pauseDeadline,
 } from "../../../src/strategy/canary.machine.ts";
 import { stepCanary } from "../../../src/strategy/canary.state.ts";
+import { canaryWeight, currentSetWeight, pauseDeadline } from "../../../src/strategy/canary.weights.ts";
 
 const STEPS: CanaryStepSpec[] = [
   { kind: "setWeight", weight: 20 },

@@ -1,9 +1,10 @@
 // The contract every traffic router implements (one folder per router under src/trafficrouting/,
 // DESIGN.md §3). The Rollout controller decides the canary weight from its strategy machine
-// (canaryWeight in src/strategy/canary.weights.ts) and records it in status.canary.weights; with
-// a router configured it hands that weight to the router instead of approximating it by pod
-// counts, and keeps the stable ReplicaSet at full scale until promotion. No router is implemented yet: a Rollout that names
-// one is rejected by the validator ("spec.strategy.canary.trafficRouting is not supported yet").
+// (canaryWeight in src/strategy/canary.weights.ts) and records it in status.canary.weights; with a
+// router configured it hands that weight to the router instead of approximating it by pod counts,
+// and keeps the stable ReplicaSet at full scale until promotion. No router is implemented yet: a
+// Rollout that names one is rejected by the validator ("spec.strategy.canary.trafficRouting is not
+// supported yet").
 
 import type { Rollout } from "../api/rollout.ts";
 

@@ -86,7 +86,7 @@ export function planBlueGreen(
   const before = sortReplicaSets(replicaSets, context.currentHash ?? templateHash, context.stableHash);
   const judgedBy = runNames(rollout, context.currentHash, context.analysisRound);
   // Each run judges only the states it gates (an aborted rollout's failed run is not news).
-  const gatesPre = state === "preview" || state === "paused" || state === "userPaused";
+  const gatesPre = !context.promoted && (state === "preview" || state === "paused" || state === "userPaused");
   const gatesPost = state === "promoting" || state === "postPromotion";
   const preRun = bg.prePromotionAnalysis && judgedBy.pre && gatesPre ? runs(judgedBy.pre) : undefined;
   const postRun = bg.postPromotionAnalysis && judgedBy.post && gatesPost ? runs(judgedBy.post) : undefined;
@@ -183,6 +183,7 @@ export function planBlueGreen(
   const {
     prePromotionAnalysisRunStatus: _pre,
     postPromotionAnalysisRunStatus: _post,
+    scaleUpPreviewCheckPoint: _checkPoint,
     ...blueGreenStatus
   } = previous.blueGreen ?? {};
   // Once aborted, the runs that were current stay reported (why it aborted), as the peer does.
@@ -199,6 +200,7 @@ export function planBlueGreen(
     ...(services.has(bg.previewService ?? "") ? { previewSelector: currentHash } : {}),
     ...(preRef ? { prePromotionAnalysisRunStatus: preRef } : {}),
     ...(postRef ? { postPromotionAnalysisRunStatus: postRef } : {}),
+    ...(next.context.promoted ? { scaleUpPreviewCheckPoint: true } : {}),
   };
   status.sluice = {
     ...status.sluice,
@@ -255,7 +257,12 @@ export function planBlueGreen(
   if (createNew) plan.createNew = createNew;
   // Pre-promotion analysis judges the preview once all its pods are available; post-promotion
   // analysis the new version once it serves. A paused rollout keeps the run that paused it.
-  if (bg.prePromotionAnalysis && nextNames.pre && (next.state === "preview" || next.state === "paused")) {
+  // Kept (never terminated) in every state that judges them, a user's pause included.
+  if (
+    bg.prePromotionAnalysis &&
+    nextNames.pre &&
+    (next.state === "preview" || next.state === "paused" || next.state === "userPaused")
+  ) {
     plan.keepRuns.push(nextNames.pre);
     if (next.state === "preview" && previewServing)
       plan.runs.push({

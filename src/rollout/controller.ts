@@ -20,7 +20,13 @@ import { computePhase, setCondition } from "./conditions.ts";
 import { finalizeDeletion, hasFinalizer, needsFinalizer, setFinalizer } from "./finalizer.ts";
 import { POD_TEMPLATE_HASH_LABEL, podTemplateHash } from "./hash.ts";
 import { restartPending, restartRound } from "./restart.ts";
-import { ensureRun, type ObservedRun, RolloutAnalysisError, type RunLookup } from "./rollout-analysis.ts";
+import {
+  ensureRun,
+  MissingTemplateError,
+  type ObservedRun,
+  RolloutAnalysisError,
+  type RunLookup,
+} from "./rollout-analysis.ts";
 import { controllerRef, REVISION_ANNOTATION, type ReplicaSet, revisionOf, type Service } from "./world.ts";
 
 export const ROLLOUT_FIELD_MANAGER = "sluice-rollout";
@@ -211,12 +217,35 @@ async function reconcileRollout(
       if (!isNotFound(error)) throw error;
     });
   }
+  let analysisRequeue: number | undefined;
   for (const wanted of plan.runs) {
-    if (runNamed(wanted.name)) continue;
+    const existing = runNamed(wanted.name);
+    if (existing && !controlledBy(existing, rollout.metadata?.uid ?? "")) {
+      // Not ours (left by a Rollout of the same name deleted with --cascade=orphan?): never judged
+      // by, never overwritten; say so, and look again later.
+      await events.record(
+        rollout,
+        "Warning",
+        Reasons.AnalysisRunConflict,
+        `AnalysisRun ${wanted.name} exists and is not controlled by this Rollout; delete it to go on`,
+      );
+      analysisRequeue = 20_000;
+      continue;
+    }
+    if (existing) continue;
     try {
       await ensureRun(client, rollout, wanted, plan.status.stableRS ?? wanted.hash, ROLLOUT_FIELD_MANAGER);
     } catch (error) {
       if (!(error instanceof RolloutAnalysisError)) throw error;
+      if (error instanceof MissingTemplateError) {
+        // A template applied together with the Rollout may just not be here yet: wait for it
+        // (as the peer's InvalidSpec does), saying what is missing.
+        log.warn({ run: wanted.name, err: error.message }, "AnalysisRun waits for its template");
+        await events.record(rollout, "Warning", Reasons.AnalysisTemplateNotFound, error.message);
+        plan.status.message = `${wanted.kind} analysis waits: ${error.message}`;
+        analysisRequeue = 10_000;
+        continue;
+      }
       // The analysis cannot even start: abort, as a failed analysis would, and say why.
       log.warn({ run: wanted.name, err: error.message }, "cannot create the AnalysisRun; aborting");
       await events.record(
@@ -250,7 +279,9 @@ async function reconcileRollout(
   }
   for (const notice of plan.notices)
     await events.record(rollout, "Normal", Reasons[notice], noticeMessage(notice, plan));
-  const wake = [plan.requeueAfterMs, restartRequeue].filter((v): v is number => v !== undefined);
+  const wake = [plan.requeueAfterMs, restartRequeue, analysisRequeue].filter(
+    (v): v is number => v !== undefined,
+  );
   return wake.length === 0 ? undefined : { requeueAfterMs: Math.min(...wake) };
 }
 
@@ -315,12 +346,12 @@ async function tidyAnalysisRuns(
   const { terminate, remove } = runHousekeeping(rollout, runs, keep);
   const namespace = rollout.metadata?.namespace;
   for (const name of terminate) {
-    await kernel.client.mergePatch(
-      AnalysisRuns,
-      { namespace, name },
-      { spec: { terminate: true } },
-      ROLLOUT_FIELD_MANAGER,
-    );
+    await kernel.client
+      .mergePatch(AnalysisRuns, { namespace, name }, { spec: { terminate: true } }, ROLLOUT_FIELD_MANAGER)
+      .catch((error: unknown) => {
+        // Deleted meanwhile (still in the cache): nothing left to stop.
+        if (!isNotFound(error)) throw error;
+      });
   }
   for (const name of remove) {
     await kernel.client.delete(AnalysisRuns, { namespace, name }).catch((error: unknown) => {

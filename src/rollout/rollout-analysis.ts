@@ -63,6 +63,9 @@ export function runStatusOf(run: ObservedRun | undefined) {
 
 export class RolloutAnalysisError extends Error {}
 
+/** A referenced template does not exist (yet: it may arrive with the same apply). */
+export class MissingTemplateError extends RolloutAnalysisError {}
+
 interface TemplateRef {
   templateName?: string;
   clusterScope?: boolean;
@@ -84,7 +87,7 @@ async function fetchTemplate(client: KubeClient, namespace: string, ref: Templat
     );
     return { key: `${kind}/${name}`, name, spec: found.spec ?? {} };
   } catch (error) {
-    if (isNotFound(error)) throw new RolloutAnalysisError(`${kind} "${name}" not found`);
+    if (isNotFound(error)) throw new MissingTemplateError(`${kind} "${name}" not found`);
     throw error;
   }
 }

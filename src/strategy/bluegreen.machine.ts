@@ -28,6 +28,11 @@ export interface BlueGreenContext {
   abort: boolean;
   abortedAt?: number | undefined;
   promoteFull: boolean;
+  /**
+   * status.blueGreen.scaleUpPreviewCheckPoint (the peer's field): the update was promoted and the
+   * preview is being scaled up to full, so a pause and resume returns to promoting, not preview.
+   */
+  promoted: boolean;
   /** spec: false means a person promotes. */
   autoPromotionEnabled: boolean;
   /** spec.autoPromotionSeconds in ms: promote this long after the preview is ready. */
@@ -67,6 +72,7 @@ export const blueGreenMachine = setup({
       abort: false,
       abortedAt: undefined,
       promoteFull: false,
+      promoted: false,
     })),
     addPause: assign(({ event }) => ({
       pausedSince: event.type === "RECONCILE" ? event.now : undefined,
@@ -85,9 +91,11 @@ export const blueGreenMachine = setup({
       pausedSince: undefined,
       pauseReason: undefined,
       controllerPause: false,
+      promoted: false,
     })),
     retry: assign(({ context }) => ({
       abortedAt: undefined,
+      promoted: false,
       analysisRound: context.analysisRound + 1,
       pausedSince: undefined,
       pauseReason: undefined,
@@ -99,6 +107,7 @@ export const blueGreenMachine = setup({
       pauseReason: undefined,
       controllerPause: false,
       promoteFull: false,
+      promoted: false,
     })),
   },
   guards: {
@@ -110,6 +119,7 @@ export const blueGreenMachine = setup({
     hasStable: ({ context }) => context.stableHash !== undefined,
     retried: ({ context }) => !context.abort,
     promoteFull: ({ context }) => context.promoteFull,
+    promoted: ({ context }) => context.promoted,
     userPaused: ({ event }) => event.type === "RECONCILE" && event.userPaused,
     notUserPaused: ({ event }) => event.type === "RECONCILE" && !event.userPaused,
     previewReady: ({ event }) => event.type === "RECONCILE" && event.previewReady,
@@ -160,6 +170,8 @@ export const blueGreenMachine = setup({
         { guard: "firstDeploy", target: "promoting", actions: notice("SkipSteps") },
         { guard: "rollbackToStable", target: "promoting", actions: notice("SkipSteps") },
         abortOnRequest,
+        // Resumed after a pause taken while promoting: carry on promoting.
+        { guard: "promoted", target: "promoting" },
         { guard: "promoteFull", target: "promoting" },
         { target: "preview" },
       ],
@@ -217,6 +229,7 @@ export const blueGreenMachine = setup({
       },
     },
     promoting: {
+      entry: assign({ promoted: true }),
       on: {
         RECONCILE: [
           restartOnNewTemplate,
@@ -242,6 +255,8 @@ export const blueGreenMachine = setup({
         RECONCILE: [
           restartOnNewTemplate,
           abortOnRequest,
+          // promote --full: the person's word stands in for the analysis (the peer cancels it).
+          { guard: "promoteFull", target: "healthy", actions: ["promoteStable", notice("RolloutCompleted")] },
           { guard: "postFailed", target: "aborted", actions: ["markAborted", notice("RolloutAborted")] },
           { guard: "postPassed", target: "healthy", actions: ["promoteStable", notice("RolloutCompleted")] },
           {

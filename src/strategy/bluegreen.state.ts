@@ -31,6 +31,7 @@ export function blueGreenContext(status: RolloutStatus, strategy: BlueGreenStrat
   return {
     ...shared,
     pauseReason: shared.pauseReason === "InconclusiveAnalysisRun" ? shared.pauseReason : "BlueGreenPause",
+    promoted: status.blueGreen?.scaleUpPreviewCheckPoint ?? false,
     preAnalysis: strategy.prePromotionAnalysis !== undefined,
     postAnalysis: strategy.postPromotionAnalysis !== undefined,
     autoPromotionEnabled: strategy.autoPromotionEnabled ?? RolloutDefaults.autoPromotionEnabled,
@@ -47,7 +48,7 @@ export function deriveBlueGreenState(context: BlueGreenContext, userPaused: bool
   if (context.currentHash === undefined || context.currentHash === context.stableHash) return "healthy";
   if (context.abort) return "aborted";
   if (userPaused) return "userPaused";
-  if (context.promoteFull || context.stableHash === undefined) return "promoting";
+  if (context.promoteFull || context.stableHash === undefined || context.promoted) return "promoting";
   return context.pausedSince !== undefined || context.controllerPause ? "paused" : "preview";
 }
 

@@ -316,7 +316,11 @@ export const canaryMachine = setup({
             target: "aborted",
             actions: [assign({ abort: true }), "markAborted", notice("RolloutAborted")],
           },
-          { guard: "pauseNotAdded", actions: "addPause" },
+          { guard: and(["pauseNotAdded", "onPauseStep"]), actions: "addPause" },
+          // No pause left, and the controller did not put one: the user's promote moved the step
+          // on (the peer's CLI patches currentStepIndex); carry on from there, pausing only on a
+          // pause step.
+          { guard: "pauseNotAdded", target: "routing" },
           { guard: "backgroundUndecidedInPause", actions: "addInconclusivePause" },
           { guard: "userResumed", target: "routing", actions: ["resume", notice("RolloutResumed")] },
           { guard: "pauseExpired", target: "routing", actions: ["advance", notice("RolloutStepCompleted")] },

@@ -20,6 +20,9 @@ export const Reasons = {
   AnalysisRunFailed: "AnalysisRunFailed",
   AnalysisRunError: "AnalysisRunError",
   AnalysisRunInconclusive: "AnalysisRunInconclusive",
+  // A run the rollout needs cannot be made yet.
+  AnalysisTemplateNotFound: "AnalysisTemplateNotFound",
+  AnalysisRunConflict: "AnalysisRunConflict",
 } as const;
 
 export type Reason = (typeof Reasons)[keyof typeof Reasons];

@@ -4,7 +4,10 @@
 // whose metric would never end is refused with an Event and the rollout aborts.
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { test } from "node:test";
+import { analysisRunController } from "../../../src/analysis/controller.ts";
 import type { AnalysisRun } from "../../../src/api/analysis.ts";
 import type { Rollout } from "../../../src/api/rollout.ts";
 import {
@@ -138,4 +141,37 @@ test("a gating run that would never end is refused: Event naming the metric, rol
   assert.match(refusal?.message ?? "", /"forever" has an interval and no count/);
   const runs = await client.list<AnalysisRun>(AnalysisRuns, { namespace });
   assert.equal(runs.items.length, 0, "no run was created");
+});
+
+test("a step whose template is not there yet waits for it (no abort), then runs it", async (t) => {
+  await installRolloutCrd();
+  await installAnalysisCrds();
+  const namespace = await useNamespace(t, "late-template");
+  const client = testClient();
+  const server = createServer((_req, res) => res.end(JSON.stringify({ ok: 1 })));
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  t.after(() => new Promise<void>((r) => server.close(() => r())));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  await startSluice(t, [rolloutController, analysisRunController], { namespace });
+  await rolloutWithStep(namespace, { templates: [{ templateName: "later" }] });
+  const web = rolloutIn(namespace);
+  const h1 = (await web.until("v1 Healthy", (r) => r.status?.phase === "Healthy")).status?.stableRS ?? "";
+  await web.patchSpec({ template: podTemplate("web:2") });
+  const waiting = await web.until("waiting for the template", (r) =>
+    /AnalysisTemplate "later" not found/.test(r.status?.message ?? ""),
+  );
+  assert.equal(waiting.status?.abort, false);
+  const events = await client.list<KubeObject & { reason?: string }>(Events, { namespace });
+  assert.ok(events.items.some((e) => e.reason === "AnalysisTemplateNotFound"));
+  await templateIn(namespace, "later", {
+    metrics: [
+      { name: "ok", successCondition: "result == 1", provider: { web: { url, jsonPath: "{$.ok}" } } },
+    ],
+  });
+  const done = await web.until(
+    "promoted once the template arrived",
+    (r) => r.status?.phase === "Healthy" && r.status.stableRS !== h1,
+    30_000,
+  );
+  assert.equal(done.status?.abort, false);
 });

@@ -269,3 +269,64 @@ test("a long post-promotion analysis is not a stalled rollout", () => {
   assert.equal(plan.status.abort, false);
   assert.notEqual(plan.status.phase, "Degraded");
 });
+
+test("a pause taken while promoting resumes promoting (scaleUpPreviewCheckPoint), not back to preview", () => {
+  const bg = { previewReplicaCount: 1, autoPromotionEnabled: false };
+  const promoting: RolloutStatus = {
+    stableRS: "h1",
+    currentPodHash: "h2",
+    sluice: { analysisRound: 2, machine: { machineVersion: 1, value: "paused" } },
+    controllerPause: true,
+  };
+  const promoted = planBlueGreen(rollout(promoting, bg), [rs("h1", 4), rs("h2", 1)], "h2", NOW);
+  assert.equal(promoted.state, "promoting");
+  assert.equal(promoted.status.blueGreen?.scaleUpPreviewCheckPoint, true);
+  const paused = planBlueGreen(
+    { ...rollout(promoted.status, bg), spec: { ...rollout(promoted.status, bg).spec, paused: true } },
+    [rs("h1", 4), rs("h2", 4, 2)],
+    "h2",
+    NOW + 1000,
+  );
+  assert.equal(paused.state, "userPaused");
+  const resumed = planBlueGreen(rollout(paused.status, bg), [rs("h1", 4), rs("h2", 4, 2)], "h2", NOW + 2000);
+  assert.equal(resumed.state, "promoting");
+  assert.ok(!resumed.scale.has("web-h2"), "the new ReplicaSet is not scaled back to the preview size");
+  assert.deepEqual(resumed.status.pauseConditions, []);
+});
+
+test("a user's pause keeps the pre-promotion run measuring (not terminated, not judged as passed)", () => {
+  const status: RolloutStatus = {
+    stableRS: "h1",
+    currentPodHash: "h2",
+    sluice: { analysisRound: 3, machine: { machineVersion: 1, value: "preview" } },
+  };
+  const r = rollout(status, analysed);
+  const paused = planBlueGreen(
+    { ...r, spec: { ...r.spec, paused: true } },
+    [rs("h1", 4), rs("h2", 4)],
+    "h2",
+    NOW,
+    runs({ "web-h2-3-pre": "Running" }),
+  );
+  assert.equal(paused.state, "userPaused");
+  assert.deepEqual(paused.keepRuns, ["web-h2-3-pre"]);
+});
+
+test("promote --full during post-promotion analysis completes the update", () => {
+  const status: RolloutStatus = {
+    stableRS: "h1",
+    currentPodHash: "h2",
+    promoteFull: true,
+    sluice: { analysisRound: 3, machine: { machineVersion: 1, value: "postPromotion" } },
+  };
+  const plan = planBlueGreen(
+    rollout(status, analysed),
+    [rs("h1", 4), rs("h2", 4)],
+    "h2",
+    NOW,
+    runs({ "web-h2-3-post": "Running" }),
+  );
+  assert.equal(plan.state, "healthy");
+  assert.equal(plan.status.stableRS, "h2");
+  assert.deepEqual(plan.keepRuns, [], "the post run is ended");
+});

@@ -414,3 +414,25 @@ test("background analysis judges the final scale-up too: a failure there aborts,
     "a fresh background run",
   );
 });
+
+test("the peer CLI's promote of an Inconclusive step (next index, no pause) runs the next step's analysis", () => {
+  const steps = [{ setWeight: 20 }, { analysis }, { analysis }, { setWeight: 80 }];
+  const spec = { strategy: { canary: { steps } } };
+  // `kubectl argo rollouts promote` on step 1: {pauseConditions: null, controllerPause: false, currentStepIndex: 2}
+  const status: RolloutStatus = {
+    currentPodHash: "h2",
+    stableRS: "h1",
+    currentStepIndex: 2,
+    controllerPause: false,
+    pauseConditions: [],
+    sluice: { analysisRound: 5, machine: { machineVersion: 1, value: "pausedStep" } },
+  };
+  const plan = planCanary(rollout(status, spec), [rs("h1", 4), rs("h2", 1)], "h2", NOW);
+  assert.equal(plan.state, "stepping");
+  assert.equal(plan.status.currentStepIndex, 2);
+  assert.deepEqual(plan.status.pauseConditions, [], "no pause added on an analysis step");
+  assert.deepEqual(
+    plan.runs.map((r) => r.name),
+    ["web-h2-5-2"],
+  );
+});

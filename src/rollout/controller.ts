@@ -232,6 +232,13 @@ async function reconcileRollout(
       analysisRequeue = 20_000;
       continue;
     }
+    if (existing && cutShort(existing)) {
+      // Ours, stopped by us, and wanted again: make way for a fresh one (created next look).
+      await client.delete(AnalysisRuns, { namespace, name: wanted.name }).catch((error: unknown) => {
+        if (!isNotFound(error)) throw error;
+      });
+      continue;
+    }
     if (existing) continue;
     try {
       await ensureRun(client, rollout, wanted, plan.status.stableRS ?? wanted.hash, ROLLOUT_FIELD_MANAGER);
@@ -325,9 +332,19 @@ function newReplicaSet(rollout: Rollout, hash: string, replicas: number, owned: 
 const controlledBy = (run: AnalysisRun, uid: string) =>
   run.metadata?.ownerReferences?.some((ref) => ref.uid === uid && ref.controller === true) ?? false;
 
+/**
+ * Set on runs this controller terminates because the rollout stopped waiting on them. Such a run
+ * ends Successful (a terminated run has nothing against it), which is no verdict: if its name is
+ * wanted again (a round number reused after a lost status write), it is replaced, never judged.
+ * A run a person terminates carries no mark and counts as Successful, as for the peer.
+ */
+export const TERMINATED_BY_ROLLOUT = "sluice.dev/terminated-by-rollout";
+
+const cutShort = (run: AnalysisRun) => run.metadata?.annotations?.[TERMINATED_BY_ROLLOUT] === "true";
+
 /** A run as the planners see it; only runs this Rollout owns count (a name is not proof). */
 function observedRun(run: AnalysisRun | undefined, ownerUid: string): ObservedRun | undefined {
-  if (!run?.metadata || !controlledBy(run, ownerUid)) return undefined;
+  if (!run?.metadata || !controlledBy(run, ownerUid) || cutShort(run)) return undefined;
   return {
     name: run.metadata.name ?? "",
     phase: run.status?.phase ?? "Pending",
@@ -347,7 +364,12 @@ async function tidyAnalysisRuns(
   const namespace = rollout.metadata?.namespace;
   for (const name of terminate) {
     await kernel.client
-      .mergePatch(AnalysisRuns, { namespace, name }, { spec: { terminate: true } }, ROLLOUT_FIELD_MANAGER)
+      .mergePatch(
+        AnalysisRuns,
+        { namespace, name },
+        { metadata: { annotations: { [TERMINATED_BY_ROLLOUT]: "true" } }, spec: { terminate: true } },
+        ROLLOUT_FIELD_MANAGER,
+      )
       .catch((error: unknown) => {
         // Deleted meanwhile (still in the cache): nothing left to stop.
         if (!isNotFound(error)) throw error;

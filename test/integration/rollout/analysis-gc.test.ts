@@ -6,11 +6,11 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { AnalysisPhase, AnalysisRun } from "../../../src/api/analysis.ts";
-import { AnalysisRuns, Rollouts } from "../../../src/kube/resources.ts";
-import { rolloutController } from "../../../src/rollout/controller.ts";
+import { AnalysisRuns, AnalysisTemplates, Rollouts } from "../../../src/kube/resources.ts";
+import { rolloutController, TERMINATED_BY_ROLLOUT } from "../../../src/rollout/controller.ts";
 import { installAnalysisCrds } from "../../helpers/exporter.ts";
 import { testClient, useNamespace } from "../../helpers/kube.ts";
-import { createRollout, installRolloutCrd, rolloutIn } from "../../helpers/rollouts.ts";
+import { createRollout, installRolloutCrd, podTemplate, rolloutIn } from "../../helpers/rollouts.ts";
 import { metricValue, startSluice } from "../../helpers/sluice.ts";
 import { pending, waitFor } from "../../helpers/wait.ts";
 
@@ -152,4 +152,61 @@ test("completed AnalysisRuns beyond the history limits are deleted, newest kept,
     ["bad-error", "ok-b", "ok-e", "running", "unowned"],
     "and nothing else goes afterwards",
   );
+});
+
+test("a run the controller cut short is never a verdict: wanted again, it is replaced", async (t) => {
+  await installRolloutCrd();
+  await installAnalysisCrds();
+  const namespace = await useNamespace(t, "cut-short");
+  const client = testClient();
+  await client.create(
+    AnalysisTemplates,
+    {
+      apiVersion: "sluice.dev/v1alpha1",
+      kind: "AnalysisTemplate",
+      metadata: { name: "check", namespace },
+      spec: { metrics: [{ name: "m", provider: { web: { url: "http://127.0.0.1:1/" } } }] },
+    },
+    "test",
+  );
+  // Only the Rollout controller: runs stay as the test leaves them.
+  await startSluice(t, [rolloutController], { namespace });
+  await createRollout(
+    namespace,
+    { canary: { steps: [{ setWeight: 50 }, { analysis: { templates: [{ templateName: "check" }] } }] } },
+    { replicas: 2 },
+  );
+  const web = rolloutIn(namespace);
+  await web.until("v1 Healthy", (r) => r.status?.phase === "Healthy");
+  await web.patchSpec({ template: podTemplate("web:2") });
+  const first = await waitFor("the step's run", async () => {
+    const [run] = (
+      await client.list<AnalysisRun>(AnalysisRuns, { namespace, labelSelector: "rollout-type=Step" })
+    ).items;
+    return run ?? pending("none yet");
+  });
+  const name = first.metadata?.name ?? "";
+  // As if this controller had terminated it earlier (the mark it sets) and it ended Successful.
+  await client.mergePatch(
+    AnalysisRuns,
+    { namespace, name },
+    { metadata: { annotations: { [TERMINATED_BY_ROLLOUT]: "true" } }, spec: { terminate: true } },
+    "test",
+  );
+  await client.mergePatch(
+    AnalysisRuns,
+    { namespace, name },
+    { status: { phase: "Successful", completedAt: new Date().toISOString() } },
+    "test",
+    { subresource: "status" },
+  );
+  const fresh = await waitFor("a fresh run under the same name", async () => {
+    const run = await client.get<AnalysisRun>(AnalysisRuns, { namespace, name }).catch(() => undefined);
+    return run && run.metadata?.uid !== first.metadata?.uid ? run : pending(run?.metadata?.uid ?? "gone");
+  });
+  assert.equal(fresh.spec?.terminate, undefined);
+  assert.equal(fresh.metadata?.annotations?.[TERMINATED_BY_ROLLOUT], undefined);
+  const r = await web.get();
+  assert.equal(r.status?.currentStepIndex, 1, "still on the analysis step: the cut-short run passed nothing");
+  assert.notEqual(r.status?.stableRS, r.status?.currentPodHash);
 });

@@ -170,7 +170,7 @@ test("a run the controller cut short is never a verdict: wanted again, it is rep
     "test",
   );
   // Only the Rollout controller: runs stay as the test leaves them.
-  await startSluice(t, [rolloutController], { namespace });
+  const controller = await startSluice(t, [rolloutController], { namespace });
   await createRollout(
     namespace,
     { canary: { steps: [{ setWeight: 50 }, { analysis: { templates: [{ templateName: "check" }] } }] } },
@@ -187,6 +187,9 @@ test("a run the controller cut short is never a verdict: wanted again, it is rep
   });
   const name = first.metadata?.name ?? "";
   // As if this controller had terminated it earlier (the mark it sets) and it ended Successful.
+  // The controller is stopped meanwhile: it replaces a marked run at once, so with it running
+  // the status write could find the run already gone.
+  await controller.stop();
   await client.mergePatch(
     AnalysisRuns,
     { namespace, name },
@@ -200,6 +203,7 @@ test("a run the controller cut short is never a verdict: wanted again, it is rep
     "test",
     { subresource: "status" },
   );
+  await startSluice(t, [rolloutController], { namespace });
   const fresh = await waitFor("a fresh run under the same name", async () => {
     const run = await client.get<AnalysisRun>(AnalysisRuns, { namespace, name }).catch(() => undefined);
     return run && run.metadata?.uid !== first.metadata?.uid ? run : pending(run?.metadata?.uid ?? "gone");

@@ -170,6 +170,8 @@ export interface RolloutStatus {
     machine?: { machineVersion: number; value: unknown };
     /** Moves on with each attempt of an update; part of its AnalysisRuns' names. */
     analysisRound?: number;
+    /** Resumed Inconclusive background analyses in this round; part of the background run's name. */
+    backgroundRestarts?: number;
   };
 }
 

@@ -73,7 +73,7 @@ function currentRunNames(rollout: Rollout, context: CanaryContext) {
       ? analysisRunName(rollout, hash, context.analysisRound, "Step", context.stepIndex)
       : undefined,
     background: backgroundActive(context)
-      ? analysisRunName(rollout, hash, context.analysisRound, "Background")
+      ? analysisRunName(rollout, hash, context.analysisRound, "Background", context.backgroundRestarts)
       : undefined,
   };
 }

@@ -44,14 +44,18 @@ const SUFFIX: Record<Exclude<RunKind, "Step">, string> = {
   PostPromotion: "post",
 };
 
+/**
+ * `<rollout>-<hash>-<round>-<step index | background | pre | post>`; `index` is the step's index
+ * for a step run and the number of restarts for a background run (`background-<n>` from the first).
+ */
 export function analysisRunName(
   rollout: Rollout,
   hash: string,
   round: number,
   kind: RunKind,
-  stepIndex = 0,
+  index = 0,
 ): string {
-  const suffix = kind === "Step" ? String(stepIndex) : SUFFIX[kind];
+  const suffix = kind === "Step" ? String(index) : index > 0 ? `${SUFFIX[kind]}-${index}` : SUFFIX[kind];
   return `${rollout.metadata?.name}-${hash}-${round}-${suffix}`;
 }
 

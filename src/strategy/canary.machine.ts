@@ -30,11 +30,17 @@ export interface CanaryContext {
   /** Reason of that pause condition. */
   pauseReason?: ControllerPauseReason | undefined;
   /**
-   * status.sluice.analysisRound: part of every AnalysisRun name, moved on by each new template,
-   * retry and resumed Inconclusive background analysis, so each attempt gets fresh runs while a
-   * restarted controller finds the runs of the attempt in progress by name.
+   * status.sluice.analysisRound: part of every AnalysisRun name, moved on by each new template and
+   * retry, so each attempt gets fresh runs while a restarted controller finds the runs of the
+   * attempt in progress by name.
    */
   analysisRound: number;
+  /**
+   * status.sluice.backgroundRestarts: how often a person resumed an Inconclusive background
+   * analysis in this round; part of the background run's name, so the resumed analysis is a fresh
+   * run while the current step's run carries on.
+   */
+  backgroundRestarts: number;
   /** spec.strategy.canary.analysis.startingStep when background analysis is configured. */
   backgroundFrom?: number | undefined;
   /** status.controllerPause: the controller paused; with no pause condition left, the user resumed. */
@@ -119,6 +125,7 @@ export const canaryMachine = setup({
       currentHash: event.type === "RECONCILE" ? event.templateHash : undefined,
       stepIndex: 0,
       analysisRound: context.analysisRound + 1,
+      backgroundRestarts: 0,
       pausedSince: undefined,
       pauseReason: undefined,
       controllerPause: false,
@@ -145,7 +152,7 @@ export const canaryMachine = setup({
     /**
      * The user cleared an Inconclusive or step pause. A pause step and an Inconclusive step
      * analysis are done (as the peer's `promote` does: re-running would pause again, peer issue
-     * #3015); an Inconclusive background analysis starts again with a new round, at this step.
+     * #3015); an Inconclusive background analysis starts again (a fresh run), at this step.
      */
     resume: assign(({ context, event }) => {
       const step = stepAt(context);
@@ -159,7 +166,7 @@ export const canaryMachine = setup({
           context.stepIndex + (stepDone || !backgroundUndecided ? 1 : 0),
           context.steps.length,
         ),
-        analysisRound: context.analysisRound + (backgroundUndecided ? 1 : 0),
+        backgroundRestarts: context.backgroundRestarts + (backgroundUndecided ? 1 : 0),
         pausedSince: undefined,
         pauseReason: undefined,
         controllerPause: false,
@@ -177,6 +184,7 @@ export const canaryMachine = setup({
       abortedAt: undefined,
       stepIndex: 0,
       analysisRound: context.analysisRound + 1,
+      backgroundRestarts: 0,
       pausedSince: undefined,
       pauseReason: undefined,
       controllerPause: false,

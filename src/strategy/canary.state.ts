@@ -49,6 +49,7 @@ export function contextFromStatus(
     ...shared,
     pauseReason: shared.pauseReason === "InconclusiveAnalysisRun" ? shared.pauseReason : undefined,
     backgroundFrom,
+    backgroundRestarts: status.sluice?.backgroundRestarts ?? 0,
     steps,
     stepIndex: Math.max(0, Math.min(status.currentStepIndex ?? 0, steps.length)),
   };
@@ -56,7 +57,12 @@ export function contextFromStatus(
 
 /** The status fields the machine owns, from its context. Other pause reasons are kept. */
 export function statusFromContext(context: CanaryContext, previous: RolloutStatus): RolloutStatus {
-  return { ...sharedToStatus(context, previous, PAUSE_REASONS), currentStepIndex: context.stepIndex };
+  const status = sharedToStatus(context, previous, PAUSE_REASONS);
+  return {
+    ...status,
+    currentStepIndex: context.stepIndex,
+    sluice: { ...status.sluice, backgroundRestarts: context.backgroundRestarts },
+  };
 }
 
 /** The state a context is in when nothing better is known (no or unusable stored value). */

@@ -169,7 +169,11 @@ const status = (): Schema =>
     albs: arr(anyObject()),
     workloadObservedGeneration: str(),
     duration: anyObject(),
-    sluice: obj({ machine: obj({ machineVersion: int(), value: anyValue() }), analysisRound: int() }),
+    sluice: obj({
+      machine: obj({ machineVersion: int(), value: anyValue() }),
+      analysisRound: int(),
+      backgroundRestarts: int(),
+    }),
   });
 
 /** The Rollout CRD; `podTemplate` is the schema generated from the API server (pod-template-spec.schema.json). */

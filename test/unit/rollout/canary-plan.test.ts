@@ -289,7 +289,7 @@ test("run verdicts: Successful advances, a failed background run aborts, Inconcl
   assert.equal(resumed.status.sluice?.analysisRound, 5, "the background run carries on");
 });
 
-test("an Inconclusive background run: a resume keeps the step and starts a new round", () => {
+test("an Inconclusive background run: a resume keeps the step and starts a fresh background run", () => {
   const status: RolloutStatus = {
     currentPodHash: "h2",
     stableRS: "h1",
@@ -318,11 +318,67 @@ test("an Inconclusive background run: a resume keeps the step and starts a new r
     runs({ "web-h2-2-background": "Inconclusive" }),
   );
   assert.equal(resumed.status.currentStepIndex, 0, "the setWeight step is not skipped");
-  assert.equal(resumed.status.sluice?.analysisRound, 3);
+  assert.equal(resumed.status.sluice?.analysisRound, 2, "the round (and its step runs) carries on");
+  assert.equal(resumed.status.sluice?.backgroundRestarts, 1);
   assert.deepEqual(
     resumed.runs.map((r) => r.name),
-    ["web-h2-3-background"],
+    ["web-h2-2-background-1"],
   );
+});
+
+test("resuming an undecided background run on an analysis step keeps the step's run measuring", () => {
+  const base: RolloutStatus = {
+    currentPodHash: "h2",
+    stableRS: "h1",
+    currentStepIndex: 1,
+    sluice: { analysisRound: 5, machine: { machineVersion: 1, value: "stepping" } },
+  };
+  const world = [rs("h1", 4), rs("h2", 1)];
+  const undecided = planCanary(
+    withAnalysis(base),
+    world,
+    "h2",
+    NOW,
+    runs({ "web-h2-5-1": "Running", "web-h2-5-background": "Inconclusive" }),
+  );
+  assert.equal(undecided.state, "pausedStep");
+  assert.ok(undecided.keepRuns.includes("web-h2-5-1"), "the step's run is kept while paused");
+  const resumed = planCanary(
+    withAnalysis({ ...undecided.status, pauseConditions: [] }),
+    world,
+    "h2",
+    NOW + 1000,
+    runs({ "web-h2-5-1": "Running", "web-h2-5-background": "Inconclusive" }),
+  );
+  assert.equal(resumed.state, "stepping");
+  assert.equal(resumed.status.currentStepIndex, 1, "the analysis step is not done: its run still measures");
+  assert.deepEqual(
+    resumed.runs.map((r) => r.name),
+    ["web-h2-5-1", "web-h2-5-background-1"],
+    "the same step run, a fresh background run",
+  );
+  assert.deepEqual(resumed.keepRuns.sort(), ["web-h2-5-1", "web-h2-5-background-1"]);
+  // A second undecided background verdict and resume: the next fresh run.
+  const again = planCanary(
+    withAnalysis({ ...resumed.status, currentStepIndex: 1 }),
+    world,
+    "h2",
+    NOW + 2000,
+    runs({ "web-h2-5-1": "Running", "web-h2-5-background-1": "Inconclusive" }),
+  );
+  assert.equal(again.state, "pausedStep");
+  const resumedAgain = planCanary(
+    withAnalysis({ ...again.status, pauseConditions: [] }),
+    world,
+    "h2",
+    NOW + 3000,
+    runs({ "web-h2-5-1": "Running", "web-h2-5-background-1": "Inconclusive" }),
+  );
+  assert.ok(resumedAgain.runs.some((r) => r.name === "web-h2-5-background-2"));
+  // A new template starts a new round with no restarts.
+  const updated = planCanary(withAnalysis(resumedAgain.status), world, "h3", NOW + 4000);
+  assert.equal(updated.status.sluice?.analysisRound, 6);
+  assert.equal(updated.status.sluice?.backgroundRestarts, 0);
 });
 
 test("a long analysis step is not a stalled rollout: no deadline while it runs, a fresh clock after", () => {
@@ -410,7 +466,7 @@ test("background analysis judges the final scale-up too: a failure there aborts,
   assert.equal(resumed.status.currentStepIndex, 3);
   assert.deepEqual(
     resumed.runs.map((r) => r.name),
-    ["web-h2-6-background"],
+    ["web-h2-5-background-1"],
     "a fresh background run",
   );
 });

@@ -25,6 +25,7 @@ const fresh = (over: Partial<CanaryContext> = {}): CanaryContext => ({
   steps: STEPS,
   stepIndex: 0,
   analysisRound: 0,
+  backgroundRestarts: 0,
   controllerPause: false,
   abort: false,
   promoteFull: false,
@@ -238,9 +239,12 @@ const GRAPH_STEPS: CanaryStepSpec[] = [
 /** Background analysis from the third step. */
 const GRAPH_INPUT = fresh({ steps: GRAPH_STEPS, backgroundFrom: 2 });
 
-// The analysis round only grows: states are compared without it, so the graph stays finite.
+// The run-name counters only grow: states are compared without them, so the graph stays finite.
 const serialize = (s: { value: unknown; context: CanaryContext }) =>
-  JSON.stringify([s.value, { ...s.context, steps: undefined, analysisRound: undefined }]);
+  JSON.stringify([
+    s.value,
+    { ...s.context, steps: undefined, analysisRound: undefined, backgroundRestarts: undefined },
+  ]);
 
 test("every edge of the reachable graph keeps the invariants", () => {
   const map = getAdjacencyMap(canaryMachine, {
@@ -293,6 +297,23 @@ test("every edge of the reachable graph keeps the invariants", () => {
       }
       if (fromValue === "aborted" && toValue !== "aborted") {
         assert.ok(ctx.analysisRound > fromCtx.analysisRound, `a retry reuses the failed runs: ${where}`);
+      }
+      if (ctx.analysisRound === fromCtx.analysisRound) {
+        assert.ok(ctx.backgroundRestarts >= fromCtx.backgroundRestarts, `background run reused: ${where}`);
+      }
+      // Resuming past an undecided background verdict judges with a fresh background run.
+      if (
+        sameUpdate &&
+        fromValue === "pausedStep" &&
+        backgroundActive(fromCtx) &&
+        backgroundActive(ctx) &&
+        event.backgroundAnalysis === "Inconclusive" &&
+        !["pausedStep", "aborted", "userPaused", "healthy"].includes(toValue)
+      ) {
+        assert.ok(
+          ctx.backgroundRestarts > fromCtx.backgroundRestarts || ctx.analysisRound > fromCtx.analysisRound,
+          `resumed onto the undecided background run: ${where}`,
+        );
       }
       if (
         sameUpdate &&

@@ -1,7 +1,7 @@
 // Canary analysis beyond a single step, against the real Prometheus: background analysis
 // (startingStep) aborts the rollout mid-way when the metric drops, a retry gets a fresh run and can
 // promote; an Inconclusive step run pauses with reason InconclusiveAnalysisRun until a person
-// promotes.
+// promotes; a resumed undecided background analysis starts afresh without restarting the step's run.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { analysisRunController } from "../../../src/analysis/controller.ts";
@@ -193,4 +193,85 @@ test("a controller restarted mid-analysis carries on with the same run", async (
     "one run, measured to its count across the restart",
   );
   assert.equal((await client.get<Rollout>(Rollouts, { namespace, name: "web" })).status?.abort, false);
+});
+
+test("a resumed undecided background analysis gets a fresh run; the analysis step's run carries on", async (t) => {
+  await installRolloutCrd();
+  await installAnalysisCrds();
+  const stepGauge = await startGaugeExporter(t, "sluice_step_ratio", 0.99);
+  const backgroundGauge = await startGaugeExporter(t, "sluice_background_undecided_ratio", 0.7);
+  const namespace = await useNamespace(t, "background-resume");
+  const client = testClient();
+  // The step's run measures for ~20 s; the background run decides after two measurements.
+  await createRatioTemplate(
+    namespace,
+    { interval: "1s", count: 20, successCondition: "result[0] >= 0.95" },
+    { name: "step" },
+  );
+  await createRatioTemplate(
+    namespace,
+    {
+      interval: "1s",
+      count: 2,
+      successCondition: "result[0] >= 0.95",
+      failureCondition: "result[0] < 0.5",
+    },
+    { name: "background" },
+  );
+  await startSluice(t, [rolloutController, analysisRunController], { namespace });
+  const argsOf = (gauge: GaugeExporter) => [{ name: "query", value: gauge.query }];
+  await createCanary(namespace, {
+    steps: [
+      { setWeight: 50 },
+      { analysis: { templates: [{ templateName: "step" }], args: argsOf(stepGauge) } },
+    ],
+    analysis: { templates: [{ templateName: "background" }], args: argsOf(backgroundGauge), startingStep: 1 },
+  });
+  const web = rolloutIn(namespace);
+  await web.until("v1 Healthy", (r) => r.status?.phase === "Healthy");
+  await web.patchSpec({ template: podTemplate("web:2") });
+  const paused = await web.until(
+    "paused on the undecided background run",
+    (r) =>
+      r.status?.pauseConditions?.some((p) => p.reason === "InconclusiveAnalysisRun") === true &&
+      r.status.canary?.currentBackgroundAnalysisRunStatus?.status === "Inconclusive",
+    45_000,
+  );
+  assert.equal(paused.status?.currentStepIndex, 1);
+  const firstBackground = paused.status?.canary?.currentBackgroundAnalysisRunStatus?.name ?? "";
+  const stepRunName = paused.status?.canary?.currentStepAnalysisRunStatus?.name ?? "";
+  const stepRun = await client.get<AnalysisRun>(AnalysisRuns, { namespace, name: stepRunName });
+  assert.equal(stepRun.status?.phase, "Running", "the step's run is still measuring");
+
+  // The person looks, the metric recovers, they promote: the background analysis starts afresh.
+  await backgroundGauge.set(0.99);
+  await web.patchStatus({ pauseConditions: null });
+  const resumed = await web.until(
+    "a fresh background run",
+    (r) => {
+      const background = r.status?.canary?.currentBackgroundAnalysisRunStatus?.name;
+      return background !== undefined && background !== firstBackground;
+    },
+    45_000,
+  );
+  assert.equal(resumed.status?.currentStepIndex, 1, "the analysis step is not done: its run decides it");
+  const done = await web.until("v2 promoted", (r) => r.status?.phase === "Healthy", 60_000);
+  assert.equal(done.status?.stableRS, done.status?.currentPodHash);
+  const stepRuns = await runsOfType(namespace, "Step");
+  assert.deepEqual(
+    stepRuns.map((r) => [
+      r.metadata?.uid,
+      r.status?.phase,
+      r.spec?.terminate,
+      r.status?.metricResults?.[0]?.count,
+    ]),
+    [[stepRun.metadata?.uid, "Successful", undefined, 20]],
+    "one step run, never cut short, measured to its count across the pause",
+  );
+  const backgroundRuns = await runsOfType(namespace, "Background");
+  assert.deepEqual(
+    backgroundRuns.map((r) => r.status?.phase).sort(),
+    ["Inconclusive", "Successful"],
+    "the undecided run and the fresh one",
+  );
 });

@@ -56,6 +56,25 @@ export async function ensureCrd(crd: { metadata: { name: string } }): Promise<vo
     const established = live.status?.conditions?.find((c) => c.type === "Established")?.status;
     return established === "True" ? true : pending(`Established=${established}`);
   });
+  // Established can come a moment before the resource's handler answers: list it (a selector
+  // that matches nothing keeps that cheap) until it does.
+  const live = await ext.readCustomResourceDefinition({ name: crd.metadata.name });
+  const version = live.spec.versions.find((v) => v.served)?.name ?? live.spec.versions[0]?.name ?? "";
+  const type = {
+    group: live.spec.group,
+    version,
+    plural: live.spec.names.plural,
+    kind: live.spec.names.kind,
+    namespaced: live.spec.scope === "Namespaced",
+  };
+  await waitFor(`CRD ${crd.metadata.name} served`, async () => {
+    try {
+      await testClient().list(type, { labelSelector: "sluice.dev/crd-probe=none" });
+      return true;
+    } catch (error) {
+      return pending(error instanceof Error ? error.message : String(error));
+    }
+  });
 }
 
 /** Reads one sample from a sluice /metrics endpoint, e.g. metricValue(port, 'x_total{a="b"}'). */

@@ -202,10 +202,10 @@ test("a resumed undecided background analysis gets a fresh run; the analysis ste
   const backgroundGauge = await startGaugeExporter(t, "sluice_background_undecided_ratio", 0.7);
   const namespace = await useNamespace(t, "background-resume");
   const client = testClient();
-  // The step's run measures for ~20 s; the background run decides after two measurements.
+  // The step's run measures for ~30 s; the background run decides after two measurements.
   await createRatioTemplate(
     namespace,
-    { interval: "1s", count: 20, successCondition: "result[0] >= 0.95" },
+    { interval: "1s", count: 30, successCondition: "result[0] >= 0.95" },
     { name: "step" },
   );
   await createRatioTemplate(
@@ -240,8 +240,12 @@ test("a resumed undecided background analysis gets a fresh run; the analysis ste
   assert.equal(paused.status?.currentStepIndex, 1);
   const firstBackground = paused.status?.canary?.currentBackgroundAnalysisRunStatus?.name ?? "";
   const stepRunName = paused.status?.canary?.currentStepAnalysisRunStatus?.name ?? "";
+  assert.equal(
+    paused.status?.canary?.currentStepAnalysisRunStatus?.status,
+    "Running",
+    "the step's run is still measuring",
+  );
   const stepRun = await client.get<AnalysisRun>(AnalysisRuns, { namespace, name: stepRunName });
-  assert.equal(stepRun.status?.phase, "Running", "the step's run is still measuring");
 
   // The person looks, the metric recovers, they promote: the background analysis starts afresh.
   await backgroundGauge.set(0.99);
@@ -255,7 +259,7 @@ test("a resumed undecided background analysis gets a fresh run; the analysis ste
     45_000,
   );
   assert.equal(resumed.status?.currentStepIndex, 1, "the analysis step is not done: its run decides it");
-  const done = await web.until("v2 promoted", (r) => r.status?.phase === "Healthy", 60_000);
+  const done = await web.until("v2 promoted", (r) => r.status?.phase === "Healthy", 90_000);
   assert.equal(done.status?.stableRS, done.status?.currentPodHash);
   const stepRuns = await runsOfType(namespace, "Step");
   assert.deepEqual(
@@ -265,7 +269,7 @@ test("a resumed undecided background analysis gets a fresh run; the analysis ste
       r.spec?.terminate,
       r.status?.metricResults?.[0]?.count,
     ]),
-    [[stepRun.metadata?.uid, "Successful", undefined, 20]],
+    [[stepRun.metadata?.uid, "Successful", undefined, 30]],
     "one step run, never cut short, measured to its count across the pause",
   );
   const backgroundRuns = await runsOfType(namespace, "Background");

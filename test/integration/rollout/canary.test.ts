@@ -1,5 +1,5 @@
 // A basic canary (no traffic router) on real ReplicaSets, pods made Ready by kwok:
-// setWeight 20 → pause 2s → setWeight 60 → pause (indefinite) → promote → Healthy, with the
+// setWeight 20 → pause 6s → setWeight 60 → pause (indefinite) → promote → Healthy, with the
 // ReplicaSet scales and Service selectors checked at each step.
 import assert from "node:assert/strict";
 import { test } from "node:test";
@@ -34,7 +34,7 @@ function rollout(image: string): Rollout {
         canary: {
           canaryService: "web-canary",
           stableService: "web-stable",
-          steps: [{ setWeight: 20 }, { pause: { duration: "2s" } }, { setWeight: 60 }, { pause: {} }],
+          steps: [{ setWeight: 20 }, { pause: { duration: "6s" } }, { setWeight: 60 }, { pause: {} }],
         },
       },
     },
@@ -68,7 +68,7 @@ test("a canary walks its steps, pauses until promoted, and ends Healthy on the n
   // Update: step 0 is setWeight 20 → 1 canary pod of 5.
   await web.patchSpec({ template: rollout("web:2").spec?.template });
   const step1 = await waitRollout(
-    "the 2s pause step",
+    "the 6s pause step (long enough to look at it under load)",
     (r) => r.status?.currentStepIndex === 1 && r.status.currentPodHash !== h1,
   );
   const h2 = step1.status?.currentPodHash ?? "";

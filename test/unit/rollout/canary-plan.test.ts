@@ -216,21 +216,21 @@ test("a new template starts a new analysis round; runs are wanted only from thei
   assert.deepEqual(next.keepRuns.sort(), ["web-h2-5-1", "web-h2-5-background"]);
 });
 
+/** At the analysis step (index 1) of round 5, background analysis on: v2 at 1 of 5 pods. */
+const ON_ANALYSIS_STEP: RolloutStatus = {
+  currentPodHash: "h2",
+  stableRS: "h1",
+  currentStepIndex: 1,
+  sluice: { analysisRound: 5, machine: { machineVersion: 1, value: "stepping" } },
+};
+const planAnalysed = (
+  phases: Parameters<typeof runs>[0],
+  status: RolloutStatus = ON_ANALYSIS_STEP,
+  now = NOW,
+) => planCanary(withAnalysis(status), [rs("h1", 4), rs("h2", 1)], "h2", now, runs(phases));
+
 test("run verdicts: Successful advances, a failed background run aborts, Inconclusive pauses", () => {
-  const base: RolloutStatus = {
-    currentPodHash: "h2",
-    stableRS: "h1",
-    currentStepIndex: 1,
-    sluice: { analysisRound: 5, machine: { machineVersion: 1, value: "stepping" } },
-  };
-  const world = [rs("h1", 4), rs("h2", 1)];
-  const passed = planCanary(
-    withAnalysis(base),
-    world,
-    "h2",
-    NOW,
-    runs({ "web-h2-5-1": "Successful", "web-h2-5-background": "Running" }),
-  );
+  const passed = planAnalysed({ "web-h2-5-1": "Successful", "web-h2-5-background": "Running" });
   assert.equal(passed.status.currentStepIndex, 2);
   assert.deepEqual(
     passed.verdicts.map((v) => [v.kind, v.phase]),
@@ -238,13 +238,7 @@ test("run verdicts: Successful advances, a failed background run aborts, Inconcl
   );
   assert.equal(passed.status.canary?.currentBackgroundAnalysisRunStatus?.name, "web-h2-5-background");
 
-  const failed = planCanary(
-    withAnalysis(base),
-    world,
-    "h2",
-    NOW,
-    runs({ "web-h2-5-1": "Running", "web-h2-5-background": "Failed" }),
-  );
+  const failed = planAnalysed({ "web-h2-5-1": "Running", "web-h2-5-background": "Failed" });
   assert.equal(failed.state, "aborted");
   assert.equal(failed.status.abort, true);
   assert.deepEqual(failed.runs, [], "an aborted rollout wants no runs (the running ones are terminated)");
@@ -257,13 +251,7 @@ test("run verdicts: Successful advances, a failed background run aborts, Inconcl
     "kept once aborted",
   );
 
-  const undecided = planCanary(
-    withAnalysis(base),
-    world,
-    "h2",
-    NOW,
-    runs({ "web-h2-5-1": "Inconclusive", "web-h2-5-background": "Running" }),
-  );
+  const undecided = planAnalysed({ "web-h2-5-1": "Inconclusive", "web-h2-5-background": "Running" });
   assert.equal(undecided.state, "pausedStep");
   assert.deepEqual(
     undecided.status.pauseConditions?.map((p) => p.reason),
@@ -278,12 +266,10 @@ test("run verdicts: Successful advances, a failed background run aborts, Inconcl
   );
 
   // The person promotes (clears the pause): the undecided step is done.
-  const resumed = planCanary(
-    withAnalysis({ ...undecided.status, pauseConditions: [] }),
-    world,
-    "h2",
+  const resumed = planAnalysed(
+    { "web-h2-5-1": "Inconclusive", "web-h2-5-background": "Running" },
+    { ...undecided.status, pauseConditions: [] },
     NOW + 1000,
-    runs({ "web-h2-5-1": "Inconclusive", "web-h2-5-background": "Running" }),
   );
   assert.equal(resumed.status.currentStepIndex, 2);
   assert.equal(resumed.status.sluice?.analysisRound, 5, "the background run carries on");
@@ -327,28 +313,13 @@ test("an Inconclusive background run: a resume keeps the step and starts a fresh
 });
 
 test("resuming an undecided background run on an analysis step keeps the step's run measuring", () => {
-  const base: RolloutStatus = {
-    currentPodHash: "h2",
-    stableRS: "h1",
-    currentStepIndex: 1,
-    sluice: { analysisRound: 5, machine: { machineVersion: 1, value: "stepping" } },
-  };
-  const world = [rs("h1", 4), rs("h2", 1)];
-  const undecided = planCanary(
-    withAnalysis(base),
-    world,
-    "h2",
-    NOW,
-    runs({ "web-h2-5-1": "Running", "web-h2-5-background": "Inconclusive" }),
-  );
+  const undecided = planAnalysed({ "web-h2-5-1": "Running", "web-h2-5-background": "Inconclusive" });
   assert.equal(undecided.state, "pausedStep");
   assert.ok(undecided.keepRuns.includes("web-h2-5-1"), "the step's run is kept while paused");
-  const resumed = planCanary(
-    withAnalysis({ ...undecided.status, pauseConditions: [] }),
-    world,
-    "h2",
+  const resumed = planAnalysed(
+    { "web-h2-5-1": "Running", "web-h2-5-background": "Inconclusive" },
+    { ...undecided.status, pauseConditions: [] },
     NOW + 1000,
-    runs({ "web-h2-5-1": "Running", "web-h2-5-background": "Inconclusive" }),
   );
   assert.equal(resumed.state, "stepping");
   assert.equal(resumed.status.currentStepIndex, 1, "the analysis step is not done: its run still measures");
@@ -359,24 +330,20 @@ test("resuming an undecided background run on an analysis step keeps the step's 
   );
   assert.deepEqual(resumed.keepRuns.sort(), ["web-h2-5-1", "web-h2-5-background-1"]);
   // A second undecided background verdict and resume: the next fresh run.
-  const again = planCanary(
-    withAnalysis({ ...resumed.status, currentStepIndex: 1 }),
-    world,
-    "h2",
+  const again = planAnalysed(
+    { "web-h2-5-1": "Running", "web-h2-5-background-1": "Inconclusive" },
+    { ...resumed.status, currentStepIndex: 1 },
     NOW + 2000,
-    runs({ "web-h2-5-1": "Running", "web-h2-5-background-1": "Inconclusive" }),
   );
   assert.equal(again.state, "pausedStep");
-  const resumedAgain = planCanary(
-    withAnalysis({ ...again.status, pauseConditions: [] }),
-    world,
-    "h2",
+  const resumedAgain = planAnalysed(
+    { "web-h2-5-1": "Running", "web-h2-5-background-1": "Inconclusive" },
+    { ...again.status, pauseConditions: [] },
     NOW + 3000,
-    runs({ "web-h2-5-1": "Running", "web-h2-5-background-1": "Inconclusive" }),
   );
   assert.ok(resumedAgain.runs.some((r) => r.name === "web-h2-5-background-2"));
   // A new template starts a new round with no restarts.
-  const updated = planCanary(withAnalysis(resumedAgain.status), world, "h3", NOW + 4000);
+  const updated = planCanary(withAnalysis(resumedAgain.status), [rs("h1", 4), rs("h2", 1)], "h3", NOW + 4000);
   assert.equal(updated.status.sluice?.analysisRound, 6);
   assert.equal(updated.status.sluice?.backgroundRestarts, 0);
 });

@@ -4,7 +4,7 @@
 // restarts a watch that has been silent for too long (client-node 1.x watches have no timeout).
 import type { Logger } from "pino";
 import type { KubeClient } from "../kube/client.ts";
-import { isGone, KubeError } from "../kube/errors.ts";
+import { isGone, isNotFound, KubeError } from "../kube/errors.ts";
 import { type ResourceType, resourcePath } from "../kube/resources.ts";
 import type { KubeObject, WatchEvent } from "../kube/types.ts";
 import { jitteredBackoff } from "./backoff.ts";
@@ -116,8 +116,21 @@ export class Informer<T extends KubeObject> {
           this.options.backoffMaxMs ?? 30_000,
         );
         this.options.metrics?.watchRestarted(this.name, "error");
+        // A 404 on the list is almost always a kind the API server does not serve: say which
+        // CRD is missing rather than leave the controller silently waiting for its cache.
+        const missingKind = isNotFound(error) && this.options.type.group !== "";
         this.log.warn(
-          { resource: this.name, err: (error as Error).message, retryInMs: delay, failures },
+          {
+            resource: this.name,
+            err: (error as Error).message,
+            retryInMs: delay,
+            failures,
+            ...(missingKind
+              ? {
+                  hint: `is the CustomResourceDefinition ${this.options.type.plural}.${this.options.type.group} installed?`,
+                }
+              : {}),
+          },
           "list/watch failed; retrying",
         );
         await sleep(delay, signal);

@@ -8,14 +8,20 @@ import type { Rollout } from "../../src/api/rollout.ts";
 import { ReplicaSets, Rollouts, Services } from "../../src/kube/resources.ts";
 import { POD_TEMPLATE_HASH_LABEL } from "../../src/rollout/hash.ts";
 import type { ReplicaSet, Service } from "../../src/rollout/world.ts";
+import { installAnalysisCrds } from "./exporter.ts";
 import { testClient } from "./kube.ts";
 import { ensureCrd } from "./sluice.ts";
 import { pending, waitFor } from "./wait.ts";
 
 const crdFile = resolve(fileURLToPath(import.meta.url), "../../../crds/rollout.yaml");
 
+/**
+ * The Rollout CRD, and the analysis CRDs with it: the Rollout controller watches AnalysisRuns and
+ * does not start without them (a test must not depend on another having installed them first).
+ */
 export async function installRolloutCrd(): Promise<void> {
   await ensureCrd(parse(await readFile(crdFile, "utf8")));
+  await installAnalysisCrds();
 }
 
 export const podTemplate = (image: string, labels: Record<string, string> = {}) => ({

@@ -11,6 +11,7 @@ import { KubeTransport } from "../../../src/kube/transport.ts";
 import { createLogger } from "../../../src/telemetry/logger.ts";
 import { readAuditEvents } from "../../helpers/audit.ts";
 import { testKubeConfig, useNamespace } from "../../helpers/kube.ts";
+import { pending, waitFor } from "../../helpers/wait.ts";
 
 test("writes pass while the lease is fresh and are refused, unsent, once renewDeadline has passed", async (t) => {
   const namespace = await useNamespace(t, "fence");
@@ -26,7 +27,10 @@ test("writes pass while the lease is fresh and are refused, unsent, once renewDe
     identity: "fence-test",
     leaseDurationMs: 15_000,
     renewDeadlineMs: 10_000,
-    retryPeriodMs: 2_000,
+    // No renewal during the test: the renew loop sleeps retryPeriod in real time but stamps the
+    // renewal with the injected clock, so a renewal sent while `now` is advanced would move the
+    // deadline under the test. The first acquire does not wait for retryPeriod.
+    retryPeriodMs: 3_600_000,
     logger: createLogger("silent"),
     now: () => now,
     onStartedLeading: () => undefined,
@@ -44,7 +48,10 @@ test("writes pass while the lease is fresh and are refused, unsent, once renewDe
   const abort = new AbortController();
   t.after(() => abort.abort());
   const running = elector.run(abort.signal);
-  while (!elector.isLeader) await new Promise((r) => setTimeout(r, 20));
+  await waitFor("the elector to lead", () => (elector.isLeader ? true : pending("not leading")), {
+    timeoutMs: 10_000,
+    intervalMs: 20,
+  });
   await client.create(ConfigMaps, configMap("while-leading"), "test");
 
   now += 9_999;

@@ -7,7 +7,15 @@
 // makes the new ReplicaSet stable (its failure switches the active Service back).
 import { and, assign, setup } from "xstate";
 import type { Notice, RunPhase, UserEvent } from "./canary.machine.ts";
-import { abortOnRequest, notice, pauseOnRequest, restartOnNewTemplate } from "./rows.ts";
+import {
+  abortOnRequest,
+  notice,
+  pauseOnRequest,
+  restartOnNewTemplate,
+  restingState,
+  sharedGuards,
+  skipStepsRows,
+} from "./rows.ts";
 
 export const BLUEGREEN_MACHINE_VERSION = 1;
 
@@ -111,22 +119,10 @@ export const blueGreenMachine = setup({
     })),
   },
   guards: {
-    newTemplate: ({ context, event }) =>
-      event.type === "RECONCILE" && event.templateHash !== context.currentHash,
-    firstDeploy: ({ context }) => context.stableHash === undefined,
-    rollbackToStable: ({ context }) => context.currentHash === context.stableHash,
-    aborting: ({ context }) => context.abort,
-    hasStable: ({ context }) => context.stableHash !== undefined,
-    retried: ({ context }) => !context.abort,
-    promoteFull: ({ context }) => context.promoteFull,
+    ...sharedGuards,
     promoted: ({ context }) => context.promoted,
-    userPaused: ({ event }) => event.type === "RECONCILE" && event.userPaused,
-    notUserPaused: ({ event }) => event.type === "RECONCILE" && !event.userPaused,
     previewReady: ({ event }) => event.type === "RECONCILE" && event.previewReady,
     promotesItself: ({ context }) => context.autoPromotionEnabled && !context.autoPromotionMs,
-    newFullyAvailable: ({ event }) => event.type === "RECONCILE" && event.newFullyAvailable,
-    pauseNotAdded: ({ context }) => context.pausedSince === undefined && !context.controllerPause,
-    userResumed: ({ context }) => context.pausedSince === undefined && context.controllerPause,
     prePassed: ({ context, event }) => !context.preAnalysis || phaseOf(event, "preAnalysis") === "Successful",
     preFailed: ({ context, event }) => context.preAnalysis && failed(phaseOf(event, "preAnalysis")),
     preInconclusive: ({ context, event }) =>
@@ -159,16 +155,10 @@ export const blueGreenMachine = setup({
     RETRY: { actions: assign({ abort: false }) },
   },
   states: {
-    healthy: {
-      on: {
-        RECONCILE: [restartOnNewTemplate],
-      },
-    },
+    healthy: restingState,
     routing: {
       always: [
-        // First deploy and going back to the stable template are promoted without a preview pause.
-        { guard: "firstDeploy", target: "promoting", actions: notice("SkipSteps") },
-        { guard: "rollbackToStable", target: "promoting", actions: notice("SkipSteps") },
+        ...skipStepsRows,
         abortOnRequest,
         // Resumed after a pause taken while promoting: carry on promoting.
         { guard: "promoted", target: "promoting" },

@@ -6,7 +6,15 @@
 // requeues for. Named actions are one-shot notices (Events); everything else the reconciler does
 // is derived from the resulting state (canaryWeight) and applied idempotently.
 import { and, assign, setup } from "xstate";
-import { abortOnRequest, notice, pauseOnRequest, restartOnNewTemplate } from "./rows.ts";
+import {
+  abortOnRequest,
+  notice,
+  pauseOnRequest,
+  restartOnNewTemplate,
+  restingState,
+  sharedGuards,
+  skipStepsRows,
+} from "./rows.ts";
 
 export const CANARY_MACHINE_VERSION = 1;
 
@@ -200,14 +208,7 @@ export const canaryMachine = setup({
     })),
   },
   guards: {
-    newTemplate: ({ context, event }) =>
-      event.type === "RECONCILE" && event.templateHash !== context.currentHash,
-    firstDeploy: ({ context }) => context.stableHash === undefined,
-    rollbackToStable: ({ context }) => context.currentHash === context.stableHash,
-    aborting: ({ context }) => context.abort,
-    userPaused: ({ event }) => event.type === "RECONCILE" && event.userPaused,
-    notUserPaused: ({ event }) => event.type === "RECONCILE" && !event.userPaused,
-    promoteFull: ({ context }) => context.promoteFull,
+    ...sharedGuards,
     stepsDone: ({ context }) => context.stepIndex >= context.steps.length,
     onPauseStep: ({ context }) => stepAt(context)?.kind === "pause",
     // A weight step is done when the pods are; an analysis step only by its run's verdict.
@@ -232,9 +233,6 @@ export const canaryMachine = setup({
       event.backgroundAnalysis === "Inconclusive" &&
       context.pausedSince !== undefined &&
       context.pauseReason !== "InconclusiveAnalysisRun",
-    newFullyAvailable: ({ event }) => event.type === "RECONCILE" && event.newFullyAvailable,
-    pauseNotAdded: ({ context }) => context.pausedSince === undefined && !context.controllerPause,
-    userResumed: ({ context }) => context.pausedSince === undefined && context.controllerPause,
     pauseExpired: ({ context, event }) => {
       const step = stepAt(context);
       if (
@@ -246,8 +244,6 @@ export const canaryMachine = setup({
         return false;
       return event.type === "RECONCILE" && event.now >= context.pausedSince + step.durationMs;
     },
-    retried: ({ context }) => !context.abort,
-    hasStable: ({ context }) => context.stableHash !== undefined,
   },
 }).createMachine({
   id: "canary",
@@ -261,17 +257,11 @@ export const canaryMachine = setup({
     RETRY: { actions: assign({ abort: false }) },
   },
   states: {
-    healthy: {
-      on: {
-        RECONCILE: [restartOnNewTemplate],
-      },
-    },
+    healthy: restingState,
     /** Decides where a fresh update (or a resumed one) continues; left at once. */
     routing: {
       always: [
-        // First deploy and rolling back to the stable template skip the steps.
-        { guard: "firstDeploy", target: "promoting", actions: notice("SkipSteps") },
-        { guard: "rollbackToStable", target: "promoting", actions: notice("SkipSteps") },
+        ...skipStepsRows,
         abortOnRequest,
         { guard: "promoteFull", target: "promoting" },
         { guard: "stepsDone", target: "promoting" },

@@ -1,5 +1,6 @@
-// Transition rows both strategy machines share, by the guard and action names both define: a new
-// pod template restarts the update, the user's abort aborts, the user's pause pauses.
+// Transition rows both strategy machines share, by the guard and action names both define (a new
+// pod template restarts the update, the user's abort aborts, the user's pause pauses), and the
+// guards that mean the same in both.
 import type { Notice } from "./canary.machine.ts";
 
 /** An Event the reconciler records (a named action whose params say which). */
@@ -22,3 +23,56 @@ export const pauseOnRequest = {
   target: "userPaused",
   actions: notice("RolloutPaused"),
 } as const;
+
+/** At rest: only a new pod template starts something. */
+export const restingState = { on: { RECONCILE: [restartOnNewTemplate] } } as const;
+
+/** First deploy and going back to the stable template skip the steps (as the peer). */
+export const skipStepsRows = [
+  { guard: "firstDeploy", target: "promoting", actions: notice("SkipSteps") },
+  { guard: "rollbackToStable", target: "promoting", actions: notice("SkipSteps") },
+] as const;
+
+/** The context fields the shared guards read (both machines' contexts have them). */
+interface GuardContext {
+  stableHash?: string | undefined;
+  currentHash?: string | undefined;
+  pausedSince?: number | undefined;
+  controllerPause: boolean;
+  abort: boolean;
+  promoteFull: boolean;
+}
+
+/** What both machines' RECONCILE events carry. */
+interface ReconcileFacts {
+  type: "RECONCILE";
+  templateHash: string;
+  userPaused: boolean;
+  newFullyAvailable: boolean;
+}
+
+const observed = (event: { type: string }): ReconcileFacts | undefined =>
+  event.type === "RECONCILE" ? (event as ReconcileFacts) : undefined;
+
+type GuardArgs = { context: GuardContext; event: { type: string } };
+
+/** Guards with one meaning in both machines, by the names their rows use. */
+export const sharedGuards = {
+  newTemplate: ({ context, event }: GuardArgs) => {
+    const facts = observed(event);
+    return facts !== undefined && facts.templateHash !== context.currentHash;
+  },
+  firstDeploy: ({ context }: GuardArgs) => context.stableHash === undefined,
+  rollbackToStable: ({ context }: GuardArgs) => context.currentHash === context.stableHash,
+  aborting: ({ context }: GuardArgs) => context.abort,
+  retried: ({ context }: GuardArgs) => !context.abort,
+  hasStable: ({ context }: GuardArgs) => context.stableHash !== undefined,
+  promoteFull: ({ context }: GuardArgs) => context.promoteFull,
+  userPaused: ({ event }: GuardArgs) => observed(event)?.userPaused === true,
+  notUserPaused: ({ event }: GuardArgs) => observed(event)?.userPaused === false,
+  newFullyAvailable: ({ event }: GuardArgs) => observed(event)?.newFullyAvailable === true,
+  /** No controller pause in place, and none taken away by the user either. */
+  pauseNotAdded: ({ context }: GuardArgs) => context.pausedSince === undefined && !context.controllerPause,
+  /** The controller paused and the pause condition is gone: the user resumed. */
+  userResumed: ({ context }: GuardArgs) => context.pausedSince === undefined && context.controllerPause,
+};

@@ -17,7 +17,7 @@ import { type WebMetric, WebProvider } from "../metricproviders/web/index.ts";
 import { ArgumentError, redact, resolveArguments, resolveMetric } from "./args.ts";
 import { isCompleted, metricPhase, nextDue, record, runPhase } from "./assess.ts";
 import { judge } from "./condition.ts";
-import { dryRunMatcher, retentionLimit } from "./metric-match.ts";
+import { dryRunMatcher, retentionLimit, unmatchedRule } from "./metric-match.ts";
 import { summarize } from "./summary.ts";
 import { deleteAt } from "./ttl.ts";
 
@@ -166,6 +166,22 @@ export const analysisRunController: ControllerSetup = (kernel) => {
       const flagDryRun = ({ dryRun: _earlier, ...result }: MetricResult): MetricResult =>
         isDryRun(result.name) ? { ...result, dryRun: true } : result;
       const retention = retentionLimit(run.spec?.measurementRetention);
+      /** A run that cannot be measured at all ends Error at once, saying why. */
+      const invalid = async (message: string) => {
+        await writer.write(AnalysisRuns, run, {
+          ...run.status,
+          phase: "Error",
+          message,
+          startedAt,
+          completedAt: new Date(now()).toISOString(),
+        });
+        return undefined;
+      };
+      const badRule = unmatchedRule(
+        run.spec ?? {},
+        metrics.map((m) => m.name),
+      );
+      if (badRule) return invalid(`Analysis spec invalid: ${badRule}`);
 
       let values: Map<string, string>;
       let secrets: string[];
@@ -177,14 +193,7 @@ export const analysisRunController: ControllerSetup = (kernel) => {
         ));
       } catch (error) {
         if (!(error instanceof ArgumentError)) throw error;
-        await writer.write(AnalysisRuns, run, {
-          ...run.status,
-          phase: "Error",
-          message: error.message,
-          startedAt,
-          completedAt: new Date(now()).toISOString(),
-        });
-        return undefined;
+        return invalid(error.message);
       }
 
       const results: MetricResult[] = [];

@@ -2,7 +2,7 @@
 // every metric; otherwise the exact name, or else the rule as a regular expression over the whole
 // name. Anchoring differs from the peer (Go's unanchored MatchString, where "rate" also names
 // "error-rate"): a rule naming one metric should not silently take in others.
-import { AnalysisDefaults } from "../api/analysis.ts";
+import { AnalysisDefaults, type AnalysisRunSpec } from "../api/analysis.ts";
 
 /** A predicate for one rule. An invalid regular expression still matches its exact name. */
 export function metricNameMatcher(pattern: string): (name: string) => boolean {
@@ -33,4 +33,26 @@ export function retentionLimit(
   return (metric) =>
     matchers.findLast((r) => r.limit >= 1 && r.matches(metric))?.limit ??
     AnalysisDefaults.measurementRetention;
+}
+
+/**
+ * The first `dryRun` / `measurementRetention` rule that names none of the run's metrics, as an
+ * error message (undefined when every rule names one). Such a rule is almost always a typo, and
+ * a typo in `dryRun` would leave the metric it meant gating the rollout; the peer makes the run
+ * Error for it too.
+ */
+export function unmatchedRule(
+  spec: Pick<AnalysisRunSpec, "dryRun" | "measurementRetention">,
+  metricNames: string[],
+): string | undefined {
+  for (const field of ["dryRun", "measurementRetention"] as const) {
+    const rules = spec[field] ?? [];
+    for (const [i, rule] of rules.entries()) {
+      const matches = metricNameMatcher(rule.metricName);
+      if (!metricNames.some(matches)) {
+        return `spec.${field}[${i}].metricName "${rule.metricName}" names none of the run's metrics (${metricNames.join(", ") || "none"})`;
+      }
+    }
+  }
+  return undefined;
 }

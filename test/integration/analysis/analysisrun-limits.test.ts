@@ -1,7 +1,7 @@
 // consecutiveSuccessLimit, dryRun / measurementRetention name patterns and the two summaries,
 // through the real API server (so the status fields survive the CRD's schema): an indefinite
 // metric completes early on its streak, a dry-run metric picked by a regex fails without failing
-// the run, and a `*` retention rule trims every metric.
+// the run, a `*` retention rule trims every metric, and a rule naming no metric is an Error.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { analysisRunController } from "../../../src/analysis/controller.ts";
@@ -80,4 +80,35 @@ test("AnalysisRun: consecutiveSuccessLimit ends an indefinite metric; dry-run me
     error: 0,
   });
   assert.doesNotMatch(run.status?.message ?? "", /latency/, "a dry-run metric never explains the run");
+});
+
+test("AnalysisRun: a dryRun rule that names no metric (a typo) makes the run Error, measuring nothing", async (t) => {
+  await installAnalysisCrds();
+  const namespace = await useNamespace(t, "analysis-dryrun-typo");
+  await startSluice(t, [analysisRunController], { namespace });
+  const client = testClient();
+  await client.create<AnalysisRun>(
+    AnalysisRuns,
+    {
+      apiVersion: "sluice.dev/v1alpha1",
+      kind: "AnalysisRun",
+      metadata: { name: "typo", namespace },
+      spec: {
+        metrics: [{ name: "error-rate", count: 1, successCondition: "result[0] == 1", provider: prometheus }],
+        // Meant error-rate: were it ignored, error-rate would gate the rollout unexpectedly.
+        dryRun: [{ metricName: "errors-rate" }],
+      },
+    },
+    "test",
+  );
+  const run = await waitFor("AnalysisRun typo to complete", async () => {
+    const live = await client.get<AnalysisRun>(AnalysisRuns, { namespace, name: "typo" });
+    return live.status?.completedAt ? live : pending(JSON.stringify(live.status ?? {}));
+  });
+  assert.equal(run.status?.phase, "Error");
+  assert.equal(
+    run.status?.message,
+    `Analysis spec invalid: spec.dryRun[0].metricName "errors-rate" names none of the run's metrics (error-rate)`,
+  );
+  assert.deepEqual(run.status?.metricResults ?? [], [], "nothing was measured");
 });

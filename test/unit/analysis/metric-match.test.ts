@@ -1,7 +1,12 @@
 // dryRun[] and measurementRetention[] metricName rules: `*`, exact names, anchored regexes.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { dryRunMatcher, metricNameMatcher, retentionLimit } from "../../../src/analysis/metric-match.ts";
+import {
+  dryRunMatcher,
+  metricNameMatcher,
+  retentionLimit,
+  unmatchedRule,
+} from "../../../src/analysis/metric-match.ts";
 
 test("metricName: * is every metric, else exact name, else a regex over the whole name", () => {
   const cases: [pattern: string, name: string, matches: boolean][] = [
@@ -95,4 +100,31 @@ test("measurementRetention: the last matching rule with a limit of at least 1, e
   for (const [rules, name, limit] of cases) {
     assert.equal(retentionLimit(rules)(name), limit, `${JSON.stringify(rules)} ~ ${name}`);
   }
+});
+
+test("a dryRun or measurementRetention rule naming no metric is reported, the first one, by path", () => {
+  const metrics = ["rate", "latency-db"];
+  const cases: [spec: Parameters<typeof unmatchedRule>[0], error: RegExp | undefined][] = [
+    [{}, undefined],
+    [{ dryRun: [], measurementRetention: [] }, undefined],
+    [{ dryRun: [{ metricName: "rate" }, { metricName: "latency-.*" }] }, undefined],
+    [{ dryRun: [{ metricName: "*" }], measurementRetention: [{ metricName: "*", limit: 3 }] }, undefined],
+    [
+      { dryRun: [{ metricName: "rate" }, { metricName: "error-rate" }] },
+      /^spec\.dryRun\[1\]\.metricName "error-rate" names none of the run's metrics \(rate, latency-db\)$/,
+    ],
+    // Anchored: "latency" alone does not name "latency-db".
+    [{ measurementRetention: [{ metricName: "latency", limit: 5 }] }, /^spec\.measurementRetention\[0\]/],
+    [
+      { dryRun: [{ metricName: "typo" }], measurementRetention: [{ metricName: "x", limit: 1 }] },
+      /^spec\.dryRun\[0\]/,
+    ],
+    [{ dryRun: [{ metricName: "bad[" }] }, /"bad\[" names none/],
+  ];
+  for (const [spec, error] of cases) {
+    const got = unmatchedRule(spec, metrics);
+    if (error === undefined) assert.equal(got, undefined, JSON.stringify(spec));
+    else assert.match(got ?? "", error, JSON.stringify(spec));
+  }
+  assert.match(unmatchedRule({ dryRun: [{ metricName: "*" }] }, []) ?? "", /\(none\)$/);
 });

@@ -119,6 +119,30 @@ export const backgroundActive = (c: CanaryContext): boolean =>
 
 const failed = (phase: RunPhase | undefined) => phase === "Failed" || phase === "Error";
 
+/**
+ * A Failed or Error analysis (step or background) aborts, as the user's abort would. (A canary
+ * that judges has a stable to go back to; the guard says so rather than assume it.)
+ */
+const abortOnFailedAnalysis = {
+  guard: and(["analysisFailed", "hasStable"]),
+  target: "aborted",
+  actions: ["markAborted", notice("RolloutAborted")],
+} as const;
+
+/** Inconclusive analysis pauses until a person promotes (or aborts). */
+const pauseOnInconclusiveAnalysis = {
+  guard: "analysisInconclusive",
+  target: "pausedStep",
+  actions: ["addInconclusivePause", notice("RolloutPaused")],
+} as const;
+
+/** The user's abort, where the update may be a first deploy (which has nothing to go back to). */
+const abortOnRequestWithStable = {
+  guard: and(["aborting", "hasStable"]),
+  target: "aborted",
+  actions: ["markAborted", notice("RolloutAborted")],
+} as const;
+
 export const canaryMachine = setup({
   types: {
     context: {} as CanaryContext,
@@ -278,17 +302,8 @@ export const canaryMachine = setup({
           pauseOnRequest,
           // A bad verdict wins over progress made in the same look.
           // Failed or Error analysis aborts, as the user's abort would.
-          {
-            guard: "analysisFailed",
-            target: "aborted",
-            actions: [assign({ abort: true }), "markAborted", notice("RolloutAborted")],
-          },
-          // Inconclusive pauses until a person promotes (or aborts).
-          {
-            guard: "analysisInconclusive",
-            target: "pausedStep",
-            actions: ["addInconclusivePause", notice("RolloutPaused")],
-          },
+          abortOnFailedAnalysis,
+          pauseOnInconclusiveAnalysis,
           {
             guard: "canaryAtTarget",
             target: "routing",
@@ -309,11 +324,7 @@ export const canaryMachine = setup({
           abortOnRequest,
           { guard: "promoteFull", target: "promoting", actions: "clearPause" },
           pauseOnRequest,
-          {
-            guard: "analysisFailed",
-            target: "aborted",
-            actions: [assign({ abort: true }), "markAborted", notice("RolloutAborted")],
-          },
+          abortOnFailedAnalysis,
           { guard: and(["pauseNotAdded", "onPauseStep"]), actions: "addPause" },
           // No pause left, and the controller did not put one: the user's promote moved the step
           // on (the peer's CLI patches currentStepIndex); carry on from there, pausing only on a
@@ -329,17 +340,9 @@ export const canaryMachine = setup({
       on: {
         RECONCILE: [
           { guard: "newTemplate", actions: ["resetForTemplate", notice("RolloutUpdated")] },
-          {
-            guard: and(["aborting", "hasStable"]),
-            target: "aborted",
-            actions: ["markAborted", notice("RolloutAborted")],
-          },
+          abortOnRequestWithStable,
           // The analysis keeps judging while the user holds the rollout.
-          {
-            guard: and(["analysisFailed", "hasStable"]),
-            target: "aborted",
-            actions: [assign({ abort: true }), "markAborted", notice("RolloutAborted")],
-          },
+          abortOnFailedAnalysis,
           { guard: "notUserPaused", target: "routing", actions: notice("RolloutResumed") },
         ],
       },
@@ -348,24 +351,11 @@ export const canaryMachine = setup({
       on: {
         RECONCILE: [
           restartOnNewTemplate,
-          // Aborting the first deploy has nothing to go back to.
-          {
-            guard: and(["aborting", "hasStable"]),
-            target: "aborted",
-            actions: ["markAborted", notice("RolloutAborted")],
-          },
+          abortOnRequestWithStable,
           pauseOnRequest,
           // Background analysis still judges the final scale-up; its verdict wins over promotion.
-          {
-            guard: and(["analysisFailed", "hasStable"]),
-            target: "aborted",
-            actions: [assign({ abort: true }), "markAborted", notice("RolloutAborted")],
-          },
-          {
-            guard: "analysisInconclusive",
-            target: "pausedStep",
-            actions: ["addInconclusivePause", notice("RolloutPaused")],
-          },
+          abortOnFailedAnalysis,
+          pauseOnInconclusiveAnalysis,
           {
             guard: "newFullyAvailable",
             target: "healthy",

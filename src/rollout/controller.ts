@@ -21,6 +21,7 @@ import { finalizeDeletion, hasFinalizer, needsFinalizer, setFinalizer } from "./
 import { POD_TEMPLATE_HASH_LABEL, podTemplateHash } from "./hash.ts";
 import { restartPending, restartRound } from "./restart.ts";
 import {
+  analysisFieldPath,
   ensureRun,
   MissingTemplateError,
   type ObservedRun,
@@ -246,10 +247,25 @@ async function reconcileRollout(
       if (!(error instanceof RolloutAnalysisError)) throw error;
       if (error instanceof MissingTemplateError) {
         // A template applied together with the Rollout may just not be here yet: wait for it
-        // (as the peer's InvalidSpec does), saying what is missing.
-        log.warn({ run: wanted.name, err: error.message }, "AnalysisRun waits for its template");
-        await events.record(rollout, "Warning", Reasons.AnalysisTemplateNotFound, error.message);
-        plan.status.message = `${wanted.kind} analysis waits: ${error.message}`;
+        // (nothing aborts), and say what is missing as the peer does, with InvalidSpec naming
+        // the field; the next plan drops the condition once the template is there.
+        const message = `${analysisFieldPath(wanted)}: ${error.message} (waiting for it)`;
+        // Kept from the last look (the plan dropped it), so an unchanged wait writes nothing,
+        // and says nothing new: the log line and Event come when the wait starts or changes.
+        const earlier = rollout.status?.conditions?.filter((c) => c.type === "InvalidSpec") ?? [];
+        if (earlier[0]?.message !== message) {
+          log.warn(
+            { run: wanted.name, field: analysisFieldPath(wanted), err: error.message },
+            "AnalysisRun waits for its template",
+          );
+          await events.record(rollout, "Warning", Reasons.AnalysisTemplateNotFound, message);
+        }
+        plan.status.conditions = setCondition(
+          [...(plan.status.conditions ?? []), ...earlier],
+          { type: "InvalidSpec", status: "True", reason: "InvalidSpec", message },
+          new Date(now).toISOString(),
+        );
+        Object.assign(plan.status, computePhase(rollout.spec ?? {}, plan.status));
         analysisRequeue = 10_000;
         continue;
       }

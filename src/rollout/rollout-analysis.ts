@@ -29,6 +29,20 @@ export interface WantedRun {
   stepIndex?: number;
 }
 
+/** Where in the Rollout's spec the analysis a wanted run comes from. */
+export function analysisFieldPath(wanted: Pick<WantedRun, "kind" | "stepIndex">): string {
+  switch (wanted.kind) {
+    case "Step":
+      return `spec.strategy.canary.steps[${wanted.stepIndex ?? 0}].analysis`;
+    case "Background":
+      return "spec.strategy.canary.analysis";
+    case "PrePromotion":
+      return "spec.strategy.blueGreen.prePromotionAnalysis";
+    case "PostPromotion":
+      return "spec.strategy.blueGreen.postPromotionAnalysis";
+  }
+}
+
 /** An AnalysisRun as the controller found it. */
 export interface ObservedRun {
   name: string;

@@ -157,12 +157,40 @@ test("a step whose template is not there yet waits for it (no abort), then runs 
   const web = rolloutIn(namespace);
   const h1 = (await web.until("v1 Healthy", (r) => r.status?.phase === "Healthy")).status?.stableRS ?? "";
   await web.patchSpec({ template: podTemplate("web:2") });
+  const missing =
+    'spec.strategy.canary.steps[1].analysis: AnalysisTemplate "later" not found (waiting for it)';
   const waiting = await web.until("waiting for the template", (r) =>
-    /AnalysisTemplate "later" not found/.test(r.status?.message ?? ""),
+    (r.status?.conditions ?? []).some((c) => c.type === "InvalidSpec" && c.status === "True"),
   );
+  // Said as the peer says a missing reference: InvalidSpec naming the field, phase Degraded;
+  // but nothing is aborted or scaled back.
+  assert.equal(waiting.status?.conditions?.find((c) => c.type === "InvalidSpec")?.message, missing);
+  assert.equal(waiting.status?.phase, "Degraded");
+  assert.equal(waiting.status?.message, `InvalidSpec: ${missing}`);
   assert.equal(waiting.status?.abort, false);
-  const events = await client.list<KubeObject & { reason?: string }>(Events, { namespace });
-  assert.ok(events.items.some((e) => e.reason === "AnalysisTemplateNotFound"));
+  assert.equal(waiting.status?.currentStepIndex, 1);
+  const events = await client.list<KubeObject & { reason?: string; message?: string; count?: number }>(
+    Events,
+    { namespace },
+  );
+  const notFound = events.items.filter((e) => e.reason === "AnalysisTemplateNotFound");
+  assert.deepEqual(
+    notFound.map((e) => [e.message, e.count ?? 1]),
+    [[missing, 1]],
+  );
+  // An unchanged wait writes no status (the condition's times stay) and repeats no Event.
+  await new Promise((r) => setTimeout(r, 11_000));
+  const still = await web.get();
+  assert.equal(
+    still.metadata?.resourceVersion,
+    waiting.metadata?.resourceVersion,
+    "no status write while waiting",
+  );
+  const later = await client.list<KubeObject & { reason?: string; count?: number }>(Events, { namespace });
+  assert.deepEqual(
+    later.items.filter((e) => e.reason === "AnalysisTemplateNotFound").map((e) => e.count ?? 1),
+    [1],
+  );
   await templateIn(namespace, "later", {
     metrics: [
       { name: "ok", successCondition: "result == 1", provider: { web: { url, jsonPath: "{$.ok}" } } },
@@ -174,4 +202,9 @@ test("a step whose template is not there yet waits for it (no abort), then runs 
     30_000,
   );
   assert.equal(done.status?.abort, false);
+  assert.equal(
+    done.status?.conditions?.find((c) => c.type === "InvalidSpec"),
+    undefined,
+    "the condition is gone once the template is there",
+  );
 });

@@ -177,10 +177,15 @@ export const analysisRunController: ControllerSetup = (kernel) => {
         });
         return undefined;
       };
-      const badRule = unmatchedRule(
-        run.spec ?? {},
-        metrics.map((m) => m.name),
-      );
+      // Checked before the first measurement only: a run already measuring (made before this
+      // check existed) is never turned into an Error half-way.
+      const badRule =
+        run.status?.startedAt === undefined
+          ? unmatchedRule(
+              run.spec ?? {},
+              metrics.map((m) => m.name),
+            )
+          : undefined;
       if (badRule) return invalid(`Analysis spec invalid: ${badRule}`);
 
       let values: Map<string, string>;

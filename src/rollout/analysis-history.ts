@@ -10,7 +10,26 @@ import { RolloutDefaults } from "../api/rollout.ts";
 export interface RunHousekeeping {
   terminate: string[];
   remove: string[];
+  /**
+   * Completed runs left behind with a verdict that stops a rollout (Inconclusive, Failed, Error),
+   * to be marked as cut short: should their name ever be wanted again (a status field lost, an
+   * analysis removed and added back), they are replaced by a fresh run instead of pausing or
+   * aborting the rollout again on an old verdict.
+   */
+  supersede: string[];
 }
+
+/**
+ * Set on runs this controller terminates because the rollout stopped waiting on them (such a run
+ * ends Successful, which is no verdict), and on completed runs it left behind with a stopping
+ * verdict. A marked run is never judged: if its name is wanted again (a round number reused after
+ * a lost status write, a status field lost), it is replaced by a fresh run. A run a person
+ * terminates carries no mark and counts as Successful, as for the peer.
+ */
+export const TERMINATED_BY_ROLLOUT = "sluice.dev/terminated-by-rollout";
+
+export const cutShort = (run: AnalysisRun): boolean =>
+  run.metadata?.annotations?.[TERMINATED_BY_ROLLOUT] === "true";
 
 export function runHousekeeping(
   rollout: Rollout,
@@ -34,5 +53,10 @@ export function runHousekeeping(
   const remove = [...successful.slice(keepSuccessful), ...unsuccessful.slice(keepUnsuccessful)].map(
     (r) => r.metadata?.name ?? "",
   );
-  return { terminate, remove };
+  const removed = new Set(remove);
+  const supersede = completed
+    .filter((r) => r.status?.phase !== "Successful" && !removed.has(r.metadata?.name ?? ""))
+    .filter((r) => !cutShort(r))
+    .map((r) => r.metadata?.name ?? "");
+  return { terminate, remove, supersede };
 }

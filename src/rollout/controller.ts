@@ -13,12 +13,13 @@ import { AnalysisRuns, ReplicaSets, Rollouts, Services } from "../kube/resources
 import type { EventRecorder } from "../telemetry/events.ts";
 import { Reasons } from "../telemetry/reasons.ts";
 import { adopt, effectiveHash, HASH_VERSION, HASH_VERSION_ANNOTATION, orphansFor } from "./adoption.ts";
-import { runHousekeeping } from "./analysis-history.ts";
+import { cutShort, runHousekeeping, TERMINATED_BY_ROLLOUT } from "./analysis-history.ts";
 import { type BlueGreenPlan, planBlueGreen, SCALE_DOWN_DEADLINE_ANNOTATION } from "./bluegreen.ts";
 import { type CanaryPlan, planCanary } from "./canary.ts";
 import { computePhase, setCondition } from "./conditions.ts";
 import { finalizeDeletion, hasFinalizer, needsFinalizer, setFinalizer } from "./finalizer.ts";
 import { POD_TEMPLATE_HASH_LABEL, podTemplateHash } from "./hash.ts";
+import { type MissingTemplate, reportMissingTemplates } from "./missing-templates.ts";
 import { restartPending, restartRound } from "./restart.ts";
 import {
   analysisFieldPath,
@@ -219,6 +220,7 @@ async function reconcileRollout(
     });
   }
   let analysisRequeue: number | undefined;
+  const missingTemplates: MissingTemplate[] = [];
   for (const wanted of plan.runs) {
     const existing = runNamed(wanted.name);
     if (existing && !controlledBy(existing, rollout.metadata?.uid ?? "")) {
@@ -247,25 +249,8 @@ async function reconcileRollout(
       if (!(error instanceof RolloutAnalysisError)) throw error;
       if (error instanceof MissingTemplateError) {
         // A template applied together with the Rollout may just not be here yet: wait for it
-        // (nothing aborts), and say what is missing as the peer does, with InvalidSpec naming
-        // the field; the next plan drops the condition once the template is there.
-        const message = `${analysisFieldPath(wanted)}: ${error.message} (waiting for it)`;
-        // Kept from the last look (the plan dropped it), so an unchanged wait writes nothing,
-        // and says nothing new: the log line and Event come when the wait starts or changes.
-        const earlier = rollout.status?.conditions?.filter((c) => c.type === "InvalidSpec") ?? [];
-        if (earlier[0]?.message !== message) {
-          log.warn(
-            { run: wanted.name, field: analysisFieldPath(wanted), err: error.message },
-            "AnalysisRun waits for its template",
-          );
-          await events.record(rollout, "Warning", Reasons.AnalysisTemplateNotFound, message);
-        }
-        plan.status.conditions = setCondition(
-          [...(plan.status.conditions ?? []), ...earlier],
-          { type: "InvalidSpec", status: "True", reason: "InvalidSpec", message },
-          new Date(now).toISOString(),
-        );
-        Object.assign(plan.status, computePhase(rollout.spec ?? {}, plan.status));
+        // (nothing aborts); said below, once for all the runs that wait.
+        missingTemplates.push({ field: analysisFieldPath(wanted), run: wanted.name, err: error.message });
         analysisRequeue = 10_000;
         continue;
       }
@@ -280,6 +265,8 @@ async function reconcileRollout(
       plan.status.abort = true;
     }
   }
+  if (missingTemplates.length > 0)
+    await reportMissingTemplates(events, log, rollout, plan, missingTemplates, now);
   const written = await writer.write(Rollouts, rollout, plan.status);
   // The finalizer follows the update: on while one is in progress, off at rest.
   const current = written.written ? written.object : rollout;
@@ -348,16 +335,6 @@ function newReplicaSet(rollout: Rollout, hash: string, replicas: number, owned: 
 const controlledBy = (run: AnalysisRun, uid: string) =>
   run.metadata?.ownerReferences?.some((ref) => ref.uid === uid && ref.controller === true) ?? false;
 
-/**
- * Set on runs this controller terminates because the rollout stopped waiting on them. Such a run
- * ends Successful (a terminated run has nothing against it), which is no verdict: if its name is
- * wanted again (a round number reused after a lost status write), it is replaced, never judged.
- * A run a person terminates carries no mark and counts as Successful, as for the peer.
- */
-export const TERMINATED_BY_ROLLOUT = "sluice.dev/terminated-by-rollout";
-
-const cutShort = (run: AnalysisRun) => run.metadata?.annotations?.[TERMINATED_BY_ROLLOUT] === "true";
-
 /** A run as the planners see it; only runs this Rollout owns count (a name is not proof). */
 function observedRun(run: AnalysisRun | undefined, ownerUid: string): ObservedRun | undefined {
   if (!run?.metadata || !controlledBy(run, ownerUid) || cutShort(run)) return undefined;
@@ -376,21 +353,22 @@ async function tidyAnalysisRuns(
   keep: string[],
 ): Promise<void> {
   if (runs.length === 0) return;
-  const { terminate, remove } = runHousekeeping(rollout, runs, keep);
+  const { terminate, remove, supersede } = runHousekeeping(rollout, runs, keep);
   const namespace = rollout.metadata?.namespace;
-  for (const name of terminate) {
-    await kernel.client
+  const mark = (name: string, patch: Record<string, unknown>) =>
+    kernel.client
       .mergePatch(
         AnalysisRuns,
         { namespace, name },
-        { metadata: { annotations: { [TERMINATED_BY_ROLLOUT]: "true" } }, spec: { terminate: true } },
+        { metadata: { annotations: { [TERMINATED_BY_ROLLOUT]: "true" } }, ...patch },
         ROLLOUT_FIELD_MANAGER,
       )
       .catch((error: unknown) => {
-        // Deleted meanwhile (still in the cache): nothing left to stop.
+        // Deleted meanwhile (still in the cache): nothing left to mark.
         if (!isNotFound(error)) throw error;
       });
-  }
+  for (const name of terminate) await mark(name, { spec: { terminate: true } });
+  for (const name of supersede) await mark(name, {});
   for (const name of remove) {
     await kernel.client.delete(AnalysisRuns, { namespace, name }).catch((error: unknown) => {
       if (!isNotFound(error)) throw error;

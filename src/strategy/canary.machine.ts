@@ -119,14 +119,17 @@ export const backgroundActive = (c: CanaryContext): boolean =>
 
 const failed = (phase: RunPhase | undefined) => phase === "Failed" || phase === "Error";
 
-/**
- * A Failed or Error analysis (step or background) aborts, as the user's abort would. (A canary
- * that judges has a stable to go back to; the guard says so rather than assume it.)
- */
+/** A Failed or Error analysis (step or background) aborts, as the user's abort would. */
 const abortOnFailedAnalysis = {
-  guard: and(["analysisFailed", "hasStable"]),
+  guard: "analysisFailed",
   target: "aborted",
   actions: ["markAborted", notice("RolloutAborted")],
+} as const;
+
+/** The same where the update may be a first deploy, which has nothing to go back to. */
+const abortOnFailedAnalysisWithStable = {
+  ...abortOnFailedAnalysis,
+  guard: and(["analysisFailed", "hasStable"]),
 } as const;
 
 /** Inconclusive analysis pauses until a person promotes (or aborts). */
@@ -342,7 +345,7 @@ export const canaryMachine = setup({
           { guard: "newTemplate", actions: ["resetForTemplate", notice("RolloutUpdated")] },
           abortOnRequestWithStable,
           // The analysis keeps judging while the user holds the rollout.
-          abortOnFailedAnalysis,
+          abortOnFailedAnalysisWithStable,
           { guard: "notUserPaused", target: "routing", actions: notice("RolloutResumed") },
         ],
       },
@@ -354,7 +357,7 @@ export const canaryMachine = setup({
           abortOnRequestWithStable,
           pauseOnRequest,
           // Background analysis still judges the final scale-up; its verdict wins over promotion.
-          abortOnFailedAnalysis,
+          abortOnFailedAnalysisWithStable,
           pauseOnInconclusiveAnalysis,
           {
             guard: "newFullyAvailable",

@@ -43,3 +43,27 @@ test("completed runs beyond the history limits go, newest kept, successful and u
   );
   assert.deepEqual(tight.remove.sort(), ["bad-1", "bad-2", "ok-1", "ok-2", "ok-3", "ok-4", "ok-5", "ok-6"]);
 });
+
+test("completed runs left behind with a stopping verdict are marked once; kept, successful and collected ones are not", () => {
+  const marked = (r: AnalysisRun): AnalysisRun => ({
+    ...r,
+    metadata: { ...r.metadata, annotations: { "sluice.dev/terminated-by-rollout": "true" } },
+  });
+  const runs = [
+    run("ok", "Successful", 1),
+    run("failed", "Failed", 2),
+    run("error", "Error", 3),
+    run("undecided", "Inconclusive", 4),
+    run("current-undecided", "Inconclusive", 5),
+    marked(run("marked-failed", "Failed", 6)),
+    run("running", "Running", 7),
+  ];
+  const { supersede } = runHousekeeping({ spec: {} }, runs, ["current-undecided"]);
+  assert.deepEqual(supersede.sort(), ["error", "failed", "undecided"]);
+  // A run the history limit deletes is not marked first.
+  const tight = runHousekeeping({ spec: { analysis: { unsuccessfulRunHistoryLimit: 1 } } }, runs, [
+    "current-undecided",
+  ]);
+  assert.deepEqual(tight.remove.sort(), ["error", "failed", "undecided"]);
+  assert.deepEqual(tight.supersede, [], "the one unsuccessful run kept is marked already");
+});

@@ -9,6 +9,7 @@ import type { AnalysisRun } from "../../../src/api/analysis.ts";
 import type { Rollout, RolloutAnalysis } from "../../../src/api/rollout.ts";
 import { AnalysisRuns, Events, Rollouts } from "../../../src/kube/resources.ts";
 import type { KubeObject } from "../../../src/kube/types.ts";
+import { TERMINATED_BY_ROLLOUT } from "../../../src/rollout/analysis-history.ts";
 import { rolloutController } from "../../../src/rollout/controller.ts";
 import {
   createRatioTemplate,
@@ -278,4 +279,8 @@ test("a resumed undecided background analysis gets a fresh run; the analysis ste
     ["Inconclusive", "Successful"],
     "the undecided run and the fresh one",
   );
+  // The undecided run left behind is marked: were its name wanted again it would be replaced,
+  // never read as a verdict again.
+  const leftBehind = backgroundRuns.find((r) => r.metadata?.name === firstBackground);
+  assert.equal(leftBehind?.metadata?.annotations?.[TERMINATED_BY_ROLLOUT], "true");
 });

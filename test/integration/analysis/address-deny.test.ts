@@ -9,9 +9,9 @@ import { parse } from "yaml";
 import { analysisRunController } from "../../../src/analysis/controller.ts";
 import type { AnalysisRun } from "../../../src/api/analysis.ts";
 import { AnalysisRuns } from "../../../src/kube/resources.ts";
+import { untilCompleted } from "../../helpers/analysis-runs.ts";
 import { testClient, testKubeConfig, useNamespace } from "../../helpers/kube.ts";
 import { ensureCrd, startSluice } from "../../helpers/sluice.ts";
-import { pending, waitFor } from "../../helpers/wait.ts";
 
 const crdFile = resolve(fileURLToPath(import.meta.url), "../../../../crds/analysisrun.yaml");
 
@@ -39,10 +39,7 @@ test("metric addresses of cloud metadata and of the API server are refused", asy
       },
       "test",
     );
-    const run = await waitFor(`${name} completes`, async () => {
-      const r = await client.get<AnalysisRun>(AnalysisRuns, { namespace, name });
-      return r.status?.completedAt ? r : pending(JSON.stringify(r.status ?? {}));
-    });
+    const run = await untilCompleted(namespace, name);
     assert.equal(run.status?.phase, "Error");
     assert.match(run.status?.metricResults?.[0]?.measurements?.[0]?.message ?? "", why);
   }

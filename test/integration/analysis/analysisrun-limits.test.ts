@@ -5,13 +5,11 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { analysisRunController } from "../../../src/analysis/controller.ts";
-import type { AnalysisRun } from "../../../src/api/analysis.ts";
-import { AnalysisRuns } from "../../../src/kube/resources.ts";
+import { createRun, untilCompleted } from "../../helpers/analysis-runs.ts";
 import { installAnalysisCrds } from "../../helpers/exporter.ts";
-import { testClient, useNamespace } from "../../helpers/kube.ts";
+import { useNamespace } from "../../helpers/kube.ts";
 import { prometheusUrl } from "../../helpers/prometheus.ts";
 import { startSluice } from "../../helpers/sluice.ts";
-import { pending, waitFor } from "../../helpers/wait.ts";
 
 const prometheus = { prometheus: { address: prometheusUrl(), query: "vector(1)" } };
 
@@ -19,47 +17,30 @@ test("AnalysisRun: consecutiveSuccessLimit ends an indefinite metric; dry-run me
   await installAnalysisCrds();
   const namespace = await useNamespace(t, "analysis-limits");
   await startSluice(t, [analysisRunController], { namespace });
-  const client = testClient();
-  await client.create<AnalysisRun>(
-    AnalysisRuns,
-    {
-      apiVersion: "sluice.dev/v1alpha1",
-      kind: "AnalysisRun",
-      metadata: { name: "streak", namespace },
-      spec: {
-        metrics: [
-          // No count: only the streak can end it.
-          {
-            name: "rate",
-            interval: "500ms",
-            consecutiveSuccessLimit: 3,
-            successCondition: "result[0] == 1",
-            provider: prometheus,
-          },
-          {
-            name: "latency-p99",
-            interval: "500ms",
-            count: 2,
-            failureLimit: -1,
-            consecutiveSuccessLimit: 2,
-            successCondition: "result[0] == 2",
-            provider: prometheus,
-          },
-        ],
-        dryRun: [{ metricName: "latency-.*" }],
-        measurementRetention: [{ metricName: "*", limit: 2 }],
+  await createRun(namespace, "streak", {
+    metrics: [
+      // No count: only the streak can end it.
+      {
+        name: "rate",
+        interval: "500ms",
+        consecutiveSuccessLimit: 3,
+        successCondition: "result[0] == 1",
+        provider: prometheus,
       },
-    },
-    "test",
-  );
-  const run = await waitFor(
-    "AnalysisRun streak to complete",
-    async () => {
-      const live = await client.get<AnalysisRun>(AnalysisRuns, { namespace, name: "streak" });
-      return live.status?.completedAt ? live : pending(JSON.stringify(live.status ?? {}));
-    },
-    { timeoutMs: 30_000 },
-  );
+      {
+        name: "latency-p99",
+        interval: "500ms",
+        count: 2,
+        failureLimit: -1,
+        consecutiveSuccessLimit: 2,
+        successCondition: "result[0] == 2",
+        provider: prometheus,
+      },
+    ],
+    dryRun: [{ metricName: "latency-.*" }],
+    measurementRetention: [{ metricName: "*", limit: 2 }],
+  });
+  const run = await untilCompleted(namespace, "streak");
   assert.equal(run.status?.phase, "Successful", run.status?.message);
   const [rate, latency] = run.status?.metricResults ?? [];
   assert.equal(rate?.phase, "Successful");
@@ -86,25 +67,12 @@ test("AnalysisRun: a dryRun rule that names no metric (a typo) makes the run Err
   await installAnalysisCrds();
   const namespace = await useNamespace(t, "analysis-dryrun-typo");
   await startSluice(t, [analysisRunController], { namespace });
-  const client = testClient();
-  await client.create<AnalysisRun>(
-    AnalysisRuns,
-    {
-      apiVersion: "sluice.dev/v1alpha1",
-      kind: "AnalysisRun",
-      metadata: { name: "typo", namespace },
-      spec: {
-        metrics: [{ name: "error-rate", count: 1, successCondition: "result[0] == 1", provider: prometheus }],
-        // Meant error-rate: were it ignored, error-rate would gate the rollout unexpectedly.
-        dryRun: [{ metricName: "errors-rate" }],
-      },
-    },
-    "test",
-  );
-  const run = await waitFor("AnalysisRun typo to complete", async () => {
-    const live = await client.get<AnalysisRun>(AnalysisRuns, { namespace, name: "typo" });
-    return live.status?.completedAt ? live : pending(JSON.stringify(live.status ?? {}));
+  await createRun(namespace, "typo", {
+    metrics: [{ name: "error-rate", count: 1, successCondition: "result[0] == 1", provider: prometheus }],
+    // Meant error-rate: were it ignored, error-rate would gate the rollout unexpectedly.
+    dryRun: [{ metricName: "errors-rate" }],
   });
+  const run = await untilCompleted(namespace, "typo");
   assert.equal(run.status?.phase, "Error");
   assert.equal(
     run.status?.message,

@@ -16,11 +16,11 @@ import type { AnalysisRun } from "../../../src/api/analysis.ts";
 import { AnalysisRuns, Events, Secrets } from "../../../src/kube/resources.ts";
 import { type PrometheusMetric, PrometheusProvider } from "../../../src/metricproviders/prometheus/index.ts";
 import { MeasurementError } from "../../../src/metricproviders/provider.ts";
+import { untilCompleted } from "../../helpers/analysis-runs.ts";
 import { installAnalysisCrds } from "../../helpers/exporter.ts";
 import { testClient, useNamespace } from "../../helpers/kube.ts";
 import { prometheusUrl } from "../../helpers/prometheus.ts";
 import { startSluice } from "../../helpers/sluice.ts";
-import { pending, waitFor } from "../../helpers/wait.ts";
 
 async function listen(t: TestContext, server: ReturnType<typeof createServer>): Promise<string> {
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
@@ -243,11 +243,7 @@ test("prometheus oauth2 in AnalysisRuns: secretKeyRef clientSecret, one token fo
     );
   await run("ok", "idp", { count: 2, interval: "1s" });
   await run("denied", "idp-wrong", {});
-  const done = (name: string) =>
-    waitFor(`${name} completes`, async () => {
-      const r = await client.get<AnalysisRun>(AnalysisRuns, { namespace, name });
-      return r.status?.completedAt ? r : pending(JSON.stringify(r.status ?? {}));
-    });
+  const done = (name: string) => untilCompleted(namespace, name);
   const ok = await done("ok");
   assert.equal(ok.status?.phase, "Successful", JSON.stringify(ok.status));
   assert.equal(ok.status?.metricResults?.[0]?.measurements?.length, 2);

@@ -11,6 +11,7 @@ import type { AnalysisRun } from "../../../src/api/analysis.ts";
 import { AnalysisRuns } from "../../../src/kube/resources.ts";
 import { type PrometheusMetric, PrometheusProvider } from "../../../src/metricproviders/prometheus/index.ts";
 import { MeasurementError } from "../../../src/metricproviders/provider.ts";
+import { untilCompleted } from "../../helpers/analysis-runs.ts";
 import { installAnalysisCrds, startGaugeExporter } from "../../helpers/exporter.ts";
 import { testClient, useNamespace } from "../../helpers/kube.ts";
 import { prometheusUrl, queryPrometheus } from "../../helpers/prometheus.ts";
@@ -146,10 +147,7 @@ test("prometheus address falls back to SLUICE_PROMETHEUS_ADDRESS, also for Analy
     },
     "test",
   );
-  const run = await waitFor("the run completes", async () => {
-    const r = await client.get<AnalysisRun>(AnalysisRuns, { namespace, name: "window" });
-    return r.status?.completedAt ? r : pending(JSON.stringify(r.status ?? {}));
-  });
+  const run = await untilCompleted(namespace, "window");
   const measurement = run.status?.metricResults?.[0]?.measurements?.[0];
   assert.equal(run.status?.phase, "Successful", JSON.stringify(run.status));
   const meta = measurement?.metadata ?? {};

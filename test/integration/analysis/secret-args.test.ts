@@ -13,9 +13,9 @@ import { analysisRunController } from "../../../src/analysis/controller.ts";
 import type { AnalysisRun } from "../../../src/api/analysis.ts";
 import { AnalysisRuns, Events, Secrets } from "../../../src/kube/resources.ts";
 import { Prometheus } from "../../cluster/prometheus.ts";
+import { untilCompleted } from "../../helpers/analysis-runs.ts";
 import { testClient, useNamespace } from "../../helpers/kube.ts";
 import { ensureCrd, startSluice } from "../../helpers/sluice.ts";
-import { pending, waitFor } from "../../helpers/wait.ts";
 
 const crdFile = resolve(fileURLToPath(import.meta.url), "../../../../crds/analysisrun.yaml");
 
@@ -70,11 +70,7 @@ test("a secretKeyRef password authenticates to Prometheus and appears nowhere", 
   // The second query carries the secret inside it, so its resolved form must be redacted.
   await run("ok", "sluice", 'vector(1) or up{p="{{args.password}}"}');
   await run("denied", "intruder", "vector(1)");
-  const done = (name: string) =>
-    waitFor(`${name} completes`, async () => {
-      const r = await client.get<AnalysisRun>(AnalysisRuns, { namespace, name });
-      return r.status?.completedAt ? r : pending(JSON.stringify(r.status ?? {}));
-    });
+  const done = (name: string) => untilCompleted(namespace, name);
   const ok = await done("ok");
   assert.equal(ok.status?.phase, "Successful", "the password from the Secret reached Prometheus");
   const resolved = ok.status?.metricResults?.[0]?.measurements?.[0]?.metadata?.ResolvedPrometheusQuery ?? "";

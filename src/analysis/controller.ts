@@ -123,7 +123,7 @@ function redactMeasurement(m: Measurement, secrets: string[]): Measurement {
 async function collectExpired(kernel: Kernel, run: AnalysisRun): Promise<ReconcileResult | undefined> {
   const due = deleteAt(run.status?.phase, run.status?.completedAt, run.spec?.ttlStrategy);
   if (due === undefined || run.metadata?.deletionTimestamp) return undefined;
-  const wait = due - Date.now();
+  const wait = due - kernel.clock.now();
   if (wait > 0) return { requeueAfterMs: wait };
   const ref = { namespace: run.metadata?.namespace ?? "", name: run.metadata?.name ?? "" };
   // The precondition keeps a cached copy from deleting a run whose ttlStrategy was just changed;
@@ -157,7 +157,7 @@ export const analysisRunController: ControllerSetup = (kernel) => {
         return collectExpired(kernel, run);
       }
       if (writer.tracker.isStale(key, run.metadata.resourceVersion)) return undefined;
-      const now = Date.now;
+      const now = () => kernel.clock.now();
       const startedAt = run.status?.startedAt ?? new Date(now()).toISOString();
       const metrics = run.spec?.metrics ?? [];
       const previous = new Map((run.status?.metricResults ?? []).map((r) => [r.name, r]));

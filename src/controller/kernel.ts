@@ -7,6 +7,7 @@ import type { KubeObject } from "../kube/types.ts";
 import type { AddressPolicy } from "../metricproviders/address-policy.ts";
 import { EventRecorder } from "../telemetry/events.ts";
 import type { SluiceMetrics } from "../telemetry/metrics.ts";
+import { type Clock, systemClock } from "./clock.ts";
 import { Informer, type InformerOptions } from "./informer.ts";
 import { Controller, type ControllerOptions } from "./runner.ts";
 import { StatusWriter } from "./status.ts";
@@ -23,6 +24,8 @@ export interface KernelOptions {
   metricAddressPolicy?: AddressPolicy;
   /** Reconcile workers per controller (--workers); controllers default to 4. */
   workers?: number;
+  /** The time reconciles plan with (tests may move it); the system clock by default. */
+  clock?: Clock;
 }
 
 /** A controller setup registers its informers and controllers on the kernel. */
@@ -41,6 +44,10 @@ export class Kernel {
 
   get logger(): Logger {
     return this.options.logger;
+  }
+
+  get clock(): Clock {
+    return this.options.clock ?? systemClock;
   }
 
   get namespace(): string | undefined {

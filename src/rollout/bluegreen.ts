@@ -1,28 +1,31 @@
-// Plans one reconcile of a blue/green Rollout: step the blue/green machine with what was
-// observed, then derive ReplicaSet sizes, Service selectors (preview at once, active only on
-// promotion), scale-down deadlines of the previous active ReplicaSet, and status. Pure.
+// The blue/green strategy's hooks for the Rollout plan (plan.ts): step the blue/green machine with
+// what was observed, then derive ReplicaSet sizes (preview size until promotion), Service
+// selectors (preview at once, active only on promotion), scale-down deadlines of the previous
+// active ReplicaSet, AnalysisRuns and blue/green status fields. Pure.
 import type { Rollout, RolloutStatus } from "../api/rollout.ts";
 import { RolloutDefaults } from "../api/rollout.ts";
-import { selectorString } from "../api/selector.ts";
-import { BLUEGREEN_MACHINE_VERSION, type BlueGreenStateValue } from "../strategy/bluegreen.machine.ts";
+import {
+  BLUEGREEN_MACHINE_VERSION,
+  type BlueGreenContext,
+  type BlueGreenStateValue,
+} from "../strategy/bluegreen.machine.ts";
 import {
   blueGreenContext,
   resolveBlueGreenState,
   statusFromBlueGreen,
   stepBlueGreen,
 } from "../strategy/bluegreen.state.ts";
-import type { Notice } from "../strategy/canary.machine.ts";
-import { computePhase } from "./conditions.ts";
-import { analysisRunName, type RunLookup, runStatusOf, type WantedRun } from "./rollout-analysis.ts";
-import { type ConditionMode, progressDeadlineExceeded, rolloutConditions } from "./rollout-conditions.ts";
-import { type RunVerdict, runVerdicts } from "./run-verdicts.ts";
+import { observedRun, type RolloutContext } from "./context.ts";
+import { analysisRunName, type ObservedRun, runStatusOf, type WantedRun } from "./rollout-analysis.ts";
+import type { ConditionMode } from "./rollout-conditions.ts";
+import { runVerdicts } from "./run-verdicts.ts";
+import type { Restored, Sizing, Strategy, StrategyDecision } from "./strategy.ts";
 import {
   availableOf,
   fullyAvailable,
   hashOf,
-  historyToPrune,
   type ReplicaSet,
-  replicaCounters,
+  type SortedReplicaSets,
   sortReplicaSets,
   specReplicas,
 } from "./world.ts";
@@ -30,25 +33,8 @@ import {
 /** RS annotation (the peer's name) holding when a previous active ReplicaSet may be scaled down. */
 export const SCALE_DOWN_DEADLINE_ANNOTATION = "scale-down-deadline";
 
-export interface BlueGreenPlan {
-  state: BlueGreenStateValue;
-  notices: Notice[];
-  createNew?: { hash: string; replicas: number };
-  scale: Map<string, number>;
-  /** ReplicaSet name → scale-down deadline (RFC 3339) to record on it. */
-  deadlines: Map<string, string>;
-  services: Map<string, string>;
-  prune: string[];
-  /** AnalysisRuns that must exist; runs of the attempt in progress; first-seen verdicts. */
-  runs: WantedRun[];
-  keepRuns: string[];
-  verdicts: RunVerdict[];
-  status: RolloutStatus;
-  requeueAfterMs?: number;
-}
-
 /** `previewJudged`: the preview is ready and a pre-promotion analysis decides when it goes on. */
-function mode(state: BlueGreenStateValue, previewJudged: boolean): ConditionMode {
+function modeOf(state: BlueGreenStateValue, previewJudged: boolean): ConditionMode {
   if (state === "aborted" || state === "healthy") return state;
   if (state === "paused" || state === "userPaused") return "paused";
   if (state === "postPromotion" || (state === "preview" && previewJudged)) return "analysing";
@@ -66,47 +52,62 @@ function runNames(rollout: Rollout, hash: string | undefined, round: number) {
   };
 }
 
-export function planBlueGreen(
-  rollout: Rollout,
-  replicaSets: ReplicaSet[],
-  templateHash: string,
-  now: number,
-  runs: RunLookup = () => undefined,
-): BlueGreenPlan {
+interface BlueGreenRestored extends Restored {
+  state: BlueGreenStateValue;
+  context: BlueGreenContext;
+  /** The ReplicaSets as the restored state sees them. */
+  before: SortedReplicaSets;
+}
+
+const specOf = (rollout: Rollout) => {
   const spec = rollout.spec ?? {};
   const bg = spec.strategy?.blueGreen ?? {};
-  const previous = rollout.status ?? {};
   const replicas = spec.replicas ?? RolloutDefaults.replicas;
-  const previewSize = Math.min(bg.previewReplicaCount ?? replicas, replicas);
-  const userPaused = spec.paused ?? false;
+  return { spec, bg, replicas, previewSize: Math.min(bg.previewReplicaCount ?? replicas, replicas) };
+};
 
-  const context = blueGreenContext(previous, bg);
-  const state = resolveBlueGreenState(previous.sluice?.machine, context, userPaused);
-  const deadlineMs = (spec.progressDeadlineSeconds ?? RolloutDefaults.progressDeadlineSeconds) * 1000;
-  const before = sortReplicaSets(replicaSets, context.currentHash ?? templateHash, context.stableHash);
+/** The ReplicaSet runs its preview size and every pod of it is available. */
+const previewReadyOf = (rs: ReplicaSet | undefined, previewSize: number) =>
+  rs !== undefined && specReplicas(rs) === previewSize && availableOf(rs) >= previewSize;
+
+function restore({ rollout, replicaSets, templateHash }: RolloutContext): BlueGreenRestored {
+  const { spec, bg, previewSize } = specOf(rollout);
+  const context = blueGreenContext(rollout.status ?? {}, bg);
+  const state = resolveBlueGreenState(rollout.status?.sluice?.machine, context, spec.paused ?? false);
+  const before = sortReplicaSets([...replicaSets], context.currentHash ?? templateHash, context.stableHash);
+  const judged = previewReadyOf(before.newRS, previewSize) && bg.prePromotionAnalysis !== undefined;
+  return { state, context, before, mode: modeOf(state, judged) };
+}
+
+interface Stepped {
+  before: BlueGreenRestored;
+  next: ReturnType<typeof stepBlueGreen>;
+  preRun: ObservedRun | undefined;
+  postRun: ObservedRun | undefined;
+  sorted: SortedReplicaSets;
+  currentHash: string;
+  stableHash: string;
+  /** The hash the active Service should select. */
+  activeTarget: string;
+}
+
+function step(ctx: RolloutContext, restored: BlueGreenRestored, abort: boolean): Stepped {
+  const { rollout, templateHash, now } = ctx;
+  const { spec, bg, replicas, previewSize } = specOf(rollout);
+  const { state, before } = restored;
+  const context = abort && !restored.context.abort ? { ...restored.context, abort: true } : restored.context;
   const judgedBy = runNames(rollout, context.currentHash, context.analysisRound);
   // Each run judges only the states it gates (an aborted rollout's failed run is not news).
   const gatesPre = !context.promoted && (state === "preview" || state === "paused" || state === "userPaused");
   const gatesPost = state === "promoting" || state === "postPromotion";
-  const preRun = bg.prePromotionAnalysis && judgedBy.pre && gatesPre ? runs(judgedBy.pre) : undefined;
-  const postRun = bg.postPromotionAnalysis && judgedBy.post && gatesPost ? runs(judgedBy.post) : undefined;
-  const previewReady =
-    before.newRS !== undefined &&
-    specReplicas(before.newRS) === previewSize &&
-    availableOf(before.newRS) >= previewSize;
-  const timedOut = progressDeadlineExceeded(
-    mode(state, previewReady && bg.prePromotionAnalysis !== undefined),
-    previous.conditions ?? [],
-    now,
-    deadlineMs,
-  );
-  if (timedOut && spec.progressDeadlineAbort && !context.abort) context.abort = true;
+  const preRun = bg.prePromotionAnalysis && gatesPre ? observedRun(ctx, judgedBy.pre) : undefined;
+  const postRun = bg.postPromotionAnalysis && gatesPost ? observedRun(ctx, judgedBy.post) : undefined;
   const next = stepBlueGreen(state, context, {
     type: "RECONCILE",
     now,
     templateHash,
-    userPaused,
-    previewReady,
+    userPaused: spec.paused ?? false,
+    previewReady: previewReadyOf(before.newRS, previewSize),
     preAnalysis: preRun?.phase,
     postAnalysis: postRun?.phase,
     newFullyAvailable:
@@ -114,23 +115,22 @@ export function planBlueGreen(
       specReplicas(before.newRS) >= replicas &&
       availableOf(before.newRS) >= replicas,
   });
-
   const currentHash = next.context.currentHash ?? templateHash;
-  const sorted = sortReplicaSets(replicaSets, currentHash, next.context.stableHash);
-  // The preview of the update in progress is ready (judged on its own ReplicaSet, not on the one
-  // seen before a new template was noticed in this same look: that is the previous version).
-  const previewServing =
-    sorted.newRS !== undefined &&
-    specReplicas(sorted.newRS) === previewSize &&
-    availableOf(sorted.newRS) >= previewSize;
-  const stableRS = sorted.stableRS !== sorted.newRS ? sorted.stableRS : undefined;
-  const wakeUps: number[] = [];
-  const scale = new Map<string, number>();
-  const deadlines = new Map<string, string>();
-  let createNew: BlueGreenPlan["createNew"];
+  const sorted = sortReplicaSets([...ctx.replicaSets], currentHash, next.context.stableHash);
+  const stableHash = next.context.stableHash ?? currentHash;
+  const activeTarget = serving(next.state) ? currentHash : stableHash;
+  return { before: restored, next, preRun, postRun, sorted, currentHash, stableHash, activeTarget };
+}
 
-  // The new ReplicaSet: preview size until promotion, full after; scaled away only after
-  // abortScaleDownDelaySeconds once aborted (0 keeps it).
+/**
+ * The new ReplicaSet: preview size until promotion, full after; scaled away only after
+ * abortScaleDownDelaySeconds once aborted (0 keeps it). Previous active ReplicaSets stay up for
+ * scaleDownDelaySeconds (fast rollback), then go.
+ */
+function size(ctx: RolloutContext, { next, sorted, currentHash }: Stepped): Sizing & { wakeUps: number[] } {
+  const { now } = ctx;
+  const { bg, replicas, previewSize } = specOf(ctx.rollout);
+  const sizing: Sizing & { wakeUps: number[] } = { scale: new Map(), deadlines: new Map(), wakeUps: [] };
   let newSize: number | undefined;
   if (next.state === "healthy" || next.state === "promoting" || next.state === "postPromotion")
     newSize = replicas;
@@ -139,148 +139,152 @@ export function planBlueGreen(
     const delayMs = (bg.abortScaleDownDelaySeconds ?? RolloutDefaults.abortScaleDownDelaySeconds) * 1000;
     const due = (next.context.abortedAt ?? now) + delayMs;
     if (delayMs > 0 && now >= due) newSize = 0;
-    else if (delayMs > 0) wakeUps.push(due - now);
+    else if (delayMs > 0) sizing.wakeUps.push(due - now);
   }
   if (newSize !== undefined) {
-    if (sorted.newRS === undefined) createNew = { hash: currentHash, replicas: newSize };
-    else if (specReplicas(sorted.newRS) !== newSize) scale.set(sorted.newRS.metadata?.name ?? "", newSize);
+    if (sorted.newRS === undefined) sizing.createNew = { hash: currentHash, replicas: newSize };
+    else if (specReplicas(sorted.newRS) !== newSize)
+      sizing.scale.set(sorted.newRS.metadata?.name ?? "", newSize);
   }
-  if (stableRS && next.state !== "userPaused" && specReplicas(stableRS) !== replicas) {
-    scale.set(stableRS.metadata?.name ?? "", replicas);
-  }
-  // Previous active ReplicaSets stay up for scaleDownDelaySeconds (fast rollback), then go.
+  const stableRS = sorted.stableRS !== sorted.newRS ? sorted.stableRS : undefined;
+  if (stableRS && next.state !== "userPaused" && specReplicas(stableRS) !== replicas)
+    sizing.scale.set(stableRS.metadata?.name ?? "", replicas);
   const delayMs = (bg.scaleDownDelaySeconds ?? RolloutDefaults.scaleDownDelaySeconds) * 1000;
   for (const rs of sorted.others) {
     if (specReplicas(rs) === 0) continue;
     const name = rs.metadata?.name ?? "";
     const recorded = rs.metadata?.annotations?.[SCALE_DOWN_DEADLINE_ANNOTATION];
     const due = recorded ? Date.parse(recorded) : now + delayMs;
-    if (!recorded) deadlines.set(name, new Date(due).toISOString());
-    if (now >= due) scale.set(name, 0);
-    else wakeUps.push(due - now);
+    if (!recorded) sizing.deadlines.set(name, new Date(due).toISOString());
+    if (now >= due) sizing.scale.set(name, 0);
+    else sizing.wakeUps.push(due - now);
   }
+  return sizing;
+}
 
-  // Services: preview follows the new pods; active switches only when promoted.
-  const stableHash = next.context.stableHash ?? currentHash;
-  const activeTarget = serving(next.state) ? currentHash : stableHash;
-  const services = new Map<string, string>();
-  if (bg.activeService && fullyAvailable(replicaSets, activeTarget))
-    services.set(bg.activeService, activeTarget);
-  if (bg.previewService && fullyAvailable(replicaSets, currentHash))
-    services.set(bg.previewService, currentHash);
+/** Preview follows the new pods; active switches only when promoted. */
+function services(ctx: RolloutContext, { currentHash, activeTarget }: Stepped): Map<string, string> {
+  const { bg } = specOf(ctx.rollout);
+  const out = new Map<string, string>();
+  if (bg.activeService && fullyAvailable([...ctx.replicaSets], activeTarget))
+    out.set(bg.activeService, activeTarget);
+  if (bg.previewService && fullyAvailable([...ctx.replicaSets], currentHash))
+    out.set(bg.previewService, currentHash);
+  return out;
+}
 
-  const counters = replicaCounters(replicaSets, sorted.newRS);
-  const status: RolloutStatus = { ...statusFromBlueGreen(next.context, previous), ...counters };
-  status.observedGeneration = rollout.metadata?.generation ?? 0;
-  // What an HPA scales is what serves: the active ReplicaSet.
-  status.HPAReplicas = replicaSets.find((rs) => hashOf(rs) === activeTarget)?.status?.replicas ?? 0;
-  status.selector = spec.selector ? selectorString(spec.selector) : "";
-  const nextNames = runNames(rollout, next.context.currentHash, next.context.analysisRound);
+/** status.blueGreen: selectors in force, the runs of the update (or those that aborted it). */
+function blueGreenStatus(
+  ctx: RolloutContext,
+  stepped: Stepped,
+  serviced: Map<string, string>,
+): NonNullable<RolloutStatus["blueGreen"]> {
+  const { rollout } = ctx;
+  const { bg } = specOf(rollout);
+  const previous = rollout.status?.blueGreen;
+  const { next, currentHash, activeTarget } = stepped;
+  const names = runNames(rollout, next.context.currentHash, next.context.analysisRound);
   const inUpdate = next.state !== "healthy" && next.state !== "aborted";
-  const preStatus = inUpdate && bg.prePromotionAnalysis && nextNames.pre ? runs(nextNames.pre) : undefined;
-  const postStatus =
-    inUpdate && bg.postPromotionAnalysis && nextNames.post ? runs(nextNames.post) : undefined;
+  // Once aborted, the runs that were current stay reported (why it aborted), as the peer does.
+  const aborted = next.state === "aborted";
+  const preRef = aborted
+    ? (runStatusOf(stepped.preRun) ?? previous?.prePromotionAnalysisRunStatus)
+    : runStatusOf(inUpdate && bg.prePromotionAnalysis ? observedRun(ctx, names.pre) : undefined);
+  const postRef = aborted
+    ? (runStatusOf(stepped.postRun) ?? previous?.postPromotionAnalysisRunStatus)
+    : runStatusOf(inUpdate && bg.postPromotionAnalysis ? observedRun(ctx, names.post) : undefined);
   const {
     prePromotionAnalysisRunStatus: _pre,
     postPromotionAnalysisRunStatus: _post,
     scaleUpPreviewCheckPoint: _checkPoint,
-    ...blueGreenStatus
-  } = previous.blueGreen ?? {};
-  // Once aborted, the runs that were current stay reported (why it aborted), as the peer does.
-  const aborted = next.state === "aborted";
-  const preRef = aborted
-    ? (runStatusOf(preRun) ?? previous.blueGreen?.prePromotionAnalysisRunStatus)
-    : runStatusOf(preStatus);
-  const postRef = aborted
-    ? (runStatusOf(postRun) ?? previous.blueGreen?.postPromotionAnalysisRunStatus)
-    : runStatusOf(postStatus);
-  status.blueGreen = {
-    ...blueGreenStatus,
-    ...(services.has(bg.activeService ?? "") ? { activeSelector: activeTarget } : {}),
-    ...(services.has(bg.previewService ?? "") ? { previewSelector: currentHash } : {}),
+    ...kept
+  } = previous ?? {};
+  return {
+    ...kept,
+    ...(serviced.has(bg.activeService ?? "") ? { activeSelector: activeTarget } : {}),
+    ...(serviced.has(bg.previewService ?? "") ? { previewSelector: currentHash } : {}),
     ...(preRef ? { prePromotionAnalysisRunStatus: preRef } : {}),
     ...(postRef ? { postPromotionAnalysisRunStatus: postRef } : {}),
     ...(next.context.promoted ? { scaleUpPreviewCheckPoint: true } : {}),
   };
-  status.sluice = {
-    ...status.sluice,
-    machine: { machineVersion: BLUEGREEN_MACHINE_VERSION, value: next.state },
-  };
-  const progressed =
-    next.state !== state ||
-    scale.size > 0 ||
-    createNew !== undefined ||
-    status.availableReplicas !== previous.availableReplicas ||
-    status.updatedReplicas !== previous.updatedReplicas;
-  status.conditions = rolloutConditions(status, {
-    mode: mode(next.state, previewServing && bg.prePromotionAnalysis !== undefined),
-    replicas,
-    now,
-    progressed,
-    timedOut: timedOut && !progressed,
-    newReplicaSetName: sorted.newRS?.metadata?.name ?? `${rollout.metadata?.name}-${currentHash}`,
-  });
-  Object.assign(status, computePhase(spec, status));
-  if (
-    next.state !== "healthy" &&
-    next.state !== "aborted" &&
-    status.blueGreen.activeSelector !== currentHash &&
-    status.phase === "Healthy"
-  ) {
-    status.phase = "Progressing";
-    status.message = "active service cutover pending";
-  }
+}
 
-  if (
-    next.state === "paused" &&
-    next.context.autoPromotionEnabled &&
-    next.context.autoPromotionMs !== undefined
-  ) {
-    wakeUps.push((next.context.pausedSince ?? now) + next.context.autoPromotionMs - now);
-  }
-  if (next.state !== state || next.notices.length > 0) wakeUps.push(0);
-  const plan: BlueGreenPlan = {
-    state: next.state,
-    notices: next.notices,
-    scale,
-    deadlines,
-    services,
-    status,
-    prune: historyToPrune(sorted.others, spec.revisionHistoryLimit ?? RolloutDefaults.revisionHistoryLimit),
-    runs: [],
-    keepRuns: [],
-    verdicts: runVerdicts([
-      { kind: "PrePromotion", run: preRun, recorded: previous.blueGreen?.prePromotionAnalysisRunStatus },
-      { kind: "PostPromotion", run: postRun, recorded: previous.blueGreen?.postPromotionAnalysisRunStatus },
-    ]),
-  };
-  if (createNew) plan.createNew = createNew;
-  // Pre-promotion analysis judges the preview once all its pods are available; post-promotion
-  // analysis the new version once it serves. A paused rollout keeps the run that paused it.
-  // Kept (never terminated) in every state that judges them, a user's pause included.
-  if (
-    bg.prePromotionAnalysis &&
-    nextNames.pre &&
-    (next.state === "preview" || next.state === "paused" || next.state === "userPaused")
-  ) {
-    plan.keepRuns.push(nextNames.pre);
-    if (next.state === "preview" && previewServing)
-      plan.runs.push({
+/**
+ * Pre-promotion analysis judges the preview once all its pods are available; post-promotion
+ * analysis the new version once it serves. A paused rollout keeps the run that paused it; runs are
+ * kept (never terminated) in every state that judges them, a user's pause included.
+ */
+function runs(ctx: RolloutContext, stepped: Stepped): StrategyDecision["runs"] {
+  const { rollout } = ctx;
+  const { bg, previewSize } = specOf(rollout);
+  const { next, sorted, currentHash } = stepped;
+  const names = runNames(rollout, next.context.currentHash, next.context.analysisRound);
+  const wanted: WantedRun[] = [];
+  const keep: string[] = [];
+  const judgingPreview = next.state === "preview" || next.state === "paused" || next.state === "userPaused";
+  if (bg.prePromotionAnalysis && names.pre && judgingPreview) {
+    keep.push(names.pre);
+    // Judged on the update's own ReplicaSet, not on the one seen before a new template was
+    // noticed in this same look (that is the previous version).
+    if (next.state === "preview" && previewReadyOf(sorted.newRS, previewSize))
+      wanted.push({
         kind: "PrePromotion",
-        name: nextNames.pre,
+        name: names.pre,
         analysis: bg.prePromotionAnalysis,
         hash: currentHash,
       });
   }
-  if (bg.postPromotionAnalysis && nextNames.post && next.state === "postPromotion") {
-    plan.keepRuns.push(nextNames.post);
-    plan.runs.push({
+  if (bg.postPromotionAnalysis && names.post && next.state === "postPromotion") {
+    keep.push(names.post);
+    wanted.push({
       kind: "PostPromotion",
-      name: nextNames.post,
+      name: names.post,
       analysis: bg.postPromotionAnalysis,
       hash: currentHash,
     });
   }
-  if (wakeUps.length > 0) plan.requeueAfterMs = Math.max(0, Math.min(...wakeUps));
-  return plan;
+  const recorded = rollout.status?.blueGreen;
+  return {
+    wanted,
+    keep,
+    verdicts: runVerdicts([
+      { kind: "PrePromotion", run: stepped.preRun, recorded: recorded?.prePromotionAnalysisRunStatus },
+      { kind: "PostPromotion", run: stepped.postRun, recorded: recorded?.postPromotionAnalysisRunStatus },
+    ]),
+  };
 }
+
+function decide(ctx: RolloutContext, restored: BlueGreenRestored, abort: boolean): StrategyDecision {
+  const stepped = step(ctx, restored, abort);
+  const { next, sorted, currentHash } = stepped;
+  const { bg, previewSize } = specOf(ctx.rollout);
+  const { wakeUps, ...sizing } = size(ctx, stepped);
+  const serviced = services(ctx, stepped);
+  const status = statusFromBlueGreen(next.context, ctx.rollout.status ?? {});
+  status.blueGreen = blueGreenStatus(ctx, stepped, serviced);
+  const { autoPromotionEnabled, autoPromotionMs, pausedSince } = next.context;
+  if (next.state === "paused" && autoPromotionEnabled && autoPromotionMs !== undefined)
+    wakeUps.push((pausedSince ?? ctx.now) + autoPromotionMs - ctx.now);
+  return {
+    state: next.state,
+    machine: { machineVersion: BLUEGREEN_MACHINE_VERSION, value: next.state },
+    moved: next.state !== restored.state,
+    notices: next.notices,
+    mode: modeOf(
+      next.state,
+      previewReadyOf(sorted.newRS, previewSize) && bg.prePromotionAnalysis !== undefined,
+    ),
+    currentHash,
+    newRS: sorted.newRS,
+    others: sorted.others,
+    sizing,
+    services: serviced,
+    status,
+    // What an HPA scales is what serves: the ReplicaSet behind the active Service.
+    serving: ctx.replicaSets.find((rs) => hashOf(rs) === status.blueGreen?.activeSelector),
+    runs: runs(ctx, stepped),
+    wakeUps,
+  };
+}
+
+export const blueGreenStrategy: Strategy<BlueGreenRestored> = { restore, decide };

@@ -29,11 +29,39 @@ export function computePhase(spec: RolloutSpec, status: RolloutStatus): { phase:
   if ((status.availableReplicas ?? 0) < updated) {
     return { phase: "Progressing", message: "updated replicas are still becoming available" };
   }
-  if ((status.replicas ?? 0) > updated)
+  return spec.strategy?.blueGreen ? blueGreenPhase(spec, status) : canaryPhase(spec, status);
+}
+
+const HEALTHY = { phase: "Healthy", message: "" } as const;
+
+function blueGreenPhase(spec: RolloutSpec, status: RolloutStatus): { phase: Phase; message: string } {
+  const current = status.currentPodHash;
+  if (!status.blueGreen?.activeSelector || status.blueGreen.activeSelector !== current)
+    return { phase: "Progressing", message: "active service cutover pending" };
+  if (!status.stableRS || status.stableRS !== current) {
+    // Active serves the new pods, which are not stable yet: post-promotion analysis decides.
+    const post = status.blueGreen.postPromotionAnalysisRunStatus?.status;
+    const analysing =
+      spec.strategy?.blueGreen?.postPromotionAnalysis !== undefined &&
+      !(post === "Successful" || post === "Failed" || post === "Error" || post === "Inconclusive");
+    return {
+      phase: "Progressing",
+      message: analysing
+        ? "waiting for analysis to complete"
+        : "waiting for post-promotion verification to complete",
+    };
+  }
+  return HEALTHY;
+}
+
+function canaryPhase(spec: RolloutSpec, status: RolloutStatus): { phase: Phase; message: string } {
+  // Only a canary without traffic routing has no scale-down delay: there, old pods still up mean
+  // the update is not done (blue/green and traffic-routed canaries keep them up on purpose).
+  if (!spec.strategy?.canary?.trafficRouting && (status.replicas ?? 0) > (status.updatedReplicas ?? 0))
     return { phase: "Progressing", message: "old replicas are pending termination" };
-  if (status.stableRS !== status.currentPodHash)
+  if (!status.stableRS || status.stableRS !== status.currentPodHash)
     return { phase: "Progressing", message: "waiting for all steps to complete" };
-  return { phase: "Healthy", message: "" };
+  return HEALTHY;
 }
 
 /**

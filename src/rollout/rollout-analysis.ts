@@ -11,10 +11,6 @@ import { resolveFieldRef } from "../analysis/field-ref.ts";
 import { mergeTemplates } from "../analysis/templates.ts";
 import type { AnalysisPhase, AnalysisRun, AnalysisTemplateSpec, Argument } from "../api/analysis.ts";
 import type { Rollout, RolloutAnalysis } from "../api/rollout.ts";
-import type { KubeClient } from "../kube/client.ts";
-import { isAlreadyExists, isNotFound } from "../kube/errors.ts";
-import { AnalysisRuns, AnalysisTemplates, ClusterAnalysisTemplates } from "../kube/resources.ts";
-import type { KubeObject } from "../kube/types.ts";
 import { POD_TEMPLATE_HASH_LABEL } from "./hash.ts";
 import { controllerRef } from "./world.ts";
 
@@ -81,58 +77,6 @@ export function runStatusOf(run: ObservedRun | undefined) {
 
 export class RolloutAnalysisError extends Error {}
 
-/** A referenced template does not exist (yet: it may arrive with the same apply). */
-export class MissingTemplateError extends RolloutAnalysisError {}
-
-interface TemplateRef {
-  templateName?: string;
-  clusterScope?: boolean;
-}
-
-/** A template may name further templates (the peer's template composition). */
-type ComposedTemplateSpec = AnalysisTemplateSpec & { templates?: TemplateRef[] };
-
-/** How deep templates may nest before it is taken for a mistake. */
-const MAX_TEMPLATE_DEPTH = 10;
-
-async function fetchTemplate(client: KubeClient, namespace: string, ref: TemplateRef) {
-  const name = ref.templateName ?? "";
-  const kind = ref.clusterScope ? "ClusterAnalysisTemplate" : "AnalysisTemplate";
-  try {
-    const found = await client.get<KubeObject & { spec?: ComposedTemplateSpec }>(
-      ref.clusterScope ? ClusterAnalysisTemplates : AnalysisTemplates,
-      { namespace, name },
-    );
-    return { key: `${kind}/${name}`, name, spec: found.spec ?? {} };
-  } catch (error) {
-    if (isNotFound(error)) throw new MissingTemplateError(`${kind} "${name}" not found`);
-    throw error;
-  }
-}
-
-/**
- * The templates a run is made of: those named, and those they name in turn, each once (a
- * template reached twice, e.g. through two others, contributes its metrics once; a cycle ends).
- */
-async function collectTemplates(client: KubeClient, namespace: string, refs: TemplateRef[]) {
-  const seen = new Set<string>();
-  const out: { name: string; spec: AnalysisTemplateSpec }[] = [];
-  const visit = async (ref: TemplateRef, depth: number): Promise<void> => {
-    if (depth > MAX_TEMPLATE_DEPTH)
-      throw new RolloutAnalysisError(
-        `templates nest deeper than ${MAX_TEMPLATE_DEPTH} at "${ref.templateName}"`,
-      );
-    const found = await fetchTemplate(client, namespace, ref);
-    if (seen.has(found.key)) return;
-    seen.add(found.key);
-    const { templates: nested, ...spec } = found.spec;
-    out.push({ name: found.name, spec });
-    for (const child of nested ?? []) await visit(child, depth + 1);
-  };
-  for (const ref of refs) await visit(ref, 1);
-  return out;
-}
-
 /**
  * The run's spec from its templates and the Rollout's analysis block. Runs that gate a step or a
  * promotion must end by themselves: a metric with an interval and no count (which measures until
@@ -186,25 +130,26 @@ function runArgs(
   });
 }
 
-/** Creates the wanted AnalysisRun unless it exists. */
-export async function ensureRun(
-  client: KubeClient,
+/**
+ * The AnalysisRun a wanted run is, from the templates looked up for it; throws
+ * RolloutAnalysisError when they cannot make one (no metrics, an endless step metric, an arg that
+ * cannot be resolved).
+ */
+export function buildRun(
   rollout: Rollout,
   wanted: WantedRun,
   stableHash: string,
-  fieldManager: string,
-): Promise<void> {
+  templates: { name: string; spec: AnalysisTemplateSpec }[],
+): AnalysisRun {
   const { analysis } = wanted;
   const hashes = { stable: stableHash, latest: wanted.hash };
-  const namespace = rollout.metadata?.namespace ?? "";
-  const templates = await collectTemplates(client, namespace, analysis.templates ?? []);
   const spec = runSpecFor(wanted.kind, templates, analysis, runArgs(rollout, analysis, hashes));
-  const run: AnalysisRun = {
+  return {
     apiVersion: "sluice.dev/v1alpha1",
     kind: "AnalysisRun",
     metadata: {
       name: wanted.name,
-      namespace,
+      namespace: rollout.metadata?.namespace ?? "",
       labels: {
         "rollout-type": wanted.kind,
         ...(wanted.kind === "Step" ? { "step-index": String(wanted.stepIndex ?? 0) } : {}),
@@ -218,9 +163,4 @@ export async function ensureRun(
     },
     spec,
   };
-  try {
-    await client.create(AnalysisRuns, run, fieldManager);
-  } catch (error) {
-    if (!isAlreadyExists(error)) throw error;
-  }
 }

@@ -11,6 +11,7 @@ import {
   abortOnRequest,
   notice,
   pauseOnRequest,
+  promoteFullFromAbort,
   restartOnNewTemplate,
   restingState,
   sharedGuards,
@@ -100,6 +101,12 @@ export const blueGreenMachine = setup({
       pauseReason: undefined,
       controllerPause: false,
       promoted: false,
+    })),
+    /** Promote full after an abort: a new round, so no run of the aborted attempt is judged again. */
+    clearAbort: assign(({ context }) => ({
+      abort: false,
+      abortedAt: undefined,
+      analysisRound: context.analysisRound + 1,
     })),
     retry: assign(({ context }) => ({
       abortedAt: undefined,
@@ -266,6 +273,7 @@ export const blueGreenMachine = setup({
       on: {
         RECONCILE: [
           restartOnNewTemplate,
+          promoteFullFromAbort,
           { guard: "retried", target: "routing", actions: ["retry", notice("RolloutRetry")] },
         ],
       },

@@ -10,6 +10,7 @@ import {
   abortOnRequest,
   notice,
   pauseOnRequest,
+  promoteFullFromAbort,
   restartOnNewTemplate,
   restingState,
   sharedGuards,
@@ -214,6 +215,12 @@ export const canaryMachine = setup({
       pausedSince: undefined,
       pauseReason: undefined,
     })),
+    /** Promote full after an abort: a new round, so no run of the aborted attempt is judged again. */
+    clearAbort: assign(({ context }) => ({
+      abort: false,
+      abortedAt: undefined,
+      analysisRound: context.analysisRound + 1,
+    })),
     retry: assign(({ context }) => ({
       abort: false,
       abortedAt: undefined,
@@ -371,6 +378,7 @@ export const canaryMachine = setup({
       on: {
         RECONCILE: [
           restartOnNewTemplate,
+          promoteFullFromAbort,
           { guard: "retried", target: "routing", actions: ["retry", notice("RolloutRetry")] },
         ],
       },

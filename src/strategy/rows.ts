@@ -24,6 +24,16 @@ export const pauseOnRequest = {
   actions: notice("RolloutPaused"),
 } as const;
 
+/**
+ * `promote --full` on an aborted update clears the abort and promotes the new version fully, as
+ * the peer does (a retry would walk the steps again instead).
+ */
+export const promoteFullFromAbort = {
+  guard: "promoteFull",
+  target: "promoting",
+  actions: ["clearAbort", notice("RolloutResumed")],
+} as const;
+
 /** At rest: only a new pod template starts something. */
 export const restingState = { on: { RECONCILE: [restartOnNewTemplate] } } as const;
 

@@ -1,9 +1,10 @@
-// planBlueGreen as a pure function: preview size, promotion, scale-down deadlines, abort delay.
+// The blue/green plan (planOf) as a pure function: preview size, promotion, scale-down deadlines, abort delay.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { BlueGreenStrategy, Rollout, RolloutStatus } from "../../../src/api/rollout.ts";
-import { planBlueGreen, SCALE_DOWN_DEADLINE_ANNOTATION } from "../../../src/rollout/bluegreen.ts";
+import { SCALE_DOWN_DEADLINE_ANNOTATION } from "../../../src/rollout/bluegreen.ts";
 import { POD_TEMPLATE_HASH_LABEL } from "../../../src/rollout/hash.ts";
+import { planOf } from "../../../src/rollout/plan.ts";
 import type { ReplicaSet } from "../../../src/rollout/world.ts";
 
 const NOW = Date.parse("2026-11-26T10:00:00Z");
@@ -29,13 +30,13 @@ const rs = (
   annotations: Record<string, string> = {},
 ): ReplicaSet => ({
   metadata: { name: `web-${hash}`, labels: { [POD_TEMPLATE_HASH_LABEL]: hash }, annotations },
-  spec: { replicas },
-  status: { replicas, availableReplicas: available },
+  spec: { replicas, selector: { matchLabels: { app: "web", [POD_TEMPLATE_HASH_LABEL]: hash } } },
+  status: { replicas, readyReplicas: available, availableReplicas: available },
 });
 
 test("an update runs previewReplicaCount pods behind the preview Service; active stays", () => {
   const status: RolloutStatus = { stableRS: "h1", currentPodHash: "h1", ...machine("healthy") };
-  const plan = planBlueGreen(
+  const plan = planOf(
     rollout(status, { previewReplicaCount: 1, autoPromotionEnabled: false }),
     [rs("h1", 4)],
     "h2",
@@ -44,7 +45,7 @@ test("an update runs previewReplicaCount pods behind the preview Service; active
   assert.equal(plan.state, "preview");
   assert.deepEqual(plan.createNew, { hash: "h2", replicas: 1 });
   assert.deepEqual([...plan.services], [["active", "h1"]], "preview waits for a serving preview");
-  const ready = planBlueGreen(
+  const ready = planOf(
     rollout(plan.status, { previewReplicaCount: 1, autoPromotionEnabled: false }),
     [rs("h1", 4), rs("h2", 1)],
     "h2",
@@ -69,7 +70,7 @@ test("promotion scales the preview to full first, then switches active and marks
     controllerPause: true,
     ...machine("paused"),
   };
-  const promoting = planBlueGreen(
+  const promoting = planOf(
     rollout(status, { previewReplicaCount: 1, autoPromotionEnabled: false }),
     [rs("h1", 4), rs("h2", 1)],
     "h2",
@@ -78,7 +79,7 @@ test("promotion scales the preview to full first, then switches active and marks
   assert.equal(promoting.state, "promoting", "pause cleared by the user: promoting");
   assert.equal(promoting.scale.get("web-h2"), 4);
   assert.equal(promoting.services.get("active"), "h1", "not before the new pods are all available");
-  const done = planBlueGreen(
+  const done = planOf(
     rollout(promoting.status, { scaleDownDelaySeconds: 30 }),
     [rs("h1", 4), rs("h2", 4)],
     "h2",
@@ -89,7 +90,7 @@ test("promotion scales the preview to full first, then switches active and marks
   assert.equal(done.status.blueGreen?.activeSelector, "h2");
   assert.equal(done.deadlines.get("web-h1"), new Date(NOW + 5000 + 30_000).toISOString());
   assert.ok(!done.scale.has("web-h1"), "kept up until its deadline");
-  const later = planBlueGreen(
+  const later = planOf(
     rollout(done.status, { scaleDownDelaySeconds: 30 }),
     [rs("h1", 4, 4, { [SCALE_DOWN_DEADLINE_ANNOTATION]: new Date(NOW + 35_000).toISOString() }), rs("h2", 4)],
     "h2",
@@ -100,22 +101,17 @@ test("promotion scales the preview to full first, then switches active and marks
 
 test("autoPromotionSeconds wakes the controller when it is due", () => {
   const status: RolloutStatus = { stableRS: "h1", currentPodHash: "h2", ...machine("preview") };
-  const plan = planBlueGreen(
-    rollout(status, { autoPromotionSeconds: 20 }),
-    [rs("h1", 4), rs("h2", 4)],
-    "h2",
-    NOW,
-  );
+  const plan = planOf(rollout(status, { autoPromotionSeconds: 20 }), [rs("h1", 4), rs("h2", 4)], "h2", NOW);
   assert.equal(plan.state, "paused");
   assert.equal(plan.requeueAfterMs, 0, "a state change gets another look at once");
-  const waiting = planBlueGreen(
+  const waiting = planOf(
     rollout(plan.status, { autoPromotionSeconds: 20 }),
     [rs("h1", 4), rs("h2", 4)],
     "h2",
     NOW + 1000,
   );
   assert.equal(waiting.requeueAfterMs, 19_000);
-  const due = planBlueGreen(
+  const due = planOf(
     rollout(plan.status, { autoPromotionSeconds: 20 }),
     [rs("h1", 4), rs("h2", 4)],
     "h2",
@@ -126,7 +122,7 @@ test("autoPromotionSeconds wakes the controller when it is due", () => {
 
 test("abort keeps active on the stable pods and scales the preview away after abortScaleDownDelaySeconds", () => {
   const status: RolloutStatus = { stableRS: "h1", currentPodHash: "h2", abort: true, ...machine("paused") };
-  const aborted = planBlueGreen(
+  const aborted = planOf(
     rollout(status, { abortScaleDownDelaySeconds: 10 }),
     [rs("h1", 4), rs("h2", 4)],
     "h2",
@@ -135,14 +131,14 @@ test("abort keeps active on the stable pods and scales the preview away after ab
   assert.equal(aborted.state, "aborted");
   assert.equal(aborted.services.get("active"), "h1");
   assert.ok(!aborted.scale.has("web-h2"));
-  const after = planBlueGreen(
+  const after = planOf(
     rollout(aborted.status, { abortScaleDownDelaySeconds: 10 }),
     [rs("h1", 4), rs("h2", 4)],
     "h2",
     NOW + 10_000,
   );
   assert.equal(after.scale.get("web-h2"), 0);
-  const never = planBlueGreen(
+  const never = planOf(
     rollout(aborted.status, { abortScaleDownDelaySeconds: 0 }),
     [rs("h1", 4), rs("h2", 4)],
     "h2",
@@ -164,15 +160,15 @@ test("pre-promotion analysis starts when the preview is ready and must pass befo
     currentPodHash: "h2",
     sluice: { analysisRound: 3, machine: { machineVersion: 1, value: "preview" } },
   };
-  const notReady = planBlueGreen(rollout(status, analysed), [rs("h1", 4), rs("h2", 4, 2)], "h2", NOW);
+  const notReady = planOf(rollout(status, analysed), [rs("h1", 4), rs("h2", 4, 2)], "h2", NOW);
   assert.deepEqual(notReady.runs, [], "no analysis of pods that cannot serve yet");
-  const ready = planBlueGreen(rollout(status, analysed), [rs("h1", 4), rs("h2", 4)], "h2", NOW);
+  const ready = planOf(rollout(status, analysed), [rs("h1", 4), rs("h2", 4)], "h2", NOW);
   assert.equal(ready.state, "preview", "waits for the analysis");
   assert.deepEqual(
     ready.runs.map((r) => [r.kind, r.name]),
     [["PrePromotion", "web-h2-3-pre"]],
   );
-  const failed = planBlueGreen(
+  const failed = planOf(
     rollout(status, analysed),
     [rs("h1", 4), rs("h2", 4)],
     "h2",
@@ -181,7 +177,7 @@ test("pre-promotion analysis starts when the preview is ready and must pass befo
   );
   assert.equal(failed.state, "aborted");
   assert.equal(failed.services.get("active"), "h1");
-  const passed = planBlueGreen(
+  const passed = planOf(
     rollout(status, analysed),
     [rs("h1", 4), rs("h2", 4)],
     "h2",
@@ -199,7 +195,7 @@ test("post-promotion analysis: active switches, stable waits for the run; failur
     sluice: { analysisRound: 3, machine: { machineVersion: 1, value: "promoting" } },
   };
   const world = [rs("h1", 4), rs("h2", 4)];
-  const switched = planBlueGreen(rollout(status, analysed), world, "h2", NOW);
+  const switched = planOf(rollout(status, analysed), world, "h2", NOW);
   assert.equal(switched.state, "postPromotion");
   assert.equal(switched.services.get("active"), "h2");
   assert.equal(switched.status.stableRS, "h1", "not stable before the analysis passes");
@@ -208,7 +204,7 @@ test("post-promotion analysis: active switches, stable waits for the run; failur
     switched.runs.map((r) => r.name),
     ["web-h2-3-post"],
   );
-  const failed = planBlueGreen(
+  const failed = planOf(
     rollout(switched.status, analysed),
     world,
     "h2",
@@ -217,7 +213,7 @@ test("post-promotion analysis: active switches, stable waits for the run; failur
   );
   assert.equal(failed.state, "aborted");
   assert.equal(failed.services.get("active"), "h1", "back to the stable pods");
-  const passed = planBlueGreen(
+  const passed = planOf(
     rollout(switched.status, analysed),
     world,
     "h2",
@@ -235,7 +231,7 @@ test("the look that notices a new template starts no pre-promotion run (its prev
     currentPodHash: "h1",
     sluice: { analysisRound: 1, machine: { machineVersion: 1, value: "healthy" } },
   };
-  const plan = planBlueGreen(rollout(status, analysed), [rs("h1", 4)], "h2", NOW);
+  const plan = planOf(rollout(status, analysed), [rs("h1", 4)], "h2", NOW);
   assert.equal(plan.state, "preview");
   assert.deepEqual(plan.runs, []);
 });
@@ -258,7 +254,7 @@ test("a long post-promotion analysis is not a stalled rollout", () => {
     ],
   };
   const spec = { ...rollout(status, analysed).spec, progressDeadlineAbort: true };
-  const plan = planBlueGreen(
+  const plan = planOf(
     { ...rollout(status, analysed), spec },
     [rs("h1", 4), rs("h2", 4)],
     "h2",
@@ -278,17 +274,17 @@ test("a pause taken while promoting resumes promoting (scaleUpPreviewCheckPoint)
     sluice: { analysisRound: 2, machine: { machineVersion: 1, value: "paused" } },
     controllerPause: true,
   };
-  const promoted = planBlueGreen(rollout(promoting, bg), [rs("h1", 4), rs("h2", 1)], "h2", NOW);
+  const promoted = planOf(rollout(promoting, bg), [rs("h1", 4), rs("h2", 1)], "h2", NOW);
   assert.equal(promoted.state, "promoting");
   assert.equal(promoted.status.blueGreen?.scaleUpPreviewCheckPoint, true);
-  const paused = planBlueGreen(
+  const paused = planOf(
     { ...rollout(promoted.status, bg), spec: { ...rollout(promoted.status, bg).spec, paused: true } },
     [rs("h1", 4), rs("h2", 4, 2)],
     "h2",
     NOW + 1000,
   );
   assert.equal(paused.state, "userPaused");
-  const resumed = planBlueGreen(rollout(paused.status, bg), [rs("h1", 4), rs("h2", 4, 2)], "h2", NOW + 2000);
+  const resumed = planOf(rollout(paused.status, bg), [rs("h1", 4), rs("h2", 4, 2)], "h2", NOW + 2000);
   assert.equal(resumed.state, "promoting");
   assert.ok(!resumed.scale.has("web-h2"), "the new ReplicaSet is not scaled back to the preview size");
   assert.deepEqual(resumed.status.pauseConditions, []);
@@ -301,7 +297,7 @@ test("a user's pause keeps the pre-promotion run measuring (not terminated, not 
     sluice: { analysisRound: 3, machine: { machineVersion: 1, value: "preview" } },
   };
   const r = rollout(status, analysed);
-  const paused = planBlueGreen(
+  const paused = planOf(
     { ...r, spec: { ...r.spec, paused: true } },
     [rs("h1", 4), rs("h2", 4)],
     "h2",
@@ -319,7 +315,7 @@ test("promote --full during post-promotion analysis completes the update", () =>
     promoteFull: true,
     sluice: { analysisRound: 3, machine: { machineVersion: 1, value: "postPromotion" } },
   };
-  const plan = planBlueGreen(
+  const plan = planOf(
     rollout(status, analysed),
     [rs("h1", 4), rs("h2", 4)],
     "h2",
@@ -329,4 +325,76 @@ test("promote --full during post-promotion analysis completes the update", () =>
   assert.equal(plan.state, "healthy");
   assert.equal(plan.status.stableRS, "h2");
   assert.deepEqual(plan.keepRuns, [], "the post run is ended");
+});
+
+test("a preview that never gets ready: a wake-up at the progress deadline, then Degraded", () => {
+  const status: RolloutStatus = { stableRS: "h1", currentPodHash: "h1", ...machine("healthy") };
+  const spec = (s: RolloutStatus) => ({
+    ...rollout(s),
+    spec: { ...rollout(s).spec, progressDeadlineSeconds: 60 },
+  });
+  const never = [rs("h1", 4), rs("h2", 4, 0)];
+  const started = planOf(spec(status), [rs("h1", 4)], "h2", NOW);
+  const waiting = planOf(spec(started.status), never, "h2", NOW + 1000);
+  assert.equal(waiting.state, "preview");
+  const progressing = waiting.status.conditions?.find((c) => c.type === "Progressing");
+  assert.equal(progressing?.reason, "ReplicaSetUpdated");
+  const due = Date.parse(progressing?.lastUpdateTime ?? "") + 60_000 - (NOW + 1000);
+  assert.equal(waiting.requeueAfterMs, due + 1, "nothing else will wake it: the deadline must");
+  // Nothing changes until then; at the wake-up the rollout is Degraded.
+  const quiet = planOf(spec(waiting.status), never, "h2", NOW + 30_000);
+  assert.equal(quiet.status.phase, "Progressing");
+  const late = planOf(spec(quiet.status), never, "h2", NOW + 1000 + (waiting.requeueAfterMs ?? 0));
+  assert.equal(late.status.phase, "Degraded");
+  assert.match(late.status.message ?? "", /ProgressDeadlineExceeded/);
+});
+
+test("promoted and available is Healthy while the old active waits out its delay; counts are the active's", () => {
+  const status: RolloutStatus = {
+    stableRS: "h1",
+    currentPodHash: "h2",
+    blueGreen: { activeSelector: "h1", scaleUpPreviewCheckPoint: true },
+    ...machine("promoting"),
+  };
+  const plan = planOf(rollout(status), [rs("h1", 4), rs("h2", 4)], "h2", NOW);
+  assert.equal(plan.state, "healthy");
+  assert.deepEqual(plan.services.get("active"), "h2");
+  assert.equal(
+    plan.status.phase,
+    "Healthy",
+    "the old active's pods are kept on purpose (scaleDownDelaySeconds)",
+  );
+  assert.equal(plan.status.message, "");
+  assert.equal(
+    plan.status.selector,
+    `app=web,${POD_TEMPLATE_HASH_LABEL}=h2`,
+    "an HPA selects the active pods",
+  );
+  assert.equal(plan.status.HPAReplicas, 4);
+  assert.equal(plan.status.availableReplicas, 4, "only the active ReplicaSet's pods count");
+  assert.equal(plan.status.readyReplicas, 4);
+  assert.equal(plan.status.replicas, 8, "replicas still counts every pod");
+});
+
+test("phase messages of a blue/green update, as the peer words them", () => {
+  const waiting = planOf(
+    rollout(
+      { stableRS: "h1", currentPodHash: "h2", blueGreen: { activeSelector: "h1" }, ...machine("promoting") },
+      { postPromotionAnalysis: { templates: [{ templateName: "t" }] } },
+    ),
+    [rs("h1", 4), rs("h2", 4)],
+    "h2",
+    NOW,
+  );
+  assert.equal(waiting.state, "postPromotion");
+  assert.equal(waiting.status.phase, "Progressing");
+  assert.equal(waiting.status.message, "waiting for analysis to complete");
+  const cutover = planOf(
+    rollout({ stableRS: "h1", currentPodHash: "h2", ...machine("preview") }, { autoPromotionEnabled: false }),
+    [rs("h1", 4), rs("h2", 4, 1)],
+    "h2",
+    NOW,
+  );
+  assert.equal(cutover.status.phase, "Progressing");
+  assert.equal(cutover.status.message, "active service cutover pending");
 });

@@ -1,9 +1,9 @@
-// planCanary as a pure function: one reconcile's decisions for given Rollout + ReplicaSets + now.
+// The canary plan (planOf) as a pure function: one reconcile's decisions for given Rollout + ReplicaSets + now.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Rollout, RolloutStatus } from "../../../src/api/rollout.ts";
-import { planCanary } from "../../../src/rollout/canary.ts";
 import { POD_TEMPLATE_HASH_LABEL } from "../../../src/rollout/hash.ts";
+import { planOf } from "../../../src/rollout/plan.ts";
 import type { ReplicaSet } from "../../../src/rollout/world.ts";
 
 const NOW = Date.parse("2026-11-26T10:00:00Z");
@@ -35,7 +35,7 @@ const rs = (hash: string, replicas: number, available = replicas): ReplicaSet =>
 });
 
 test("a brand-new Rollout: create the ReplicaSet at full size, skip the steps, Progressing", () => {
-  const plan = planCanary(rollout(), [], "h1", NOW);
+  const plan = planOf(rollout(), [], "h1", NOW);
   assert.equal(plan.state, "promoting");
   assert.deepEqual(plan.createNew, { hash: "h1", replicas: 5 });
   assert.deepEqual(plan.notices, ["RolloutUpdated", "SkipSteps"]);
@@ -51,7 +51,7 @@ test("first deploy available: promoted, Healthy, Services pinned", () => {
     currentPodHash: "h1",
     sluice: { machine: { machineVersion: 1, value: "promoting" } },
   };
-  const plan = planCanary(rollout(status), [rs("h1", 5)], "h1", NOW);
+  const plan = planOf(rollout(status), [rs("h1", 5)], "h1", NOW);
   assert.equal(plan.state, "healthy");
   assert.equal(plan.status.stableRS, "h1");
   assert.equal(plan.status.phase, "Healthy");
@@ -70,7 +70,7 @@ test("first deploy available: promoted, Healthy, Services pinned", () => {
 
 test("a new template: the first canary pod within maxSurge, one stable pod within maxUnavailable", () => {
   const status: RolloutStatus = { currentPodHash: "h1", stableRS: "h1", currentStepIndex: 2 };
-  const plan = planCanary(rollout(status), [rs("h1", 5)], "h2", NOW);
+  const plan = planOf(rollout(status), [rs("h1", 5)], "h2", NOW);
   assert.equal(plan.state, "stepping");
   assert.deepEqual(plan.createNew, { hash: "h2", replicas: 1 });
   assert.equal(plan.status.currentStepIndex, 0);
@@ -82,7 +82,7 @@ test("a new template: the first canary pod within maxSurge, one stable pod withi
     "the canary Service waits for a serving canary",
   );
   // Next look: the canary pod serves; the Services split and nothing more scales.
-  const next = planCanary(rollout(plan.status), [rs("h1", 4), rs("h2", 1)], "h2", NOW + 1000);
+  const next = planOf(rollout(plan.status), [rs("h1", 4), rs("h2", 1)], "h2", NOW + 1000);
   assert.equal(next.scale.size, 0);
   assert.deepEqual(
     [...next.services],
@@ -95,7 +95,7 @@ test("a new template: the first canary pod within maxSurge, one stable pod withi
 
 test("spec.paused holds every scale", () => {
   const status: RolloutStatus = { currentPodHash: "h2", stableRS: "h1", currentStepIndex: 0 };
-  const plan = planCanary(rollout(status, { paused: true }), [rs("h1", 5), rs("h2", 0)], "h2", NOW);
+  const plan = planOf(rollout(status, { paused: true }), [rs("h1", 5), rs("h2", 0)], "h2", NOW);
   assert.equal(plan.state, "userPaused");
   assert.equal(plan.scale.size, 0);
   assert.equal(plan.status.phase, "Paused");
@@ -123,21 +123,21 @@ test("no progress past the deadline: Degraded; with progressDeadlineAbort, abort
     ],
   };
   const world = [rs("h1", 4), rs("h2", 1, 0)];
-  const stuck = planCanary(rollout(status), world, "h2", NOW);
+  const stuck = planOf(rollout(status), world, "h2", NOW);
   assert.equal(stuck.status.phase, "Degraded");
   assert.match(
     stuck.status.message ?? "",
     /^ProgressDeadlineExceeded: ReplicaSet "web-h2" has timed out progressing/,
   );
   assert.equal(stuck.status.abort, false);
-  const aborting = planCanary(rollout(status, { progressDeadlineAbort: true }), world, "h2", NOW);
+  const aborting = planOf(rollout(status, { progressDeadlineAbort: true }), world, "h2", NOW);
   assert.equal(aborting.state, "aborted");
   assert.equal(aborting.status.abort, true);
   assert.equal(aborting.status.phase, "Degraded");
   assert.match(aborting.status.message ?? "", /^RolloutAborted/);
   assert.equal(aborting.status.canary?.weights?.canary.weight, 0);
   // Within the deadline nothing is wrong, and the plan asks to be woken when it would pass.
-  const fresh = planCanary(rollout(status), world, "h2", Date.parse(stuckSince) + 1000);
+  const fresh = planOf(rollout(status), world, "h2", Date.parse(stuckSince) + 1000);
   assert.equal(fresh.status.phase, "Progressing");
   assert.ok(
     (fresh.requeueAfterMs ?? 0) > 598_000 && (fresh.requeueAfterMs ?? 0) <= 600_001,
@@ -146,14 +146,14 @@ test("no progress past the deadline: Degraded; with progressDeadlineAbort, abort
 });
 
 test("an unchanged world plans nothing and leaves the status as it was", () => {
-  const first = planCanary(
+  const first = planOf(
     rollout({ currentPodHash: "h1", sluice: { machine: { machineVersion: 1, value: "promoting" } } }),
     [rs("h1", 5)],
     "h1",
     NOW,
   );
   const settled = rollout(first.status);
-  const again = planCanary(settled, [rs("h1", 5)], "h1", NOW + 60_000);
+  const again = planOf(settled, [rs("h1", 5)], "h1", NOW + 60_000);
   assert.equal(again.scale.size, 0);
   assert.equal(again.createNew, undefined);
   assert.deepEqual(again.notices, []);
@@ -174,11 +174,11 @@ test("revision history: only scaled-down ReplicaSets are pruned, oldest first, k
     sluice: { machine: { machineVersion: 1, value: "healthy" } },
   };
   const world = [old("h1", 1), old("h2", 2), old("h3", 3, 1), old("h4", 4), old("h5", 5), old("h9", 9, 5)];
-  const plan = planCanary(rollout(status, { revisionHistoryLimit: 2 }), world, "h9", NOW);
+  const plan = planOf(rollout(status, { revisionHistoryLimit: 2 }), world, "h9", NOW);
   // As the Deployment controller counts: only scaled-down ReplicaSets are history (h3 still has a
   // pod), so h4 and h5 are the two kept.
   assert.deepEqual(plan.prune, ["web-h1", "web-h2"]);
-  const none = planCanary(rollout(status, { revisionHistoryLimit: 10 }), world, "h9", NOW);
+  const none = planOf(rollout(status, { revisionHistoryLimit: 10 }), world, "h9", NOW);
   assert.deepEqual(none.prune, []);
 });
 
@@ -200,12 +200,12 @@ const runs =
 
 test("a new template starts a new analysis round; runs are wanted only from their step on", () => {
   const status: RolloutStatus = { currentPodHash: "h1", stableRS: "h1", sluice: { analysisRound: 4 } };
-  const plan = planCanary(withAnalysis(status), [rs("h1", 5)], "h2", NOW);
+  const plan = planOf(withAnalysis(status), [rs("h1", 5)], "h2", NOW);
   assert.equal(plan.status.sluice?.analysisRound, 5);
   assert.deepEqual(plan.runs, [], "step 0: no step analysis, background starts at step 1");
   // At step 1: the step's run and the background run, named by hash, round and kind.
   const atStep1: RolloutStatus = { ...plan.status, currentStepIndex: 1 };
-  const next = planCanary(withAnalysis(atStep1), [rs("h1", 4), rs("h2", 1)], "h2", NOW);
+  const next = planOf(withAnalysis(atStep1), [rs("h1", 4), rs("h2", 1)], "h2", NOW);
   assert.deepEqual(
     next.runs.map((r) => [r.kind, r.name, r.stepIndex]),
     [
@@ -227,7 +227,7 @@ const planAnalysed = (
   phases: Parameters<typeof runs>[0],
   status: RolloutStatus = ON_ANALYSIS_STEP,
   now = NOW,
-) => planCanary(withAnalysis(status), [rs("h1", 4), rs("h2", 1)], "h2", now, runs(phases));
+) => planOf(withAnalysis(status), [rs("h1", 4), rs("h2", 1)], "h2", now, runs(phases));
 
 test("run verdicts: Successful advances, a failed background run aborts, Inconclusive pauses", () => {
   const passed = planAnalysed({ "web-h2-5-1": "Successful", "web-h2-5-background": "Running" });
@@ -286,7 +286,7 @@ test("an Inconclusive background run: a resume keeps the step and starts a fresh
     strategy: { canary: { steps: [{ setWeight: 20 }, { pause: {} }], analysis: { ...analysis } } },
   };
   const world = [rs("h1", 5), rs("h2", 0)];
-  const paused = planCanary(
+  const paused = planOf(
     rollout(status, spec),
     world,
     "h2",
@@ -296,7 +296,7 @@ test("an Inconclusive background run: a resume keeps the step and starts a fresh
   assert.equal(paused.state, "pausedStep");
   assert.equal(paused.status.pauseConditions?.[0]?.reason, "InconclusiveAnalysisRun");
   assert.equal(paused.requeueAfterMs, 0);
-  const resumed = planCanary(
+  const resumed = planOf(
     rollout({ ...paused.status, pauseConditions: [] }, spec),
     world,
     "h2",
@@ -343,7 +343,7 @@ test("resuming an undecided background run on an analysis step keeps the step's 
   );
   assert.ok(resumedAgain.runs.some((r) => r.name === "web-h2-5-background-2"));
   // A new template starts a new round with no restarts.
-  const updated = planCanary(withAnalysis(resumedAgain.status), [rs("h1", 4), rs("h2", 1)], "h3", NOW + 4000);
+  const updated = planOf(withAnalysis(resumedAgain.status), [rs("h1", 4), rs("h2", 1)], "h3", NOW + 4000);
   assert.equal(updated.status.sluice?.analysisRound, 6);
   assert.equal(updated.status.sluice?.backgroundRestarts, 0);
 });
@@ -370,11 +370,11 @@ test("a long analysis step is not a stalled rollout: no deadline while it runs, 
   };
   const world = [rs("h1", 4), rs("h2", 1)];
   const spec = { progressDeadlineAbort: true, ...withAnalysis(status).spec };
-  const running = planCanary(rollout(status, spec), world, "h2", NOW, runs({ "web-h2-5-1": "Running" }));
+  const running = planOf(rollout(status, spec), world, "h2", NOW, runs({ "web-h2-5-1": "Running" }));
   assert.equal(running.state, "stepping", "an hour of analysis neither times out nor aborts");
   assert.equal(running.status.phase, "Progressing");
   assert.equal(running.status.abort, false);
-  const passed = planCanary(rollout(status, spec), world, "h2", NOW, runs({ "web-h2-5-1": "Successful" }));
+  const passed = planOf(rollout(status, spec), world, "h2", NOW, runs({ "web-h2-5-1": "Successful" }));
   assert.equal(passed.status.currentStepIndex, 2);
   const progressing = passed.status.conditions?.find((c) => c.type === "Progressing");
   assert.equal(progressing?.lastUpdateTime, new Date(NOW).toISOString(), "the clock restarts after the step");
@@ -388,13 +388,7 @@ test("background analysis judges the final scale-up too: a failure there aborts,
     sluice: { analysisRound: 5, machine: { machineVersion: 1, value: "promoting" } },
   };
   const world = [rs("h1", 2), rs("h2", 5, 3)];
-  const running = planCanary(
-    withAnalysis(status),
-    world,
-    "h2",
-    NOW,
-    runs({ "web-h2-5-background": "Running" }),
-  );
+  const running = planOf(withAnalysis(status), world, "h2", NOW, runs({ "web-h2-5-background": "Running" }));
   assert.equal(running.state, "promoting");
   assert.deepEqual(
     running.runs.map((r) => r.name),
@@ -402,7 +396,7 @@ test("background analysis judges the final scale-up too: a failure there aborts,
   );
   assert.equal(running.status.canary?.currentBackgroundAnalysisRunStatus?.status, "Running");
 
-  const failed = planCanary(
+  const failed = planOf(
     withAnalysis(status),
     [rs("h1", 0), rs("h2", 5)],
     "h2",
@@ -412,7 +406,7 @@ test("background analysis judges the final scale-up too: a failure there aborts,
   assert.equal(failed.state, "aborted", "the failure wins over the promotion it arrived with");
   assert.equal(failed.status.stableRS, "h1");
 
-  const undecided = planCanary(
+  const undecided = planOf(
     withAnalysis(status),
     world,
     "h2",
@@ -422,7 +416,7 @@ test("background analysis judges the final scale-up too: a failure there aborts,
   assert.equal(undecided.state, "pausedStep");
   assert.equal(undecided.status.pauseConditions?.[0]?.reason, "InconclusiveAnalysisRun");
   assert.equal(undecided.status.canary?.weights?.canary.weight, 100, "held where it was");
-  const resumed = planCanary(
+  const resumed = planOf(
     withAnalysis({ ...undecided.status, pauseConditions: [] }),
     world,
     "h2",
@@ -450,7 +444,7 @@ test("the peer CLI's promote of an Inconclusive step (next index, no pause) runs
     pauseConditions: [],
     sluice: { analysisRound: 5, machine: { machineVersion: 1, value: "pausedStep" } },
   };
-  const plan = planCanary(rollout(status, spec), [rs("h1", 4), rs("h2", 1)], "h2", NOW);
+  const plan = planOf(rollout(status, spec), [rs("h1", 4), rs("h2", 1)], "h2", NOW);
   assert.equal(plan.state, "stepping");
   assert.equal(plan.status.currentStepIndex, 2);
   assert.deepEqual(plan.status.pauseConditions, [], "no pause added on an analysis step");

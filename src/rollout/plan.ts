@@ -1,0 +1,234 @@
+// One Rollout reconcile planned from its frozen context (DESIGN.md §3): the strategy (canary or
+// blue/green) steps its machine and says what the new state means for ReplicaSets, Services and
+// AnalysisRuns; this skeleton adds what both do alike — status counters, conditions, phase, the
+// progress deadline, the runs to make, Events and wake-ups. Pure; the controller executes the
+// plan in a fixed order and never edits it.
+import type { AnalysisRun } from "../api/analysis.ts";
+import type { Rollout, RolloutStatus } from "../api/rollout.ts";
+import { RolloutDefaults } from "../api/rollout.ts";
+import { selectorString } from "../api/selector.ts";
+import type { Notice } from "../strategy/canary.machine.ts";
+import type { Reason } from "../telemetry/reasons.ts";
+import { Reasons } from "../telemetry/reasons.ts";
+import { type RunHousekeeping, runHousekeeping } from "./analysis-history.ts";
+import { blueGreenStrategy } from "./bluegreen.ts";
+import { canaryStrategy } from "./canary.ts";
+import { computePhase } from "./conditions.ts";
+import { plainContext, type RolloutContext } from "./context.ts";
+import { missingTemplateCondition } from "./missing-templates.ts";
+import type { ObservedRun, WantedRun } from "./rollout-analysis.ts";
+import { progressDeadlineExceeded, rolloutConditions } from "./rollout-conditions.ts";
+import { planRuns, type RunActions } from "./run-plan.ts";
+import type { RunVerdict } from "./run-verdicts.ts";
+import type { Restored, Sizing, Strategy, StrategyDecision } from "./strategy.ts";
+import { historyToPrune, type ReplicaSet, replicaCounters } from "./world.ts";
+
+/** An Event the plan records on the Rollout; `log` also makes it a log line (warnings). */
+export interface PlannedEvent {
+  type: "Normal" | "Warning";
+  reason: Reason;
+  message: string;
+  log?: Record<string, unknown>;
+}
+
+export interface RolloutPlan extends Sizing {
+  state: string;
+  notices: Notice[];
+  services: Map<string, string>;
+  /** Scaled-down old ReplicaSets beyond revisionHistoryLimit, oldest first. */
+  prune: string[];
+  /** AnalysisRuns that must exist (made when missing); runs of the attempt in progress. */
+  runs: WantedRun[];
+  keepRuns: string[];
+  /** Runs to make now, runs to delete to make way for fresh ones, housekeeping of the rest. */
+  createRuns: AnalysisRun[];
+  replaceRuns: string[];
+  housekeeping: RunHousekeeping;
+  /** Wanted runs whose templates must be looked up before they can be made (plan again after). */
+  lookups: WantedRun[];
+  /** Completed runs this reconcile saw for the first time (for Events). */
+  verdicts: RunVerdict[];
+  events: PlannedEvent[];
+  status: RolloutStatus;
+  requeueAfterMs?: number;
+}
+
+/** A wanted run whose analysis cannot start: the rollout aborts, as a failed analysis would. */
+interface Refusal {
+  wanted: WantedRun;
+  reason: string;
+}
+
+export function planRollout(context: RolloutContext): RolloutPlan {
+  return context.rollout.spec?.strategy?.blueGreen
+    ? planBy(blueGreenStrategy, context)
+    : planBy(canaryStrategy, context);
+}
+
+/** A run that cannot start makes the rollout abort: planned again with the abort, so all agrees. */
+function planBy<R extends Restored>(strategy: Strategy<R>, context: RolloutContext): RolloutPlan {
+  const first = planWith(strategy, context, undefined);
+  return first.refused ? planWith(strategy, context, first.refused).plan : first.plan;
+}
+
+/** A plan from a Rollout and its ReplicaSets alone (tests and tools; the controller builds a full context). */
+export function planOf(
+  rollout: Rollout,
+  replicaSets: ReplicaSet[],
+  templateHash: string,
+  now: number,
+  runs?: (name: string) => ObservedRun | undefined,
+): RolloutPlan {
+  return planRollout(plainContext(rollout, replicaSets, templateHash, now, runs));
+}
+
+function planWith<R extends Restored>(
+  strategy: Strategy<R>,
+  context: RolloutContext,
+  refusal: Refusal | undefined,
+): { plan: RolloutPlan; refused?: Refusal | undefined } {
+  const { rollout, now } = context;
+  const spec = rollout.spec ?? {};
+  const previous = rollout.status ?? {};
+  const deadlineMs = (spec.progressDeadlineSeconds ?? RolloutDefaults.progressDeadlineSeconds) * 1000;
+  const restored = strategy.restore(context);
+  // Past progressDeadlineSeconds without progress: Degraded, and with progressDeadlineAbort an
+  // abort the machine acts on now, as if the user had asked for it.
+  const timedOut = progressDeadlineExceeded(restored.mode, previous.conditions ?? [], now, deadlineMs);
+  const abort = refusal !== undefined || (timedOut && spec.progressDeadlineAbort === true);
+  const decision = strategy.decide(context, restored, abort);
+  const status = assembleStatus(context, decision, timedOut);
+  const actions = planRuns(context, decision.runs.wanted, status.stableRS ?? decision.currentHash);
+  const events = plannedEvents(decision, refusal, actions);
+  if (actions.missing.length > 0) {
+    const waiting = missingTemplateCondition(rollout, status.conditions ?? [], actions.missing, now);
+    status.conditions = waiting.conditions;
+    if (waiting.changed)
+      events.push({
+        type: "Warning",
+        reason: Reasons.AnalysisTemplateNotFound,
+        message: waiting.message,
+        log: { msg: "AnalysisRun waits for its template", waiting: actions.missing },
+      });
+  }
+  Object.assign(status, computePhase(spec, status));
+  const plan: RolloutPlan = {
+    ...decision.sizing,
+    state: decision.state,
+    notices: decision.notices,
+    services: decision.services,
+    prune: historyToPrune(decision.others, spec.revisionHistoryLimit ?? RolloutDefaults.revisionHistoryLimit),
+    runs: decision.runs.wanted,
+    keepRuns: decision.runs.keep,
+    createRuns: actions.create,
+    replaceRuns: actions.replace,
+    housekeeping: runHousekeeping(rollout, [...context.ownedRuns], decision.runs.keep),
+    lookups: actions.lookups,
+    verdicts: decision.runs.verdicts,
+    events,
+    status,
+  };
+  const wake = wakeUps(context, decision, status, actions, deadlineMs);
+  if (wake !== undefined) plan.requeueAfterMs = wake;
+  return { plan, refused: refusal ? undefined : actions.refused };
+}
+
+/** The strategy's status fields plus what every Rollout reports: counters, generation, conditions. */
+function assembleStatus(context: RolloutContext, decision: StrategyDecision, timedOut: boolean) {
+  const { rollout, now } = context;
+  const spec = rollout.spec ?? {};
+  const previous = rollout.status ?? {};
+  const replicas = spec.replicas ?? RolloutDefaults.replicas;
+  const counters = replicaCounters([...context.replicaSets], decision.newRS);
+  const status: RolloutStatus = { ...decision.status, ...counters };
+  status.observedGeneration = rollout.metadata?.generation ?? 0;
+  status.HPAReplicas = counters.replicas;
+  status.selector = spec.selector ? selectorString(spec.selector) : "";
+  const { serving } = decision;
+  if (serving) {
+    status.HPAReplicas = serving.status?.replicas ?? 0;
+    status.selector = selectorString(serving.spec?.selector ?? {});
+    status.availableReplicas = serving.status?.availableReplicas ?? 0;
+    status.readyReplicas = serving.status?.readyReplicas ?? 0;
+  }
+  status.sluice = { ...status.sluice, machine: decision.machine };
+  if (context.restart === "done" && spec.restartAt !== undefined) status.restartedAt = spec.restartAt;
+  const { sizing } = decision;
+  const progressed =
+    decision.moved ||
+    sizing.scale.size > 0 ||
+    sizing.createNew !== undefined ||
+    status.availableReplicas !== previous.availableReplicas ||
+    status.updatedReplicas !== previous.updatedReplicas;
+  status.conditions = rolloutConditions(status, {
+    mode: decision.mode,
+    replicas,
+    now,
+    progressed,
+    timedOut: timedOut && !progressed,
+    newReplicaSetName: decision.newRS?.metadata?.name ?? `${rollout.metadata?.name}-${decision.currentHash}`,
+  });
+  return status;
+}
+
+function plannedEvents(
+  decision: StrategyDecision,
+  refusal: Refusal | undefined,
+  actions: RunActions,
+): PlannedEvent[] {
+  const events: PlannedEvent[] = [];
+  if (refusal) {
+    const { wanted, reason } = refusal;
+    events.push({
+      type: "Warning",
+      reason: Reasons.RolloutAborted,
+      message: `${wanted.kind} analysis ${wanted.name}: ${reason}`,
+      log: { msg: "cannot create the AnalysisRun; aborting", run: wanted.name, err: reason },
+    });
+  }
+  // Not ours (left by a Rollout of the same name deleted with --cascade=orphan?): never judged by,
+  // never overwritten; said, and looked at again later.
+  for (const name of actions.conflicts)
+    events.push({
+      type: "Warning",
+      reason: Reasons.AnalysisRunConflict,
+      message: `AnalysisRun ${name} exists and is not controlled by this Rollout; delete it to go on`,
+    });
+  for (const verdict of decision.runs.verdicts)
+    events.push({
+      type: verdict.phase === "Successful" ? "Normal" : "Warning",
+      reason: Reasons[`AnalysisRun${verdict.phase}`],
+      message: verdict.message,
+      log: { msg: verdict.message, run: verdict.name, phase: verdict.phase },
+    });
+  for (const notice of decision.notices)
+    events.push({
+      type: "Normal",
+      reason: Reasons[notice],
+      message: `${notice}: step ${decision.status.currentStepIndex ?? 0}, pod-template-hash ${decision.status.currentPodHash ?? ""}`,
+    });
+  return events;
+}
+
+/** The soonest time another look is due, in ms from now. */
+function wakeUps(
+  context: RolloutContext,
+  decision: StrategyDecision,
+  status: RolloutStatus,
+  actions: RunActions,
+  deadlineMs: number,
+): number | undefined {
+  const { now } = context;
+  const due = [...decision.wakeUps];
+  // A transient state (pause just added, step just advanced) needs one more look right away.
+  if (decision.moved || decision.notices.length > 0) due.push(0);
+  // The progress deadline passes without any event: look then, so Degraded is not late.
+  const progressing = status.conditions?.find((c) => c.type === "Progressing");
+  if (decision.mode === "progressing" && progressing?.reason === "ReplicaSetUpdated")
+    due.push(Date.parse(progressing.lastUpdateTime ?? "") + deadlineMs - now + 1);
+  if (context.restart === "evicting") due.push(1000);
+  // A template may arrive at any time (no watch on templates); a conflicting run may be removed.
+  if (actions.missing.length > 0) due.push(10_000);
+  if (actions.conflicts.length > 0) due.push(20_000);
+  return due.length === 0 ? undefined : Math.max(0, Math.min(...due));
+}

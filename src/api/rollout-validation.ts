@@ -207,11 +207,15 @@ function validateCanary(
   const unavailable = intOrPercent(p, `${base}.maxUnavailable`, c.maxUnavailable);
   if (surge === 0 && unavailable === 0)
     p.error(`${base}.maxUnavailable`, "maxSurge and maxUnavailable cannot both be 0");
-  for (const field of ["scaleDownDelaySeconds", "abortScaleDownDelaySeconds"] as const) {
-    nonNegativeInt(p, `${base}.${field}`, c[field]);
-    if (c[field] !== undefined && !hasTrafficRouting)
-      p.error(`${base}.${field}`, `${field} needs trafficRouting`);
-  }
+  nonNegativeInt(p, `${base}.scaleDownDelaySeconds`, c.scaleDownDelaySeconds);
+  nonNegativeInt(p, `${base}.abortScaleDownDelaySeconds`, c.abortScaleDownDelaySeconds);
+  // As the peer: only scaleDownDelaySeconds needs a router; abortScaleDownDelaySeconds is accepted
+  // without one (a basic canary scales down at once on abort).
+  if (c.scaleDownDelaySeconds !== undefined && !hasTrafficRouting)
+    p.error(
+      `${base}.scaleDownDelaySeconds`,
+      "Canary scaleDownDelaySeconds can only be used with traffic routing",
+    );
   validateSteps(p, base, c.steps ?? [], hasTrafficRouting);
   validateAnalysis(p, `${base}.analysis`, c.analysis);
   const starting = c.analysis?.startingStep;

@@ -17,7 +17,13 @@ import { computePhase } from "./conditions.ts";
 import { plainContext, type RolloutContext } from "./context.ts";
 import { missingTemplateCondition } from "./missing-templates.ts";
 import type { ObservedRun, WantedRun } from "./rollout-analysis.ts";
-import { progressDeadlineExceeded, rolloutConditions } from "./rollout-conditions.ts";
+import {
+  deadlineCounts,
+  PROGRESS_REASONS,
+  progressDeadlineExceeded,
+  rolloutConditions,
+  withAvailability,
+} from "./rollout-conditions.ts";
 import { planRuns, type RunActions } from "./run-plan.ts";
 import type { RunVerdict } from "./run-verdicts.ts";
 import type { Restored, Sizing, Strategy, StrategyDecision } from "./strategy.ts";
@@ -94,10 +100,15 @@ function planWith<R extends Restored>(
   const restored = strategy.restore(context);
   // Past progressDeadlineSeconds without progress: Degraded, and with progressDeadlineAbort an
   // abort the machine acts on now, as if the user had asked for it.
-  const timedOut = progressDeadlineExceeded(restored.mode, previous.conditions ?? [], now, deadlineMs);
-  const abort = refusal !== undefined || (timedOut && spec.progressDeadlineAbort === true);
-  const decision = strategy.decide(context, restored, abort);
-  const status = assembleStatus(context, decision, timedOut);
+  const replicas = spec.replicas ?? RolloutDefaults.replicas;
+  const modeBefore = withAvailability(restored.mode, previous.availableReplicas ?? 0, replicas);
+  const timedOut = progressDeadlineExceeded(modeBefore, previous.conditions ?? [], now, deadlineMs);
+  // A promoted rollout short of pods has nothing to abort to: it only goes Degraded.
+  const deadlineAbort = timedOut && spec.progressDeadlineAbort === true && modeBefore === "progressing";
+  const abort = refusal !== undefined || deadlineAbort;
+  const decided = strategy.decide(context, restored, abort);
+  const status = assembleStatus(context, decided, timedOut);
+  const decision = { ...decided, mode: modeAfter(decided, status, replicas) };
   const actions = planRuns(context, decision.runs.wanted, status.stableRS ?? decision.currentHash);
   const events = plannedEvents(decision, refusal, actions);
   if (actions.missing.length > 0) {
@@ -133,6 +144,10 @@ function planWith<R extends Restored>(
   return { plan, refused: refusal ? undefined : actions.refused };
 }
 
+/** The strategy's mode, seen with the availability the status now reports. */
+const modeAfter = (decision: StrategyDecision, status: RolloutStatus, replicas: number) =>
+  withAvailability(decision.mode, status.availableReplicas ?? 0, replicas);
+
 /** The strategy's status fields plus what every Rollout reports: counters, generation, conditions. */
 function assembleStatus(context: RolloutContext, decision: StrategyDecision, timedOut: boolean) {
   const { rollout, now } = context;
@@ -161,7 +176,7 @@ function assembleStatus(context: RolloutContext, decision: StrategyDecision, tim
     status.availableReplicas !== previous.availableReplicas ||
     status.updatedReplicas !== previous.updatedReplicas;
   status.conditions = rolloutConditions(status, {
-    mode: decision.mode,
+    mode: modeAfter(decision, status, spec.replicas ?? RolloutDefaults.replicas),
     replicas,
     now,
     progressed,
@@ -224,7 +239,7 @@ function wakeUps(
   if (decision.moved || decision.notices.length > 0) due.push(0);
   // The progress deadline passes without any event: look then, so Degraded is not late.
   const progressing = status.conditions?.find((c) => c.type === "Progressing");
-  if (decision.mode === "progressing" && progressing?.reason === "ReplicaSetUpdated")
+  if (progressing && deadlineCounts(decision.mode) && PROGRESS_REASONS.includes(progressing.reason ?? ""))
     due.push(Date.parse(progressing.lastUpdateTime ?? "") + deadlineMs - now + 1);
   if (context.restart === "evicting") due.push(1000);
   // A template may arrive at any time (no watch on templates); a conflicting run may be removed.

@@ -14,18 +14,35 @@ export function progressDeadlineExceeded(
   now: number,
   deadlineMs: number,
 ): boolean {
-  if (mode !== "progressing") return false;
+  if (!deadlineCounts(mode)) return false;
   const progressing = conditions.find((c) => c.type === "Progressing");
   if (progressing?.reason === "ProgressDeadlineExceeded") return true;
-  if (progressing?.reason !== "ReplicaSetUpdated" || !progressing.lastUpdateTime) return false;
+  if (!progressing?.lastUpdateTime || !PROGRESS_REASONS.includes(progressing.reason ?? "")) return false;
   return now - Date.parse(progressing.lastUpdateTime) > deadlineMs;
 }
+
+/** Progressing reasons under which the progress deadline runs (from their lastUpdateTime). */
+export const PROGRESS_REASONS = ["ReplicaSetUpdated", "ReplicaSetNotAvailable"];
+
+/** Modes in which the progress deadline counts: moving pods, or a promoted rollout short of pods. */
+export const deadlineCounts = (mode: ConditionMode): boolean =>
+  mode === "progressing" || mode === "unavailable";
 
 /**
  * What the strategy machine's state means for the conditions. "analysing": the replicas are where
  * the step wants them and an AnalysisRun decides how long that takes.
  */
-export type ConditionMode = "progressing" | "analysing" | "paused" | "aborted" | "healthy";
+export type ConditionMode = "progressing" | "analysing" | "paused" | "aborted" | "healthy" | "unavailable";
+
+/**
+ * "unavailable": the update is done (stable is the current template) but fewer pods than
+ * spec.replicas are available — pods lost after promotion, or a first deploy whose pods are not
+ * ready yet. It progresses (and can time out) until they are back, as the peer's
+ * ReplicaSetNotAvailable.
+ */
+export function withAvailability(mode: ConditionMode, available: number, replicas: number): ConditionMode {
+  return mode === "healthy" && available < replicas ? "unavailable" : mode;
+}
 
 export function canaryMode(state: CanaryStateValue, onAnalysisStep = false): ConditionMode {
   if (state === "aborted" || state === "healthy") return state;
@@ -74,34 +91,40 @@ export function rolloutConditions(status: RolloutStatus, facts: ConditionFacts):
     now,
   );
   const progressing: Omit<Condition, "type" | "lastUpdateTime" | "lastTransitionTime"> =
-    mode === "aborted"
-      ? {
-          status: "False",
-          reason: "RolloutAborted",
-          message: `Rollout aborted update to revision with hash ${status.currentPodHash ?? ""}${analysisAbortReason(status)}`,
-        }
-      : mode === "healthy"
-        ? { status: "True", reason: "NewReplicaSetAvailable", message: "Rollout has completed its update" }
-        : mode === "paused"
-          ? { status: "Unknown", reason: "RolloutPaused", message: "Rollout is paused" }
-          : mode === "analysing"
-            ? { status: "True", reason: "ReplicaSetUpdated", message: "Rollout is waiting for its analysis" }
-            : facts.timedOut
+    mode === "unavailable" && !facts.timedOut
+      ? unavailableCondition(status, facts)
+      : mode === "aborted"
+        ? {
+            status: "False",
+            reason: "RolloutAborted",
+            message: `Rollout aborted update to revision with hash ${status.currentPodHash ?? ""}${analysisAbortReason(status)}`,
+          }
+        : mode === "healthy"
+          ? { status: "True", reason: "NewReplicaSetAvailable", message: "Rollout has completed its update" }
+          : mode === "paused"
+            ? { status: "Unknown", reason: "RolloutPaused", message: "Rollout is paused" }
+            : mode === "analysing"
               ? {
-                  status: "False",
-                  reason: "ProgressDeadlineExceeded",
-                  message: `ReplicaSet "${facts.newReplicaSetName}" has timed out progressing.`,
-                }
-              : {
                   status: "True",
                   reason: "ReplicaSetUpdated",
-                  message: `ReplicaSet "${facts.newReplicaSetName}" is progressing.`,
-                };
+                  message: "Rollout is waiting for its analysis",
+                }
+              : facts.timedOut
+                ? {
+                    status: "False",
+                    reason: "ProgressDeadlineExceeded",
+                    message: `ReplicaSet "${facts.newReplicaSetName}" has timed out progressing.`,
+                  }
+                : {
+                    status: "True",
+                    reason: "ReplicaSetUpdated",
+                    message: `ReplicaSet "${facts.newReplicaSetName}" is progressing.`,
+                  };
   conditions = setCondition(
     conditions,
     { type: "Progressing", ...progressing },
     now,
-    facts.progressed && mode === "progressing",
+    facts.progressed && deadlineCounts(mode),
   );
   const paused = mode === "paused";
   conditions = setCondition(
@@ -114,7 +137,7 @@ export function rolloutConditions(status: RolloutStatus, facts: ConditionFacts):
     },
     now,
   );
-  const completed = mode === "healthy";
+  const completed = mode === "healthy" || mode === "unavailable";
   conditions = setCondition(
     conditions,
     {
@@ -126,4 +149,26 @@ export function rolloutConditions(status: RolloutStatus, facts: ConditionFacts):
     now,
   );
   return conditions;
+}
+
+/**
+ * A promoted rollout short of pods: ReplicaSetNotAvailable once it had been complete (pods lost),
+ * else still ReplicaSetUpdated (a first deploy whose pods are not ready yet), as the peer.
+ */
+function unavailableCondition(
+  status: RolloutStatus,
+  facts: ConditionFacts,
+): Omit<Condition, "type" | "lastUpdateTime" | "lastTransitionTime"> {
+  const reason = status.conditions?.find((c) => c.type === "Progressing")?.reason;
+  return reason === "NewReplicaSetAvailable" || reason === "ReplicaSetNotAvailable"
+    ? {
+        status: "True",
+        reason: "ReplicaSetNotAvailable",
+        message: "Rollout does not have minimum availability",
+      }
+    : {
+        status: "True",
+        reason: "ReplicaSetUpdated",
+        message: `ReplicaSet "${facts.newReplicaSetName}" is progressing.`,
+      };
 }

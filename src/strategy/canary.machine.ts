@@ -209,8 +209,10 @@ export const canaryMachine = setup({
       };
     }),
     clearPause: assign({ pausedSince: undefined, pauseReason: undefined }),
+    /** As the peer: an aborted update is back at step 0 (a retry walks the steps again). */
     markAborted: assign(({ context, event }) => ({
       abort: true,
+      stepIndex: 0,
       abortedAt: context.abortedAt ?? ("now" in event ? event.now : undefined),
       pausedSince: undefined,
       pauseReason: undefined,

@@ -37,9 +37,13 @@ export const promoteFullFromAbort = {
 /** At rest: only a new pod template starts something. */
 export const restingState = { on: { RECONCILE: [restartOnNewTemplate] } } as const;
 
-/** First deploy and going back to the stable template skip the steps (as the peer). */
+/**
+ * First deploy and going back to the stable template skip the steps (as the peer). A first deploy
+ * is stable at once, whether or not its pods get ready (the peer's "Initial deploy" promotion), so
+ * a second revision never mistakes itself for a first deploy and skips its steps.
+ */
 export const skipStepsRows = [
-  { guard: "firstDeploy", target: "promoting", actions: notice("SkipSteps") },
+  { guard: "firstDeploy", target: "healthy", actions: ["promoteStable", notice("SkipSteps")] },
   { guard: "rollbackToStable", target: "promoting", actions: notice("SkipSteps") },
 ] as const;
 

@@ -2,9 +2,12 @@
 // on real ReplicaSets with kwok pods.
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import type { Rollout } from "../../../src/api/rollout.ts";
+import { Pods } from "../../../src/kube/resources.ts";
+import type { KubeObject } from "../../../src/kube/types.ts";
 import { rolloutController } from "../../../src/rollout/controller.ts";
 import { POD_TEMPLATE_HASH_LABEL } from "../../../src/rollout/hash.ts";
-import { useNamespace } from "../../helpers/kube.ts";
+import { testClient, useNamespace } from "../../helpers/kube.ts";
 import {
   createRollout,
   createServices,
@@ -35,6 +38,8 @@ async function healthyRollout(
   return { namespace, web, h1: v1.status?.stableRS ?? "" };
 }
 
+const NEVER_READY = { "kwok.sluice.dev/never-ready": "true" };
+
 const scalesAre = (namespace: string, want: Record<string, [number, number]>) =>
   waitFor(`scales ${JSON.stringify(want)}`, async () => {
     const scales = await scalesByHash(namespace);
@@ -59,7 +64,12 @@ for (const kind of ["canary", "blueGreen"] as const) {
     const h2 = paused.status?.currentPodHash ?? "";
     assert.notEqual(h2, h1);
     await web.patchStatus({ abort: true });
-    await web.until("aborted", (r) => r.status?.phase === "Degraded" && r.status.abort === true);
+    const aborted = await web.until(
+      "aborted",
+      (r) => r.status?.phase === "Degraded" && r.status.abort === true,
+    );
+    if (kind === "canary")
+      assert.equal(aborted.status?.currentStepIndex, 0, "an aborted update is back at step 0");
     await web.patchStatus({ promoteFull: true });
     const done = await web.until(
       "Healthy on v2",
@@ -90,4 +100,72 @@ test("blue/green: Healthy once promoted and available while the old active waits
   assert.equal(done.status?.replicas, 6);
   const healthy = done.status?.conditions?.find((c) => c.type === "Completed");
   assert.equal(healthy?.status, "True");
+});
+
+test("canary: abortScaleDownDelaySeconds without a traffic router is accepted", async (t) => {
+  const strategy = { canary: { abortScaleDownDelaySeconds: 5, steps: [{ setWeight: 50 }] } };
+  const { web } = await healthyRollout(t, "abort-delay", strategy);
+  const r = await web.get();
+  assert.equal(
+    r.status?.conditions?.find((c) => c.type === "InvalidSpec"),
+    undefined,
+  );
+});
+
+test("canary: a first revision that never gets ready is stable at once; the next revision walks its steps", async (t) => {
+  await installRolloutCrd();
+  const namespace = await useNamespace(t, "first-never-ready");
+  await startSluice(t, [rolloutController], { namespace });
+  const steps = [{ setWeight: 50 }, { pause: {} }];
+  await createRollout(
+    namespace,
+    { canary: { steps } },
+    { spec: { template: podTemplate("web:1", NEVER_READY) } },
+  );
+  const web = rolloutIn(namespace);
+  const first = await web.until("v1 stable though never ready", (r) => r.status?.stableRS !== undefined);
+  assert.equal(first.status?.stableRS, first.status?.currentPodHash);
+  assert.equal(first.status?.currentStepIndex, 2, "every step counts as done on a first deploy");
+  await web.patchSpec({ template: podTemplate("web:2") });
+  // (It cannot finish the step: the v1 pods never get ready, so none may be taken away.)
+  const second = await web.until(
+    "v2 on its first step",
+    (r) =>
+      r.status?.currentPodHash !== first.status?.currentPodHash &&
+      r.status?.sluice?.machine?.value === "stepping",
+  );
+  assert.equal(second.status?.currentStepIndex, 0, "the steps are walked, not skipped");
+  assert.equal(second.status?.canary?.weights?.canary.weight, 50);
+  assert.equal(second.status?.stableRS, first.status?.stableRS);
+});
+
+test("a promoted rollout that loses pods goes Progressing (ReplicaSetNotAvailable), Degraded at the deadline, then Healthy", async (t) => {
+  await installRolloutCrd();
+  const namespace = await useNamespace(t, "lost-pods");
+  await startSluice(t, [rolloutController], { namespace });
+  const template = podTemplate("web:1", { "kwok.sluice.dev/ready-after": "6s" });
+  await createRollout(
+    namespace,
+    { canary: { steps: [{ setWeight: 50 }] } },
+    { spec: { template, progressDeadlineSeconds: 2 } },
+  );
+  const web = rolloutIn(namespace);
+  await web.until("Healthy", (r) => r.status?.phase === "Healthy", 60_000);
+  const client = testClient();
+  const pods = await client.list<KubeObject>(Pods, { namespace });
+  for (const pod of pods.items) await client.delete(Pods, { namespace, name: pod.metadata?.name ?? "" });
+  const progressing = (r: Rollout) => r.status?.conditions?.find((c) => c.type === "Progressing");
+  await web.until(
+    "Progressing: ReplicaSetNotAvailable",
+    (r) => progressing(r)?.reason === "ReplicaSetNotAvailable",
+  );
+  const degraded = await web.until("Degraded at the deadline", (r) => r.status?.phase === "Degraded");
+  assert.match(degraded.status?.message ?? "", /^ProgressDeadlineExceeded: /);
+  assert.notEqual(degraded.status?.abort, true, "a promoted rollout has nothing to abort to");
+  const back = await web.until(
+    "Healthy again once the pods are back",
+    (r) => r.status?.phase === "Healthy",
+    60_000,
+  );
+  assert.equal(progressing(back)?.reason, "NewReplicaSetAvailable");
 });

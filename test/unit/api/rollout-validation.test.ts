@@ -105,7 +105,12 @@ test("structure rules: one strategy, one step kind, distinct services, surge/una
   );
   assert.match(
     errors(rollout({ canary: { scaleDownDelaySeconds: 5 } })).join(),
-    /scaleDownDelaySeconds needs trafficRouting/,
+    /scaleDownDelaySeconds: Canary scaleDownDelaySeconds can only be used with traffic routing/,
+  );
+  assert.deepEqual(
+    errors(rollout({ canary: { abortScaleDownDelaySeconds: 5 } })),
+    [],
+    "abortScaleDownDelaySeconds is accepted without a router, as the peer accepts it",
   );
   assert.match(
     errors(rollout({ canary: { steps: [{ setCanaryScale: { weight: 5 } }] } })).join(),

@@ -34,13 +34,14 @@ const rs = (hash: string, replicas: number, available = replicas): ReplicaSet =>
   status: { replicas, readyReplicas: available, availableReplicas: available },
 });
 
-test("a brand-new Rollout: create the ReplicaSet at full size, skip the steps, Progressing", () => {
+test("a brand-new Rollout: create the ReplicaSet at full size, skip the steps, stable at once, Progressing", () => {
   const plan = planOf(rollout(), [], "h1", NOW);
-  assert.equal(plan.state, "promoting");
+  assert.equal(plan.state, "healthy");
   assert.deepEqual(plan.createNew, { hash: "h1", replicas: 5 });
   assert.deepEqual(plan.notices, ["RolloutUpdated", "SkipSteps"]);
   assert.equal(plan.status.currentPodHash, "h1");
-  assert.equal(plan.status.stableRS, undefined);
+  assert.equal(plan.status.stableRS, "h1", "the peer's initial deploy: stable before its pods are ready");
+  assert.equal(plan.status.currentStepIndex, 2, "every step counts as done");
   assert.equal(plan.status.phase, "Progressing");
   assert.equal(plan.services.size, 0, "no Service moves to pods that do not exist yet");
   assert.equal(plan.requeueAfterMs, 0);
@@ -451,5 +452,58 @@ test("the peer CLI's promote of an Inconclusive step (next index, no pause) runs
   assert.deepEqual(
     plan.runs.map((r) => r.name),
     ["web-h2-5-2"],
+  );
+});
+
+test("a first revision that never gets ready is still stable: the second walks its steps", () => {
+  const first = planOf(rollout(), [], "h1", NOW);
+  const waiting = planOf(rollout(first.status), [rs("h1", 5, 0)], "h1", NOW + 1000);
+  assert.equal(waiting.status.stableRS, "h1");
+  assert.equal(waiting.status.phase, "Progressing");
+  const second = planOf(rollout(waiting.status), [rs("h1", 5, 0)], "h2", NOW + 2000);
+  assert.equal(second.state, "stepping", "not mistaken for a first deploy");
+  assert.equal(second.status.currentStepIndex, 0);
+  assert.deepEqual(second.notices, ["RolloutUpdated"]);
+});
+
+test("abort puts the update back at step 0, as the peer", () => {
+  const status: RolloutStatus = {
+    stableRS: "h1",
+    currentPodHash: "h2",
+    currentStepIndex: 1,
+    abort: true,
+    controllerPause: true,
+    pauseConditions: [{ reason: "CanaryPauseStep", startTime: new Date(NOW).toISOString() }],
+    sluice: { machine: { machineVersion: 1, value: "pausedStep" } },
+  };
+  const plan = planOf(rollout(status), [rs("h1", 4), rs("h2", 1)], "h2", NOW);
+  assert.equal(plan.state, "aborted");
+  assert.equal(plan.status.currentStepIndex, 0);
+});
+
+test("a promoted rollout that loses pods progresses (ReplicaSetNotAvailable), then times out, then recovers", () => {
+  const healthy = planOf(
+    rollout({ stableRS: "h1", currentPodHash: "h1", currentStepIndex: 2 }, { progressDeadlineSeconds: 60 }),
+    [rs("h1", 5)],
+    "h1",
+    NOW,
+  );
+  assert.equal(healthy.status.phase, "Healthy");
+  const spec = { progressDeadlineSeconds: 60 };
+  const lost = planOf(rollout(healthy.status, spec), [rs("h1", 5, 3)], "h1", NOW + 1000);
+  const progressing = lost.status.conditions?.find((c) => c.type === "Progressing");
+  assert.equal(progressing?.reason, "ReplicaSetNotAvailable");
+  assert.equal(progressing?.message, "Rollout does not have minimum availability");
+  assert.equal(lost.status.phase, "Progressing");
+  assert.equal(lost.requeueAfterMs, 60_001, "woken at the deadline");
+  const late = planOf(rollout(lost.status, spec), [rs("h1", 5, 3)], "h1", NOW + 1000 + 60_001);
+  assert.equal(late.status.phase, "Degraded");
+  assert.match(late.status.message ?? "", /^ProgressDeadlineExceeded: /);
+  assert.equal(late.status.abort ?? false, false, "nothing to abort to");
+  const back = planOf(rollout(late.status, spec), [rs("h1", 5)], "h1", NOW + 70_000);
+  assert.equal(back.status.phase, "Healthy");
+  assert.equal(
+    back.status.conditions?.find((c) => c.type === "Progressing")?.reason,
+    "NewReplicaSetAvailable",
   );
 });

@@ -86,7 +86,8 @@ test("abort keeps the old active; retry previews again; first deploy promotes wi
   assert.equal(t[1]?.context.stableHash, "v1");
   assert.equal(t[1]?.context.abortedAt, 50);
   const [first] = run("healthy", base(), [reconcile({ templateHash: "v1" })]);
-  assert.equal(first?.state, "promoting");
+  assert.equal(first?.state, "healthy", "a first deploy is stable at once (the peer's initial deploy)");
+  assert.equal(first?.context.stableHash, "v1");
 });
 
 const EVENTS: BlueGreenEvent[] = [];
@@ -142,7 +143,7 @@ test("every edge keeps the invariants: stable (the active side) changes only by 
           assert.ok(
             to.value === "healthy" &&
               event.type === "RECONCILE" &&
-              (event.newFullyAvailable || from.value === "postPromotion"),
+              (event.newFullyAvailable || from.value === "postPromotion" || fromCtx.stableHash === undefined),
             `stable changed without a fully available new version: ${where}`,
           );
         }

@@ -54,18 +54,18 @@ function run(state: CanaryStateValue, context: CanaryContext, events: CanaryEven
   return trail;
 }
 
-test("first deploy skips the steps and promotes once the pods are available", () => {
+test("first deploy skips the steps and is stable at once, ready pods or not", () => {
   const [a, b] = run("healthy", fresh(), [
     reconcile({ templateHash: "v1" }),
     reconcile({ templateHash: "v1", newFullyAvailable: true }),
   ]);
-  assert.equal(a?.state, "promoting");
+  assert.equal(a?.state, "healthy");
   assert.deepEqual(a?.notices, ["RolloutUpdated", "SkipSteps"]);
-  assert.equal(canaryWeight("promoting", a?.context ?? fresh()), 100);
+  assert.equal(a?.context.stableHash, "v1");
+  assert.equal(a?.context.stepIndex, STEPS.length);
+  assert.equal(canaryWeight("healthy", a?.context ?? fresh()), 100);
   assert.equal(b?.state, "healthy");
-  assert.equal(b?.context.stableHash, "v1");
-  assert.equal(b?.context.stepIndex, STEPS.length);
-  assert.deepEqual(b?.notices, ["RolloutCompleted"]);
+  assert.deepEqual(b?.notices, []);
 });
 
 test("setWeight 20 → pause 2s → setWeight 60 → pause → promote → healthy", () => {
@@ -377,7 +377,7 @@ test("every edge of the reachable graph keeps the invariants", () => {
     "userPaused",
   ]);
   for (const edge of [
-    "healthy->promoting",
+    "healthy->healthy",
     "healthy->stepping",
     "stepping->pausedStep",
     "stepping->aborted",

@@ -172,6 +172,11 @@ export interface RolloutStatus {
     analysisRound?: number;
     /** Resumed Inconclusive background analyses in this round; part of the background run's name. */
     backgroundRestarts?: number;
+    /**
+     * Resumed Inconclusive step, pre- or post-promotion analyses in this round: part of those runs'
+     * names, so a resumed analysis is measured again by a fresh run.
+     */
+    runRestarts?: number;
   };
 }
 

@@ -44,11 +44,13 @@ function modeOf(state: BlueGreenStateValue, previewJudged: boolean): ConditionMo
 /** Post-promotion analysis serves the new version; the update is not done until it passes. */
 const serving = (state: BlueGreenStateValue) => state === "healthy" || state === "postPromotion";
 
-function runNames(rollout: Rollout, hash: string | undefined, round: number) {
+/** This attempt's pre- and post-promotion run names (a resumed Inconclusive one is a fresh run). */
+function runNames(rollout: Rollout, context: BlueGreenContext) {
+  const { currentHash: hash, analysisRound: round, runRestarts } = context;
   if (hash === undefined) return { pre: undefined, post: undefined };
   return {
-    pre: analysisRunName(rollout, hash, round, "PrePromotion"),
-    post: analysisRunName(rollout, hash, round, "PostPromotion"),
+    pre: analysisRunName(rollout, hash, round, "PrePromotion", 0, runRestarts),
+    post: analysisRunName(rollout, hash, round, "PostPromotion", 0, runRestarts),
   };
 }
 
@@ -96,7 +98,7 @@ function step(ctx: RolloutContext, restored: BlueGreenRestored, abort: boolean):
   const { spec, bg, replicas, previewSize } = specOf(rollout);
   const { state, before } = restored;
   const context = abort && !restored.context.abort ? { ...restored.context, abort: true } : restored.context;
-  const judgedBy = runNames(rollout, context.currentHash, context.analysisRound);
+  const judgedBy = runNames(rollout, context);
   // Each run judges only the states it gates (an aborted rollout's failed run is not news).
   const gatesPre = !context.promoted && (state === "preview" || state === "paused" || state === "userPaused");
   const gatesPost = state === "promoting" || state === "postPromotion";
@@ -183,7 +185,7 @@ function blueGreenStatus(
   const { bg } = specOf(rollout);
   const previous = rollout.status?.blueGreen;
   const { next, currentHash, activeTarget } = stepped;
-  const names = runNames(rollout, next.context.currentHash, next.context.analysisRound);
+  const names = runNames(rollout, next.context);
   const inUpdate = next.state !== "healthy" && next.state !== "aborted";
   // Once aborted, the runs that were current stay reported (why it aborted), as the peer does.
   const aborted = next.state === "aborted";
@@ -218,7 +220,7 @@ function runs(ctx: RolloutContext, stepped: Stepped): StrategyDecision["runs"] {
   const { rollout } = ctx;
   const { bg, previewSize } = specOf(rollout);
   const { next, sorted, currentHash } = stepped;
-  const names = runNames(rollout, next.context.currentHash, next.context.analysisRound);
+  const names = runNames(rollout, next.context);
   const wanted: WantedRun[] = [];
   const keep: string[] = [];
   const judgingPreview = next.state === "preview" || next.state === "paused" || next.state === "userPaused";

@@ -49,7 +49,7 @@ function currentRunNames(rollout: Rollout, state: CanaryStateValue, context: Can
   const onStepRun = state !== "promoting" && onAnalysisStep(context);
   return {
     step: onStepRun
-      ? analysisRunName(rollout, hash, context.analysisRound, "Step", context.stepIndex)
+      ? analysisRunName(rollout, hash, context.analysisRound, "Step", context.stepIndex, context.runRestarts)
       : undefined,
     background: backgroundActive(context)
       ? analysisRunName(rollout, hash, context.analysisRound, "Background", context.backgroundRestarts)

@@ -57,6 +57,8 @@ const SUFFIX: Record<Exclude<RunKind, "Step">, string> = {
 /**
  * `<rollout>-<hash>-<round>-<step index | background | pre | post>`; `index` is the step's index
  * for a step run and the number of restarts for a background run (`background-<n>` from the first).
+ * A step, pre- or post-promotion run resumed after an Inconclusive verdict gets `.<restarts>`
+ * (the peer marks a run made again the same way).
  */
 export function analysisRunName(
   rollout: Rollout,
@@ -64,9 +66,11 @@ export function analysisRunName(
   round: number,
   kind: RunKind,
   index = 0,
+  restarts = 0,
 ): string {
   const suffix = kind === "Step" ? String(index) : index > 0 ? `${SUFFIX[kind]}-${index}` : SUFFIX[kind];
-  return `${rollout.metadata?.name}-${hash}-${round}-${suffix}`;
+  const again = kind !== "Background" && restarts > 0 ? `.${restarts}` : "";
+  return `${rollout.metadata?.name}-${hash}-${round}-${suffix}${again}`;
 }
 
 /** The Rollout-status view of a run (`currentStepAnalysisRunStatus` and friends). */

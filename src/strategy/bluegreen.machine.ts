@@ -28,8 +28,9 @@ export interface BlueGreenContext {
   /** startTime of the controller's pause condition (BlueGreenPause or InconclusiveAnalysisRun). */
   pausedSince?: number | undefined;
   pauseReason?: "BlueGreenPause" | "InconclusiveAnalysisRun" | undefined;
-  /** See CanaryContext.analysisRound. */
+  /** See CanaryContext.analysisRound and SharedContext.runRestarts. */
   analysisRound: number;
+  runRestarts: number;
   /** spec: prePromotionAnalysis / postPromotionAnalysis are set. */
   preAnalysis: boolean;
   postAnalysis: boolean;
@@ -75,6 +76,7 @@ export const blueGreenMachine = setup({
     resetForTemplate: assign(({ context, event }) => ({
       currentHash: event.type === "RECONCILE" ? event.templateHash : undefined,
       analysisRound: context.analysisRound + 1,
+      runRestarts: 0,
       pausedSince: undefined,
       pauseReason: undefined,
       controllerPause: false,
@@ -94,6 +96,13 @@ export const blueGreenMachine = setup({
       controllerPause: true,
     })),
     clearPause: assign({ pausedSince: undefined, pauseReason: undefined, controllerPause: false }),
+    /** A person resumed an Inconclusive analysis: it is measured again by a fresh run. */
+    restartRun: assign(({ context }) => ({
+      runRestarts: context.runRestarts + 1,
+      pausedSince: undefined,
+      pauseReason: undefined,
+      controllerPause: false,
+    })),
     markAborted: assign(({ context, event }) => ({
       abort: true,
       abortedAt: context.abortedAt ?? (event.type === "RECONCILE" ? event.now : undefined),
@@ -107,11 +116,13 @@ export const blueGreenMachine = setup({
       abort: false,
       abortedAt: undefined,
       analysisRound: context.analysisRound + 1,
+      runRestarts: 0,
     })),
     retry: assign(({ context }) => ({
       abortedAt: undefined,
       promoted: false,
       analysisRound: context.analysisRound + 1,
+      runRestarts: 0,
       pausedSince: undefined,
       pauseReason: undefined,
       controllerPause: false,
@@ -203,6 +214,12 @@ export const blueGreenMachine = setup({
           { guard: "promoteFull", target: "promoting", actions: "clearPause" },
           pauseOnRequest,
           { guard: "pauseNotAdded", actions: "addPause" },
+          // Resuming an undecided pre-promotion analysis runs it again; it must pass to promote.
+          {
+            guard: and(["userResumed", "preInconclusive"]),
+            target: "preview",
+            actions: ["restartRun", notice("RolloutResumed")],
+          },
           { guard: "userResumed", target: "promoting", actions: ["clearPause", notice("RolloutResumed")] },
           {
             guard: "autoPromotionDue",
@@ -260,11 +277,11 @@ export const blueGreenMachine = setup({
             guard: and(["postInconclusive", "pauseNotAdded"]),
             actions: ["addInconclusivePause", notice("RolloutPaused")],
           },
-          // A person looked at the Inconclusive result and promoted.
+          // A person resumed the undecided analysis: it runs again; only its pass makes the new
+          // version stable (promote --full is the way past it).
           {
             guard: and(["postInconclusive", "userResumed"]),
-            target: "healthy",
-            actions: ["promoteStable", notice("RolloutCompleted")],
+            actions: ["restartRun", notice("RolloutResumed")],
           },
         ],
       },

@@ -44,6 +44,8 @@ export interface CanaryContext {
    * attempt in progress by name.
    */
   analysisRound: number;
+  /** status.sluice.runRestarts (see SharedContext): the step run's restarts in this round. */
+  runRestarts: number;
   /**
    * status.sluice.backgroundRestarts: how often a person resumed an Inconclusive background
    * analysis in this round; part of the background run's name, so the resumed analysis is a fresh
@@ -161,6 +163,7 @@ export const canaryMachine = setup({
       currentHash: event.type === "RECONCILE" ? event.templateHash : undefined,
       stepIndex: 0,
       analysisRound: context.analysisRound + 1,
+      runRestarts: 0,
       backgroundRestarts: 0,
       pausedSince: undefined,
       pauseReason: undefined,
@@ -186,22 +189,21 @@ export const canaryMachine = setup({
       controllerPause: true,
     })),
     /**
-     * The user cleared an Inconclusive or step pause. A pause step and an Inconclusive step
-     * analysis are done (as the peer's `promote` does: re-running would pause again, peer issue
-     * #3015); an Inconclusive background analysis starts again (a fresh run), at this step.
+     * The user cleared a pause (and only the pause: the peer's CLI moves an undecided step on by
+     * patching currentStepIndex itself, handled by the pauseNotAdded row). A pause step is done; an
+     * Inconclusive analysis — the step's or the background's — starts again as a fresh run at
+     * this step, as the peer's needsNewAnalysisRun: never a pass without a passing analysis.
      */
     resume: assign(({ context, event }) => {
       const step = stepAt(context);
       const reconcile = event.type === "RECONCILE" ? event : undefined;
       const backgroundUndecided =
         backgroundActive(context) && reconcile?.backgroundAnalysis === "Inconclusive";
-      const stepDone =
-        step?.kind === "pause" || (step?.kind === "analysis" && reconcile?.stepAnalysis === "Inconclusive");
+      const stepUndecided = step?.kind === "analysis" && reconcile?.stepAnalysis === "Inconclusive";
+      const advance = step?.kind === "pause" || (!stepUndecided && !backgroundUndecided);
       return {
-        stepIndex: Math.min(
-          context.stepIndex + (stepDone || !backgroundUndecided ? 1 : 0),
-          context.steps.length,
-        ),
+        stepIndex: Math.min(context.stepIndex + (advance ? 1 : 0), context.steps.length),
+        runRestarts: context.runRestarts + (stepUndecided ? 1 : 0),
         backgroundRestarts: context.backgroundRestarts + (backgroundUndecided ? 1 : 0),
         pausedSince: undefined,
         pauseReason: undefined,
@@ -222,12 +224,14 @@ export const canaryMachine = setup({
       abort: false,
       abortedAt: undefined,
       analysisRound: context.analysisRound + 1,
+      runRestarts: 0,
     })),
     retry: assign(({ context }) => ({
       abort: false,
       abortedAt: undefined,
       stepIndex: 0,
       analysisRound: context.analysisRound + 1,
+      runRestarts: 0,
       backgroundRestarts: 0,
       pausedSince: undefined,
       pauseReason: undefined,

@@ -12,6 +12,12 @@ export interface SharedContext {
   pauseReason?: PauseReason | undefined;
   /** status.sluice.analysisRound (see CanaryContext). */
   analysisRound: number;
+  /**
+   * status.sluice.runRestarts: how often a person resumed an Inconclusive step, pre- or
+   * post-promotion analysis in this round; part of that run's name, so the resumed analysis is a
+   * fresh run (as the peer's needsNewAnalysisRun), never a pass.
+   */
+  runRestarts: number;
   controllerPause: boolean;
   abort: boolean;
   abortedAt?: number | undefined;
@@ -29,6 +35,7 @@ export function sharedFromStatus(status: RolloutStatus, reasons: readonly PauseR
     pausedSince: ms(pause?.startTime),
     pauseReason: pause?.reason,
     analysisRound: status.sluice?.analysisRound ?? 0,
+    runRestarts: status.sluice?.runRestarts ?? 0,
     controllerPause: status.controllerPause ?? false,
     abort: status.abort ?? false,
     abortedAt: ms(status.abortedAt),
@@ -54,7 +61,7 @@ export function sharedToStatus(
     controllerPause: context.controllerPause,
     abort: context.abort,
     promoteFull: context.promoteFull,
-    sluice: { ...previous.sluice, analysisRound: context.analysisRound },
+    sluice: { ...previous.sluice, analysisRound: context.analysisRound, runRestarts: context.runRestarts },
   };
   const set = <K extends keyof RolloutStatus>(key: K, value: RolloutStatus[K] | undefined) => {
     if (value === undefined) delete out[key];

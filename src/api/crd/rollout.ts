@@ -173,6 +173,7 @@ const status = (): Schema =>
       machine: obj({ machineVersion: int(), value: anyValue() }),
       analysisRound: int(),
       backgroundRestarts: int(),
+      runRestarts: int(),
     }),
   });
 

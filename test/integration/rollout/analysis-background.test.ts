@@ -1,7 +1,7 @@
 // Canary analysis beyond a single step, against the real Prometheus: background analysis
 // (startingStep) aborts the rollout mid-way when the metric drops, a retry gets a fresh run and can
 // promote; an Inconclusive step run pauses with reason InconclusiveAnalysisRun until a person
-// promotes; a resumed undecided background analysis starts afresh without restarting the step's run.
+// resumes, and each resume measures the step again with a fresh run; a resumed undecided background analysis starts afresh without restarting the step's run.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { analysisRunController } from "../../../src/analysis/controller.ts";
@@ -126,7 +126,7 @@ test("background analysis aborts mid-rollout; a retry gets a fresh run and promo
   });
 });
 
-test("an Inconclusive step run pauses with InconclusiveAnalysisRun until promoted", async (t) => {
+test("an Inconclusive step run pauses; a resume measures the step again with a fresh run until it passes", async (t) => {
   await installRolloutCrd();
   await installAnalysisCrds();
   // Between the two conditions: neither success nor failure.
@@ -158,11 +158,32 @@ test("an Inconclusive step run pauses with InconclusiveAnalysisRun until promote
   assert.equal(still.status?.phase, "Paused");
   assert.equal(still.status?.stableRS, h1);
 
-  // `kubectl sluice promote`: clear the pause; the undecided step counts as done.
+  // Clearing the pause measures the step again with a fresh run (the peer's needsNewAnalysisRun):
+  // still undecided, it pauses again; the version is never promoted on an undecided analysis.
+  const firstRun = paused.status?.canary?.currentStepAnalysisRunStatus?.name ?? "";
   await web.patchStatus({ pauseConditions: null });
-  const done = await web.until("promoted after the person's decision", (r) => r.status?.phase === "Healthy");
+  const again = await web.until(
+    "paused again on the fresh run's verdict",
+    (r) =>
+      r.status?.canary?.currentStepAnalysisRunStatus?.name === `${firstRun}.1` &&
+      r.status.pauseConditions?.some((p) => p.reason === "InconclusiveAnalysisRun") === true,
+    45_000,
+  );
+  assert.equal(again.status?.stableRS, h1, "not promoted on an undecided analysis");
+  assert.equal(again.status?.currentStepIndex, 1);
+
+  // Once the metric is good, a resume's fresh run passes and the update completes.
+  await gauge.set(0.99);
+  await web.patchStatus({ pauseConditions: null });
+  const done = await web.until("promoted after a passing run", (r) => r.status?.phase === "Healthy", 45_000);
   assert.equal(done.status?.stableRS, done.status?.currentPodHash);
   assert.notEqual(done.status?.stableRS, h1);
+  const stepRuns = (await runsOfType(namespace, "Step")).map((r) => [r.metadata?.name, r.status?.phase]);
+  assert.deepEqual(stepRuns.sort(), [
+    [firstRun, "Inconclusive"],
+    [`${firstRun}.1`, "Inconclusive"],
+    [`${firstRun}.2`, "Successful"],
+  ]);
 });
 
 test("a controller restarted mid-analysis carries on with the same run", async (t) => {

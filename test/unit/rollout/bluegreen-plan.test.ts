@@ -398,3 +398,52 @@ test("phase messages of a blue/green update, as the peer words them", () => {
   assert.equal(cutover.status.phase, "Progressing");
   assert.equal(cutover.status.message, "active service cutover pending");
 });
+
+test("resuming an Inconclusive pre- or post-promotion analysis runs it again; nothing promotes without a pass", () => {
+  const world = [rs("h1", 4), rs("h2", 4)];
+  const round3 = (value: string) => ({ sluice: { analysisRound: 3, machine: { machineVersion: 1, value } } });
+  const undecided = planOf(
+    rollout({ stableRS: "h1", currentPodHash: "h2", ...round3("preview") }, analysed),
+    world,
+    "h2",
+    NOW,
+    runs({ "web-h2-3-pre": "Inconclusive" }),
+  );
+  assert.equal(undecided.state, "paused");
+  const resumed = planOf(
+    rollout({ ...undecided.status, pauseConditions: [] }, analysed),
+    world,
+    "h2",
+    NOW + 1000,
+    runs({ "web-h2-3-pre": "Inconclusive" }),
+  );
+  assert.equal(resumed.state, "preview", "back to preview, not promoting");
+  assert.deepEqual(
+    resumed.runs.map((r) => r.name),
+    ["web-h2-3-pre.1"],
+  );
+  assert.equal(resumed.status.blueGreen?.activeSelector, "h1");
+
+  const post = { stableRS: "h1", currentPodHash: "h2", blueGreen: { activeSelector: "h2" } };
+  const waiting = planOf(
+    rollout({ ...post, ...round3("postPromotion") }, analysed),
+    world,
+    "h2",
+    NOW,
+    runs({ "web-h2-3-post": "Inconclusive" }),
+  );
+  assert.equal(waiting.status.pauseConditions?.[0]?.reason, "InconclusiveAnalysisRun");
+  const again = planOf(
+    rollout({ ...waiting.status, pauseConditions: [] }, analysed),
+    world,
+    "h2",
+    NOW + 1000,
+    runs({ "web-h2-3-post": "Inconclusive" }),
+  );
+  assert.equal(again.state, "postPromotion");
+  assert.equal(again.status.stableRS, "h1", "not stable without a passing analysis");
+  assert.deepEqual(
+    again.runs.map((r) => r.name),
+    ["web-h2-3-post.1"],
+  );
+});

@@ -266,14 +266,27 @@ test("run verdicts: Successful advances, a failed background run aborts, Inconcl
     "the paused step starts no new run",
   );
 
-  // The person promotes (clears the pause): the undecided step is done.
-  const resumed = planAnalysed(
-    { "web-h2-5-1": "Inconclusive", "web-h2-5-background": "Running" },
-    { ...undecided.status, pauseConditions: [] },
+  // The person clears the pause only: the undecided step is measured again by a fresh run (the
+  // peer's needsNewAnalysisRun), never passed; the background run carries on.
+  const seen = { "web-h2-5-1": "Inconclusive", "web-h2-5-background": "Running" } as const;
+  const resumed = planAnalysed(seen, { ...undecided.status, pauseConditions: [] }, NOW + 1000);
+  assert.equal(resumed.status.currentStepIndex, 1, "the step is not passed without a passing analysis");
+  assert.equal(resumed.status.sluice?.runRestarts, 1);
+  assert.equal(resumed.status.sluice?.analysisRound, 5, "the background run carries on");
+  const again = planAnalysed(seen, resumed.status, NOW + 2000);
+  assert.deepEqual(
+    again.runs.map((r) => r.name),
+    ["web-h2-5-1.1", "web-h2-5-background"],
+  );
+  assert.ok(again.keepRuns.includes("web-h2-5-background"));
+  assert.ok(!again.keepRuns.includes("web-h2-5-1"), "the undecided run is done with");
+  // The peer's CLI promote (pause cleared, controllerPause off, currentStepIndex + 1) moves on.
+  const promoted = planAnalysed(
+    seen,
+    { ...undecided.status, pauseConditions: [], controllerPause: false, currentStepIndex: 2 },
     NOW + 1000,
   );
-  assert.equal(resumed.status.currentStepIndex, 2);
-  assert.equal(resumed.status.sluice?.analysisRound, 5, "the background run carries on");
+  assert.equal(promoted.status.currentStepIndex, 2);
 });
 
 test("an Inconclusive background run: a resume keeps the step and starts a fresh background run", () => {

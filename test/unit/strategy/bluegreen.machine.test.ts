@@ -16,6 +16,7 @@ const base = (over: Partial<BlueGreenContext> = {}): BlueGreenContext => ({
   promoteFull: false,
   autoPromotionEnabled: true,
   analysisRound: 0,
+  runRestarts: 0,
   preAnalysis: false,
   postAnalysis: false,
   promoted: false,
@@ -129,7 +130,8 @@ test("every edge keeps the invariants: stable (the active side) changes only by 
       input,
       events: EVENTS,
       // The analysis round only grows; states are compared without it so the graph is finite.
-      serializeState: (s) => JSON.stringify([s.value, { ...s.context, analysisRound: undefined }]),
+      serializeState: (s) =>
+        JSON.stringify([s.value, { ...s.context, analysisRound: undefined, runRestarts: undefined }]),
     });
     const seen = new Set<string>();
     for (const { state: from, transitions } of Object.values(map)) {

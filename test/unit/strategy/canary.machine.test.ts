@@ -25,6 +25,7 @@ const fresh = (over: Partial<CanaryContext> = {}): CanaryContext => ({
   steps: STEPS,
   stepIndex: 0,
   analysisRound: 0,
+  runRestarts: 0,
   backgroundRestarts: 0,
   controllerPause: false,
   abort: false,
@@ -243,7 +244,13 @@ const GRAPH_INPUT = fresh({ steps: GRAPH_STEPS, backgroundFrom: 2 });
 const serialize = (s: { value: unknown; context: CanaryContext }) =>
   JSON.stringify([
     s.value,
-    { ...s.context, steps: undefined, analysisRound: undefined, backgroundRestarts: undefined },
+    {
+      ...s.context,
+      steps: undefined,
+      analysisRound: undefined,
+      backgroundRestarts: undefined,
+      runRestarts: undefined,
+    },
   ]);
 
 test("every edge of the reachable graph keeps the invariants", () => {

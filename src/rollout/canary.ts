@@ -20,6 +20,7 @@ import {
 } from "../strategy/canary.state.ts";
 import { canaryWeight, pauseDeadline } from "../strategy/canary.weights.ts";
 import { observedRun, type RolloutContext } from "./context.ts";
+import { stepsHash } from "./hash.ts";
 import { nearestSplit, nextBasicCanaryScale, resolveIntOrPercent } from "./replicas.ts";
 import { analysisRunName, type ObservedRun, runStatusOf, type WantedRun } from "./rollout-analysis.ts";
 import { canaryMode } from "./rollout-conditions.ts";
@@ -125,6 +126,7 @@ function step(ctx: RolloutContext, restored: CanaryRestored, abort: boolean): St
       availableOf(before.newRS) >= replicas,
     stepAnalysis: stepRun?.phase,
     backgroundAnalysis: backgroundRun?.phase,
+    stepsHash: stepsHash(canary.steps ?? []),
   });
   const currentHash = next.context.currentHash ?? templateHash;
   const sorted = sortReplicaSets(replicaSets, currentHash, next.context.stableHash);
@@ -265,6 +267,7 @@ function decide(ctx: RolloutContext, restored: CanaryRestored, abort: boolean): 
   const stepped = step(ctx, restored, abort);
   const { next, sorted, currentHash } = stepped;
   const status = statusFromContext(next.context, ctx.rollout.status ?? {});
+  status.currentStepHash = stepsHash(ctx.rollout.spec?.strategy?.canary?.steps ?? []);
   status.canary = canaryStatus(ctx, stepped);
   const pauseEnds = pauseDeadline(next.state, next.context);
   return {

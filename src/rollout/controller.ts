@@ -10,6 +10,7 @@ import { AnalysisRuns, ReplicaSets, Rollouts, Services } from "../kube/resources
 import { Reasons } from "../telemetry/reasons.ts";
 import { adopt, effectiveHash, orphansFor } from "./adoption.ts";
 import { cutShort } from "./analysis-history.ts";
+import { analysisBlocks, analysisProblems } from "./analysis-validation.ts";
 import { applyPlan, type Shell } from "./apply-plan.ts";
 import { computePhase, setCondition } from "./conditions.ts";
 import type { RolloutContext, RunSighting, TemplateLookup } from "./context.ts";
@@ -117,26 +118,25 @@ async function reconcileRollout(
     }
     return undefined;
   }
-  if (await refuseInvalid(shell, rollout, now)) {
-    // References (a Service applied after the Rollout) may resolve later without a spec change.
-    return { requeueAfterMs: 20_000 };
-  }
+  const template = rollout.spec?.template ?? {};
+  const templateHash = effectiveHash(
+    template,
+    podTemplateHash(template, rollout.status?.collisionCount ?? 0),
+    shell.owned,
+  );
+  const refused = await refuseInvalid(shell, rollout, templateHash, now);
+  if (refused !== undefined) return { requeueAfterMs: refused };
   // spec.restartAt: evict pods older than it, a few per round; done once none is left.
   const restart = restartPending(rollout, now)
     ? (await restartRound(kernel.client, rollout))
       ? "done"
       : "evicting"
     : undefined;
-  const template = rollout.spec?.template ?? {};
   const uid = rollout.metadata?.uid ?? "";
   const base: RolloutContext = {
     rollout,
     replicaSets: shell.owned,
-    templateHash: effectiveHash(
-      template,
-      podTemplateHash(template, rollout.status?.collisionCount ?? 0),
-      shell.owned,
-    ),
+    templateHash,
     now,
     run: (name) => sighting(shell.runNamed(name), uid),
     ownedRuns: shell.ownedRuns(),
@@ -160,13 +160,28 @@ async function reconcileRollout(
   return plan.requeueAfterMs === undefined ? undefined : { requeueAfterMs: plan.requeueAfterMs };
 }
 
-/** An invalid spec gets InvalidSpec (condition, Event, log line naming the fields) and nothing moves. */
-async function refuseInvalid(shell: Reconcile, rollout: Rollout, now: number): Promise<boolean> {
-  const problems = validateRollout(rollout, { service: shell.serviceSelector }).filter(
-    (p) => p.severity === "error",
-  );
-  if (problems.length === 0) return false;
-  const message = problems.map(formatProblem).join("; ");
+/**
+ * An invalid spec gets InvalidSpec (condition, Event, log line naming the fields) and nothing
+ * moves; returns when to look again (undefined: the spec is valid). The analysis an update will
+ * need is checked before it starts (templates, args, metrics that never end), so a problem there
+ * is found before traffic moves, not at the step.
+ */
+async function refuseInvalid(
+  shell: Reconcile,
+  rollout: Rollout,
+  templateHash: string,
+  now: number,
+): Promise<number | undefined> {
+  const problems = validateRollout(rollout, { service: shell.serviceSelector })
+    .filter((p) => p.severity === "error")
+    .map(formatProblem);
+  const analysis = updating(rollout, templateHash)
+    ? await checkAnalysis(shell, rollout)
+    : { waiting: [], invalid: [] };
+  const messages = [...problems, ...analysis.invalid, ...analysis.waiting];
+  if (messages.length === 0) return undefined;
+  const onlyWaiting = problems.length === 0 && analysis.invalid.length === 0;
+  const message = messages.join("; ");
   const previous = rollout.status?.conditions?.find((c) => c.type === "InvalidSpec");
   const status = { ...rollout.status };
   status.conditions = setCondition(
@@ -177,11 +192,29 @@ async function refuseInvalid(shell: Reconcile, rollout: Rollout, now: number): P
   status.observedGeneration = rollout.metadata?.generation ?? 0;
   Object.assign(status, computePhase(rollout.spec ?? {}, status));
   if (previous?.message !== message) {
-    shell.log.warn({ problems: problems.map(formatProblem) }, "invalid Rollout spec; nothing changed");
-    await shell.events.record(rollout, "Warning", Reasons.InvalidSpec, message);
+    shell.log.warn({ problems: messages }, "invalid Rollout spec; nothing changed");
+    const reason = onlyWaiting ? Reasons.AnalysisTemplateNotFound : Reasons.InvalidSpec;
+    await shell.events.record(rollout, "Warning", reason, message);
   }
   await shell.writer.write(Rollouts, rollout, status);
-  return true;
+  // A template may be applied any time (not watched); other references (a Service applied after
+  // the Rollout) may resolve later without a spec change.
+  return onlyWaiting ? 10_000 : 20_000;
+}
+
+/** An update is starting or in progress (the analysis it needs is about to be, or is, used). */
+const updating = (rollout: Rollout, templateHash: string) => {
+  const { stableRS, currentPodHash } = rollout.status ?? {};
+  return stableRS !== undefined && (templateHash !== stableRS || currentPodHash !== stableRS);
+};
+
+async function checkAnalysis(shell: Reconcile, rollout: Rollout) {
+  const blocks = analysisBlocks(rollout);
+  const lookups = new Map<string, TemplateLookup>();
+  const namespace = rollout.metadata?.namespace ?? "";
+  for (const block of blocks)
+    lookups.set(block.field, await lookupTemplates(shell.client, namespace, block.analysis));
+  return analysisProblems(rollout, blocks, lookups);
 }
 
 const controlledBy = (run: AnalysisRun, uid: string) =>

@@ -24,10 +24,19 @@ export function canonicalJson(value: unknown): string {
 
 /** 10 characters from the safe alphabet; `collisionCount` perturbs it as Deployments do. */
 export function podTemplateHash(template: PodTemplateSpec, collisionCount = 0): string {
-  const digest = createHash("sha256")
-    .update(canonicalJson(withoutHashLabel(template)))
-    .update(collisionCount > 0 ? `#${collisionCount}` : "")
-    .digest();
+  return contentHash(withoutHashLabel(template), collisionCount > 0 ? `#${collisionCount}` : "");
+}
+
+/**
+ * status.currentStepHash: a hash of the canary steps' content, so an edit of the steps alone
+ * (same pod template) is noticed and restarts the update at step 0, as the peer.
+ */
+export function stepsHash(steps: readonly unknown[]): string {
+  return contentHash(steps, "");
+}
+
+function contentHash(value: unknown, salt: string): string {
+  const digest = createHash("sha256").update(canonicalJson(value)).update(salt).digest();
   let n = digest.readBigUInt64BE(0);
   let out = "";
   for (let i = 0; i < 10; i++) {

@@ -65,6 +65,8 @@ export interface CanaryContext {
   stableHash?: string | undefined;
   /** status.currentPodHash: hash of the template this update is rolling out. */
   currentHash?: string | undefined;
+  /** status.currentStepHash: hash of the steps this update walks (undefined: not recorded yet). */
+  stepsHash?: string | undefined;
 }
 
 export interface ReconcileEvent {
@@ -82,6 +84,8 @@ export interface ReconcileEvent {
   backgroundAnalysis?: RunPhase | undefined;
   /** The new ReplicaSet has spec.replicas available pods. */
   newFullyAvailable: boolean;
+  /** Hash of spec.strategy.canary.steps now. */
+  stepsHash?: string | undefined;
 }
 
 /**
@@ -135,6 +139,13 @@ const abortOnFailedAnalysisWithStable = {
   guard: and(["analysisFailed", "hasStable"]),
 } as const;
 
+/** Edited steps (same template) start the update over at step 0, as the peer. */
+const restartOnNewSteps = {
+  guard: "stepsChanged",
+  target: "routing",
+  actions: ["restartSteps", notice("RolloutUpdated")],
+} as const;
+
 /** Inconclusive analysis pauses until a person promotes (or aborts). */
 const pauseOnInconclusiveAnalysis = {
   guard: "analysisInconclusive",
@@ -171,6 +182,25 @@ export const canaryMachine = setup({
       abort: false,
       abortedAt: undefined,
       promoteFull: false,
+    })),
+    /** The steps were edited mid-update: start them over at step 0 with fresh runs, as the peer. */
+    restartSteps: assign(({ context, event }) => ({
+      stepsHash: event.type === "RECONCILE" ? event.stepsHash : context.stepsHash,
+      stepIndex: 0,
+      analysisRound: context.analysisRound + 1,
+      runRestarts: 0,
+      backgroundRestarts: 0,
+      pausedSince: undefined,
+      pauseReason: undefined,
+      controllerPause: false,
+      abort: false,
+      abortedAt: undefined,
+      promoteFull: false,
+    })),
+    /** The steps were edited at rest: all of them count as done. */
+    recordSteps: assign(({ context, event }) => ({
+      stepsHash: event.type === "RECONCILE" ? event.stepsHash : context.stepsHash,
+      stepIndex: context.steps.length,
     })),
     advance: assign(({ context }) => ({
       stepIndex: context.stepIndex + 1,
@@ -250,6 +280,11 @@ export const canaryMachine = setup({
   guards: {
     ...sharedGuards,
     stepsDone: ({ context }) => context.stepIndex >= context.steps.length,
+    stepsChanged: ({ context, event }) =>
+      event.type === "RECONCILE" &&
+      event.stepsHash !== undefined &&
+      context.stepsHash !== undefined &&
+      event.stepsHash !== context.stepsHash,
     onPauseStep: ({ context }) => stepAt(context)?.kind === "pause",
     // A weight step is done when the pods are; an analysis step only by its run's verdict.
     canaryAtTarget: ({ context, event }) =>
@@ -297,7 +332,11 @@ export const canaryMachine = setup({
     RETRY: { actions: assign({ abort: false }) },
   },
   states: {
-    healthy: restingState,
+    healthy: {
+      on: {
+        RECONCILE: [...restingState.on.RECONCILE, { guard: "stepsChanged", actions: "recordSteps" }],
+      },
+    },
     /** Decides where a fresh update (or a resumed one) continues; left at once. */
     routing: {
       always: [
@@ -313,6 +352,7 @@ export const canaryMachine = setup({
       on: {
         RECONCILE: [
           restartOnNewTemplate,
+          restartOnNewSteps,
           abortOnRequest,
           { guard: "promoteFull", target: "promoting" },
           pauseOnRequest,
@@ -337,6 +377,7 @@ export const canaryMachine = setup({
       on: {
         RECONCILE: [
           restartOnNewTemplate,
+          restartOnNewSteps,
           abortOnRequest,
           { guard: "promoteFull", target: "promoting", actions: "clearPause" },
           pauseOnRequest,
@@ -356,6 +397,7 @@ export const canaryMachine = setup({
       on: {
         RECONCILE: [
           { guard: "newTemplate", actions: ["resetForTemplate", notice("RolloutUpdated")] },
+          { guard: "stepsChanged", actions: ["restartSteps", notice("RolloutUpdated")] },
           abortOnRequestWithStable,
           // The analysis keeps judging while the user holds the rollout.
           abortOnFailedAnalysisWithStable,
@@ -367,6 +409,7 @@ export const canaryMachine = setup({
       on: {
         RECONCILE: [
           restartOnNewTemplate,
+          restartOnNewSteps,
           abortOnRequestWithStable,
           pauseOnRequest,
           // Background analysis still judges the final scale-up; its verdict wins over promotion.
@@ -384,6 +427,7 @@ export const canaryMachine = setup({
       on: {
         RECONCILE: [
           restartOnNewTemplate,
+          restartOnNewSteps,
           promoteFullFromAbort,
           { guard: "retried", target: "routing", actions: ["retry", notice("RolloutRetry")] },
         ],

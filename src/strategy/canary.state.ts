@@ -50,6 +50,7 @@ export function contextFromStatus(
     pauseReason: shared.pauseReason === "InconclusiveAnalysisRun" ? shared.pauseReason : undefined,
     backgroundFrom,
     backgroundRestarts: status.sluice?.backgroundRestarts ?? 0,
+    stepsHash: status.currentStepHash,
     steps,
     stepIndex: Math.max(0, Math.min(status.currentStepIndex ?? 0, steps.length)),
   };

@@ -15,6 +15,7 @@ import {
   AnalysisTemplates,
   ClusterAnalysisTemplates,
   Events,
+  ReplicaSets,
   Rollouts,
 } from "../../../src/kube/resources.ts";
 import type { KubeObject } from "../../../src/kube/types.ts";
@@ -117,7 +118,7 @@ test("composed templates, fieldRef and hash args make up the step's run", async 
   });
 });
 
-test("a gating run that would never end is refused: Event naming the metric, rollout aborted", async (t) => {
+test("a gating metric that would never end is an InvalidSpec before anything moves", async (t) => {
   await installRolloutCrd();
   await installAnalysisCrds();
   const namespace = await useNamespace(t, "endless");
@@ -131,14 +132,18 @@ test("a gating run that would never end is refused: Event naming the metric, rol
   const web = rolloutIn(namespace);
   const h1 = (await web.until("v1 Healthy", (r) => r.status?.phase === "Healthy")).status?.stableRS ?? "";
   await web.patchSpec({ template: podTemplate("web:2") });
-  const aborted = await web.until(
-    "aborted",
-    (r) => r.status?.abort === true && r.status.phase === "Degraded",
+  const refused = await web.until("InvalidSpec", (r) => r.status?.phase === "Degraded");
+  const condition = refused.status?.conditions?.find((c) => c.type === "InvalidSpec");
+  assert.match(
+    condition?.message ?? "",
+    /^spec\.strategy\.canary\.steps\[1\]\.analysis: metric "forever" has an interval and no count/,
   );
-  assert.equal(aborted.status?.stableRS, h1);
+  assert.equal(refused.status?.abort ?? false, false, "nothing to abort: nothing moved");
+  assert.equal(refused.status?.stableRS, h1);
+  const replicaSets = await client.list<KubeObject>(ReplicaSets, { namespace });
+  assert.equal(replicaSets.items.length, 1, "no ReplicaSet for v2: the update did not start");
   const events = await client.list<KubeObject & { reason?: string; message?: string }>(Events, { namespace });
-  const refusal = events.items.find((e) => e.reason === "RolloutAborted" && /forever/.test(e.message ?? ""));
-  assert.match(refusal?.message ?? "", /"forever" has an interval and no count/);
+  assert.ok(events.items.some((e) => e.reason === "InvalidSpec" && /forever/.test(e.message ?? "")));
   const runs = await client.list<AnalysisRun>(AnalysisRuns, { namespace });
   assert.equal(runs.items.length, 0, "no run was created");
 });
@@ -167,8 +172,10 @@ test("a step whose template is not there yet waits for it (no abort), then runs 
   assert.equal(waiting.status?.conditions?.find((c) => c.type === "InvalidSpec")?.message, missing);
   assert.equal(waiting.status?.phase, "Degraded");
   assert.equal(waiting.status?.message, `InvalidSpec: ${missing}`);
-  assert.equal(waiting.status?.abort, false);
-  assert.equal(waiting.status?.currentStepIndex, 1);
+  assert.equal(waiting.status?.abort ?? false, false);
+  // Found before the update starts (the peer's up-front validation): nothing has moved yet.
+  const replicaSets = await client.list<KubeObject>(ReplicaSets, { namespace });
+  assert.equal(replicaSets.items.length, 1, "no ReplicaSet for v2 while the template is missing");
   const events = await client.list<KubeObject & { reason?: string; message?: string; count?: number }>(
     Events,
     { namespace },

@@ -169,3 +169,23 @@ test("a promoted rollout that loses pods goes Progressing (ReplicaSetNotAvailabl
   );
   assert.equal(progressing(back)?.reason, "NewReplicaSetAvailable");
 });
+
+test("canary: editing the steps mid-update starts over at step 0 and records currentStepHash", async (t) => {
+  const steps = [{ setWeight: 40 }, { pause: {} }];
+  const { web, h1 } = await healthyRollout(t, "edit-steps", { canary: { steps } });
+  const rest = await web.get();
+  assert.ok(rest.status?.currentStepHash, "currentStepHash is written");
+  await web.patchSpec({ template: podTemplate("web:2") });
+  const paused = await web.until("paused at step 1", (r) => r.status?.phase === "Paused");
+  assert.equal(paused.status?.currentStepIndex, 1);
+  const edited = [{ setWeight: 20 }, { setWeight: 30 }, { pause: {} }];
+  await web.patchSpec({ strategy: { canary: { steps: edited } } });
+  // Started over at step 0: walks 20 %, 30 %, then pauses at the new pause (index 2).
+  const restarted = await web.until(
+    "started over, then paused at the new pause step",
+    (r) => r.status?.phase === "Paused" && r.status.currentStepIndex === 2,
+  );
+  assert.equal(restarted.status?.canary?.weights?.canary.weight, 30);
+  assert.equal(restarted.status?.stableRS, h1);
+  assert.notEqual(restarted.status?.currentStepHash, rest.status?.currentStepHash);
+});

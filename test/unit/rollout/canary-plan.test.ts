@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Rollout, RolloutStatus } from "../../../src/api/rollout.ts";
-import { POD_TEMPLATE_HASH_LABEL } from "../../../src/rollout/hash.ts";
+import { POD_TEMPLATE_HASH_LABEL, stepsHash } from "../../../src/rollout/hash.ts";
 import { planOf } from "../../../src/rollout/plan.ts";
 import type { ReplicaSet } from "../../../src/rollout/world.ts";
 
@@ -519,4 +519,58 @@ test("a promoted rollout that loses pods progresses (ReplicaSetNotAvailable), th
     back.status.conditions?.find((c) => c.type === "Progressing")?.reason,
     "NewReplicaSetAvailable",
   );
+});
+
+test("editing the steps mid-update starts over at step 0 (pause and abort cleared); at rest it only records them", () => {
+  const oldSteps = [{ setWeight: 20 }, { pause: {} }];
+  const newSteps = [{ setWeight: 10 }, { pause: {} }, { setWeight: 50 }];
+  const canary = (steps: typeof newSteps) => ({
+    strategy: { canary: { canaryService: "web-canary", stableService: "web-stable", steps } },
+  });
+  const paused: RolloutStatus = {
+    stableRS: "h1",
+    currentPodHash: "h2",
+    currentStepIndex: 1,
+    currentStepHash: stepsHash(oldSteps),
+    controllerPause: true,
+    pauseConditions: [{ reason: "CanaryPauseStep", startTime: new Date(NOW).toISOString() }],
+    sluice: { analysisRound: 4, machine: { machineVersion: 1, value: "pausedStep" } },
+  };
+  const world = [rs("h1", 4), rs("h2", 1)];
+  const same = planOf(rollout(paused, canary(oldSteps)), world, "h2", NOW);
+  assert.equal(same.state, "pausedStep", "unchanged steps: nothing restarts");
+  const edited = planOf(rollout(paused, canary(newSteps)), world, "h2", NOW);
+  assert.equal(edited.status.currentStepIndex, 0);
+  assert.deepEqual(edited.status.pauseConditions, []);
+  assert.equal(edited.status.currentStepHash, stepsHash(newSteps));
+  assert.equal(edited.status.sluice?.analysisRound, 5, "fresh runs for the new steps");
+  assert.ok(edited.notices.includes("RolloutUpdated"));
+
+  const aborted = planOf(
+    rollout(
+      {
+        ...paused,
+        abort: true,
+        pauseConditions: [],
+        sluice: { machine: { machineVersion: 1, value: "aborted" } },
+      },
+      canary(newSteps),
+    ),
+    world,
+    "h2",
+    NOW,
+  );
+  assert.equal(aborted.status.abort, false, "an edit of the steps clears the abort, as the peer");
+  assert.equal(aborted.status.currentStepIndex, 0);
+
+  const rest: RolloutStatus = {
+    stableRS: "h1",
+    currentPodHash: "h1",
+    currentStepIndex: 2,
+    currentStepHash: stepsHash(oldSteps),
+  };
+  const atRest = planOf(rollout(rest, canary(newSteps)), [rs("h1", 5)], "h1", NOW);
+  assert.equal(atRest.state, "healthy");
+  assert.equal(atRest.status.currentStepIndex, 3, "every new step counts as done");
+  assert.equal(atRest.status.currentStepHash, stepsHash(newSteps));
 });

@@ -19,31 +19,45 @@ export function resolveIntOrPercent(value: IntOrString, total: number, roundUp: 
 }
 
 /**
- * The canary/stable split nearest to `weight` percent, choosing among floor and ceil of the
- * weighted count over `replicas` pods and, when surge is allowed, over `replicas + 1` pods. For
- * weights strictly between 0 and 100 a split that leaves either side empty is avoided when any
- * other candidate exists; ties go to the larger canary.
+ * The canary/stable split nearest to `weight` percent, exactly as the peer approximates it
+ * (approximateWeightedCanaryStableReplicaCounts), quirks included, so the same Rollout runs the
+ * same pods under either controller. Candidates are the ceiling and floor of the weighted count
+ * over `replicas` pods and, when surge is allowed, the same two counts over `replicas + 1` pods;
+ * the first candidate with the smallest error wins. For weights 1–99 a zero canary is not a
+ * candidate (unless one pod and no surge), nor is a canary of all `replicas`; an exact tie between
+ * floor and ceiling drops the floor (the larger canary wins). With no candidate left (e.g. 2 pods
+ * at 75 % without surge) the canary gets none.
  */
 export function nearestSplit(replicas: number, weight: number, maxSurge: number): Split {
   if (replicas <= 0) return { canary: 0, stable: 0 };
-  if (weight <= 0) return { canary: 0, stable: replicas };
-  if (weight >= 100) return { canary: replicas, stable: 0 };
-  const totals = maxSurge > 0 ? [replicas, replicas + 1] : [replicas];
+  const ceil = Math.ceil((replicas * weight) / 100);
+  const floor = Math.floor((replicas * weight) / 100);
+  const zeroAllowed = weight === 100 || weight === 0 || (replicas === 1 && maxSurge === 0);
+  const floorAllowed = floor !== 0 || zeroAllowed;
   const candidates: { canary: number; total: number }[] = [];
-  for (const total of totals) {
-    const exact = (total * weight) / 100;
-    for (const canary of new Set([Math.ceil(exact), Math.floor(exact)])) candidates.push({ canary, total });
+  if (ceil < replicas || zeroAllowed) candidates.push({ canary: ceil, total: replicas });
+  if (!halfway(replicas, weight) && floorAllowed) candidates.push({ canary: floor, total: replicas });
+  if (maxSurge > 0) {
+    // The peer keeps the counts weighted over `replicas` here too (not over replicas + 1).
+    candidates.push({ canary: ceil, total: replicas + 1 });
+    if (!halfway(replicas + 1, weight) && floorAllowed)
+      candidates.push({ canary: floor, total: replicas + 1 });
   }
-  const bothSides = candidates.filter((c) => c.canary > 0 && c.canary < c.total);
-  const pool = bothSides.length > 0 ? bothSides : candidates;
-  const error = (c: { canary: number; total: number }) => Math.abs((c.canary / c.total) * 100 - weight);
-  let best = pool[0] ?? { canary: 0, total: replicas };
-  for (const c of pool.slice(1)) {
-    const delta = error(c) - error(best);
-    if (delta < -1e-9 || (Math.abs(delta) <= 1e-9 && c.canary > best.canary)) best = c;
-  }
+  let best = candidates[0];
+  if (best === undefined) return { canary: 0, stable: replicas };
+  for (const candidate of candidates.slice(1))
+    if (weightError(weight, candidate) < weightError(weight, best)) best = candidate;
   return { canary: best.canary, stable: best.total - best.canary };
 }
+
+/** The weighted count over `total` pods is exactly halfway between floor and ceiling. */
+function halfway(total: number, weight: number): boolean {
+  const exact = total * (weight / 100);
+  return exact - Math.trunc(exact) === 0.5;
+}
+
+const weightError = (weight: number, c: { canary: number; total: number }) =>
+  Math.abs((c.canary * 100) / c.total - weight);
 
 export interface ReplicaSetCount {
   /** spec.replicas of the ReplicaSet now. */

@@ -194,3 +194,52 @@ test("invariants over a grid: limits hold and repeated steps converge to the tar
     }
   }
 });
+
+/**
+ * The peer's approximateWeightedCanaryStableReplicaCounts, transcribed from its documented
+ * algorithm as a reference for the grid below: options in the peer's order, the first with the
+ * smallest weight error wins.
+ */
+function peerSplit(replicas: number, weight: number, surge: number): [number, number] {
+  if (replicas === 0) return [0, 0];
+  const ceil = Math.ceil((replicas * weight) / 100);
+  const floor = Math.floor((replicas * weight) / 100);
+  const tiedAt = (total: number) => {
+    const x = total * (weight / 100);
+    return x - Math.trunc(x) === 0.5;
+  };
+  const zeroAllowed = weight === 100 || weight === 0 || (replicas === 1 && surge === 0);
+  const options: [number, number][] = [];
+  if (ceil < replicas || zeroAllowed) options.push([ceil, replicas]);
+  if (!tiedAt(replicas) && (floor !== 0 || zeroAllowed)) options.push([floor, replicas]);
+  if (surge > 0) {
+    options.push([ceil, replicas + 1]);
+    if (!tiedAt(replicas + 1) && (floor !== 0 || zeroAllowed)) options.push([floor, replicas + 1]);
+  }
+  if (options.length === 0) return [0, replicas];
+  const delta = ([c, t]: [number, number]) => Math.abs((c * 100) / t - weight);
+  const best = options.reduce((b, o) => (delta(o) < delta(b) ? o : b));
+  return [best[0], best[1] - best[0]];
+}
+
+test("the split matches the peer's over the whole grid (1–30 pods × 0–100 % × surge 0–2)", () => {
+  // Anchors checked by hand against the peer's code, including its quirks.
+  assert.deepEqual(peerSplit(4, 55, 1), [2, 2]);
+  assert.deepEqual(peerSplit(2, 75, 0), [0, 2], "no candidate: the peer's maxSurge 0 quirk");
+  assert.deepEqual(peerSplit(10, 10, 1), [1, 9]);
+  assert.deepEqual(peerSplit(1, 5, 1), [1, 1]);
+  assert.deepEqual(peerSplit(1, 95, 1), [1, 1]);
+  let compared = 0;
+  for (let replicas = 1; replicas <= 30; replicas++)
+    for (let weight = 0; weight <= 100; weight++)
+      for (let surge = 0; surge <= 2; surge++) {
+        const [canary, stable] = peerSplit(replicas, weight, surge);
+        assert.deepEqual(
+          nearestSplit(replicas, weight, surge),
+          { canary, stable },
+          `${replicas} pods at ${weight}% with surge ${surge}`,
+        );
+        compared++;
+      }
+  assert.equal(compared, 30 * 101 * 3);
+});

@@ -81,6 +81,19 @@ function restore({ rollout, replicaSets, templateHash }: RolloutContext): BlueGr
   return { state, context, before, mode: modeOf(state, judged) };
 }
 
+/** The template's ReplicaSet is a previous active one, still up (fully) within its scale-down delay. */
+function withinScaleDownDelay(ctx: RolloutContext, hash: string, replicas: number): boolean {
+  const rs = ctx.replicaSets.find((r) => hashOf(r) === hash);
+  const deadline = rs?.metadata?.annotations?.[SCALE_DOWN_DEADLINE_ANNOTATION];
+  return (
+    rs !== undefined &&
+    deadline !== undefined &&
+    Date.parse(deadline) > ctx.now &&
+    specReplicas(rs) >= replicas &&
+    availableOf(rs) >= replicas
+  );
+}
+
 interface Stepped {
   before: BlueGreenRestored;
   next: ReturnType<typeof stepBlueGreen>;
@@ -116,6 +129,7 @@ function step(ctx: RolloutContext, restored: BlueGreenRestored, abort: boolean):
       before.newRS !== undefined &&
       specReplicas(before.newRS) >= replicas &&
       availableOf(before.newRS) >= replicas,
+    fastRollback: withinScaleDownDelay(ctx, templateHash, replicas),
   });
   const currentHash = next.context.currentHash ?? templateHash;
   const sorted = sortReplicaSets([...ctx.replicaSets], currentHash, next.context.stableHash);
@@ -151,6 +165,11 @@ function size(ctx: RolloutContext, { next, sorted, currentHash }: Stepped): Sizi
   const stableRS = sorted.stableRS !== sorted.newRS ? sorted.stableRS : undefined;
   if (stableRS && next.state !== "userPaused" && specReplicas(stableRS) !== replicas)
     sizing.scale.set(stableRS.metadata?.name ?? "", replicas);
+  // A ReplicaSet that is current or stable again is no longer on its way out (as the peer's
+  // RemoveScaleDownDeadlines): a later delay starts afresh, never from a stale deadline.
+  for (const rs of [sorted.newRS, sorted.stableRS])
+    if (rs?.metadata?.annotations?.[SCALE_DOWN_DEADLINE_ANNOTATION] !== undefined)
+      sizing.deadlines.set(rs.metadata.name ?? "", null);
   const delayMs = (bg.scaleDownDelaySeconds ?? RolloutDefaults.scaleDownDelaySeconds) * 1000;
   for (const rs of sorted.others) {
     if (specReplicas(rs) === 0) continue;

@@ -22,8 +22,8 @@ export interface Sizing {
   createNew?: { hash: string; replicas: number };
   /** Desired spec.replicas by ReplicaSet name, for those that must change. */
   scale: Map<string, number>;
-  /** ReplicaSet name → scale-down deadline (RFC 3339) to record on it. */
-  deadlines: Map<string, string>;
+  /** ReplicaSet name → scale-down deadline (RFC 3339) to record on it; null removes it. */
+  deadlines: Map<string, string | null>;
 }
 
 export interface StrategyDecision {

@@ -58,6 +58,12 @@ export interface BlueGreenReconcile {
   previewReady: boolean;
   /** The new ReplicaSet has spec.replicas available pods. */
   newFullyAvailable: boolean;
+  /**
+   * The template is a previous active version whose ReplicaSet is still within its scale-down
+   * delay and fully available: going back to it is fast-tracked, as the peer (no preview, pause
+   * or analysis; it serves again at once).
+   */
+  fastRollback?: boolean | undefined;
   /** Phases of this round's pre- and post-promotion AnalysisRuns (undefined: none yet). */
   preAnalysis?: RunPhase | undefined;
   postAnalysis?: RunPhase | undefined;
@@ -139,6 +145,7 @@ export const blueGreenMachine = setup({
   guards: {
     ...sharedGuards,
     promoted: ({ context }) => context.promoted,
+    fastRollback: ({ event }) => event.type === "RECONCILE" && event.fastRollback === true,
     previewReady: ({ event }) => event.type === "RECONCILE" && event.previewReady,
     promotesItself: ({ context }) => context.autoPromotionEnabled && !context.autoPromotionMs,
     prePassed: ({ context, event }) => !context.preAnalysis || phaseOf(event, "preAnalysis") === "Successful",
@@ -177,6 +184,11 @@ export const blueGreenMachine = setup({
     routing: {
       always: [
         ...skipStepsRows,
+        {
+          guard: "fastRollback",
+          target: "healthy",
+          actions: ["promoteStable", notice("SkipSteps")],
+        },
         abortOnRequest,
         // Resumed after a pause taken while promoting: carry on promoting.
         { guard: "promoted", target: "promoting" },

@@ -3,8 +3,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Rollout } from "../../../src/api/rollout.ts";
-import { Pods } from "../../../src/kube/resources.ts";
+import { Pods, ReplicaSets } from "../../../src/kube/resources.ts";
 import type { KubeObject } from "../../../src/kube/types.ts";
+import { SCALE_DOWN_DEADLINE_ANNOTATION } from "../../../src/rollout/bluegreen.ts";
 import { rolloutController } from "../../../src/rollout/controller.ts";
 import { POD_TEMPLATE_HASH_LABEL } from "../../../src/rollout/hash.ts";
 import { testClient, useNamespace } from "../../helpers/kube.ts";
@@ -15,6 +16,7 @@ import {
   podTemplate,
   rolloutIn,
   scalesByHash,
+  selectorHash,
 } from "../../helpers/rollouts.ts";
 import { startSluice } from "../../helpers/sluice.ts";
 import { pending, waitFor } from "../../helpers/wait.ts";
@@ -188,4 +190,35 @@ test("canary: editing the steps mid-update starts over at step 0 and records cur
   assert.equal(restarted.status?.canary?.weights?.canary.weight, 30);
   assert.equal(restarted.status?.stableRS, h1);
   assert.notEqual(restarted.status?.currentStepHash, rest.status?.currentStepHash);
+});
+
+test("blue/green: going back to a version within its scale-down delay is fast-tracked and its deadline removed", async (t) => {
+  const strategy = {
+    blueGreen: { activeService: "web-active", autoPromotionEnabled: false, scaleDownDelaySeconds: 120 },
+  };
+  const { namespace, web, h1 } = await healthyRollout(t, "bg-fast-rollback", strategy, {
+    services: ["web-active"],
+  });
+  await web.patchSpec({ template: podTemplate("web:2") });
+  await web.until("v2 paused in preview", (r) => r.status?.phase === "Paused");
+  await web.patchStatus({ pauseConditions: null });
+  const v2 = await web.until("v2 Healthy", (r) => r.status?.phase === "Healthy" && r.status.stableRS !== h1);
+  const h2 = v2.status?.stableRS ?? "";
+  const deadlineOf = async (hash: string) =>
+    (await testClient().list<KubeObject>(ReplicaSets, { namespace })).items.find(
+      (rs) => rs.metadata?.labels?.[POD_TEMPLATE_HASH_LABEL] === hash,
+    )?.metadata?.annotations?.[SCALE_DOWN_DEADLINE_ANNOTATION];
+  assert.ok(await deadlineOf(h1), "v1 waits out its scale-down delay");
+  // Back to v1 while it is still up: no preview, no pause (autoPromotionEnabled is false).
+  await web.patchSpec({ template: podTemplate("web:1") });
+  const back = await web.until(
+    "back on v1",
+    (r) => r.status?.phase === "Healthy" && r.status.stableRS === h1,
+  );
+  assert.equal(back.status?.blueGreen?.activeSelector, h1);
+  assert.equal(await selectorHash(namespace, "web-active"), h1);
+  await waitFor("v1's deadline removed, v2's recorded", async () => {
+    const [d1, d2] = [await deadlineOf(h1), await deadlineOf(h2)];
+    return d1 === undefined && d2 !== undefined ? true : pending(JSON.stringify({ d1, d2 }));
+  });
 });

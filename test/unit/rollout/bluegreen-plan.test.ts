@@ -447,3 +447,32 @@ test("resuming an Inconclusive pre- or post-promotion analysis runs it again; no
     ["web-h2-3-post.1"],
   );
 });
+
+test("going back to a version still within its scale-down delay is fast-tracked; its deadline is removed", () => {
+  const promoted: RolloutStatus = {
+    stableRS: "h2",
+    currentPodHash: "h2",
+    blueGreen: { activeSelector: "h2" },
+    ...machine("healthy"),
+  };
+  const due = new Date(NOW + 30_000).toISOString();
+  const world = [rs("h1", 4, 4, { [SCALE_DOWN_DEADLINE_ANNOTATION]: due }), rs("h2", 4)];
+  const back = planOf(rollout(promoted, { autoPromotionEnabled: false }), world, "h1", NOW);
+  assert.equal(back.state, "healthy", "no preview, no pause");
+  assert.equal(back.status.stableRS, "h1");
+  assert.equal(back.services.get("active"), "h1");
+  assert.deepEqual(back.notices, ["RolloutUpdated", "SkipSteps"]);
+  assert.equal(back.deadlines.get("web-h1"), null, "current again: no longer on its way out");
+  assert.equal(
+    back.deadlines.get("web-h2"),
+    new Date(NOW + 30_000).toISOString(),
+    "the one left waits afresh",
+  );
+
+  const expired = [
+    rs("h1", 4, 4, { [SCALE_DOWN_DEADLINE_ANNOTATION]: new Date(NOW - 1).toISOString() }),
+    rs("h2", 4),
+  ];
+  const slow = planOf(rollout(promoted, { autoPromotionEnabled: false }), expired, "h1", NOW);
+  assert.equal(slow.state, "preview", "past its delay it is an ordinary update");
+});

@@ -18,7 +18,13 @@ import type { RolloutContext } from "./context.ts";
 import { hasFinalizer, needsFinalizer, setFinalizer } from "./finalizer.ts";
 import { POD_TEMPLATE_HASH_LABEL } from "./hash.ts";
 import type { RolloutPlan } from "./plan.ts";
-import { controllerRef, REVISION_ANNOTATION, type ReplicaSet, revisionOf } from "./world.ts";
+import {
+  controllerRef,
+  MANAGED_BY_ANNOTATION,
+  REVISION_ANNOTATION,
+  type ReplicaSet,
+  revisionOf,
+} from "./world.ts";
 
 export interface Shell {
   client: KubeClient;
@@ -73,7 +79,10 @@ async function applyReplicaSets(shell: Shell, context: RolloutContext, plan: Rol
     });
   for (const [name, podHash] of plan.services) {
     if (shell.serviceSelector(name)?.[POD_TEMPLATE_HASH_LABEL] === podHash) continue;
-    await patch(Services, name, { spec: { selector: { [POD_TEMPLATE_HASH_LABEL]: podHash } } });
+    await patch(Services, name, {
+      metadata: { annotations: { [MANAGED_BY_ANNOTATION]: rollout.metadata?.name ?? "" } },
+      spec: { selector: { [POD_TEMPLATE_HASH_LABEL]: podHash } },
+    });
     const message = `Switched selector for service ${name} to value '${podHash}'`;
     await shell.events.record(rollout, "Normal", Reasons.SwitchService, message);
   }

@@ -183,14 +183,16 @@ function size(ctx: RolloutContext, { next, sorted, currentHash }: Stepped): Sizi
   return sizing;
 }
 
-/** Preview follows the new pods; active switches only when promoted. */
+/**
+ * Preview follows the new ReplicaSet at once, ready or not (as the peer: it is for testing the
+ * new version); active switches only when promoted and only to fully available pods.
+ */
 function services(ctx: RolloutContext, { currentHash, activeTarget }: Stepped): Map<string, string> {
   const { bg } = specOf(ctx.rollout);
   const out = new Map<string, string>();
   if (bg.activeService && fullyAvailable([...ctx.replicaSets], activeTarget))
     out.set(bg.activeService, activeTarget);
-  if (bg.previewService && fullyAvailable([...ctx.replicaSets], currentHash))
-    out.set(bg.previewService, currentHash);
+  if (bg.previewService) out.set(bg.previewService, currentHash);
   return out;
 }
 

@@ -28,10 +28,11 @@ import { runVerdicts } from "./run-verdicts.ts";
 import type { Restored, Sizing, Strategy, StrategyDecision } from "./strategy.ts";
 import {
   availableOf,
-  fullyAvailable,
+  hashOf,
   type ReplicaSet,
   revisionOf,
   type SortedReplicaSets,
+  serviceMayTarget,
   sortReplicaSets,
   specReplicas,
 } from "./world.ts";
@@ -103,12 +104,7 @@ function step(ctx: RolloutContext, restored: CanaryRestored, abort: boolean): St
     canaryWeight(state, context),
     resolveIntOrPercent(canary.maxSurge ?? RolloutDefaults.maxSurge, replicas, true),
   );
-  const stableSeparate = before.stableRS !== undefined && before.stableRS !== before.newRS;
-  const canaryAtTarget =
-    before.newRS !== undefined &&
-    specReplicas(before.newRS) === split.canary &&
-    availableOf(before.newRS) >= split.canary &&
-    (!stableSeparate || specReplicas(before.stableRS) === split.stable);
+  const canaryAtTarget = atDesiredCounts(before, split);
   // Runs judge the rollout only while it is updating (an aborted rollout's failed run is not news
   // on every later look).
   const judgedBy = currentRunNames(rollout, state, context);
@@ -132,6 +128,22 @@ function step(ctx: RolloutContext, restored: CanaryRestored, abort: boolean): St
   const sorted = sortReplicaSets(replicaSets, currentHash, next.context.stableHash);
   const stableHash = next.context.stableHash ?? currentHash;
   return { before: restored, next, stepRun, backgroundRun, sorted, currentHash, stableHash };
+}
+
+/**
+ * A step's weight is reached (the peer's AtDesiredReplicaCountsForCanary): canary and stable run
+ * exactly their share with every pod available, and no older ReplicaSet has an available pod.
+ */
+function atDesiredCounts(sorted: SortedReplicaSets, split: { canary: number; stable: number }): boolean {
+  const { newRS, stableRS, others } = sorted;
+  const exactly = (rs: ReplicaSet | undefined, want: number) =>
+    rs !== undefined && specReplicas(rs) === want && availableOf(rs) >= want;
+  const stableSeparate = stableRS !== undefined && stableRS !== newRS;
+  return (
+    exactly(newRS, split.canary) &&
+    (!stableSeparate || exactly(stableRS, split.stable)) &&
+    others.every((rs) => (rs.status?.availableReplicas ?? 0) === 0)
+  );
 }
 
 /** Scales for the new state (held as they are while the user has paused the rollout). */
@@ -159,9 +171,10 @@ function size(ctx: RolloutContext, { next, sorted, currentHash }: Stepped): Sizi
     sizing.scale.set(sorted.newRS.metadata?.name ?? "", step.canary);
   if (stableRS && specReplicas(stableRS) !== step.stable)
     sizing.scale.set(stableRS.metadata?.name ?? "", step.stable);
-  // Older ReplicaSets give up what the step allows; the oldest revisions go first.
+  // Older ReplicaSets give up what the step allows; the newest of them goes first (as the peer
+  // drains them), so what is kept is the oldest's.
   let keep = step.others;
-  for (const rs of [...sorted.others].sort((a, b) => revisionOf(b) - revisionOf(a))) {
+  for (const rs of [...sorted.others].sort((a, b) => revisionOf(a) - revisionOf(b))) {
     const want = Math.min(specReplicas(rs), keep);
     keep -= want;
     if (want !== specReplicas(rs)) sizing.scale.set(rs.metadata?.name ?? "", want);
@@ -171,16 +184,18 @@ function size(ctx: RolloutContext, { next, sorted, currentHash }: Stepped): Sizi
 
 /**
  * Stable pods behind stableService; the canary's behind canaryService (stable once aborted). A
- * selector moves to a ReplicaSet only once all its pods are available, so a Service never points
- * at pods that cannot serve yet (as the peer's ensureSVCTargets does).
+ * selector moves to a ReplicaSet only once it can serve: one available pod for a Service sluice
+ * already manages, all of them for one it adopts (as the peer's ensureSVCTargets).
  */
 function services(ctx: RolloutContext, { next, currentHash, stableHash }: Stepped): Map<string, string> {
   const canary = ctx.rollout.spec?.strategy?.canary ?? {};
-  const ready = (hash: string) => fullyAvailable([...ctx.replicaSets], hash);
   const out = new Map<string, string>();
-  if (canary.stableService && ready(stableHash)) out.set(canary.stableService, stableHash);
-  const canaryTarget = next.state === "aborted" ? stableHash : currentHash;
-  if (canary.canaryService && ready(canaryTarget)) out.set(canary.canaryService, canaryTarget);
+  const point = (name: string | undefined, hash: string) => {
+    const rs = ctx.replicaSets.find((r) => hashOf(r) === hash);
+    if (name && serviceMayTarget(ctx.service(name), rs)) out.set(name, hash);
+  };
+  point(canary.stableService, stableHash);
+  point(canary.canaryService, next.state === "aborted" ? stableHash : currentHash);
   return out;
 }
 

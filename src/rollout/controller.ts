@@ -52,8 +52,9 @@ export const rolloutController: ControllerSetup = (kernel) => {
         return undefined; // their update events bring them back as owned
       }
       const owned = replicaSets.cache.byIndex("owner", rollout.metadata.uid);
+      const service = (name: string) => services.cache.get(`${rollout.metadata?.namespace}/${name}`);
       const serviceSelector = (name: string) => {
-        const svc = services.cache.get(`${rollout.metadata?.namespace}/${name}`);
+        const svc = service(name);
         return svc ? (svc.spec?.selector ?? {}) : null;
       };
       const runNamed = (name: string) => analysisRuns.cache.get(`${rollout.metadata?.namespace}/${name}`);
@@ -70,6 +71,7 @@ export const rolloutController: ControllerSetup = (kernel) => {
         log,
         fieldManager: ROLLOUT_FIELD_MANAGER,
         serviceSelector,
+        service,
         owned,
         runNamed,
         ownedRuns,
@@ -100,6 +102,7 @@ export const rolloutController: ControllerSetup = (kernel) => {
 /** The shell around one plan: what the reconcile reads besides the Rollout, and where it writes. */
 interface Reconcile extends Shell {
   kernel: Kernel;
+  service: (name: string) => Service | undefined;
   owned: ReplicaSet[];
   runNamed: (name: string) => AnalysisRun | undefined;
   ownedRuns: () => AnalysisRun[];
@@ -139,6 +142,7 @@ async function reconcileRollout(
     templateHash,
     now,
     run: (name) => sighting(shell.runNamed(name), uid),
+    service: shell.service,
     ownedRuns: shell.ownedRuns(),
     templates: new Map(),
     restart,

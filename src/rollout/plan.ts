@@ -27,7 +27,7 @@ import {
 import { planRuns, type RunActions } from "./run-plan.ts";
 import type { RunVerdict } from "./run-verdicts.ts";
 import type { Restored, Sizing, Strategy, StrategyDecision } from "./strategy.ts";
-import { historyToPrune, type ReplicaSet, replicaCounters } from "./world.ts";
+import { historyToPrune, type ReplicaSet, replicaCounters, type Service } from "./world.ts";
 
 /** An Event the plan records on the Rollout; `log` also makes it a log line (warnings). */
 export interface PlannedEvent {
@@ -84,8 +84,9 @@ export function planOf(
   templateHash: string,
   now: number,
   runs?: (name: string) => ObservedRun | undefined,
+  services?: Record<string, Service>,
 ): RolloutPlan {
-  return planRollout(plainContext(rollout, replicaSets, templateHash, now, runs));
+  return planRollout(plainContext(rollout, replicaSets, templateHash, now, runs, services));
 }
 
 function planWith<R extends Restored>(

@@ -222,3 +222,22 @@ test("blue/green: going back to a version within its scale-down delay is fast-tr
     return d1 === undefined && d2 !== undefined ? true : pending(JSON.stringify({ d1, d2 }));
   });
 });
+
+test("blue/green: the preview Service follows the new ReplicaSet at once, ready or not; active stays", async (t) => {
+  const strategy = {
+    blueGreen: { activeService: "web-active", previewService: "web-preview", autoPromotionEnabled: false },
+  };
+  const { namespace, web, h1 } = await healthyRollout(t, "bg-preview-at-once", strategy, {
+    services: ["web-active", "web-preview"],
+  });
+  await web.patchSpec({ template: podTemplate("web:2", NEVER_READY) });
+  const updating = await web.until("v2 noticed", (r) => (r.status?.currentPodHash ?? h1) !== h1);
+  const h2 = updating.status?.currentPodHash ?? "";
+  await waitFor("preview Service on the (never ready) v2 pods", async () => {
+    const hash = await selectorHash(namespace, "web-preview");
+    return hash === h2 ? true : pending(String(hash));
+  });
+  const scales = await scalesByHash(namespace);
+  assert.equal(scales[h2]?.[1], 0, "the v2 pods are not ready, and yet the preview points at them");
+  assert.equal(await selectorHash(namespace, "web-active"), h1, "active stays on v1");
+});

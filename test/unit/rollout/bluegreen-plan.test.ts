@@ -44,7 +44,14 @@ test("an update runs previewReplicaCount pods behind the preview Service; active
   );
   assert.equal(plan.state, "preview");
   assert.deepEqual(plan.createNew, { hash: "h2", replicas: 1 });
-  assert.deepEqual([...plan.services], [["active", "h1"]], "preview waits for a serving preview");
+  assert.deepEqual(
+    [...plan.services],
+    [
+      ["active", "h1"],
+      ["preview", "h2"],
+    ],
+    "the preview Service follows the new ReplicaSet at once, ready or not (as the peer)",
+  );
   const ready = planOf(
     rollout(plan.status, { previewReplicaCount: 1, autoPromotionEnabled: false }),
     [rs("h1", 4), rs("h2", 1)],

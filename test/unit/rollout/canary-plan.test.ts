@@ -4,7 +4,7 @@ import { test } from "node:test";
 import type { Rollout, RolloutStatus } from "../../../src/api/rollout.ts";
 import { POD_TEMPLATE_HASH_LABEL, stepsHash } from "../../../src/rollout/hash.ts";
 import { planOf } from "../../../src/rollout/plan.ts";
-import type { ReplicaSet } from "../../../src/rollout/world.ts";
+import { MANAGED_BY_ANNOTATION, type ReplicaSet, type Service } from "../../../src/rollout/world.ts";
 
 const NOW = Date.parse("2026-11-26T10:00:00Z");
 
@@ -573,4 +573,58 @@ test("editing the steps mid-update starts over at step 0 (pause and abort cleare
   assert.equal(atRest.state, "healthy");
   assert.equal(atRest.status.currentStepIndex, 3, "every new step counts as done");
   assert.equal(atRest.status.currentStepHash, stepsHash(newSteps));
+});
+
+test("a Service sluice manages moves with one available pod; one it adopts waits for all of them", () => {
+  const status: RolloutStatus = {
+    stableRS: "h1",
+    currentPodHash: "h2",
+    currentStepIndex: 0,
+    sluice: { machine: { machineVersion: 1, value: "stepping" } },
+  };
+  const world = [rs("h1", 4), rs("h2", 2, 1)];
+  const managed = { metadata: { annotations: { [MANAGED_BY_ANNOTATION]: "web" } } };
+  const plan = (services: Record<string, Service>) =>
+    planOf(rollout(status), world, "h2", NOW, undefined, services).services.get("web-canary");
+  assert.equal(plan({ "web-canary": managed }), "h2", "managed: one available canary pod is enough");
+  assert.equal(plan({}), undefined, "adopted: not until every canary pod is available");
+});
+
+test("a step completes only with the stable's pods available and no older ReplicaSet serving; the newest old one drains first", () => {
+  // 5 pods at 20 %: canary 1, stable 4 (steps: setWeight 20, pause).
+  const status: RolloutStatus = {
+    stableRS: "h1",
+    currentPodHash: "h3",
+    currentStepIndex: 0,
+    sluice: { machine: { machineVersion: 1, value: "stepping" } },
+  };
+  const revision = (r: ReplicaSet, n: number): ReplicaSet => ({
+    ...r,
+    metadata: { ...r.metadata, annotations: { "rollout.argoproj.io/revision": String(n) } },
+  });
+  const stableShort = planOf(
+    rollout(status),
+    [revision(rs("h1", 4, 3), 1), revision(rs("h3", 1), 3)],
+    "h3",
+    NOW,
+  );
+  assert.equal(stableShort.status.currentStepIndex, 0, "the stable's 4th pod is not available yet");
+  const oldServing = planOf(
+    rollout(status),
+    [revision(rs("h1", 4), 1), revision(rs("h2", 0, 1), 2), revision(rs("h3", 1), 3)],
+    "h3",
+    NOW,
+  );
+  assert.equal(oldServing.status.currentStepIndex, 0, "an older ReplicaSet still has an available pod");
+  const done = planOf(rollout(status), [revision(rs("h1", 4), 1), revision(rs("h3", 1), 3)], "h3", NOW);
+  assert.equal(done.status.currentStepIndex, 1);
+  // Two older ReplicaSets (revisions 2 and 3) and room to drop one pod: the newer (3) goes first.
+  const draining = planOf(
+    rollout({ ...status, currentPodHash: "h4" }),
+    [revision(rs("h1", 3), 1), revision(rs("h2", 1), 2), revision(rs("h3", 1), 3), revision(rs("h4", 0), 4)],
+    "h4",
+    NOW,
+  );
+  assert.equal(draining.scale.get("web-h3"), 0, "the newest older ReplicaSet drains first");
+  assert.equal(draining.scale.has("web-h2"), false);
 });

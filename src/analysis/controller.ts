@@ -19,6 +19,7 @@ import { isCompleted, metricPhase, nextDue, record, runPhase } from "./assess.ts
 import { judge } from "./condition.ts";
 import { dryRunMatcher, retentionLimit, unmatchedRule } from "./metric-match.ts";
 import { summarize } from "./summary.ts";
+import { metricSupportProblem } from "./support.ts";
 import { deleteAt } from "./ttl.ts";
 
 export const ANALYSIS_FIELD_MANAGER = "sluice-analysis";
@@ -107,6 +108,41 @@ async function finishJob(
   }
 }
 
+/** What the peer writes on a metric, and its measurement in flight, cut short by the run's end. */
+export const METRIC_TERMINATED = "Metric Terminated";
+
+/**
+ * Metrics still measuring when their run ends (terminated, or decided early by another metric)
+ * end Successful with the peer's message; a Job measurement in flight is stopped (its Job deleted).
+ */
+async function endUnfinished(
+  kernel: Kernel,
+  run: AnalysisRun,
+  metrics: Metric[],
+  results: MetricResult[],
+  now: () => number,
+): Promise<void> {
+  for (const [i, result] of results.entries()) {
+    if (isCompleted(result.phase)) continue;
+    const measurements = [...(result.measurements ?? [])];
+    const last = measurements.at(-1);
+    const metric = metrics.find((m) => m.name === result.name);
+    if (last?.phase === "Running") {
+      const name = last.metadata?.[JOB_NAME_METADATA];
+      if (metric?.provider?.job && name)
+        await new JobProvider(kernel.client, run, metric, ANALYSIS_FIELD_MANAGER).terminate(name);
+      const finishedAt = new Date(now()).toISOString();
+      measurements[measurements.length - 1] = {
+        ...last,
+        phase: "Successful",
+        message: METRIC_TERMINATED,
+        finishedAt,
+      };
+    }
+    results[i] = { ...result, phase: "Successful", message: METRIC_TERMINATED, measurements };
+  }
+}
+
 /** Nothing written may contain a secret argument's value. */
 function redactMeasurement(m: Measurement, secrets: string[]): Measurement {
   if (secrets.length === 0) return m;
@@ -181,10 +217,10 @@ export const analysisRunController: ControllerSetup = (kernel) => {
       // check existed) is never turned into an Error half-way.
       const badRule =
         run.status?.startedAt === undefined
-          ? unmatchedRule(
+          ? (unmatchedRule(
               run.spec ?? {},
               metrics.map((m) => m.name),
-            )
+            ) ?? metrics.map(metricSupportProblem).find((p) => p))
           : undefined;
       if (badRule) return invalid(`Analysis spec invalid: ${badRule}`);
 
@@ -255,9 +291,14 @@ export const analysisRunController: ControllerSetup = (kernel) => {
 
       const phase = runPhase(results, run.spec?.terminate ?? false);
       const done = isCompleted(phase);
+      // Ending early (terminated, or decided by one metric while others still measure): the
+      // others end too, Jobs in flight are stopped, as the peer.
+      if (done) await endUnfinished(kernel, run, metrics, results, now);
       const { runSummary, dryRunSummary } = summarize(results);
       // A dry-run metric never explains the run's phase.
-      const decisive = results.find((r) => !r.dryRun && r.phase === phase && r.message);
+      const decisive = results.find(
+        (r) => !r.dryRun && r.phase === phase && r.message && r.message !== METRIC_TERMINATED,
+      );
       await writer.write(AnalysisRuns, run, {
         ...run.status,
         phase,

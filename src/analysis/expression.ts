@@ -1,6 +1,8 @@
 // A safe evaluator for the condition language the peer uses over a measurement's `result`
 // (a subset of expr-lang): literals, `result`, indexing and field access, arithmetic,
-// comparisons, `&&`/`and`, `||`/`or`, `!`/`not`, `in`, `?:`, and a whitelist of functions
+// comparisons, `&&`/`and`, `||`/`or`, `!`/`not`, `in`, `??`, the string operators `contains`,
+// `startsWith`, `endsWith` and `matches` (a regular expression matched anywhere, as Go's), `?:`,
+// and a whitelist of functions
 // (len, isNaN, isInf, isNil, default, asInt, asFloat, all, any, none, filter, map, count, sum,
 // min, max). Parsed with jsep into an AST and walked here: no eval, no Function, no prototype
 // access. A malformed expression is an ExpressionError naming the expression and the position.
@@ -11,6 +13,7 @@ jsep.addBinaryOp("and", 2);
 jsep.addBinaryOp("or", 1);
 jsep.addBinaryOp("in", 7);
 jsep.addBinaryOp("**", 11, true);
+for (const op of ["contains", "startsWith", "endsWith", "matches"]) jsep.addBinaryOp(op, 7);
 jsep.addUnaryOp("not");
 jsep.addLiteral("nil", null);
 
@@ -53,6 +56,19 @@ function describe(v: Value): string {
   if (v === null || v === undefined) return "nil";
   if (isArray(v)) return `array of ${v.length}`;
   return typeof v === "object" ? "map" : `${typeof v} ${JSON.stringify(v)}`;
+}
+
+function text(v: Value, what: string): string {
+  if (typeof v === "string") return v;
+  throw new Error(`${what} needs strings, got ${describe(v)}`);
+}
+
+function pattern(source: string): RegExp {
+  try {
+    return new RegExp(source);
+  } catch {
+    throw new Error(`matches: "${source}" is not a valid regular expression`);
+  }
 }
 
 function truthy(v: Value, what: string): boolean {
@@ -120,6 +136,14 @@ function binary(op: string, a: Value, b: Value): Value {
       if (isArray(b)) return b.some((v) => equal(v, a));
       if (isObject(b)) return typeof a === "string" && Object.hasOwn(b, a);
       throw new Error(`"in" needs an array or map on the right, got ${describe(b)}`);
+    case "contains":
+      return text(a, op).includes(text(b, op));
+    case "startsWith":
+      return text(a, op).startsWith(text(b, op));
+    case "endsWith":
+      return text(a, op).endsWith(text(b, op));
+    case "matches":
+      return pattern(text(b, op)).test(text(a, op));
     default:
       throw new Error(`operator ${op} is not supported`);
   }
@@ -222,6 +246,10 @@ function evalNode(node: jsep.Expression, env: Env): Value {
       if (b.operator === "||" || b.operator === "or") {
         return truthy(evalNode(b.left, env), b.operator) || truthy(evalNode(b.right, env), b.operator);
       }
+      if (b.operator === "??") {
+        const left = evalNode(b.left, env);
+        return left === null || left === undefined ? evalNode(b.right, env) : left;
+      }
       return binary(b.operator, evalNode(b.left, env), evalNode(b.right, env));
     }
     case "ConditionalExpression": {
@@ -255,5 +283,72 @@ export function evaluate(
   } catch (error) {
     if (error instanceof ExpressionError) throw error;
     throw new ExpressionError(source, (error as Error).message);
+  }
+}
+
+const BINARY = new Set([
+  ...["==", "!=", "<", "<=", ">", ">=", "+", "-", "*", "/", "%", "**", "in", "??"],
+  ...["&&", "and", "||", "or", "contains", "startsWith", "endsWith", "matches"],
+]);
+const UNARY = new Set(["!", "not", "-", "+"]);
+
+/**
+ * What in `expression` sluice cannot evaluate (an operator, function or construct of the peer's
+ * language it does not implement), said before any measurement — so a rollout is told up front
+ * instead of a run failing half-way. Undefined when everything is supported.
+ */
+export function unsupportedIn(expression: string): string | undefined {
+  let ast: Compiled;
+  try {
+    ast = compile(expression);
+  } catch (error) {
+    return (error as Error).message;
+  }
+  const problem = firstUnsupported(ast);
+  return problem ? `expression "${expression}": ${problem} is not supported yet` : undefined;
+}
+
+function firstUnsupported(node: jsep.Expression | null | undefined): string | undefined {
+  if (!node) return undefined;
+  const children = (...nodes: (jsep.Expression | null | undefined)[]) => {
+    for (const n of nodes) {
+      const found = firstUnsupported(n);
+      if (found) return found;
+    }
+    return undefined;
+  };
+  switch (node.type) {
+    case "Literal":
+    case "Identifier":
+      return undefined;
+    case "ArrayExpression":
+      return children(...(node as jsep.ArrayExpression).elements);
+    case "MemberExpression": {
+      const m = node as jsep.MemberExpression;
+      return children(m.object, m.computed ? m.property : undefined);
+    }
+    case "UnaryExpression": {
+      const u = node as jsep.UnaryExpression;
+      return UNARY.has(u.operator) ? children(u.argument) : `operator ${u.operator}`;
+    }
+    case "BinaryExpression": {
+      const b = node as jsep.BinaryExpression;
+      return BINARY.has(b.operator) ? children(b.left, b.right) : `operator ${b.operator}`;
+    }
+    case "ConditionalExpression": {
+      const c = node as jsep.ConditionalExpression;
+      return children(c.test, c.consequent, c.alternate);
+    }
+    case "CallExpression": {
+      const call = node as jsep.CallExpression;
+      const callee = call.callee as jsep.Identifier;
+      if (callee.type !== "Identifier" || !Object.hasOwn(FUNCTIONS, callee.name))
+        return `function ${callee.name ?? "(expression)"}`;
+      return children(...call.arguments);
+    }
+    case "Compound":
+      return "an operator sluice does not know";
+    default:
+      return node.type;
   }
 }

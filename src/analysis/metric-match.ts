@@ -1,7 +1,7 @@
 // Which metrics a `dryRun[].metricName` or `measurementRetention[].metricName` rule names: `*` is
-// every metric; otherwise the exact name, or else the rule as a regular expression over the whole
-// name. Anchoring differs from the peer (Go's unanchored MatchString, where "rate" also names
-// "error-rate"): a rule naming one metric should not silently take in others.
+// every metric; otherwise the rule as a regular expression matched anywhere in the name, as the
+// peer's Go regexp.MatchString does ("rate" also names "error-rate"; anchor with ^...$ for one
+// metric), or the exact name when the rule is not a valid expression.
 import { AnalysisDefaults, type AnalysisRunSpec } from "../api/analysis.ts";
 
 /** A predicate for one rule. An invalid regular expression still matches its exact name. */
@@ -9,7 +9,9 @@ export function metricNameMatcher(pattern: string): (name: string) => boolean {
   if (pattern === "*") return () => true;
   let regex: RegExp | undefined;
   try {
-    regex = new RegExp(`^(?:${pattern})$`);
+    // Go's leading flag group ((?i) and friends) becomes the JavaScript flags.
+    const flags = /^\(\?([ims]+)\)/.exec(pattern);
+    regex = flags ? new RegExp(pattern.slice(flags[0].length), flags[1]) : new RegExp(pattern);
   } catch {
     regex = undefined;
   }

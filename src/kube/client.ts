@@ -136,14 +136,16 @@ export class KubeClient {
   async delete(
     type: ResourceType,
     ref: ObjectRef,
-    options: { resourceVersion?: string } = {},
+    options: { resourceVersion?: string; propagationPolicy?: "Background" | "Foreground" | "Orphan" } = {},
   ): Promise<void> {
+    const body = {
+      ...(options.resourceVersion ? { preconditions: { resourceVersion: options.resourceVersion } } : {}),
+      ...(options.propagationPolicy ? { propagationPolicy: options.propagationPolicy } : {}),
+    };
     await this.transport.request({
       verb: "delete",
       path: resourcePath(type, ref.namespace, ref.name),
-      body: options.resourceVersion
-        ? { preconditions: { resourceVersion: options.resourceVersion } }
-        : undefined,
+      body: Object.keys(body).length > 0 ? body : undefined,
     });
   }
 }

@@ -2,6 +2,7 @@
 // template, args that cannot be resolved, or a gating metric that never ends is an InvalidSpec
 // before anything moves — not a surprise at the step, after traffic has shifted. Pure: the
 // templates come looked up.
+import { metricSupportProblem } from "../analysis/support.ts";
 import type { Rollout, RolloutAnalysis } from "../api/rollout.ts";
 import type { TemplateLookup } from "./context.ts";
 import { analysisFieldPath, buildRun, RolloutAnalysisError, type RunKind } from "./rollout-analysis.ts";
@@ -50,7 +51,9 @@ export function analysisProblems(
     else {
       const wanted = { ...block, name: "validation", hash: "validation" };
       try {
-        buildRun(rollout, wanted, "validation", lookup.found);
+        const run = buildRun(rollout, wanted, "validation", lookup.found);
+        const unsupported = (run.spec?.metrics ?? []).map(metricSupportProblem).find((p) => p);
+        if (unsupported) problems.invalid.push(`${block.field}: ${unsupported}`);
       } catch (error) {
         if (!(error instanceof RolloutAnalysisError)) throw error;
         problems.invalid.push(`${block.field}: ${error.message}`);

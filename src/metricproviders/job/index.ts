@@ -67,6 +67,19 @@ export class JobProvider {
     return name;
   }
 
+  /**
+   * Stops the Job of a measurement in flight (its run was terminated): deleted with its pods, as
+   * the peer's job provider does. Already gone is done.
+   */
+  async terminate(name: string): Promise<void> {
+    const namespace = this.run.metadata?.namespace;
+    await this.client
+      .delete(Jobs, { namespace, name }, { propagationPolicy: "Background" })
+      .catch((error) => {
+        if (!isNotFound(error)) throw error;
+      });
+  }
+
   /** The Job's outcome, or undefined while it runs. */
   async poll(name: string): Promise<{ phase: "Successful" | "Failed"; message?: string } | undefined> {
     let job: Job;

@@ -69,3 +69,53 @@ test("job metrics: a completed Job succeeds, a failed Job fails the run", async 
   );
   assert.ok(jobs.items.every((j) => j.metadata?.ownerReferences?.[0]?.kind === "AnalysisRun"));
 });
+
+test("terminating a run ends its unfinished metrics with the peer's message and stops the Job in flight", async (t) => {
+  await ensureCrd(parse(await readFile(crdFile, "utf8")));
+  const namespace = await useNamespace(t, "job-terminate");
+  await startSluice(t, [analysisRunController], { namespace });
+  const client = testClient();
+  // The Job's pod runs until deleted (kwok: a never-ready Job pod never completes).
+  const forever = {
+    backoffLimit: 0,
+    template: {
+      metadata: { labels: { "kwok.sluice.dev/never-ready": "true" } },
+      spec: { restartPolicy: "Never", containers: [{ name: "check", image: "registry.example/check:1" }] },
+    },
+  };
+  await client.create<AnalysisRun>(
+    AnalysisRuns,
+    {
+      apiVersion: "sluice.dev/v1alpha1",
+      kind: "AnalysisRun",
+      metadata: { name: "long", namespace },
+      spec: { metrics: [{ name: "smoke", count: 1, provider: { job: { spec: forever } } }] },
+    },
+    "test",
+  );
+  const get = () => client.get<AnalysisRun>(AnalysisRuns, { namespace, name: "long" });
+  await waitFor("the Job measurement in flight", async () => {
+    const r = await get();
+    return r.status?.metricResults?.[0]?.measurements?.[0]?.phase === "Running"
+      ? r
+      : pending(JSON.stringify(r.status));
+  });
+  await client.mergePatch(AnalysisRuns, { namespace, name: "long" }, { spec: { terminate: true } }, "test");
+  const ended = await waitFor("terminated", async () => {
+    const r = await get();
+    return r.status?.completedAt ? r : pending(JSON.stringify(r.status?.metricResults?.[0] ?? {}));
+  });
+  assert.equal(ended.status?.phase, "Successful");
+  const result = ended.status?.metricResults?.[0];
+  assert.equal(result?.phase, "Successful");
+  assert.equal(result?.message, "Metric Terminated");
+  assert.deepEqual(
+    result?.measurements?.map((m) => [m.phase, m.message]),
+    [["Successful", "Metric Terminated"]],
+  );
+  await waitFor("the Job in flight deleted", async () => {
+    const jobs = await client.list<KubeObject>(Jobs, { namespace });
+    const live = jobs.items.filter((j) => !j.metadata?.deletionTimestamp);
+    return live.length === 0 ? true : pending(live.map((j) => j.metadata?.name).join());
+  });
+});

@@ -3,7 +3,13 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { judge } from "../../../src/analysis/condition.ts";
-import { compile, ExpressionError, evaluate, type Value } from "../../../src/analysis/expression.ts";
+import {
+  compile,
+  ExpressionError,
+  evaluate,
+  unsupportedIn,
+  type Value,
+} from "../../../src/analysis/expression.ts";
 
 const cases: [string, Value, Value][] = [
   ["result[0] >= 0.95", [0.97], true],
@@ -105,4 +111,31 @@ test("the truth table of successCondition and failureCondition", () => {
   const notBool = judge([1], "result[0] + 1");
   assert.equal(notBool.phase, "Error");
   assert.match(notBool.message ?? "", /must evaluate to true or false, got 2/);
+});
+
+test("string operators and ?? from the peer's language", () => {
+  assert.equal(evaluate('result contains "ok"', "okay"), true);
+  assert.equal(evaluate('result contains "no"', "okay"), false);
+  assert.equal(evaluate('result startsWith "ok"', "okay"), true);
+  assert.equal(evaluate('result endsWith "ok"', "okay"), false);
+  assert.equal(evaluate('result matches "k.y$"', "okay"), true, "matched anywhere, as Go's regexp");
+  assert.equal(evaluate('result matches "^k"', "okay"), false);
+  assert.equal(evaluate("result ?? 3", null), 3);
+  assert.equal(evaluate("result ?? 3", 0), 0);
+  assert.equal(evaluate('result[0] ?? "none"', [null]), "none");
+  assert.throws(() => evaluate('result contains "x"', 5), /contains needs strings/);
+});
+
+test("what sluice cannot evaluate is named before any measurement", () => {
+  for (const ok of [
+    "result[0] >= 0.95",
+    "all(result, # < 1000) && len(result) > 0",
+    'result.status contains "ok" or result ?? 1 == 1',
+    "isNaN(result) ? false : result > 1",
+  ])
+    assert.equal(unsupportedIn(ok), undefined, ok);
+  assert.match(unsupportedIn("upper(result) == 'X'") ?? "", /function upper is not supported yet/);
+  assert.match(unsupportedIn("result | 1") ?? "", /operator \| is not supported yet/);
+  assert.match(unsupportedIn("result not in [1]") ?? "", /not supported yet/);
+  assert.match(unsupportedIn("result >") ?? "", /expression "result >"/, "a syntax error is named too");
 });

@@ -1,4 +1,4 @@
-// dryRun[] and measurementRetention[] metricName rules: `*`, exact names, anchored regexes.
+// dryRun[] and measurementRetention[] metricName rules: `*`, regexes matched anywhere (as the peer), exact names.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
@@ -8,32 +8,35 @@ import {
   unmatchedRule,
 } from "../../../src/analysis/metric-match.ts";
 
-test("metricName: * is every metric, else exact name, else a regex over the whole name", () => {
+test("metricName: * is every metric, else a regex matched anywhere in the name (Go's MatchString), else the exact name", () => {
   const cases: [pattern: string, name: string, matches: boolean][] = [
     ["*", "rate", true],
     ["*", "", true],
     ["rate", "rate", true],
-    ["rate", "error-rate", false],
-    ["rate", "rates", false],
+    ["rate", "error-rate", true],
+    ["rate", "rates", true],
+    ["^rate$", "error-rate", false],
+    ["^rate$", "rate", true],
     ["Rate", "rate", false],
     [".*", "anything", true],
     ["p9.*", "p99", true],
-    ["p9.*", "xp99", false],
+    ["p9.*", "xp99", true],
+    ["^p9", "xp99", false],
     ["p99|p95", "p95", true],
-    ["p99|p95", "p995", false],
-    ["p99|p95", "xp99", false],
-    ["p99.9", "p99.9", true],
+    ["p99|p95", "p995", true],
+    ["^(p99|p95)$", "p995", false],
     ["p99.9", "p99x9", true],
-    ["latency-[a-z]+", "latency-db", true],
-    ["latency-[a-z]+", "latency-db1", false],
+    ["latency-[a-z]+$", "latency-db1", false],
+    // Not an expression: the exact name only (Go's MatchString errs and matches nothing).
     ["rate[", "rate[", true],
     ["rate[", "rate", false],
-    ["(?i)rate", "(?i)rate", true],
-    ["(?i)rate", "RATE", false],
     ["**", "**", true],
     ["**", "rate", false],
-    ["", "", true],
-    ["", "rate", false],
+    // Go's leading flag group.
+    ["(?i)rate", "RATE", true],
+    ["(?i)^rate$", "error-RATE", false],
+    // The empty expression matches every name, as in Go.
+    ["", "rate", true],
   ];
   for (const [pattern, name, matches] of cases) {
     assert.equal(metricNameMatcher(pattern)(name), matches, `${pattern} ~ ${name}`);
@@ -113,8 +116,9 @@ test("a dryRun or measurementRetention rule naming no metric is reported, the fi
       { dryRun: [{ metricName: "rate" }, { metricName: "error-rate" }] },
       /^spec\.dryRun\[1\]\.metricName "error-rate" names none of the run's metrics \(rate, latency-db\)$/,
     ],
-    // Anchored: "latency" alone does not name "latency-db".
-    [{ measurementRetention: [{ metricName: "latency", limit: 5 }] }, /^spec\.measurementRetention\[0\]/],
+    // Unanchored, as the peer: "latency" names "latency-db"; "^latency$" names nothing here.
+    [{ measurementRetention: [{ metricName: "latency", limit: 5 }] }, undefined],
+    [{ measurementRetention: [{ metricName: "^latency$", limit: 5 }] }, /^spec\.measurementRetention\[0\]/],
     [
       { dryRun: [{ metricName: "typo" }], measurementRetention: [{ metricName: "x", limit: 1 }] },
       /^spec\.dryRun\[0\]/,

@@ -87,3 +87,46 @@ test("a step metric that never ends is invalid; a block not looked up is not jud
     'spec.strategy.canary.steps[1].analysis: metric "m" has an interval and no count, so it never ends; only background analysis may run indefinitely',
   ]);
 });
+
+test("a provider or condition sluice does not implement is an InvalidSpec up front, never a run Error", () => {
+  const single: Rollout = {
+    metadata: { name: "web", namespace: "ns" },
+    spec: { strategy: { canary: { steps: [{ analysis: { templates: [{ templateName: "t" }] } }] } } },
+  };
+  const blocks = analysisBlocks(single);
+  const problemsWith = (spec: Record<string, unknown>) =>
+    analysisProblems(single, blocks, new Map([[blocks[0]?.field ?? "", { found: [{ name: "t", spec }] }]]))
+      .invalid;
+  assert.deepEqual(
+    problemsWith({ metrics: [{ name: "dd", count: 1, provider: { datadog: { query: "x" } } }] }),
+    ['spec.strategy.canary.steps[0].analysis: metric "dd": provider datadog is not supported yet'],
+  );
+  assert.match(
+    problemsWith({
+      metrics: [
+        {
+          name: "m",
+          count: 1,
+          successCondition: "upper(result) == 'OK'",
+          provider: { web: { url: "http://x" } },
+        },
+      ],
+    })[0] ?? "",
+    /metric "m": successCondition: expression "upper\(result\) == 'OK'": function upper is not supported yet$/,
+  );
+  assert.deepEqual(
+    problemsWith({
+      metrics: [
+        {
+          name: "m",
+          count: 1,
+          successCondition: 'result contains "ok" && result[0] >= {{args.min}}',
+          provider: { web: { url: "http://x" } },
+        },
+      ],
+      args: [{ name: "min", value: "1" }],
+    }),
+    [],
+    "placeholders and the string operators are fine",
+  );
+});

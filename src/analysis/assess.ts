@@ -95,19 +95,18 @@ export function metricPhase(
   const failed = result.failed ?? 0;
   const inconclusive = result.inconclusive ?? 0;
   if (failureLimit >= 0 && failed > failureLimit) {
-    return { phase: "Failed", message: `failed ${failed} time(s), more than failureLimit ${failureLimit}` };
+    return { phase: "Failed", message: `failed (${failed}) > failureLimit (${failureLimit})` };
   }
   if (inconclusive > inconclusiveLimit) {
     return {
       phase: "Inconclusive",
-      message: `inconclusive ${inconclusive} time(s), more than inconclusiveLimit ${inconclusiveLimit}`,
+      message: `inconclusive (${inconclusive}) > inconclusiveLimit (${inconclusiveLimit})`,
     };
   }
   if ((result.consecutiveError ?? 0) > errorLimit) {
-    const last = result.measurements?.at(-1)?.message;
     return {
       phase: "Error",
-      message: `${result.consecutiveError} consecutive errors, more than consecutiveErrorLimit ${errorLimit}${last ? `: ${last}` : ""}`,
+      message: `consecutiveErrors (${result.consecutiveError}) > consecutiveErrorLimit (${errorLimit})`,
     };
   }
   const successLimit = asInt(metric.consecutiveSuccessLimit, 0);

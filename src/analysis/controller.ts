@@ -108,6 +108,16 @@ async function finishJob(
   }
 }
 
+/**
+ * The run's message from the metric that decided it, in the peer's words: `Metric "m" assessed
+ * Failed due to failed (1) > failureLimit (0)`, with the last measurement's message when it has one.
+ */
+function runMessage(decisive: MetricResult, phase: string): string {
+  const last = decisive.measurements?.at(-1)?.message;
+  const detail = last ? `: "Error Message: ${last}"` : "";
+  return `Metric "${decisive.name}" assessed ${phase} due to ${decisive.message}${detail}`;
+}
+
 /** What the peer writes on a metric, and its measurement in flight, cut short by the run's end. */
 export const METRIC_TERMINATED = "Metric Terminated";
 
@@ -302,7 +312,7 @@ export const analysisRunController: ControllerSetup = (kernel) => {
       await writer.write(AnalysisRuns, run, {
         ...run.status,
         phase,
-        ...(decisive?.message ? { message: `metric "${decisive.name}": ${decisive.message}` } : {}),
+        ...(decisive?.message ? { message: runMessage(decisive, phase) } : {}),
         startedAt,
         ...(done ? { completedAt: new Date(now()).toISOString() } : {}),
         metricResults: results,

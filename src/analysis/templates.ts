@@ -1,6 +1,7 @@
 // One AnalysisRun spec from the templates a Rollout names (the peer merges several templates into
 // one run): metrics and dry-run/retention rules concatenated, arguments merged with the values the
-// caller supplies winning; a metric name used twice, or one argument given two different default
+// caller supplies winning — only for arguments a template declares (others are dropped, as the
+// peer's MergeArgs does); a metric name used twice, or one argument given two different default
 // values by two templates, is an error, as is an argument nobody gives a value.
 import type { AnalysisRunSpec, AnalysisTemplateSpec, Argument } from "../api/analysis.ts";
 
@@ -34,7 +35,7 @@ export function mergeTemplates(
     spec.dryRun?.push(...(template.dryRun ?? []));
     spec.measurementRetention?.push(...(template.measurementRetention ?? []));
   }
-  for (const arg of supplied) args.set(arg.name, arg);
+  for (const arg of supplied) if (args.has(arg.name)) args.set(arg.name, arg);
   for (const arg of args.values()) {
     if (arg.value === undefined && arg.valueFrom === undefined)
       throw new TemplateError(`argument "${arg.name}" has no value`);

@@ -18,6 +18,7 @@ import { finalizeDeletion, hasFinalizer } from "./finalizer.ts";
 import { POD_TEMPLATE_HASH_LABEL, podTemplateHash } from "./hash.ts";
 import { planRollout } from "./plan.ts";
 import { restartPending, restartRound } from "./restart.ts";
+import { withHealthy } from "./rollout-conditions.ts";
 import { lookupTemplates } from "./template-lookup.ts";
 import type { ReplicaSet, Service } from "./world.ts";
 
@@ -195,6 +196,7 @@ async function refuseInvalid(
   );
   status.observedGeneration = rollout.metadata?.generation ?? 0;
   Object.assign(status, computePhase(rollout.spec ?? {}, status));
+  status.conditions = withHealthy(status.conditions, status.phase, now);
   if (previous?.message !== message) {
     shell.log.warn({ problems: messages }, "invalid Rollout spec; nothing changed");
     const reason = onlyWaiting ? Reasons.AnalysisTemplateNotFound : Reasons.InvalidSpec;

@@ -23,11 +23,12 @@ import {
   progressDeadlineExceeded,
   rolloutConditions,
   withAvailability,
+  withHealthy,
 } from "./rollout-conditions.ts";
 import { planRuns, type RunActions } from "./run-plan.ts";
 import type { RunVerdict } from "./run-verdicts.ts";
 import type { Restored, Sizing, Strategy, StrategyDecision } from "./strategy.ts";
-import { historyToPrune, type ReplicaSet, replicaCounters, type Service } from "./world.ts";
+import { historyToPrune, type ReplicaSet, replicaCounters, revisionOf, type Service } from "./world.ts";
 
 /** An Event the plan records on the Rollout; `log` also makes it a log line (warnings). */
 export interface PlannedEvent {
@@ -110,7 +111,8 @@ function planWith<R extends Restored>(
   const decided = strategy.decide(context, restored, abort);
   const status = assembleStatus(context, decided, timedOut);
   const decision = { ...decided, mode: modeAfter(decided, status, replicas) };
-  const actions = planRuns(context, decision.runs.wanted, status.stableRS ?? decision.currentHash);
+  const revision = updateRevision(context, decision);
+  const actions = planRuns(context, decision.runs.wanted, status.stableRS ?? decision.currentHash, revision);
   const events = plannedEvents(decision, refusal, actions);
   if (actions.missing.length > 0) {
     const waiting = missingTemplateCondition(rollout, status.conditions ?? [], actions.missing, now);
@@ -124,6 +126,7 @@ function planWith<R extends Restored>(
       });
   }
   Object.assign(status, computePhase(spec, status));
+  status.conditions = withHealthy(status.conditions ?? [], status.phase, now);
   const plan: RolloutPlan = {
     ...decision.sizing,
     state: decision.state,
@@ -144,6 +147,10 @@ function planWith<R extends Restored>(
   if (wake !== undefined) plan.requeueAfterMs = wake;
   return { plan, refused: refusal ? undefined : actions.refused };
 }
+
+/** The update's revision: its ReplicaSet's, or the one that ReplicaSet will get when made. */
+const updateRevision = (context: RolloutContext, decision: StrategyDecision) =>
+  decision.newRS ? revisionOf(decision.newRS) : Math.max(0, ...context.replicaSets.map(revisionOf)) + 1;
 
 /** The strategy's mode, seen with the availability the status now reports. */
 const modeAfter = (decision: StrategyDecision, status: RolloutStatus, replicas: number) =>
@@ -183,6 +190,7 @@ function assembleStatus(context: RolloutContext, decision: StrategyDecision, tim
     progressed,
     timedOut: timedOut && !progressed,
     newReplicaSetName: decision.newRS?.metadata?.name ?? `${rollout.metadata?.name}-${decision.currentHash}`,
+    revision: updateRevision(context, decision),
   });
   return status;
 }

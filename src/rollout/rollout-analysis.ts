@@ -12,7 +12,7 @@ import { mergeTemplates } from "../analysis/templates.ts";
 import type { AnalysisPhase, AnalysisRun, AnalysisTemplateSpec, Argument } from "../api/analysis.ts";
 import type { Rollout, RolloutAnalysis } from "../api/rollout.ts";
 import { POD_TEMPLATE_HASH_LABEL } from "./hash.ts";
-import { controllerRef } from "./world.ts";
+import { controllerRef, REVISION_ANNOTATION } from "./world.ts";
 
 export type RunKind = "Step" | "Background" | "PrePromotion" | "PostPromotion";
 
@@ -144,6 +144,7 @@ export function buildRun(
   wanted: WantedRun,
   stableHash: string,
   templates: { name: string; spec: AnalysisTemplateSpec }[],
+  revision = 0,
 ): AnalysisRun {
   const { analysis } = wanted;
   const hashes = { stable: stableHash, latest: wanted.hash };
@@ -154,15 +155,15 @@ export function buildRun(
     metadata: {
       name: wanted.name,
       namespace: rollout.metadata?.namespace ?? "",
+      // The peer's labels and revision annotation, so tools that select runs by them still work.
       labels: {
         "rollout-type": wanted.kind,
         ...(wanted.kind === "Step" ? { "step-index": String(wanted.stepIndex ?? 0) } : {}),
         [POD_TEMPLATE_HASH_LABEL]: hashes.latest,
         ...analysis.analysisRunMetadata?.labels,
+        ...rollout.spec?.selector?.matchLabels,
       },
-      ...(analysis.analysisRunMetadata?.annotations
-        ? { annotations: analysis.analysisRunMetadata.annotations }
-        : {}),
+      annotations: { [REVISION_ANNOTATION]: String(revision), ...analysis.analysisRunMetadata?.annotations },
       ownerReferences: [controllerRef(rollout)],
     },
     spec,

@@ -57,9 +57,14 @@ export interface ConditionFacts {
   progressed: boolean;
   timedOut: boolean;
   newReplicaSetName: string;
+  /** The revision of the update (its ReplicaSet's rollout.argoproj.io/revision). */
+  revision: number;
 }
 
-/** Why an analysis aborted the update, from the runs the status still reports (peer wording). */
+/**
+ * Why an analysis aborted the update, from the runs the status still reports: the run's message,
+ * as the peer appends it, or which analysis ended how when the run has none.
+ */
 function analysisAbortReason(status: RolloutStatus): string {
   const runs: [string, { status?: string; message?: string } | undefined][] = [
     ["Step-based", status.canary?.currentStepAnalysisRunStatus],
@@ -68,9 +73,8 @@ function analysisAbortReason(status: RolloutStatus): string {
     ["Blue-green post-promotion", status.blueGreen?.postPromotionAnalysisRunStatus],
   ];
   for (const [kind, run] of runs) {
-    if (run?.status === "Failed" || run?.status === "Error") {
-      return `: ${kind} analysis phase ${run.status.toLowerCase()}${run.message ? `: ${run.message}` : ""}`;
-    }
+    if (run?.status === "Failed" || run?.status === "Error")
+      return `: ${run.message ?? `${kind} analysis phase ${run.status.toLowerCase()}`}`;
   }
   return "";
 }
@@ -97,7 +101,7 @@ export function rolloutConditions(status: RolloutStatus, facts: ConditionFacts):
         ? {
             status: "False",
             reason: "RolloutAborted",
-            message: `Rollout aborted update to revision with hash ${status.currentPodHash ?? ""}${analysisAbortReason(status)}`,
+            message: `Rollout aborted update to revision ${facts.revision}${analysisAbortReason(status)}`,
           }
         : mode === "healthy"
           ? { status: "True", reason: "NewReplicaSetAvailable", message: "Rollout has completed its update" }
@@ -137,14 +141,15 @@ export function rolloutConditions(status: RolloutStatus, facts: ConditionFacts):
     },
     now,
   );
+  // The peer's wording: reason and message are RolloutCompleted either way.
   const completed = mode === "healthy" || mode === "unavailable";
   conditions = setCondition(
     conditions,
     {
       type: "Completed",
       status: completed ? "True" : "False",
-      reason: completed ? "RolloutCompleted" : "RolloutNotCompleted",
-      message: completed ? "Rollout completed update to revision" : "Rollout not completed",
+      reason: "RolloutCompleted",
+      message: "RolloutCompleted",
     },
     now,
   );
@@ -171,4 +176,27 @@ function unavailableCondition(
         reason: "ReplicaSetUpdated",
         message: `ReplicaSet "${facts.newReplicaSetName}" is progressing.`,
       };
+}
+
+/**
+ * The peer's Healthy condition (`kubectl wait --for=condition=Healthy rollout/x`): True while the
+ * rollout is Healthy; once it has been set, False while it is not.
+ */
+export function withHealthy(
+  conditions: Condition[],
+  phase: RolloutStatus["phase"],
+  now: number,
+): Condition[] {
+  const healthy = phase === "Healthy";
+  if (!healthy && !conditions.some((c) => c.type === "Healthy")) return conditions;
+  return setCondition(
+    conditions,
+    {
+      type: "Healthy",
+      status: healthy ? "True" : "False",
+      reason: "RolloutHealthy",
+      message: healthy ? "Rollout is healthy" : "Rollout is not healthy",
+    },
+    new Date(now).toISOString(),
+  );
 }

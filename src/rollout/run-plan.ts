@@ -26,19 +26,30 @@ export interface RunActions {
   conflicts: string[];
 }
 
-export function planRuns(context: RolloutContext, wanted: WantedRun[], stableHash: string): RunActions {
+/** `revision`: the update's (its ReplicaSet's), recorded on the runs it makes. */
+export function planRuns(
+  context: RolloutContext,
+  wanted: WantedRun[],
+  stableHash: string,
+  revision: number,
+): RunActions {
   const actions: RunActions = { create: [], replace: [], lookups: [], missing: [], conflicts: [] };
   for (const run of wanted) {
     const seen = context.run(run.name);
     if (seen?.kind === "ours") continue;
     if (seen?.kind === "foreign") actions.conflicts.push(run.name);
     else if (seen?.kind === "cutShort") actions.replace.push(run.name);
-    else absentRun(context, run, stableHash, actions);
+    else absentRun(context, run, { stableHash, revision }, actions);
   }
   return actions;
 }
 
-function absentRun(context: RolloutContext, run: WantedRun, stableHash: string, actions: RunActions) {
+function absentRun(
+  context: RolloutContext,
+  run: WantedRun,
+  update: { stableHash: string; revision: number },
+  actions: RunActions,
+) {
   const lookup = context.templates.get(run.name);
   if (lookup === undefined) actions.lookups.push(run);
   else if ("missing" in lookup)
@@ -46,7 +57,7 @@ function absentRun(context: RolloutContext, run: WantedRun, stableHash: string, 
   else if ("invalid" in lookup) actions.refused ??= { wanted: run, reason: lookup.invalid };
   else {
     try {
-      actions.create.push(buildRun(context.rollout, run, stableHash, lookup.found));
+      actions.create.push(buildRun(context.rollout, run, update.stableHash, lookup.found, update.revision));
     } catch (error) {
       if (!(error instanceof RolloutAnalysisError)) throw error;
       actions.refused ??= { wanted: run, reason: error.message };

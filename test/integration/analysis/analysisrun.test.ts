@@ -115,7 +115,10 @@ test("AnalysisRuns: Successful after count, Failed past failureLimit, Error past
   const fail = await finished("fail");
   assert.equal(fail.status?.phase, "Failed");
   assert.equal(fail.status?.metricResults?.[0]?.failed, 2, "stopped as soon as the failure limit was passed");
-  assert.match(fail.status?.message ?? "", /failed 2 time\(s\), more than failureLimit 1/);
+  assert.match(
+    fail.status?.message ?? "",
+    /^Metric ".*" assessed Failed due to failed \(2\) > failureLimit \(1\)$/,
+  );
 
   const error = await waitFor(
     "AnalysisRun error to complete",

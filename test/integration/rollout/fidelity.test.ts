@@ -1,13 +1,16 @@
 // Behaviours a user moving from Argo Rollouts relies on, each as the peer behaves (issue 9's list),
 // on real ReplicaSets with kwok pods.
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
 import { test } from "node:test";
+import { promisify } from "node:util";
 import type { Rollout } from "../../../src/api/rollout.ts";
 import { Pods, ReplicaSets } from "../../../src/kube/resources.ts";
 import type { KubeObject } from "../../../src/kube/types.ts";
 import { SCALE_DOWN_DEADLINE_ANNOTATION } from "../../../src/rollout/bluegreen.ts";
 import { rolloutController } from "../../../src/rollout/controller.ts";
 import { POD_TEMPLATE_HASH_LABEL } from "../../../src/rollout/hash.ts";
+import { ENV, requireEnv } from "../../helpers/env.ts";
 import { testClient, useNamespace } from "../../helpers/kube.ts";
 import {
   createRollout,
@@ -39,6 +42,8 @@ async function healthyRollout(
   const v1 = await web.until("v1 Healthy", (r) => r.status?.phase === "Healthy");
   return { namespace, web, h1: v1.status?.stableRS ?? "" };
 }
+
+const execFileAsync = promisify(execFile);
 
 const NEVER_READY = { "kwok.sluice.dev/never-ready": "true" };
 
@@ -240,4 +245,37 @@ test("blue/green: the preview Service follows the new ReplicaSet at once, ready 
   const scales = await scalesByHash(namespace);
   assert.equal(scales[h2]?.[1], 0, "the v2 pods are not ready, and yet the preview points at them");
   assert.equal(await selectorHash(namespace, "web-active"), h1, "active stays on v1");
+});
+
+test("kubectl wait --for=condition=Healthy returns once the rollout is Healthy; Completed reads as the peer's", async (t) => {
+  const { namespace, web } = await healthyRollout(t, "kubectl-wait", {
+    canary: { steps: [{ setWeight: 50 }] },
+  });
+  // kubectl itself (argument array, no shell), against the test cluster.
+  const { stdout } = await execFileAsync(
+    process.env.KUBECTL ?? "kubectl",
+    [
+      "--kubeconfig",
+      requireEnv(ENV.kubeconfig),
+      "wait",
+      "--for=condition=Healthy",
+      "rollout/web",
+      "-n",
+      namespace,
+      "--timeout=30s",
+    ],
+    { timeout: 40_000 },
+  );
+  assert.match(stdout, /rollout\.sluice\.dev\/web condition met/);
+  const r = await web.get();
+  const completed = r.status?.conditions?.find((c) => c.type === "Completed");
+  assert.deepEqual(
+    [completed?.status, completed?.reason, completed?.message],
+    ["True", "RolloutCompleted", "RolloutCompleted"],
+  );
+  const healthy = r.status?.conditions?.find((c) => c.type === "Healthy");
+  assert.deepEqual(
+    [healthy?.status, healthy?.reason, healthy?.message],
+    ["True", "RolloutHealthy", "Rollout is healthy"],
+  );
 });

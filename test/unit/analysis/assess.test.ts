@@ -68,7 +68,8 @@ test("inconclusiveLimit and consecutiveErrorLimit", () => {
     "Error",
   ]);
   assert.deepEqual(errors.trail, ["Running", "Running", "Error"]);
-  assert.match(errors.result.message ?? "", /3 consecutive errors, more than consecutiveErrorLimit 2: boom/);
+  // The peer's wording; the last measurement's message joins it in the run's message.
+  assert.equal(errors.result.message, "consecutiveErrors (3) > consecutiveErrorLimit (2)");
   const recovered = feed({ name: "m", count: 2, interval: "1s", consecutiveErrorLimit: 2 }, [
     "Error",
     "Error",
@@ -223,7 +224,7 @@ test("consecutiveSuccessLimit: early Successful, else Inconclusive or Failed at 
       metric: { count: 5, interval: "1s", consecutiveSuccessLimit: 2 },
       phases: [S, F],
       trail: ["Running", "Failed"],
-      message: /more than failureLimit 0/,
+      message: /^failed \(1\) > failureLimit \(0\)$/,
     },
     {
       name: "consecutiveErrorLimit still errors first",

@@ -628,3 +628,28 @@ test("a step completes only with the stable's pods available and no older Replic
   assert.equal(draining.scale.get("web-h3"), 0, "the newest older ReplicaSet drains first");
   assert.equal(draining.scale.has("web-h2"), false);
 });
+
+test("the abort condition names the revision and carries the run's message, as the peer", () => {
+  const status: RolloutStatus = {
+    ...ON_ANALYSIS_STEP,
+    sluice: { analysisRound: 5, machine: { machineVersion: 1, value: "stepping" } },
+  };
+  const withRevision = (r: ReplicaSet, n: number): ReplicaSet => ({
+    ...r,
+    metadata: { ...r.metadata, annotations: { "rollout.argoproj.io/revision": String(n) } },
+  });
+  const message = 'Metric "ratio" assessed Failed due to failed (1) > failureLimit (0)';
+  const plan = planOf(
+    withAnalysis(status),
+    [withRevision(rs("h1", 4), 1), withRevision(rs("h2", 1), 2)],
+    "h2",
+    NOW,
+    (name) => (name === "web-h2-5-1" ? { name, phase: "Failed", message } : undefined),
+  );
+  assert.equal(plan.state, "aborted");
+  const progressing = plan.status.conditions?.find((c) => c.type === "Progressing");
+  assert.equal(progressing?.message, `Rollout aborted update to revision 2: ${message}`);
+  assert.equal(plan.status.conditions?.find((c) => c.type === "Healthy")?.status ?? "absent", "absent");
+  const completed = plan.status.conditions?.find((c) => c.type === "Completed");
+  assert.deepEqual([completed?.status, completed?.reason], ["False", "RolloutCompleted"]);
+});

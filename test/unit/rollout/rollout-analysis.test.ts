@@ -3,7 +3,13 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Rollout } from "../../../src/api/rollout.ts";
-import { analysisRunName, RolloutAnalysisError, runSpecFor } from "../../../src/rollout/rollout-analysis.ts";
+import { planOf } from "../../../src/rollout/plan.ts";
+import {
+  analysisRunName,
+  buildRun,
+  RolloutAnalysisError,
+  runSpecFor,
+} from "../../../src/rollout/rollout-analysis.ts";
 
 const rollout: Rollout = { metadata: { name: "web" } };
 const metric = (name: string, extra: Record<string, unknown> = {}) => ({
@@ -65,4 +71,57 @@ test("template errors become the Rollout's analysis error", () => {
       runSpecFor("Step", [{ name: "a", spec: { metrics: [metric("m")], args: [{ name: "q" }] } }], {}, []),
     /argument "q" has no value/,
   );
+});
+
+test("a run carries the peer's labels and revision annotation; only args a template declares are passed", () => {
+  const owner: Rollout = {
+    metadata: { name: "web", namespace: "ns", uid: "u1" },
+    spec: { selector: { matchLabels: { app: "web" } } },
+  };
+  const run = buildRun(
+    owner,
+    {
+      kind: "Step",
+      name: "web-h2-1-3",
+      hash: "h2",
+      stepIndex: 3,
+      analysis: {
+        templates: [{ templateName: "t" }],
+        args: [
+          { name: "service", value: "web" },
+          { name: "extra", value: "not declared" },
+        ],
+        analysisRunMetadata: { labels: { team: "a" }, annotations: { note: "x" } },
+      },
+    },
+    "h1",
+    [{ name: "t", spec: { args: [{ name: "service" }], metrics: [metric("m", { count: 1 })] } }],
+    7,
+  );
+  assert.deepEqual(run.metadata?.labels, {
+    "rollout-type": "Step",
+    "step-index": "3",
+    "rollouts-pod-template-hash": "h2",
+    team: "a",
+    app: "web",
+  });
+  assert.deepEqual(run.metadata?.annotations, { "rollout.argoproj.io/revision": "7", note: "x" });
+  assert.deepEqual(run.spec?.args, [{ name: "service", value: "web" }], "the undeclared arg is dropped");
+});
+
+test("a Rollout without spec.replicas runs one pod, as the peer's default", () => {
+  const plan = planOf(
+    {
+      metadata: { name: "web", namespace: "ns" },
+      spec: {
+        selector: { matchLabels: { app: "web" } },
+        template: { metadata: { labels: { app: "web" } } },
+        strategy: { canary: {} },
+      },
+    },
+    [],
+    "h1",
+    0,
+  );
+  assert.deepEqual(plan.createNew, { hash: "h1", replicas: 1 });
 });

@@ -183,6 +183,72 @@ async function collectExpired(kernel: Kernel, run: AnalysisRun): Promise<Reconci
   return undefined;
 }
 
+/** What measuring one run's metrics needs, read once per reconcile. */
+interface Measuring {
+  kernel: Kernel;
+  run: AnalysisRun;
+  startedAt: string;
+  values: Map<string, string>;
+  secrets: string[];
+  retention: (metric: string) => number;
+  now: () => number;
+}
+
+/**
+ * One metric's turn: finish a Job measurement in flight, or take a measurement when one is due
+ * (never once the run is terminated), then judge the metric. Returns its result and when to look
+ * again.
+ */
+async function stepMetric(
+  m: Measuring,
+  raw: Metric,
+  previous: MetricResult | undefined,
+): Promise<{ result: MetricResult; wakeUps: number[] }> {
+  const { kernel, run, now } = m;
+  let result: MetricResult = previous ?? { name: raw.name, phase: "Pending" };
+  let metric: Metric;
+  try {
+    metric = resolveMetric(raw, m.values);
+  } catch (error) {
+    if (!(error instanceof ArgumentError)) throw error;
+    return { result: { ...result, phase: "Error", message: error.message }, wakeUps: [] };
+  }
+  const wakeUps: number[] = [];
+  const job = metric.provider?.job
+    ? new JobProvider(kernel.client, run, metric, ANALYSIS_FIELD_MANAGER)
+    : undefined;
+  const last = result.measurements?.at(-1);
+  let taken: Measurement | undefined;
+  if (job && last?.phase === "Running") {
+    // A Job measurement in flight: finished only when its Job is.
+    taken = await finishJob(job, last, now);
+    if (taken) result = { ...result, measurements: (result.measurements ?? []).slice(0, -1) };
+    else wakeUps.push(JOB_POLL_MS);
+  } else {
+    const due = nextDue(metric, result, Date.parse(m.startedAt));
+    if (due !== undefined && due <= now() && !run.spec?.terminate) {
+      if (job) {
+        const started = await startJob(job, result, now);
+        if (started.phase === "Running") {
+          result = { ...result, phase: "Running", measurements: [...(result.measurements ?? []), started] };
+          wakeUps.push(JOB_POLL_MS);
+        } else taken = started;
+      } else taken = await measure(metric, kernel.options.metricAddressPolicy ?? {}, now);
+    }
+  }
+  if (taken) {
+    kernel.options.metrics.measurement(providerType(metric), taken.phase);
+    result = record(result, redactMeasurement(taken, m.secrets), m.retention(metric.name));
+    const verdict = metricPhase(metric, result);
+    result = { ...result, phase: verdict.phase };
+    if (verdict.message) result.message = verdict.message;
+    else delete result.message;
+  }
+  const after = nextDue(metric, result, Date.parse(m.startedAt));
+  if (after !== undefined) wakeUps.push(after - now());
+  return { result, wakeUps };
+}
+
 export const analysisRunController: ControllerSetup = (kernel) => {
   const runs = kernel.informer<AnalysisRun>({ type: AnalysisRuns });
   const writer = kernel.statusWriter(ANALYSIS_FIELD_MANAGER);
@@ -249,54 +315,11 @@ export const analysisRunController: ControllerSetup = (kernel) => {
 
       const results: MetricResult[] = [];
       const wakeUps: number[] = [];
+      const measuring: Measuring = { kernel, run, startedAt, values, secrets, retention, now };
       for (const raw of metrics) {
-        let result: MetricResult = previous.get(raw.name) ?? { name: raw.name, phase: "Pending" };
-        let metric: Metric;
-        try {
-          metric = resolveMetric(raw, values);
-        } catch (error) {
-          if (!(error instanceof ArgumentError)) throw error;
-          results.push(flagDryRun({ ...result, phase: "Error", message: error.message }));
-          continue;
-        }
-        const policy = kernel.options.metricAddressPolicy ?? {};
-        const job = metric.provider?.job
-          ? new JobProvider(kernel.client, run, metric, ANALYSIS_FIELD_MANAGER)
-          : undefined;
-        const last = result.measurements?.at(-1);
-        let taken: Measurement | undefined;
-        if (job && last?.phase === "Running") {
-          // A Job measurement in flight: finished only when its Job is.
-          taken = await finishJob(job, last, now);
-          if (taken) result = { ...result, measurements: (result.measurements ?? []).slice(0, -1) };
-          else wakeUps.push(JOB_POLL_MS);
-        } else {
-          const due = nextDue(metric, result, Date.parse(startedAt));
-          if (due !== undefined && due <= now() && !run.spec?.terminate) {
-            if (job) {
-              const started = await startJob(job, result, now);
-              if (started.phase === "Running") {
-                result = {
-                  ...result,
-                  phase: "Running",
-                  measurements: [...(result.measurements ?? []), started],
-                };
-                wakeUps.push(JOB_POLL_MS);
-              } else taken = started;
-            } else taken = await measure(metric, policy, now);
-          }
-        }
-        if (taken) {
-          kernel.options.metrics.measurement(providerType(metric), taken.phase);
-          result = record(result, redactMeasurement(taken, secrets), retention(metric.name));
-          const verdict = metricPhase(metric, result);
-          result = { ...result, phase: verdict.phase };
-          if (verdict.message) result.message = verdict.message;
-          else delete result.message;
-        }
-        const after = nextDue(metric, result, Date.parse(startedAt));
-        if (after !== undefined) wakeUps.push(after - now());
-        results.push(flagDryRun(result));
+        const stepped = await stepMetric(measuring, raw, previous.get(raw.name));
+        results.push(flagDryRun(stepped.result));
+        wakeUps.push(...stepped.wakeUps);
       }
 
       const phase = runPhase(results, run.spec?.terminate ?? false);

@@ -9,6 +9,7 @@ import { and, assign, setup } from "xstate";
 import type { Notice, RunPhase, UserEvent } from "./canary.machine.ts";
 import {
   abortOnRequest,
+  freshAttempt,
   notice,
   pauseOnRequest,
   promoteFullFromAbort,
@@ -80,15 +81,8 @@ export const blueGreenMachine = setup({
   actions: {
     notice: (_, _params: { notice: Notice }) => undefined,
     resetForTemplate: assign(({ context, event }) => ({
+      ...freshAttempt(context),
       currentHash: event.type === "RECONCILE" ? event.templateHash : undefined,
-      analysisRound: context.analysisRound + 1,
-      runRestarts: 0,
-      pausedSince: undefined,
-      pauseReason: undefined,
-      controllerPause: false,
-      abort: false,
-      abortedAt: undefined,
-      promoteFull: false,
       promoted: false,
     })),
     addPause: assign(({ event }) => ({

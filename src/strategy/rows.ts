@@ -34,6 +34,21 @@ export const promoteFullFromAbort = {
   actions: ["clearAbort", notice("RolloutResumed")],
 } as const;
 
+/**
+ * The context of a fresh attempt at an update (a new template, edited steps): a new analysis
+ * round, no pause, abort or promote-full carried over.
+ */
+export const freshAttempt = (context: { analysisRound: number }) => ({
+  analysisRound: context.analysisRound + 1,
+  runRestarts: 0,
+  pausedSince: undefined,
+  pauseReason: undefined,
+  controllerPause: false,
+  abort: false,
+  abortedAt: undefined,
+  promoteFull: false,
+});
+
 /** At rest: only a new pod template starts something. */
 export const restingState = { on: { RECONCILE: [restartOnNewTemplate] } } as const;
 

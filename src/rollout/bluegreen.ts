@@ -174,9 +174,10 @@ function size(ctx: RolloutContext, { next, sorted, currentHash }: Stepped): Sizi
   for (const rs of sorted.others) {
     if (specReplicas(rs) === 0) continue;
     const name = rs.metadata?.name ?? "";
-    const recorded = rs.metadata?.annotations?.[SCALE_DOWN_DEADLINE_ANNOTATION];
-    const due = recorded ? Date.parse(recorded) : now + delayMs;
-    if (!recorded) sizing.deadlines.set(name, new Date(due).toISOString());
+    // An unreadable deadline (edited by hand) is recorded afresh rather than trusted.
+    const recorded = Date.parse(rs.metadata?.annotations?.[SCALE_DOWN_DEADLINE_ANNOTATION] ?? "");
+    const due = Number.isFinite(recorded) ? recorded : now + delayMs;
+    if (!Number.isFinite(recorded)) sizing.deadlines.set(name, new Date(due).toISOString());
     if (now >= due) sizing.scale.set(name, 0);
     else sizing.wakeUps.push(due - now);
   }
@@ -285,8 +286,10 @@ function decide(ctx: RolloutContext, restored: BlueGreenRestored, abort: boolean
   const serviced = services(ctx, stepped);
   const status = statusFromBlueGreen(next.context, ctx.rollout.status ?? {});
   status.blueGreen = blueGreenStatus(ctx, stepped, serviced);
-  const { autoPromotionEnabled, autoPromotionMs, pausedSince } = next.context;
-  if (next.state === "paused" && autoPromotionEnabled && autoPromotionMs !== undefined)
+  const { autoPromotionEnabled, autoPromotionMs, pausedSince, pauseReason } = next.context;
+  // As the autoPromotionDue guard: an undecided analysis's pause never ends by itself.
+  const autoPromoting = autoPromotionEnabled && pauseReason !== "InconclusiveAnalysisRun";
+  if (next.state === "paused" && autoPromoting && autoPromotionMs !== undefined)
     wakeUps.push((pausedSince ?? ctx.now) + autoPromotionMs - ctx.now);
   return {
     state: next.state,

@@ -180,7 +180,7 @@ async function refuseInvalid(
   const problems = validateRollout(rollout, { service: shell.serviceSelector })
     .filter((p) => p.severity === "error")
     .map(formatProblem);
-  const analysis = updating(rollout, templateHash)
+  const analysis = startingUpdate(rollout, templateHash)
     ? await checkAnalysis(shell, rollout)
     : { waiting: [], invalid: [] };
   const messages = [...problems, ...analysis.invalid, ...analysis.waiting];
@@ -208,10 +208,15 @@ async function refuseInvalid(
   return onlyWaiting ? 10_000 : 20_000;
 }
 
-/** An update is starting or in progress (the analysis it needs is about to be, or is, used). */
-const updating = (rollout: Rollout, templateHash: string) => {
+/**
+ * An update is about to start (a new template that is not the stable one): its analysis is
+ * checked before anything moves. Never mid-update — an abort, a rollback to stable or promote
+ * --full must not wait on a template; a run's missing template mid-update is waited for by the
+ * plan itself.
+ */
+const startingUpdate = (rollout: Rollout, templateHash: string) => {
   const { stableRS, currentPodHash } = rollout.status ?? {};
-  return stableRS !== undefined && (templateHash !== stableRS || currentPodHash !== stableRS);
+  return stableRS !== undefined && templateHash !== currentPodHash && templateHash !== stableRS;
 };
 
 async function checkAnalysis(shell: Reconcile, rollout: Rollout) {

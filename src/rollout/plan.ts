@@ -72,10 +72,15 @@ export function planRollout(context: RolloutContext): RolloutPlan {
     : planBy(canaryStrategy, context);
 }
 
-/** A run that cannot start makes the rollout abort: planned again with the abort, so all agrees. */
+/**
+ * A run that cannot start makes the rollout abort: planned again with the abort, so all agrees.
+ * Not in the look that starts an update (its reset would wipe the abort): the refused run is not
+ * made, and the next look, on the update, aborts.
+ */
 function planBy<R extends Restored>(strategy: Strategy<R>, context: RolloutContext): RolloutPlan {
   const first = planWith(strategy, context, undefined);
-  return first.refused ? planWith(strategy, context, first.refused).plan : first.plan;
+  const startsUpdate = first.plan.notices.includes("RolloutUpdated");
+  return first.refused && !startsUpdate ? planWith(strategy, context, first.refused).plan : first.plan;
 }
 
 /** A plan from a Rollout and its ReplicaSets alone (tests and tools; the controller builds a full context). */
@@ -254,5 +259,7 @@ function wakeUps(
   // A template may arrive at any time (no watch on templates); a conflicting run may be removed.
   if (actions.missing.length > 0) due.push(10_000);
   if (actions.conflicts.length > 0) due.push(20_000);
-  return due.length === 0 ? undefined : Math.max(0, Math.min(...due));
+  // A non-finite time (from an unreadable date) never becomes a requeue: it would spin.
+  const finite = due.filter(Number.isFinite);
+  return finite.length === 0 ? undefined : Math.max(0, Math.min(...finite));
 }

@@ -105,6 +105,8 @@ export const blueGreenMachine = setup({
     })),
     markAborted: assign(({ context, event }) => ({
       abort: true,
+      // A promote --full that was pending is dropped: only one given after the abort promotes.
+      promoteFull: false,
       abortedAt: context.abortedAt ?? (event.type === "RECONCILE" ? event.now : undefined),
       pausedSince: undefined,
       pauseReason: undefined,

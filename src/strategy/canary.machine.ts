@@ -151,6 +151,8 @@ export const canaryMachine = setup({
     /** As the peer: an aborted update is back at step 0 (a retry walks the steps again). */
     markAborted: assign(({ context, event }) => ({
       abort: true,
+      // A promote --full that was pending is dropped: only one given after the abort promotes.
+      promoteFull: false,
       stepIndex: 0,
       abortedAt: context.abortedAt ?? ("now" in event ? event.now : undefined),
       pausedSince: undefined,

@@ -215,3 +215,59 @@ test("a step whose template is not there yet waits for it (no abort), then runs 
     "the condition is gone once the template is there",
   );
 });
+
+test("a template deleted mid-update never holds up an abort (the up-front check is for starting updates)", async (t) => {
+  await installRolloutCrd();
+  await installAnalysisCrds();
+  const namespace = await useNamespace(t, "template-gone");
+  const client = testClient();
+  await templateIn(namespace, "later", {
+    metrics: [metric("m", { count: 1 })],
+    args: [{ name: "team", value: "x" }],
+  });
+  await startSluice(t, [rolloutController], { namespace });
+  await client.create<Rollout>(
+    Rollouts,
+    {
+      apiVersion: "sluice.dev/v1alpha1",
+      kind: "Rollout",
+      metadata: { name: "web", namespace },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { app: "web" } },
+        template: podTemplate("web:1"),
+        strategy: {
+          canary: {
+            steps: [
+              { setWeight: 50 },
+              { pause: {} },
+              { analysis: { templates: [{ templateName: "later" }] } },
+            ],
+          },
+        },
+      },
+    },
+    "test",
+  );
+  const web = rolloutIn(namespace);
+  const h1 = (await web.until("v1 Healthy", (r) => r.status?.phase === "Healthy")).status?.stableRS ?? "";
+  await web.patchSpec({ template: podTemplate("web:2") });
+  await web.until("paused at step 1", (r) => r.status?.phase === "Paused");
+  await client.delete(AnalysisTemplates, { namespace, name: "later" });
+  await web.patchStatus({ abort: true });
+  const aborted = await web.until(
+    "aborted",
+    (r) => r.status?.abort === true && r.status.phase === "Degraded",
+  );
+  assert.match(aborted.status?.message ?? "", /^RolloutAborted: /, "aborted, not held as InvalidSpec");
+  await waitFor("v1 whole again, the canary gone", async () => {
+    const scales = await client.list<KubeObject & { spec?: { replicas?: number } }>(ReplicaSets, {
+      namespace,
+    });
+    const byHash = Object.fromEntries(
+      scales.items.map((rs) => [rs.metadata?.labels?.["rollouts-pod-template-hash"], rs.spec?.replicas]),
+    );
+    const canary = Object.entries(byHash).find(([hash]) => hash !== h1)?.[1];
+    return byHash[h1] === 2 && canary === 0 ? true : pending(JSON.stringify(byHash));
+  });
+});

@@ -483,3 +483,37 @@ test("going back to a version still within its scale-down delay is fast-tracked;
   const slow = planOf(rollout(promoted, { autoPromotionEnabled: false }), expired, "h1", NOW);
   assert.equal(slow.state, "preview", "past its delay it is an ordinary update");
 });
+
+test("review fixes: an undecided pause is not woken for auto-promotion; an unreadable deadline is recorded afresh", () => {
+  const undecided: RolloutStatus = {
+    stableRS: "h1",
+    currentPodHash: "h2",
+    controllerPause: true,
+    pauseConditions: [{ reason: "InconclusiveAnalysisRun", startTime: new Date(NOW - 60_000).toISOString() }],
+    sluice: { analysisRound: 3, machine: { machineVersion: 1, value: "paused" } },
+  };
+  const plan = planOf(
+    rollout(undecided, { ...analysed, autoPromotionSeconds: 5 }),
+    [rs("h1", 4), rs("h2", 4)],
+    "h2",
+    NOW,
+    runs({ "web-h2-3-pre": "Inconclusive" }),
+  );
+  assert.equal(plan.state, "paused");
+  assert.equal(plan.requeueAfterMs, undefined, "no wake-up (it was 0 on every look: a busy loop)");
+
+  const promoted: RolloutStatus = {
+    stableRS: "h2",
+    currentPodHash: "h2",
+    blueGreen: { activeSelector: "h2" },
+    ...machine("healthy"),
+  };
+  const garbled = planOf(
+    rollout(promoted, { scaleDownDelaySeconds: 30 }),
+    [rs("h1", 4, 4, { [SCALE_DOWN_DEADLINE_ANNOTATION]: "tomorrow" }), rs("h2", 4)],
+    "h2",
+    NOW,
+  );
+  assert.equal(garbled.deadlines.get("web-h1"), new Date(NOW + 30_000).toISOString());
+  assert.equal(garbled.requeueAfterMs, 30_000);
+});

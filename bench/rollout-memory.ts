@@ -35,7 +35,7 @@ async function applyCrds(transport: KubeTransport, client: KubeClient): Promise<
   ]) {
     const crd = parse(await readFile(join(root, "crds", file), "utf8"));
     await transport.request({
-      verb: "post",
+      verb: "create",
       path: "/apis/apiextensions.k8s.io/v1/customresourcedefinitions",
       body: crd,
     });
@@ -104,7 +104,7 @@ for (const node of nodes) {
     for (const n of [0, count]) {
       const namespace = `bench-${n}`;
       await transport.request({
-        verb: "post",
+        verb: "create",
         path: "/api/v1/namespaces",
         body: { metadata: { name: namespace } },
       });

@@ -9,7 +9,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 version="$(tr -d ' \n\r' <"$here/.node-version")"
-cache="${SLUICE_CACHE_DIR:-$HOME/.cache/sluice}/node/$version"
+cache="${SLUICE_CACHE:-$HOME/.cache/sluice}/node/$version"
 node="$cache/bin/node"
 
 if [ ! -x "$node" ]; then

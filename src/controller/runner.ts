@@ -97,9 +97,21 @@ export class Controller {
     const seconds = () => (performance.now() - started) / 1000;
     try {
       const result = await this.options.reconcile({ key, reconcileId, log });
+      const delay = result?.requeueAfterMs;
+      if (delay !== undefined && !(Number.isFinite(delay) && delay >= 0)) {
+        // A NaN or negative delay (an unreadable date upstream) would fire at once, for ever:
+        // refused, said with the key, and retried with the queue's backoff instead.
+        log.error(
+          { requeueAfterMs: String(delay) },
+          "reconcile asked for an invalid requeue delay; backing off",
+        );
+        this.queue.addRateLimited(key);
+        this.options.metrics?.reconciled(this.name, seconds(), "error");
+        return;
+      }
       this.queue.forget(key);
-      if (result?.requeueAfterMs !== undefined) {
-        this.queue.addAfter(key, result.requeueAfterMs);
+      if (delay !== undefined) {
+        this.queue.addAfter(key, delay);
         this.options.metrics?.reconciled(this.name, seconds(), "requeue");
       } else {
         this.options.metrics?.reconciled(this.name, seconds(), "success");

@@ -129,7 +129,8 @@ export class LeaderElector {
     const ref = { namespace, name };
     let lease: Lease;
     try {
-      lease = await client.get<Lease>(Leases, ref);
+      // A renewal never outlasts the renew deadline, however the connection hangs.
+      lease = await client.get<Lease>(Leases, ref, { timeoutMs: this.renewDeadlineMs });
     } catch (error) {
       if (!isNotFound(error)) throw error;
       const created = await client
@@ -170,7 +171,10 @@ export class LeaderElector {
     updated.spec = this.holdSpec(lease, sentAt);
     try {
       this.acquired(
-        await client.update<Lease>(Leases, updated, FIELD_MANAGER, { bypassFence: true }),
+        await client.update<Lease>(Leases, updated, FIELD_MANAGER, {
+          bypassFence: true,
+          timeoutMs: this.renewDeadlineMs,
+        }),
         sentAt,
       );
     } catch (error) {

@@ -20,8 +20,16 @@ export interface ListOptions {
 export class KubeClient {
   constructor(readonly transport: KubeTransport) {}
 
-  get<T extends KubeObject>(type: ResourceType, ref: ObjectRef): Promise<T> {
-    return this.transport.request<T>({ verb: "get", path: resourcePath(type, ref.namespace, ref.name) });
+  get<T extends KubeObject>(
+    type: ResourceType,
+    ref: ObjectRef,
+    options: { timeoutMs?: number } = {},
+  ): Promise<T> {
+    return this.transport.request<T>({
+      verb: "get",
+      path: resourcePath(type, ref.namespace, ref.name),
+      ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+    });
   }
 
   /** Lists every page; the returned resourceVersion is the one to start a watch from. */
@@ -67,7 +75,7 @@ export class KubeClient {
     type: ResourceType,
     object: T,
     fieldManager: string,
-    options: { bypassFence?: boolean } = {},
+    options: { bypassFence?: boolean; timeoutMs?: number } = {},
   ): Promise<T> {
     const name = object.metadata?.name;
     if (!name) throw new Error(`update of a ${type.kind} without metadata.name`);
@@ -77,6 +85,7 @@ export class KubeClient {
       query: { fieldManager },
       body: object,
       ...(options.bypassFence ? { bypassFence: true } : {}),
+      ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
     });
   }
 

@@ -13,6 +13,8 @@ export type KubeErrorReason =
   | "BadRequest"
   | "ServerError"
   | "Network"
+  /** No answer within the request's deadline (the queue retries it like any failure). */
+  | "Timeout"
   | "Fenced";
 
 export class KubeError extends Error {
@@ -66,3 +68,4 @@ export const isAlreadyExists = (e: unknown): boolean =>
   e instanceof KubeError && e.reason === "AlreadyExists";
 export const isGone = (e: unknown): boolean => e instanceof KubeError && e.reason === "Gone";
 export const isFenced = (e: unknown): boolean => e instanceof KubeError && e.reason === "Fenced";
+export const isTimeout = (e: unknown): boolean => e instanceof KubeError && e.reason === "Timeout";

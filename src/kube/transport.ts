@@ -19,8 +19,12 @@ export interface RequestSpec {
   accept?: string;
   /** Only the leader elector's own Lease writes may pass a closed fence. */
   bypassFence?: boolean;
+  /** The request's deadline, answer and body included (default: the transport's requestTimeoutMs). */
   timeoutMs?: number;
 }
+
+/** Every non-watch request has a deadline; watches rely on their server-side timeout and idle watchdog. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
 /** Says why writes are refused right now, or undefined when they are allowed. */
 export type WriteFence = () => string | undefined;
@@ -34,6 +38,8 @@ export interface TransportOptions {
    * process is killed right after its n-th successful write, as a crash at that instant would.
    */
   crashAfterWrite?: number;
+  /** Deadline of every non-watch request unless the request sets its own (default 30 s). */
+  requestTimeoutMs?: number;
 }
 
 const methodOf: Record<Verb, string> = {
@@ -72,10 +78,24 @@ export class KubeTransport {
     this.fence = fence;
   }
 
-  /** Sends a request and returns the parsed JSON body; non-2xx statuses throw KubeError. */
+  /**
+   * Sends a request and returns the parsed JSON body; non-2xx statuses throw KubeError, and no
+   * complete answer within the deadline throws KubeError "Timeout" (a hung connection never
+   * holds a worker or the lease renewal).
+   */
   async request<T>(spec: RequestSpec): Promise<T> {
-    const res = await this.send(spec);
-    const body = await readBody(res);
+    const deadlineMs = spec.timeoutMs ?? this.options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    const deadline = AbortSignal.timeout(deadlineMs);
+    let res: IncomingMessage;
+    let body: string;
+    try {
+      res = await this.send(spec, deadline);
+      body = await readBody(res);
+    } catch (error) {
+      if (!deadline.aborted) throw error;
+      this.options.onResponse?.(spec.verb, 0);
+      throw new KubeError("Timeout", `${spec.verb} ${spec.path}: no answer within ${deadlineMs}ms`);
+    }
     const code = res.statusCode ?? 0;
     this.options.onResponse?.(spec.verb, code);
     if (code < 200 || code >= 300) throw errorFromResponse(code, body, `${spec.verb} ${spec.path}`);
@@ -140,7 +160,6 @@ export class KubeTransport {
     const agent = await this.getAgent(isHttps);
     return new Promise((resolve, reject) => {
       const req = (isHttps ? httpsRequest : httpRequest)(url, { method, headers, agent, signal }, resolve);
-      if (spec.timeoutMs) req.setTimeout(spec.timeoutMs, () => req.destroy(new Error("request timed out")));
       req.on("error", (error) => {
         this.options.onResponse?.(spec.verb, 0);
         reject(networkError(error, `${spec.verb} ${spec.path}`));

@@ -33,6 +33,7 @@ export async function runSluice(
   const transport = new KubeTransport(kc, {
     userAgent: `sluice/${VERSION} (${options.identity})`,
     onResponse: (verb, code) => metrics.apiRequest(verb, code),
+    requestTimeoutMs: options.requestTimeoutMs,
     ...(Number.isInteger(crashAfter) && crashAfter > 0 ? { crashAfterWrite: crashAfter } : {}),
   });
   const client = new KubeClient(transport);

@@ -17,6 +17,8 @@ export interface SluiceOptions {
   leaseDurationMs: number;
   renewDeadlineMs: number;
   retryPeriodMs: number;
+  /** Deadline of every API request but watches. */
+  requestTimeoutMs: number;
   identity: string;
   logLevel: LogLevel;
   workers: number;
@@ -37,6 +39,7 @@ const flags = {
   "lease-duration": { type: "string", help: "lease duration, e.g. 15s" },
   "renew-deadline": { type: "string", help: "give up leading after failing to renew this long, e.g. 10s" },
   "retry-period": { type: "string", help: "lease acquire/renew interval, e.g. 2s" },
+  "request-timeout": { type: "string", help: "deadline of every API request but watches (default 30s)" },
   identity: { type: "string", help: "this replica's name in the Lease (default: hostname_random)" },
   "log-level": { type: "string", help: "trace|debug|info|warn|error (default info)" },
   workers: { type: "string", help: "reconcile workers per controller (default 4)" },
@@ -107,6 +110,7 @@ export function parseOptions(
     leaseDurationMs: parseDurationMs(get("lease-duration") ?? "15s", "lease-duration"),
     renewDeadlineMs: parseDurationMs(get("renew-deadline") ?? "10s", "renew-deadline"),
     retryPeriodMs: parseDurationMs(get("retry-period") ?? "2s", "retry-period"),
+    requestTimeoutMs: parseDurationMs(get("request-timeout") ?? "30s", "request-timeout"),
     identity: get("identity") ?? `${hostname()}_${randomBytes(4).toString("hex")}`,
     logLevel: logLevel as LogLevel,
     workers,

@@ -184,15 +184,14 @@ function size(ctx: RolloutContext, { next, sorted, currentHash }: Stepped): Sizi
 
 /**
  * Stable pods behind stableService; the canary's behind canaryService (stable once aborted). A
- * selector moves to a ReplicaSet only once it can serve: one available pod for a Service sluice
- * already manages, all of them for one it adopts (as the peer's ensureSVCTargets).
+ * selector moves to a ReplicaSet only once it can serve (serviceMayTarget).
  */
 function services(ctx: RolloutContext, { next, currentHash, stableHash }: Stepped): Map<string, string> {
   const canary = ctx.rollout.spec?.strategy?.canary ?? {};
   const out = new Map<string, string>();
   const point = (name: string | undefined, hash: string) => {
     const rs = ctx.replicaSets.find((r) => hashOf(r) === hash);
-    if (name && serviceMayTarget(ctx.service(name), rs)) out.set(name, hash);
+    if (name && serviceMayTarget(rs)) out.set(name, hash);
   };
   point(canary.stableService, stableHash);
   point(canary.canaryService, next.state === "aborted" ? stableHash : currentHash);

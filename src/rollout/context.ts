@@ -5,7 +5,7 @@
 import type { AnalysisRun, AnalysisTemplateSpec } from "../api/analysis.ts";
 import type { Rollout } from "../api/rollout.ts";
 import type { ObservedRun } from "./rollout-analysis.ts";
-import type { ReplicaSet, Service } from "./world.ts";
+import type { ReplicaSet } from "./world.ts";
 
 /** An AnalysisRun by name, as far as this Rollout is concerned. */
 export type RunSighting =
@@ -32,8 +32,6 @@ export interface RolloutContext {
   readonly now: number;
   /** AnalysisRuns by name; undefined when there is none. */
   readonly run: (name: string) => RunSighting | undefined;
-  /** A Service of the Rollout's namespace by name (undefined: none). */
-  readonly service: (name: string) => Service | undefined;
   /** Every AnalysisRun the Rollout controls (for housekeeping). */
   readonly ownedRuns: readonly AnalysisRun[];
   /** Template lookups for wanted runs that do not exist yet, by run name. */
@@ -49,14 +47,12 @@ export function plainContext(
   templateHash: string,
   now: number,
   runs: (name: string) => ObservedRun | undefined = () => undefined,
-  services: Record<string, Service> = {},
 ): RolloutContext {
   return Object.freeze({
     rollout,
     replicaSets,
     templateHash,
     now,
-    service: (name: string) => services[name],
     run: (name: string) => {
       const run = runs(name);
       return run ? { kind: "ours" as const, run } : undefined;

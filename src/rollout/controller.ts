@@ -143,7 +143,6 @@ async function reconcileRollout(
     templateHash,
     now,
     run: (name) => sighting(shell.runNamed(name), uid),
-    service: shell.service,
     ownedRuns: shell.ownedRuns(),
     templates: new Map(),
     restart,

@@ -28,7 +28,7 @@ import {
 import { planRuns, type RunActions } from "./run-plan.ts";
 import type { RunVerdict } from "./run-verdicts.ts";
 import type { Restored, Sizing, Strategy, StrategyDecision } from "./strategy.ts";
-import { historyToPrune, type ReplicaSet, replicaCounters, revisionOf, type Service } from "./world.ts";
+import { historyToPrune, type ReplicaSet, replicaCounters, revisionOf } from "./world.ts";
 
 /** An Event the plan records on the Rollout; `log` also makes it a log line (warnings). */
 export interface PlannedEvent {
@@ -90,9 +90,8 @@ export function planOf(
   templateHash: string,
   now: number,
   runs?: (name: string) => ObservedRun | undefined,
-  services?: Record<string, Service>,
 ): RolloutPlan {
-  return planRollout(plainContext(rollout, replicaSets, templateHash, now, runs, services));
+  return planRollout(plainContext(rollout, replicaSets, templateHash, now, runs));
 }
 
 function planWith<R extends Restored>(

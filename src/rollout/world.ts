@@ -26,18 +26,17 @@ export interface Service extends KubeObject {
 
 export const REVISION_ANNOTATION = "rollout.argoproj.io/revision";
 
-/**
- * Set on a Service once a Rollout has switched its selector (the peer's key). A Service without it
- * is being adopted, so its selector moves only to a fully available ReplicaSet; once managed, one
- * available pod is enough (the peer's ensureSVCTargets).
- */
+/** Set on a Service once a Rollout has switched its selector (the peer's key and value). */
 export const MANAGED_BY_ANNOTATION = "argo-rollouts.argoproj.io/managed-by-rollouts";
 
-/** Whether `service` may point at `rs` now, by the rule above. */
-export function serviceMayTarget(service: Service | undefined, rs: ReplicaSet | undefined): boolean {
-  if (rs === undefined || specReplicas(rs) === 0) return false;
-  const managed = service?.metadata?.annotations?.[MANAGED_BY_ANNOTATION] !== undefined;
-  return managed ? availableOf(rs) >= 1 : availableOf(rs) >= specReplicas(rs);
+/**
+ * Whether a canary or stable Service may point at `rs` now: only once all its pods are available.
+ * The peer switches a Service it already manages with one available pod; sluice does not, because
+ * the EndpointSlice may not list a just-ready pod yet — the Service would have no ready endpoint
+ * for a moment (the abort test's EndpointSlice watch caught exactly that).
+ */
+export function serviceMayTarget(rs: ReplicaSet | undefined): boolean {
+  return rs !== undefined && specReplicas(rs) > 0 && availableOf(rs) >= specReplicas(rs);
 }
 
 export const hashOf = (rs: ReplicaSet): string | undefined => rs.metadata?.labels?.[POD_TEMPLATE_HASH_LABEL];

@@ -5,7 +5,7 @@ import type { Rollout, RolloutStatus } from "../../../src/api/rollout.ts";
 import { plainContext } from "../../../src/rollout/context.ts";
 import { POD_TEMPLATE_HASH_LABEL, stepsHash } from "../../../src/rollout/hash.ts";
 import { planOf, planRollout } from "../../../src/rollout/plan.ts";
-import { MANAGED_BY_ANNOTATION, type ReplicaSet, type Service } from "../../../src/rollout/world.ts";
+import type { ReplicaSet } from "../../../src/rollout/world.ts";
 
 const NOW = Date.parse("2026-11-26T10:00:00Z");
 
@@ -576,19 +576,17 @@ test("editing the steps mid-update starts over at step 0 (pause and abort cleare
   assert.equal(atRest.status.currentStepHash, stepsHash(newSteps));
 });
 
-test("a Service sluice manages moves with one available pod; one it adopts waits for all of them", () => {
+test("canary and stable Services move only to fully available pods (the EndpointSlice may lag a just-ready pod)", () => {
   const status: RolloutStatus = {
     stableRS: "h1",
     currentPodHash: "h2",
     currentStepIndex: 0,
     sluice: { machine: { machineVersion: 1, value: "stepping" } },
   };
-  const world = [rs("h1", 4), rs("h2", 2, 1)];
-  const managed = { metadata: { annotations: { [MANAGED_BY_ANNOTATION]: "web" } } };
-  const plan = (services: Record<string, Service>) =>
-    planOf(rollout(status), world, "h2", NOW, undefined, services).services.get("web-canary");
-  assert.equal(plan({ "web-canary": managed }), "h2", "managed: one available canary pod is enough");
-  assert.equal(plan({}), undefined, "adopted: not until every canary pod is available");
+  const half = planOf(rollout(status), [rs("h1", 4), rs("h2", 2, 1)], "h2", NOW);
+  assert.equal(half.services.get("web-canary"), undefined, "one of two canary pods available: not yet");
+  const all = planOf(rollout(status), [rs("h1", 4), rs("h2", 2)], "h2", NOW);
+  assert.equal(all.services.get("web-canary"), "h2");
 });
 
 test("a step completes only with the stable's pods available and no older ReplicaSet serving; the newest old one drains first", () => {

@@ -5,24 +5,16 @@
 import assert from "node:assert/strict";
 import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { test } from "node:test";
-import { fileURLToPath } from "node:url";
-import {
-  CoordinationV1Api,
-  CustomObjectsApi,
-  PatchStrategy,
-  setHeaderOptions,
-} from "@kubernetes/client-node";
-import { ManagedProcess } from "../../cluster/process.ts";
-import { TOY_GROUP, type Toy, toyCrd } from "../../fixtures/toy-controllers.ts";
+import type { ManagedProcess } from "../../cluster/process.ts";
+import { toyCrd } from "../../fixtures/toy-controllers.ts";
 import { ENV, requireEnv } from "../../helpers/env.ts";
 import { testKubeConfig, useNamespace } from "../../helpers/kube.ts";
 import { ensureCrd } from "../../helpers/sluice.ts";
 import { TcpProxy } from "../../helpers/tcp-proxy.ts";
-import { pending, waitFor } from "../../helpers/wait.ts";
+import { startToyReplica, toyWorld } from "../../helpers/toy-replicas.ts";
 
-const repoRoot = resolve(fileURLToPath(import.meta.url), "../../../..");
 const LEASE = { duration: 3000, renewDeadline: 2000, retry: 500 };
 const REQUEST_TIMEOUT = 2000;
 
@@ -32,32 +24,6 @@ async function proxiedKubeconfig(dir: string, proxy: TcpProxy): Promise<string> 
   const path = join(dir, "kubeconfig-proxied");
   await writeFile(path, original.replace(/(server:\s*https?:\/\/127\.0\.0\.1:)\d+/, `$1${proxy.port}`));
   return path;
-}
-
-function startReplica(identity: string, kubeconfig: string, namespace: string, logDir: string) {
-  return ManagedProcess.start({
-    name: identity,
-    command: process.execPath,
-    args: [
-      "--import",
-      "tsx",
-      join(repoRoot, "test/fixtures/toy-sluice.ts"),
-      `--kubeconfig=${kubeconfig}`,
-      `--namespace=${namespace}`,
-      "--leader-elect=true",
-      `--leader-election-namespace=${namespace}`,
-      "--leader-election-id=toy-lock",
-      `--lease-duration=${LEASE.duration}ms`,
-      `--renew-deadline=${LEASE.renewDeadline}ms`,
-      `--retry-period=${LEASE.retry}ms`,
-      `--request-timeout=${REQUEST_TIMEOUT}ms`,
-      `--identity=${identity}`,
-      "--metrics-addr=127.0.0.1:0",
-      "--log-level=debug",
-    ],
-    logFile: join(logDir, `${identity}.log`),
-    cwd: repoRoot,
-  });
 }
 
 test("a hung API connection: the leader steps down and exits within its deadlines, the other takes over, all converges", async (t) => {
@@ -74,46 +40,24 @@ test("a hung API connection: the leader steps down and exits within its deadline
     await proxy.stop();
   });
   const proxied = await proxiedKubeconfig(logDir, proxy);
-  const kc = testKubeConfig();
-  const coordination = kc.makeApiClient(CoordinationV1Api);
-  const toys = kc.makeApiClient(CustomObjectsApi);
-  const ref = { group: TOY_GROUP, version: "v1", namespace, plural: "toys" };
-  const merge = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
-  const setInput = (name: string, input: string) =>
-    toys.patchNamespacedCustomObject({ ...ref, name, body: { spec: { input } } }, merge);
-  const holder = async () =>
-    (await coordination.readNamespacedLease({ name: "toy-lock", namespace })).spec?.holderIdentity ?? "";
-  const waitHolder = (identity: string, timeoutMs = 20_000) =>
-    waitFor(
-      `lease held by ${identity}`,
-      async () => ((await holder()) === identity ? true : pending(await holder())),
-      {
-        timeoutMs,
-        intervalMs: 50,
-      },
-    );
-  const waitConverged = (name: string, input: string) =>
-    waitFor(`toy ${name} converged to ${input}`, async () => {
-      const toy = (await toys.getNamespacedCustomObject({ ...ref, name })) as Toy;
-      return toy.status?.output === input.toUpperCase() ? true : pending(JSON.stringify(toy.status));
+  const { holder, create, setInput, waitHolder, waitConverged, running } = toyWorld(namespace);
+  const startReplica = (identity: string, kubeconfig: string) =>
+    startToyReplica({
+      identity,
+      kubeconfig,
+      namespace,
+      logDir,
+      lease: LEASE,
+      extraArgs: [`--request-timeout=${REQUEST_TIMEOUT}ms`],
     });
-  const started = (r: ManagedProcess) =>
-    waitFor(`${r.spec.name} running`, async () =>
-      (await readFile(r.spec.logFile, "utf8")).includes("sluice starting") ? true : pending("not yet"),
-    );
 
-  for (const name of ["t1", "t2"]) {
-    await toys.createNamespacedCustomObject({
-      ...ref,
-      body: { apiVersion: `${TOY_GROUP}/v1`, kind: "Toy", metadata: { name }, spec: { input: "a" } },
-    });
-  }
-  const a = await startReplica("toy-a", proxied, namespace, logDir);
+  for (const name of ["t1", "t2"]) await create(name, "a");
+  const a = await startReplica("toy-a", proxied);
   replicas.push(a);
   await waitHolder("toy-a");
-  const b = await startReplica("toy-b", requireEnv(ENV.kubeconfig), namespace, logDir);
+  const b = await startReplica("toy-b", requireEnv(ENV.kubeconfig));
   replicas.push(b);
-  await started(b);
+  await running(b);
   for (const name of ["t1", "t2"]) await waitConverged(name, "a");
 
   // The API server stops answering the leader, mid-whatever it was doing.
@@ -136,9 +80,9 @@ test("a hung API connection: the leader steps down and exits within its deadline
 
   // The proxy answers again: a replica behind it joins as standby and all keeps converging.
   proxy.thaw();
-  const a2 = await startReplica("toy-a2", proxied, namespace, logDir);
+  const a2 = await startReplica("toy-a2", proxied);
   replicas.push(a2);
-  await started(a2);
+  await running(a2);
   await setInput("t2", "after");
   await waitConverged("t2", "after");
   assert.equal(await holder(), "toy-b");

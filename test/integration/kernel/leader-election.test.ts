@@ -3,52 +3,19 @@
 // paused (SIGSTOP) and resumed after losing the lease makes no write at all — counted in the API
 // server's audit log by user agent, never by sluice's own counters.
 import assert from "node:assert/strict";
-import { mkdtemp, readFile } from "node:fs/promises";
+import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { test } from "node:test";
-import { fileURLToPath } from "node:url";
-import {
-  CoordinationV1Api,
-  CustomObjectsApi,
-  PatchStrategy,
-  setHeaderOptions,
-} from "@kubernetes/client-node";
-import { ManagedProcess } from "../../cluster/process.ts";
-import { TOY_GROUP, type Toy, toyCrd } from "../../fixtures/toy-controllers.ts";
+import type { ManagedProcess } from "../../cluster/process.ts";
+import { toyCrd } from "../../fixtures/toy-controllers.ts";
 import { readAuditEvents } from "../../helpers/audit.ts";
 import { ENV, requireEnv } from "../../helpers/env.ts";
-import { testKubeConfig, useNamespace } from "../../helpers/kube.ts";
+import { useNamespace } from "../../helpers/kube.ts";
 import { ensureCrd } from "../../helpers/sluice.ts";
-import { pending, waitFor } from "../../helpers/wait.ts";
+import { startToyReplica, toyWorld } from "../../helpers/toy-replicas.ts";
 
-const repoRoot = resolve(fileURLToPath(import.meta.url), "../../../..");
 const LEASE = { duration: 3000, renewDeadline: 2000, retry: 500 };
-
-async function startReplica(namespace: string, identity: string, logDir: string): Promise<ManagedProcess> {
-  return ManagedProcess.start({
-    name: identity,
-    command: process.execPath,
-    args: [
-      "--import",
-      "tsx",
-      join(repoRoot, "test/fixtures/toy-sluice.ts"),
-      `--kubeconfig=${requireEnv(ENV.kubeconfig)}`,
-      `--namespace=${namespace}`,
-      "--leader-elect=true",
-      `--leader-election-namespace=${namespace}`,
-      "--leader-election-id=toy-lock",
-      `--lease-duration=${LEASE.duration}ms`,
-      `--renew-deadline=${LEASE.renewDeadline}ms`,
-      `--retry-period=${LEASE.retry}ms`,
-      `--identity=${identity}`,
-      "--metrics-addr=127.0.0.1:0",
-      "--log-level=debug",
-    ],
-    logFile: join(logDir, `${identity}.log`),
-    cwd: repoRoot,
-  });
-}
 
 test("one leader reconciles; kill -9 fails over in time; a paused old leader writes nothing", async (t) => {
   await ensureCrd(toyCrd);
@@ -59,29 +26,9 @@ test("one leader reconciles; kill -9 fails over in time; a paused old leader wri
   t.after(async () => {
     for (const r of replicas) await r.stop(2000);
   });
-  const kc = testKubeConfig();
-  const coordination = kc.makeApiClient(CoordinationV1Api);
-  const toys = kc.makeApiClient(CustomObjectsApi);
-  const ref = { group: TOY_GROUP, version: "v1", namespace, plural: "toys" };
-  const merge = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
-  const setInput = (name: string, input: string) =>
-    toys.patchNamespacedCustomObject({ ...ref, name, body: { spec: { input } } }, merge);
-  const holder = async () =>
-    (await coordination.readNamespacedLease({ name: "toy-lock", namespace })).spec?.holderIdentity ?? "";
-  const waitHolder = (identity: string, timeoutMs = 20_000) =>
-    waitFor(
-      `lease held by ${identity}`,
-      async () => ((await holder()) === identity ? true : pending(await holder())),
-      {
-        timeoutMs,
-        intervalMs: 50,
-      },
-    );
-  const waitConverged = (name: string, input: string) =>
-    waitFor(`toy ${name} converged to ${input}`, async () => {
-      const toy = (await toys.getNamespacedCustomObject({ ...ref, name })) as Toy;
-      return toy.status?.output === input.toUpperCase() ? true : pending(JSON.stringify(toy.status));
-    });
+  const { create, setInput, waitHolder, waitConverged, running } = toyWorld(namespace);
+  const startReplica = (identity: string) =>
+    startToyReplica({ identity, kubeconfig: requireEnv(ENV.kubeconfig), namespace, logDir, lease: LEASE });
   const writesBy = async (identity: string, since = "") =>
     (await readAuditEvents()).filter(
       (e) =>
@@ -90,23 +37,16 @@ test("one leader reconciles; kill -9 fails over in time; a paused old leader wri
         (e.requestReceivedTimestamp ?? "") >= since,
     );
 
-  for (const name of ["t1", "t2", "t3"]) {
-    await toys.createNamespacedCustomObject({
-      ...ref,
-      body: { apiVersion: `${TOY_GROUP}/v1`, kind: "Toy", metadata: { name }, spec: { input: "a" } },
-    });
-  }
+  for (const name of ["t1", "t2", "t3"]) await create(name, "a");
 
   // 1. Exactly one replica reconciles.
-  const a = await startReplica(namespace, "toy-a", logDir);
+  const a = await startReplica("toy-a");
   replicas.push(a);
   await waitHolder("toy-a");
-  const b = await startReplica(namespace, "toy-b", logDir);
+  const b = await startReplica("toy-b");
   replicas.push(b);
   for (const name of ["t1", "t2", "t3"]) await waitConverged(name, "a");
-  await waitFor("toy-b to be running", async () =>
-    (await readFile(b.spec.logFile, "utf8")).includes("sluice starting") ? true : pending("not started"),
-  );
+  await running(b);
   await setInput("t1", "a2");
   await waitConverged("t1", "a2");
   const toyWritesBy = async (identity: string) =>
@@ -129,11 +69,9 @@ test("one leader reconciles; kill -9 fails over in time; a paused old leader wri
   await waitConverged("t1", "b");
 
   // 3. Pause the new leader until a third replica has taken over, change objects, resume it.
-  const c = await startReplica(namespace, "toy-c", logDir);
+  const c = await startReplica("toy-c");
   replicas.push(c);
-  await waitFor("toy-c to be running", async () =>
-    (await readFile(c.spec.logFile, "utf8")).includes("sluice starting") ? true : pending("not started"),
-  );
+  await running(c);
   b.signal("SIGSTOP");
   // A renewal b sent just before it stopped may reach the API server a moment later: it was made
   // before the pause, so the pause is taken to start once such requests have landed.

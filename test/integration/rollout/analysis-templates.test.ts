@@ -22,7 +22,13 @@ import type { KubeObject } from "../../../src/kube/types.ts";
 import { rolloutController } from "../../../src/rollout/controller.ts";
 import { installAnalysisCrds } from "../../helpers/exporter.ts";
 import { testClient, useNamespace } from "../../helpers/kube.ts";
-import { installRolloutCrd, podTemplate, rolloutIn } from "../../helpers/rollouts.ts";
+import {
+  createRollout,
+  installRolloutCrd,
+  podTemplate,
+  rolloutIn,
+  scalesByHash,
+} from "../../helpers/rollouts.ts";
 import { startSluice } from "../../helpers/sluice.ts";
 import { pending, waitFor } from "../../helpers/wait.ts";
 
@@ -226,29 +232,11 @@ test("a template deleted mid-update never holds up an abort (the up-front check 
     args: [{ name: "team", value: "x" }],
   });
   await startSluice(t, [rolloutController], { namespace });
-  await client.create<Rollout>(
-    Rollouts,
-    {
-      apiVersion: "sluice.dev/v1alpha1",
-      kind: "Rollout",
-      metadata: { name: "web", namespace },
-      spec: {
-        replicas: 2,
-        selector: { matchLabels: { app: "web" } },
-        template: podTemplate("web:1"),
-        strategy: {
-          canary: {
-            steps: [
-              { setWeight: 50 },
-              { pause: {} },
-              { analysis: { templates: [{ templateName: "later" }] } },
-            ],
-          },
-        },
-      },
+  await createRollout(namespace, {
+    canary: {
+      steps: [{ setWeight: 50 }, { pause: {} }, { analysis: { templates: [{ templateName: "later" }] } }],
     },
-    "test",
-  );
+  });
   const web = rolloutIn(namespace);
   const h1 = (await web.until("v1 Healthy", (r) => r.status?.phase === "Healthy")).status?.stableRS ?? "";
   await web.patchSpec({ template: podTemplate("web:2") });
@@ -261,13 +249,8 @@ test("a template deleted mid-update never holds up an abort (the up-front check 
   );
   assert.match(aborted.status?.message ?? "", /^RolloutAborted: /, "aborted, not held as InvalidSpec");
   await waitFor("v1 whole again, the canary gone", async () => {
-    const scales = await client.list<KubeObject & { spec?: { replicas?: number } }>(ReplicaSets, {
-      namespace,
-    });
-    const byHash = Object.fromEntries(
-      scales.items.map((rs) => [rs.metadata?.labels?.["rollouts-pod-template-hash"], rs.spec?.replicas]),
-    );
-    const canary = Object.entries(byHash).find(([hash]) => hash !== h1)?.[1];
-    return byHash[h1] === 2 && canary === 0 ? true : pending(JSON.stringify(byHash));
+    const scales = await scalesByHash(namespace);
+    const canary = Object.entries(scales).find(([hash]) => hash !== h1)?.[1];
+    return scales[h1]?.[0] === 2 && canary?.[0] === 0 ? true : pending(JSON.stringify(scales));
   });
 });

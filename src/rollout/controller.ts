@@ -19,13 +19,17 @@ import { POD_TEMPLATE_HASH_LABEL, podTemplateHash } from "./hash.ts";
 import { planRollout } from "./plan.ts";
 import { restartPending, restartRound } from "./restart.ts";
 import { withHealthy } from "./rollout-conditions.ts";
+import { byServiceNamed } from "./service-index.ts";
 import { lookupTemplates } from "./template-lookup.ts";
 import type { ReplicaSet, Service } from "./world.ts";
 
 export const ROLLOUT_FIELD_MANAGER = "sluice-rollout";
 
 export const rolloutController: ControllerSetup = (kernel) => {
-  const rollouts = kernel.informer<Rollout>({ type: Rollouts, indexers: { namespace: byNamespace } });
+  const rollouts = kernel.informer<Rollout>({
+    type: Rollouts,
+    indexers: { services: byServiceNamed },
+  });
   const replicaSets = kernel.informer<ReplicaSet>({
     type: ReplicaSets,
     labelSelector: POD_TEMPLATE_HASH_LABEL,
@@ -94,9 +98,8 @@ export const rolloutController: ControllerSetup = (kernel) => {
     if (owner) controller.enqueue(`${run.metadata?.namespace}/${owner.name}`);
   });
   services.on((_event, svc) => {
-    // A Service a Rollout names may have appeared or changed: look at that namespace's Rollouts.
-    for (const r of rollouts.cache.byIndex("namespace", svc.metadata?.namespace ?? ""))
-      controller.enqueue(keyOf(r));
+    // A Service a Rollout names may have appeared or changed: look at the Rollouts that name it.
+    for (const r of rollouts.cache.byIndex("services", keyOf(svc))) controller.enqueue(keyOf(r));
   });
 };
 

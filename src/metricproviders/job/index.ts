@@ -1,6 +1,7 @@
 // Job metric provider: a measurement is a Kubernetes Job; it succeeds when the Job completes and
 // fails when the Job fails. Asynchronous: start() creates the Job (deterministic name, owned by
 // the AnalysisRun so it goes with it), poll() reads its conditions on later reconciles.
+import { createHash } from "node:crypto";
 import type { AnalysisRun, Metric } from "../../api/analysis.ts";
 import type { KubeClient } from "../../kube/client.ts";
 import { isAlreadyExists, isNotFound } from "../../kube/errors.ts";
@@ -15,9 +16,15 @@ interface Job extends KubeObject {
 
 export const JOB_NAME_METADATA = "job-name";
 
+/**
+ * `<run>-<metric>-<hash>-<measurement>`, within the 63 characters of a name: the short hash of the
+ * exact run and metric names keeps two metrics whose names sanitise or truncate alike ("a.b" and
+ * "a-b", long names) from ever sharing a Job.
+ */
 export function jobName(run: AnalysisRun, metric: Metric, index: number): string {
   const base = `${run.metadata?.name}-${metric.name}`.toLowerCase().replace(/[^a-z0-9-]/g, "-");
-  return `${base.slice(0, 52)}-${index}`.replace(/^-+/, "");
+  const hash = createHash("sha256").update(`${run.metadata?.name}\0${metric.name}`).digest("hex").slice(0, 5);
+  return `${base.slice(0, 46)}-${hash}-${index}`.replace(/^-+/, "");
 }
 
 export class JobProvider {

@@ -9,7 +9,7 @@ import { rolloutController } from "../../../src/rollout/controller.ts";
 import { POD_TEMPLATE_HASH_LABEL } from "../../../src/rollout/hash.ts";
 import type { ReplicaSet } from "../../../src/rollout/world.ts";
 import { testClient, useNamespace } from "../../helpers/kube.ts";
-import { createServices, installRolloutCrd } from "../../helpers/rollouts.ts";
+import { createServices, installRolloutCrd, rolloutIn } from "../../helpers/rollouts.ts";
 import { startSluice } from "../../helpers/sluice.ts";
 import { pending, waitFor } from "../../helpers/wait.ts";
 
@@ -99,7 +99,6 @@ test("a blue/green preview that never gets ready is Degraded at the deadline, wi
   const client = testClient();
   await startSluice(t, [rolloutController], { namespace });
   const name = "web";
-  const get = () => client.get<Rollout>(Rollouts, { namespace, name });
   await createServices(namespace, ["web-active"], { app: name });
   const blueGreen = (labels: Record<string, string> = {}): Rollout => {
     const base = rollout(name, false, labels);
@@ -107,28 +106,15 @@ test("a blue/green preview that never gets ready is Degraded at the deadline, wi
     return { ...base, metadata: { name, namespace }, spec: { ...base.spec, strategy } };
   };
   await client.create(Rollouts, blueGreen(), "test");
-  await waitFor("first deploy Healthy", async () => {
-    const r = await get();
-    return r.status?.phase === "Healthy" ? r : pending(`${r.status?.phase}`);
-  });
-  const broken = blueGreen({ "kwok.sluice.dev/never-ready": "true" });
-  await client.mergePatch(
-    Rollouts,
-    { namespace, name },
-    { spec: { template: broken.spec?.template } },
-    "test",
-  );
+  const web = rolloutIn(namespace, name);
+  await web.until("first deploy Healthy", (r) => r.status?.phase === "Healthy");
+  await web.patchSpec({ template: blueGreen({ "kwok.sluice.dev/never-ready": "true" }).spec?.template });
   // The preview's pods settle as never ready within a second or two; after that nothing changes
   // in the cluster, so only the controller's own wake-up at the deadline can mark it Degraded.
-  const degraded = await waitFor(
+  const degraded = await web.until(
     "Degraded after the progress deadline",
-    async () => {
-      const r = await get();
-      return r.status?.phase === "Degraded"
-        ? r
-        : pending(JSON.stringify({ phase: r.status?.phase, message: r.status?.message }));
-    },
-    { timeoutMs: 20_000 },
+    (r) => r.status?.phase === "Degraded",
+    20_000,
   );
   assert.match(
     degraded.status?.message ?? "",

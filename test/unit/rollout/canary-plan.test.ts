@@ -35,6 +35,12 @@ const rs = (hash: string, replicas: number, available = replicas): ReplicaSet =>
   status: { replicas, readyReplicas: available, availableReplicas: available },
 });
 
+/** `r` as the ReplicaSet of revision `n` (rollout.argoproj.io/revision). */
+const withRevision = (r: ReplicaSet, n: number): ReplicaSet => ({
+  ...r,
+  metadata: { ...r.metadata, annotations: { "rollout.argoproj.io/revision": String(n) } },
+});
+
 test("a brand-new Rollout: create the ReplicaSet at full size, skip the steps, stable at once, Progressing", () => {
   const plan = planOf(rollout(), [], "h1", NOW);
   assert.equal(plan.state, "healthy");
@@ -597,30 +603,36 @@ test("a step completes only with the stable's pods available and no older Replic
     currentStepIndex: 0,
     sluice: { machine: { machineVersion: 1, value: "stepping" } },
   };
-  const revision = (r: ReplicaSet, n: number): ReplicaSet => ({
-    ...r,
-    metadata: { ...r.metadata, annotations: { "rollout.argoproj.io/revision": String(n) } },
-  });
   const stableShort = planOf(
     rollout(status),
-    [revision(rs("h1", 4, 3), 1), revision(rs("h3", 1), 3)],
+    [withRevision(rs("h1", 4, 3), 1), withRevision(rs("h3", 1), 3)],
     "h3",
     NOW,
   );
   assert.equal(stableShort.status.currentStepIndex, 0, "the stable's 4th pod is not available yet");
   const oldServing = planOf(
     rollout(status),
-    [revision(rs("h1", 4), 1), revision(rs("h2", 0, 1), 2), revision(rs("h3", 1), 3)],
+    [withRevision(rs("h1", 4), 1), withRevision(rs("h2", 0, 1), 2), withRevision(rs("h3", 1), 3)],
     "h3",
     NOW,
   );
   assert.equal(oldServing.status.currentStepIndex, 0, "an older ReplicaSet still has an available pod");
-  const done = planOf(rollout(status), [revision(rs("h1", 4), 1), revision(rs("h3", 1), 3)], "h3", NOW);
+  const done = planOf(
+    rollout(status),
+    [withRevision(rs("h1", 4), 1), withRevision(rs("h3", 1), 3)],
+    "h3",
+    NOW,
+  );
   assert.equal(done.status.currentStepIndex, 1);
   // Two older ReplicaSets (revisions 2 and 3) and room to drop one pod: the newer (3) goes first.
   const draining = planOf(
     rollout({ ...status, currentPodHash: "h4" }),
-    [revision(rs("h1", 3), 1), revision(rs("h2", 1), 2), revision(rs("h3", 1), 3), revision(rs("h4", 0), 4)],
+    [
+      withRevision(rs("h1", 3), 1),
+      withRevision(rs("h2", 1), 2),
+      withRevision(rs("h3", 1), 3),
+      withRevision(rs("h4", 0), 4),
+    ],
     "h4",
     NOW,
   );
@@ -633,10 +645,6 @@ test("the abort condition names the revision and carries the run's message, as t
     ...ON_ANALYSIS_STEP,
     sluice: { analysisRound: 5, machine: { machineVersion: 1, value: "stepping" } },
   };
-  const withRevision = (r: ReplicaSet, n: number): ReplicaSet => ({
-    ...r,
-    metadata: { ...r.metadata, annotations: { "rollout.argoproj.io/revision": String(n) } },
-  });
   const message = 'Metric "ratio" assessed Failed due to failed (1) > failureLimit (0)';
   const plan = planOf(
     withAnalysis(status),

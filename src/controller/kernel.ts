@@ -3,11 +3,14 @@
 // first, then watches closed).
 import type { Logger } from "pino";
 import type { KubeClient } from "../kube/client.ts";
+import { ApiDiscovery } from "../kube/discovery.ts";
+import { DynamicClient } from "../kube/dynamic-client.ts";
 import type { KubeObject } from "../kube/types.ts";
 import type { AddressPolicy } from "../metricproviders/address-policy.ts";
 import { EventRecorder } from "../telemetry/events.ts";
 import type { SluiceMetrics } from "../telemetry/metrics.ts";
 import { type Clock, systemClock } from "./clock.ts";
+import { DynamicInformers } from "./dynamic-informers.ts";
 import { Informer, type InformerOptions } from "./informer.ts";
 import { Controller, type ControllerOptions } from "./runner.ts";
 import { StatusWriter } from "./status.ts";
@@ -34,6 +37,8 @@ export type ControllerSetup = (kernel: Kernel) => void | Promise<void>;
 export class Kernel {
   private readonly informers: Informer<KubeObject>[] = [];
   private readonly controllers: Controller[] = [];
+  private readonly dynamic: DynamicInformers[] = [];
+  private discoveryClient: DynamicClient | undefined;
   private state: "new" | "starting" | "running" | "stopped" = "new";
 
   constructor(readonly options: KernelOptions) {}
@@ -66,6 +71,26 @@ export class Kernel {
     });
     this.informers.push(informer as unknown as Informer<KubeObject>);
     return informer;
+  }
+
+  /** Any kind by apiVersion and kind, through API discovery (one cache per kernel). */
+  get dynamicClient(): DynamicClient {
+    this.discoveryClient ??= new DynamicClient(this.client, new ApiDiscovery(this.client.transport));
+    return this.discoveryClient;
+  }
+
+  /** Informers for kinds learnt at run time, filtered by `labelSelector`; stopped with the kernel. */
+  dynamicInformers(labelSelector: string): DynamicInformers {
+    const informers = new DynamicInformers({
+      client: this.client,
+      discovery: this.dynamicClient.discovery,
+      logger: this.logger.child({ component: "informer" }),
+      metrics: this.options.metrics,
+      labelSelector,
+      namespace: this.options.namespace,
+    });
+    this.dynamic.push(informers);
+    return informers;
   }
 
   controller(options: Omit<ControllerOptions, "logger" | "metrics">): Controller {
@@ -110,6 +135,6 @@ export class Kernel {
     if (this.state === "stopped") return;
     this.state = "stopped";
     await Promise.all(this.controllers.map((c) => c.shutdown()));
-    await Promise.all(this.informers.map((i) => i.stop()));
+    await Promise.all([...this.informers, ...this.dynamic].map((i) => i.stop()));
   }
 }

@@ -15,7 +15,9 @@ export type KubeErrorReason =
   | "Network"
   /** No answer within the request's deadline (the queue retries it like any failure). */
   | "Timeout"
-  | "Fenced";
+  | "Fenced"
+  /** Discovery found no resource for a group/version/kind (its CRD is not installed). */
+  | "UnknownKind";
 
 export class KubeError extends Error {
   constructor(
@@ -69,3 +71,4 @@ export const isAlreadyExists = (e: unknown): boolean =>
 export const isGone = (e: unknown): boolean => e instanceof KubeError && e.reason === "Gone";
 export const isFenced = (e: unknown): boolean => e instanceof KubeError && e.reason === "Fenced";
 export const isTimeout = (e: unknown): boolean => e instanceof KubeError && e.reason === "Timeout";
+export const isUnknownKind = (e: unknown): boolean => e instanceof KubeError && e.reason === "UnknownKind";

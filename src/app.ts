@@ -44,10 +44,6 @@ export async function runSluice(
     namespace: options.namespace,
     identity: options.identity,
     workers: options.workers,
-    metricAddressPolicy: {
-      allow: options.metricAddressAllow,
-      apiServer: kc.getCurrentCluster()?.server ?? "",
-    },
   });
   for (const setup of setups) await setup(kernel);
 

@@ -1,13 +1,16 @@
 // Process entry of the sluice controller: flags/env → wiring → serve until SIGTERM.
 
-import { analysisRunController } from "./analysis/controller.ts";
+import { analysisRunControllerWith } from "./analysis/controller.ts";
 import { runSluice } from "./app.ts";
 import type { ControllerSetup } from "./controller/kernel.ts";
-import { OptionsError, parseOptions, usage } from "./options.ts";
+import { OptionsError, parseOptions, type SluiceOptions, usage } from "./options.ts";
 import { rolloutController } from "./rollout/controller.ts";
 
 // Resource controllers register here as they land (Application next).
-const controllers: ControllerSetup[] = [rolloutController, analysisRunController];
+const controllersFor = (options: SluiceOptions): ControllerSetup[] => [
+  rolloutController,
+  analysisRunControllerWith({ addressAllow: options.metricAddressAllow }),
+];
 
 async function main(): Promise<number> {
   let options: ReturnType<typeof parseOptions>;
@@ -22,7 +25,7 @@ async function main(): Promise<number> {
     console.log(`sluice controller\n\nflags:\n${usage()}`);
     return 0;
   }
-  const sluice = await runSluice(options, controllers);
+  const sluice = await runSluice(options, controllersFor(options));
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
     process.once(signal, () => {
       sluice.logger.info({ signal }, "shutting down");

@@ -6,7 +6,6 @@ import type { KubeClient } from "../kube/client.ts";
 import { ApiDiscovery } from "../kube/discovery.ts";
 import { DynamicClient } from "../kube/dynamic-client.ts";
 import type { KubeObject } from "../kube/types.ts";
-import type { AddressPolicy } from "../metricproviders/address-policy.ts";
 import { EventRecorder } from "../telemetry/events.ts";
 import type { SluiceMetrics } from "../telemetry/metrics.ts";
 import { type Clock, systemClock } from "./clock.ts";
@@ -23,8 +22,6 @@ export interface KernelOptions {
   namespace: string | undefined;
   /** Identity of this replica, for Events. */
   identity: string;
-  /** Where metric providers may send requests. */
-  metricAddressPolicy?: AddressPolicy;
   /** Reconcile workers per controller (--workers); controllers default to 4. */
   workers?: number;
   /** The time reconciles plan with (tests may move it); the system clock by default. */
@@ -49,6 +46,11 @@ export class Kernel {
 
   get logger(): Logger {
     return this.options.logger;
+  }
+
+  /** The API server's URL (e.g. so requests to it from templates can be refused). */
+  get apiServer(): string {
+    return this.options.client.transport.serverUrl;
   }
 
   get clock(): Clock {

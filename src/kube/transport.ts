@@ -70,6 +70,10 @@ export class KubeTransport {
     this.server = new URL(cluster.server);
   }
 
+  get serverUrl(): string {
+    return this.server.toString();
+  }
+
   get userAgent(): string {
     return this.options.userAgent;
   }

@@ -52,7 +52,7 @@ export function analysisProblems(
       const wanted = { ...block, name: "validation", hash: "validation" };
       try {
         const run = buildRun(rollout, wanted, "validation", lookup.found);
-        const unsupported = (run.spec?.metrics ?? []).map(metricSupportProblem).find((p) => p);
+        const unsupported = (run.spec?.metrics ?? []).map((m) => metricSupportProblem(m)).find((p) => p);
         if (unsupported) problems.invalid.push(`${block.field}: ${unsupported}`);
       } catch (error) {
         if (!(error instanceof RolloutAnalysisError)) throw error;

@@ -18,16 +18,6 @@ export class SluiceMetrics implements ControllerMetrics, InformerMetrics {
   private readonly watchRestarts: Counter<"resource" | "reason">;
   private readonly informerObjects: Gauge<"resource">;
   readonly leader: Gauge<"lease">;
-  private readonly analysisRunInfo: Gauge<"namespace" | "name" | "phase">;
-  private readonly analysisMetricPhase: Gauge<"namespace" | "name" | "metric" | "phase">;
-  private readonly measurements: Counter<"provider" | "phase">;
-  private readonly analysisSeries = new Map<
-    string,
-    {
-      run: { namespace: string; name: string; phase: string };
-      perMetric: { namespace: string; name: string; metric: string; phase: string }[];
-    }
-  >();
 
   constructor(version: string) {
     const registers = [this.registry];
@@ -108,24 +98,6 @@ export class SluiceMetrics implements ControllerMetrics, InformerMetrics {
       labelNames: ["lease"],
       registers,
     });
-    this.analysisRunInfo = new Gauge({
-      name: "sluice_analysis_run_info",
-      help: "1 for each AnalysisRun, labelled with its phase",
-      labelNames: ["namespace", "name", "phase"],
-      registers,
-    });
-    this.analysisMetricPhase = new Gauge({
-      name: "sluice_analysis_run_metric_phase",
-      help: "1 for each metric of each AnalysisRun, labelled with the metric's phase",
-      labelNames: ["namespace", "name", "metric", "phase"],
-      registers,
-    });
-    this.measurements = new Counter({
-      name: "sluice_analysis_measurements_total",
-      help: "Measurements taken, by provider and result phase",
-      labelNames: ["provider", "phase"],
-      registers,
-    });
     new Gauge({
       name: "sluice_build_info",
       help: "Always 1; labels say which build is running",
@@ -163,34 +135,5 @@ export class SluiceMetrics implements ControllerMetrics, InformerMetrics {
 
   cachedObjects(resource: string, count: number): void {
     this.informerObjects.set({ resource }, count);
-  }
-
-  /** Replaces the series of one AnalysisRun (phase and per-metric phases). */
-  analysisRun(
-    namespace: string,
-    name: string,
-    phase: string,
-    metrics: { metric: string; phase: string }[],
-  ): void {
-    this.forgetAnalysisRun(namespace, name);
-    const run = { namespace, name, phase };
-    const perMetric = metrics.map((m) => ({ namespace, name, metric: m.metric, phase: m.phase }));
-    this.analysisRunInfo.set(run, 1);
-    for (const labels of perMetric) this.analysisMetricPhase.set(labels, 1);
-    this.analysisSeries.set(`${namespace}/${name}`, { run, perMetric });
-  }
-
-  /** Drops a run's series (it was deleted, or its phase changed). */
-  forgetAnalysisRun(namespace: string, name: string): void {
-    const key = `${namespace}/${name}`;
-    const series = this.analysisSeries.get(key);
-    if (!series) return;
-    this.analysisRunInfo.remove(series.run);
-    for (const labels of series.perMetric) this.analysisMetricPhase.remove(labels);
-    this.analysisSeries.delete(key);
-  }
-
-  measurement(provider: string, phase: string): void {
-    this.measurements.inc({ provider, phase });
   }
 }

@@ -7,7 +7,7 @@
 import { Agent } from "node:https";
 import axios, { type AxiosError } from "axios";
 import { type AddressPolicy, checkAddress } from "../address-policy.ts";
-import { type Measured, MeasurementError, type MetricProvider } from "../provider.ts";
+import { type Measured, MeasurementError, type MetricProvider, providerConfig } from "../provider.ts";
 import {
   type BearerToken,
   type OAuth2Config,
@@ -66,8 +66,7 @@ export function resultValue(data: NonNullable<QueryResponse["data"]>): number | 
   }
 }
 
-export class PrometheusProvider implements MetricProvider {
-  readonly type = "prometheus";
+export class PrometheusProvider {
   private readonly address: string;
   private readonly oauth2: ValidOAuth2 | undefined;
 
@@ -159,3 +158,12 @@ export class PrometheusProvider implements MetricProvider {
     }
   }
 }
+
+/** The registry entry: one query per measurement, its value judged by the conditions. */
+export const prometheusProvider: MetricProvider = {
+  name: "prometheus",
+  async start(context) {
+    const metric = providerConfig<PrometheusMetric>(context, "prometheus");
+    return { kind: "value", ...(await new PrometheusProvider(metric, context.policy).measure()) };
+  },
+};

@@ -4,7 +4,7 @@ import { Agent } from "node:https";
 import axios, { type AxiosError } from "axios";
 import type { Value } from "../../analysis/expression.ts";
 import { type AddressPolicy, checkAddress } from "../address-policy.ts";
-import { type Measured, MeasurementError, type MetricProvider } from "../provider.ts";
+import { type Measured, MeasurementError, type MetricProvider, providerConfig } from "../provider.ts";
 
 export interface WebMetric {
   url: string;
@@ -44,9 +44,7 @@ export function pick(document: unknown, jsonPath = "{$}"): Value {
   return current as Value;
 }
 
-export class WebProvider implements MetricProvider {
-  readonly type = "web";
-
+export class WebProvider {
   constructor(
     private readonly metric: WebMetric,
     private readonly policy: AddressPolicy = {},
@@ -90,3 +88,12 @@ export class WebProvider implements MetricProvider {
     }
   }
 }
+
+/** The registry entry: one HTTP request per measurement, its (picked) JSON judged by the conditions. */
+export const webProvider: MetricProvider = {
+  name: "web",
+  async start(context) {
+    const metric = providerConfig<WebMetric>(context, "web");
+    return { kind: "value", ...(await new WebProvider(metric, context.policy).measure()) };
+  },
+};

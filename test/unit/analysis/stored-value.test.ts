@@ -2,7 +2,7 @@
 // at most MAX_STORED_VALUE characters of a large result.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { MAX_STORED_VALUE, storedValue } from "../../../src/analysis/controller.ts";
+import { MAX_STORED_VALUE, storedValue } from "../../../src/analysis/measure.ts";
 
 test("values as JSON; NaN and infinities as strings", () => {
   assert.equal(storedValue([0.97, 1]), "[0.97,1]");

@@ -32,7 +32,7 @@ export async function startSluice(
   const sluice = await runSluice(
     options,
     setups,
-    createLogger(options.logLevel, pino.destination({ dest: logFile })),
+    createLogger(options.logLevel, { destination: pino.destination({ dest: logFile }) }),
   );
   t.after(() => sluice.stop());
   t.diagnostic(`sluice log: ${logFile}`);

@@ -8,7 +8,7 @@ import { KubeClient } from "./kube/client.ts";
 import { loadKubeConfig } from "./kube/config.ts";
 import { KubeTransport } from "./kube/transport.ts";
 import type { SluiceOptions } from "./options.ts";
-import { createLogger } from "./telemetry/logger.ts";
+import { createLogger, resolveLogFormat } from "./telemetry/logger.ts";
 import { SluiceMetrics } from "./telemetry/metrics.ts";
 import { boundPort, parseListenAddress, startTelemetryServer } from "./telemetry/server.ts";
 import { VERSION } from "./version.ts";
@@ -25,7 +25,7 @@ export interface RunningSluice {
 export async function runSluice(
   options: SluiceOptions,
   setups: ControllerSetup[],
-  logger: Logger = createLogger(options.logLevel),
+  logger: Logger = createLogger(options.logLevel, { format: resolveLogFormat(options.logFormat) }),
 ): Promise<RunningSluice> {
   const metrics = new SluiceMetrics(VERSION);
   const kc = loadKubeConfig(options.kubeconfig);

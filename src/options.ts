@@ -4,7 +4,7 @@ import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { parseArgs } from "node:util";
 import { DurationError, parseDuration } from "./api/duration.ts";
-import type { LogLevel } from "./telemetry/logger.ts";
+import type { LogFormatChoice, LogLevel } from "./telemetry/logger.ts";
 
 export interface SluiceOptions {
   kubeconfig: string | undefined;
@@ -21,6 +21,8 @@ export interface SluiceOptions {
   requestTimeoutMs: number;
   identity: string;
   logLevel: LogLevel;
+  /** `auto`: pretty when stdout is a terminal, JSON otherwise (a pod's stdout never is). */
+  logFormat: LogFormatChoice;
   workers: number;
   /** Hosts (host or host:port) metric providers may call; empty: any address not denied. */
   metricAddressAllow: string[];
@@ -42,6 +44,10 @@ const flags = {
   "request-timeout": { type: "string", help: "deadline of every API request but watches (default 30s)" },
   identity: { type: "string", help: "this replica's name in the Lease (default: hostname_random)" },
   "log-level": { type: "string", help: "trace|debug|info|warn|error (default info)" },
+  "log-format": {
+    type: "string",
+    help: "auto|json|pretty: human-readable lines or JSON (default auto: pretty on a terminal)",
+  },
   workers: { type: "string", help: "reconcile workers per controller (default 4)" },
   "metric-address-allow": {
     type: "string",
@@ -66,6 +72,11 @@ export function parseDurationMs(value: string, flag: string): number {
     if (error instanceof DurationError) throw new OptionsError(error.message);
     throw error;
   }
+}
+
+function parseLogFormat(value: string): LogFormatChoice {
+  if (value === "auto" || value === "json" || value === "pretty") return value;
+  throw new OptionsError(`--log-format: "${value}" is not one of auto, json, pretty`);
 }
 
 function parseBool(value: string, flag: string): boolean {
@@ -113,6 +124,7 @@ export function parseOptions(
     requestTimeoutMs: parseDurationMs(get("request-timeout") ?? "30s", "request-timeout"),
     identity: get("identity") ?? `${hostname()}_${randomBytes(4).toString("hex")}`,
     logLevel: logLevel as LogLevel,
+    logFormat: parseLogFormat(get("log-format") ?? "auto"),
     workers,
     metricAddressAllow: (get("metric-address-allow") ?? "")
       .split(",")

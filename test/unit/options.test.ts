@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { microTime } from "../../src/controller/leader-election.ts";
-import { parseDurationMs, parseOptions } from "../../src/options.ts";
+import { parseDurationMs, parseOptions, usage } from "../../src/options.ts";
 
 test("defaults match the peers' leader-election timings", () => {
   const o = parseOptions([], {});
@@ -12,6 +12,14 @@ test("defaults match the peers' leader-election timings", () => {
   assert.equal(o.metricsAddr, ":8080");
   assert.equal(o.namespace, undefined);
   assert.equal(o.leaderElectionNamespace, "default");
+  assert.equal(o.logFormat, "auto");
+});
+
+test("--log-format takes auto, json or pretty, also from SLUICE_LOG_FORMAT", () => {
+  assert.equal(parseOptions(["--log-format", "pretty"], {}).logFormat, "pretty");
+  assert.equal(parseOptions([], { SLUICE_LOG_FORMAT: "json" }).logFormat, "json");
+  assert.equal(parseOptions(["--log-format=auto"], { SLUICE_LOG_FORMAT: "json" }).logFormat, "auto");
+  assert.throws(() => parseOptions(["--log-format", "text"], {}), /--log-format: "text" is not one of/);
 });
 
 test("flags win over SLUICE_ environment variables", () => {
@@ -21,6 +29,10 @@ test("flags win over SLUICE_ environment variables", () => {
   assert.equal(o.namespace, "team-a");
   assert.equal(o.leaderElect, false);
   assert.equal(o.leaderElectionNamespace, "sluice-system");
+});
+
+test("the usage lists --log-format", () => {
+  assert.match(usage(), /--log-format +auto\|json\|pretty/);
 });
 
 test("bad values name the flag", () => {

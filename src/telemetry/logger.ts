@@ -1,8 +1,8 @@
 // pino logs: JSON for machines (the default in a pod), or pino-pretty lines for a person at a
 // terminal. Reconciles log through a child carrying controller, namespace, name and reconcileID
 // (src/controller/runner.ts), so one reconcile's lines can be picked out.
+import { createRequire } from "node:module";
 import pino, { type Logger } from "pino";
-import { prettyFactory } from "pino-pretty";
 
 export type LogLevel = "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";
 export type LogFormat = "json" | "pretty";
@@ -47,6 +47,8 @@ export function createLogger(level: LogLevel = "info", options: LoggerOptions = 
  * pretty form costs no worker thread (as pino.transport would) and carries the same redaction.
  */
 function prettyStream(destination: pino.DestinationStream): pino.DestinationStream {
+  // Loaded only here: a controller in a pod logs JSON and need not carry the formatter in memory.
+  const { prettyFactory } = createRequire(import.meta.url)("pino-pretty") as typeof import("pino-pretty");
   const prettify = prettyFactory({
     // One line per entry keeps a reconcile's fields next to its message; pid is always the same.
     singleLine: true,

@@ -97,6 +97,15 @@ function substitute(value: unknown, args: ResolvedArguments): unknown {
   return value;
 }
 
+/** Whether a metric (resolved with plain values) still needs a Secret that was not read. */
+export function needsSecrets(metric: Metric, args: ResolvedArguments): boolean {
+  if (!args.unread?.size) return false;
+  for (const match of JSON.stringify(metric).matchAll(PLACEHOLDER)) {
+    if (args.unread.has(match[1] ?? "")) return true;
+  }
+  return false;
+}
+
 export function resolveMetric(metric: Metric, args: ResolvedArguments): Metric {
   return substitute(metric, args) as Metric;
 }

@@ -12,7 +12,7 @@ import { isConflict, isNotFound } from "../kube/errors.ts";
 import { AnalysisRuns } from "../kube/resources.ts";
 import type { MetricProvider } from "../metricproviders/provider.ts";
 import { metricProviders } from "../metricproviders/registry.ts";
-import { ArgumentError, type ResolvedArguments, RunArguments, resolveMetric } from "./args.ts";
+import { ArgumentError, needsSecrets, type ResolvedArguments, RunArguments, resolveMetric } from "./args.ts";
 import { isCompleted, runPhase } from "./assess.ts";
 import { endUnfinished, isDue, METRIC_TERMINATED, type Measuring, stepMetric } from "./measure.ts";
 import { dryRunMatcher, retentionLimit, unmatchedRule } from "./metric-match.ts";
@@ -80,8 +80,8 @@ function upFrontProblem(run: AnalysisRun, providers: Registry<MetricProvider>): 
 }
 
 /**
- * The run's argument values: Secrets are read only when some metric takes a measurement now
- * (resuming or stopping one in flight needs none).
+ * The run's argument values: Secrets are read only when a metric that uses them takes a
+ * measurement now (resuming or stopping one in flight needs none).
  */
 async function argumentsFor(
   shell: RunShell,
@@ -95,7 +95,8 @@ async function argumentsFor(
   const now = shell.base.now;
   const due = (run.spec?.metrics ?? []).some((raw) => {
     try {
-      return isDue({ run, startedAt, now }, resolveMetric(raw, plain), previous.get(raw.name));
+      const metric = resolveMetric(raw, plain);
+      return needsSecrets(metric, plain) && isDue({ run, startedAt, now }, metric, previous.get(raw.name));
     } catch (error) {
       if (error instanceof ArgumentError) return false;
       throw error;

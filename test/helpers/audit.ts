@@ -39,6 +39,12 @@ export function fieldManagerOf(event: AuditEvent): string | undefined {
   return query ? (new URLSearchParams(query).get("fieldManager") ?? undefined) : undefined;
 }
 
+/** The mutating requests of the audit log. */
 export async function readAuditEvents(path = requireEnv(ENV.auditLog)): Promise<AuditEvent[]> {
+  return (await readAllAuditEvents(path)).filter((e) => e.verb !== "get");
+}
+
+/** Every logged request: the writes, and the reads of Secrets (the only reads the policy logs). */
+export async function readAllAuditEvents(path = requireEnv(ENV.auditLog)): Promise<AuditEvent[]> {
   return parseAuditLog(await readFile(path, "utf8"));
 }

@@ -14,7 +14,9 @@ import type { AnalysisRun } from "../../../src/api/analysis.ts";
 import { AnalysisRuns, Events, Secrets } from "../../../src/kube/resources.ts";
 import { Prometheus } from "../../cluster/prometheus.ts";
 import { untilCompleted } from "../../helpers/analysis-runs.ts";
+import { readAllAuditEvents } from "../../helpers/audit.ts";
 import { testClient, useNamespace } from "../../helpers/kube.ts";
+import { prometheusUrl } from "../../helpers/prometheus.ts";
 import { ensureCrd, startSluice } from "../../helpers/sluice.ts";
 
 const crdFile = resolve(fileURLToPath(import.meta.url), "../../../../crds/analysisrun.yaml");
@@ -94,4 +96,63 @@ test("a secretKeyRef password authenticates to Prometheus and appears nowhere", 
       `the base64 password leaked into ${where}`,
     );
   }
+});
+
+test("a run reads its Secret only when a metric that uses it measures", async (t) => {
+  await ensureCrd(parse(await readFile(crdFile, "utf8")));
+  const namespace = await useNamespace(t, "secret-reads");
+  const client = testClient();
+  await client.create(
+    Secrets,
+    {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: "token", namespace },
+      data: { value: Buffer.from("s3cret").toString("base64") },
+    },
+    "test",
+  );
+  await startSluice(t, [analysisRunController], { namespace });
+  const prometheus = (extra: Record<string, unknown> = {}) => ({
+    prometheus: { address: prometheusUrl(), query: "vector(1)", ...extra },
+  });
+  await client.create<AnalysisRun>(
+    AnalysisRuns,
+    {
+      apiVersion: "sluice.dev/v1alpha1",
+      kind: "AnalysisRun",
+      metadata: { name: "reads", namespace },
+      spec: {
+        args: [{ name: "token", valueFrom: { secretKeyRef: { name: "token", key: "value" } } }],
+        metrics: [
+          // Measured once, with the Secret.
+          {
+            name: "authed",
+            successCondition: "result[0] == 1",
+            provider: prometheus({ headers: [{ key: "X-Token", value: "{{args.token}}" }] }),
+          },
+          // Measured four times a second apart, reconciling the run each time: no Secret needed.
+          {
+            name: "plain",
+            interval: "1s",
+            count: 4,
+            successCondition: "result[0] == 1",
+            provider: prometheus(),
+          },
+        ],
+      },
+    },
+    "test",
+  );
+  const done = await untilCompleted(namespace, "reads");
+  assert.equal(done.status?.phase, "Successful");
+  assert.equal(done.status?.metricResults?.find((r) => r.name === "plain")?.count, 4);
+  const reads = (await readAllAuditEvents()).filter(
+    (e) =>
+      e.verb === "get" &&
+      e.objectRef?.resource === "secrets" &&
+      e.objectRef.namespace === namespace &&
+      e.userAgent?.startsWith("sluice/"),
+  );
+  assert.equal(reads.length, 1, "one measurement used the Secret, so one read");
 });

@@ -2,9 +2,17 @@
 // types). One validator serves the controller (InvalidSpec condition + Event) and
 // `kubectl sluice lint`. Each problem names the field path, so users can find it.
 
+import { routersFor } from "../trafficrouting/registry.ts";
 import type { IntOrString } from "./common.ts";
 import { DurationError, parseDuration } from "./duration.ts";
-import type { BlueGreenStrategy, CanaryStep, CanaryStrategy, Rollout, RolloutAnalysis } from "./rollout.ts";
+import type {
+  BlueGreenStrategy,
+  CanaryStep,
+  CanaryStrategy,
+  Rollout,
+  RolloutAnalysis,
+  TrafficRouting,
+} from "./rollout.ts";
 import { RolloutDefaults } from "./rollout.ts";
 import { isEmptySelector, selectorMatches } from "./selector.ts";
 
@@ -28,7 +36,6 @@ export interface ReferenceResolver {
 const UNSUPPORTED: { path: string; present: (r: Rollout) => unknown }[] = [
   { path: "spec.workloadRef", present: (r) => r.spec?.workloadRef },
   { path: "spec.rollbackWindow", present: (r) => r.spec?.rollbackWindow },
-  { path: "spec.strategy.canary.trafficRouting", present: (r) => r.spec?.strategy?.canary?.trafficRouting },
   { path: "spec.strategy.canary.antiAffinity", present: (r) => r.spec?.strategy?.canary?.antiAffinity },
   { path: "spec.strategy.canary.canaryMetadata", present: (r) => r.spec?.strategy?.canary?.canaryMetadata },
   { path: "spec.strategy.canary.stableMetadata", present: (r) => r.spec?.strategy?.canary?.stableMetadata },
@@ -148,7 +155,13 @@ function validateAnalysis(p: Problems, path: string, analysis: RolloutAnalysis |
   });
 }
 
-function validateSteps(p: Problems, base: string, steps: CanaryStep[], hasTrafficRouting: boolean): void {
+function validateSteps(
+  p: Problems,
+  base: string,
+  steps: CanaryStep[],
+  hasTrafficRouting: boolean,
+  maxWeight: number,
+): void {
   steps.forEach((step, i) => {
     const path = `${base}.steps[${i}]`;
     const kinds = STEP_TYPES.filter((k) => step[k] !== undefined);
@@ -164,7 +177,7 @@ function validateSteps(p: Problems, base: string, steps: CanaryStep[], hasTraffi
     const kind = kinds[0] as keyof CanaryStep;
     if (UNSUPPORTED_STEPS.includes(kind)) p.error(`${path}.${kind}`, `${path}.${kind} is not supported yet`);
     if (step.setWeight !== undefined) {
-      const max = RolloutDefaults.maxTrafficWeight;
+      const max = maxWeight;
       if (!isInt(step.setWeight) || step.setWeight < 0 || step.setWeight > max) {
         p.error(`${path}.setWeight`, `must be an integer between 0 and ${max}, got ${step.setWeight}`);
       }
@@ -187,6 +200,24 @@ function validateSteps(p: Problems, base: string, steps: CanaryStep[], hasTraffi
         p.error(`${path}.setCanaryScale`, "needs exactly one of weight, replicas, matchTrafficWeight");
     }
   });
+}
+
+/** Routers sluice lacks are named; nginx needs its stable Ingress(es); maxTrafficWeight as the peer. */
+function validateTrafficRouting(p: Problems, base: string, routing: TrafficRouting): void {
+  for (const name of routersFor(routing).unsupported)
+    p.error(`${base}.${name}`, `${base}.${name} is not supported yet`);
+  if (routing.nginx) {
+    const { stableIngress, stableIngresses } = routing.nginx;
+    if (!stableIngress && !(stableIngresses ?? []).length)
+      p.error(`${base}.nginx.stableIngress`, "nginx needs stableIngress or stableIngresses");
+    if (stableIngress && stableIngresses?.length)
+      p.error(`${base}.nginx.stableIngresses`, "stableIngress and stableIngresses cannot both be set");
+  }
+  const max = routing.maxTrafficWeight;
+  if (max !== undefined && (!isInt(max) || max < 1))
+    p.error(`${base}.maxTrafficWeight`, `must be a positive integer, got ${max}`);
+  if (max !== undefined && !routing.nginx && !routing.plugins)
+    p.error(`${base}.maxTrafficWeight`, "maxTrafficWeight is only supported with nginx and plugins");
 }
 
 function validateCanary(
@@ -216,7 +247,14 @@ function validateCanary(
       `${base}.scaleDownDelaySeconds`,
       "Canary scaleDownDelaySeconds can only be used with traffic routing",
     );
-  validateSteps(p, base, c.steps ?? [], hasTrafficRouting);
+  validateSteps(
+    p,
+    base,
+    c.steps ?? [],
+    hasTrafficRouting,
+    c.trafficRouting?.maxTrafficWeight ?? RolloutDefaults.maxTrafficWeight,
+  );
+  if (c.trafficRouting) validateTrafficRouting(p, `${base}.trafficRouting`, c.trafficRouting);
   validateAnalysis(p, `${base}.analysis`, c.analysis);
   const starting = c.analysis?.startingStep;
   if (starting !== undefined && (!isInt(starting) || starting < 0 || starting > (c.steps ?? []).length))

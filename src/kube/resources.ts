@@ -121,3 +121,10 @@ export const ClusterAnalysisTemplates: ResourceType = {
   kind: "ClusterAnalysisTemplate",
   namespaced: false,
 };
+export const Ingresses: ResourceType = {
+  group: "networking.k8s.io",
+  version: "v1",
+  plural: "ingresses",
+  kind: "Ingress",
+  namespaced: true,
+};

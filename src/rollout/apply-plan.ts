@@ -1,6 +1,6 @@
 // Executes a Rollout plan, idempotently and in a fixed order: the new ReplicaSet, scale-down
 // deadlines, Services (before scaling, so a selector leaves a ReplicaSet before its pods go),
-// scales, history pruning, AnalysisRuns, the one status write, the finalizer, run housekeeping,
+// traffic routers' objects (also before scaling), scales, history pruning, AnalysisRuns, the one status write, the finalizer, run housekeeping,
 // then Events. The plan is read, never changed.
 import type { Logger } from "pino";
 import type { Rollout } from "../api/rollout.ts";
@@ -8,9 +8,17 @@ import { keyOf } from "../controller/cache.ts";
 import type { StatusWriter } from "../controller/status.ts";
 import type { KubeClient } from "../kube/client.ts";
 import { isAlreadyExists, isNotFound } from "../kube/errors.ts";
-import { AnalysisRuns, ReplicaSets, type ResourceType, Rollouts, Services } from "../kube/resources.ts";
+import {
+  AnalysisRuns,
+  Ingresses,
+  ReplicaSets,
+  type ResourceType,
+  Rollouts,
+  Services,
+} from "../kube/resources.ts";
 import type { EventRecorder } from "../telemetry/events.ts";
 import { Reasons } from "../telemetry/reasons.ts";
+import type { RoutedKind } from "../trafficrouting/router.ts";
 import { HASH_VERSION, HASH_VERSION_ANNOTATION } from "./adoption.ts";
 import { TERMINATED_BY_ROLLOUT } from "./analysis-history.ts";
 import { SCALE_DOWN_DEADLINE_ANNOTATION } from "./bluegreen.ts";
@@ -86,12 +94,46 @@ async function applyReplicaSets(shell: Shell, context: RolloutContext, plan: Rol
     const message = `Switched selector for service ${name} to value '${podHash}'`;
     await shell.events.record(rollout, "Normal", Reasons.SwitchService, message);
   }
+  await applyRouting(shell, context, plan);
   for (const [name, replicas] of plan.scale) {
     await patch(ReplicaSets, name, { spec: { replicas } });
     const message = `Scaled ReplicaSet ${name} to ${replicas}`;
     await shell.events.record(rollout, "Normal", Reasons.ScalingReplicaSet, message);
   }
   for (const name of plan.prune) await client.delete(ReplicaSets, { namespace, name }).catch(ignoreNotFound);
+}
+
+const ROUTED_TYPES: Record<string, ResourceType> = { Ingress: Ingresses };
+
+/**
+ * The routers' objects, after the Services and before any scaling: on abort the weight is back on
+ * stable before the canary loses a pod; on a new step the canary pods were ready before the weight.
+ */
+async function applyRouting(shell: Shell, context: RolloutContext, plan: RolloutPlan) {
+  const { rollout } = context;
+  for (const object of plan.routing) {
+    const type = ROUTED_TYPES[object.kind ?? ""];
+    if (!type) throw new Error(`no resource type for routed kind ${object.kind}`);
+    const name = object.metadata?.name ?? "";
+    const existed = context.routing(object.kind as RoutedKind, name) !== undefined;
+    await shell.client.apply(type, object, shell.fieldManager, { force: true });
+    const reason = existed ? Reasons.PatchingCanaryIngress : Reasons.CreatingCanaryIngress;
+    await shell.events.record(
+      rollout,
+      "Normal",
+      reason,
+      `${existed ? "Updated" : "Created"} ${object.kind} ${name}`,
+    );
+  }
+  const before = rollout.status?.canary?.weights?.canary?.weight ?? 0;
+  const after = plan.status.canary?.weights?.canary?.weight ?? 0;
+  if (rollout.spec?.strategy?.canary?.trafficRouting && before !== after)
+    await shell.events.record(
+      rollout,
+      "Normal",
+      Reasons.TrafficWeightUpdated,
+      `Traffic weight updated from ${before} to ${after}`,
+    );
 }
 
 async function createReplicaSet(

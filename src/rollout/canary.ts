@@ -1,9 +1,10 @@
-// The canary strategy's hooks for the Rollout plan (plan.ts), without a traffic router: step the
-// canary machine with what was observed, then derive the ReplicaSet scales, Service selectors,
-// AnalysisRuns and canary status fields the new state calls for. Pure (no I/O; `now` comes from
-// the context).
+// The canary strategy's hooks for the Rollout plan (plan.ts): step the canary machine with what
+// was observed, then derive the ReplicaSet scales, Service selectors, traffic router writes
+// (traffic-scale.ts when a router carries the weight), AnalysisRuns and canary status fields the
+// new state calls for. Pure (no I/O; `now` and the routers' objects come from the context).
 import type { Rollout, RolloutStatus } from "../api/rollout.ts";
 import { RolloutDefaults } from "../api/rollout.ts";
+import type { KubeObject } from "../kube/types.ts";
 import {
   backgroundActive,
   CANARY_MACHINE_VERSION,
@@ -19,6 +20,7 @@ import {
   stepSpecs,
 } from "../strategy/canary.state.ts";
 import { canaryWeight, pauseDeadline } from "../strategy/canary.weights.ts";
+import { routersFor } from "../trafficrouting/registry.ts";
 import { observedRun, type RolloutContext } from "./context.ts";
 import { stepsHash } from "./hash.ts";
 import { nearestSplit, nextBasicCanaryScale, resolveIntOrPercent } from "./replicas.ts";
@@ -26,6 +28,13 @@ import { analysisRunName, type ObservedRun, runStatusOf, type WantedRun } from "
 import { canaryMode } from "./rollout-conditions.ts";
 import { runVerdicts } from "./run-verdicts.ts";
 import type { Restored, Sizing, Strategy, StrategyDecision } from "./strategy.ts";
+import {
+  canaryScaleOverride,
+  maxWeightOf,
+  routedSizing,
+  routedWeight,
+  trafficRoutedSplit,
+} from "./traffic-scale.ts";
 import {
   availableOf,
   hashOf,
@@ -99,12 +108,7 @@ function step(ctx: RolloutContext, restored: CanaryRestored, abort: boolean): St
   const context = abort && !restored.context.abort ? { ...restored.context, abort: true } : restored.context;
   const replicaSets = [...ctx.replicaSets];
   const before = sortReplicaSets(replicaSets, context.currentHash ?? templateHash, context.stableHash);
-  const split = nearestSplit(
-    replicas,
-    canaryWeight(state, context),
-    resolveIntOrPercent(canary.maxSurge ?? RolloutDefaults.maxSurge, replicas, true),
-  );
-  const canaryAtTarget = atDesiredCounts(before, split);
+  const canaryAtTarget = atDesiredCounts(before, splitFor(rollout, state, context));
   // Runs judge the rollout only while it is updating (an aborted rollout's failed run is not news
   // on every later look).
   const judgedBy = currentRunNames(rollout, state, context);
@@ -131,6 +135,29 @@ function step(ctx: RolloutContext, restored: CanaryRestored, abort: boolean): St
 }
 
 /**
+ * The canary and stable pod counts `state` asks for: by replica ratio without a router (weights
+ * approximated within maxSurge), or with one the pods the router's weight needs.
+ */
+function splitFor(rollout: Rollout, state: CanaryStateValue, context: CanaryContext) {
+  const canary = rollout.spec?.strategy?.canary ?? {};
+  const replicas = rollout.spec?.replicas ?? RolloutDefaults.replicas;
+  if (!canary.trafficRouting) {
+    const weight = canaryWeight(state, context);
+    const surge = resolveIntOrPercent(canary.maxSurge ?? RolloutDefaults.maxSurge, replicas, true);
+    return nearestSplit(replicas, weight, surge);
+  }
+  // Step weights are in units of maxTrafficWeight; done with the steps, the canary takes it all.
+  const maxWeight = maxWeightOf(canary);
+  const weight = state === "promoting" || state === "healthy" ? maxWeight : canaryWeight(state, context);
+  return trafficRoutedSplit(
+    replicas,
+    weight,
+    maxWeight,
+    canaryScaleOverride(canary.steps ?? [], context.stepIndex),
+  );
+}
+
+/**
  * A step's weight is reached (the peer's AtDesiredReplicaCountsForCanary): canary and stable run
  * exactly their share with every pod available, and no older ReplicaSet has an available pod.
  */
@@ -147,9 +174,20 @@ function atDesiredCounts(sorted: SortedReplicaSets, split: { canary: number; sta
 }
 
 /** Scales for the new state (held as they are while the user has paused the rollout). */
-function size(ctx: RolloutContext, { next, sorted, currentHash }: Stepped): Sizing {
+function size(ctx: RolloutContext, { next, sorted, currentHash }: Stepped): Sizing & { wakeUps?: number[] } {
   const spec = ctx.rollout.spec ?? {};
   const canary = spec.strategy?.canary ?? {};
+  if (canary.trafficRouting)
+    return routedSizing({
+      state: next.state,
+      context: next.context,
+      canary,
+      replicas: spec.replicas ?? RolloutDefaults.replicas,
+      sorted,
+      currentHash,
+      now: ctx.now,
+      split: splitFor(ctx.rollout, next.state, next.context),
+    });
   const sizing: Sizing = { scale: new Map(), deadlines: new Map() };
   if (next.state === "userPaused") return sizing;
   const stableRS = sorted.stableRS !== sorted.newRS ? sorted.stableRS : undefined;
@@ -199,12 +237,16 @@ function services(ctx: RolloutContext, { next, currentHash, stableHash }: Steppe
 }
 
 /** status.canary: the weights in force and the runs the rollout is on (or aborted by). */
-function canaryStatus(ctx: RolloutContext, stepped: Stepped): NonNullable<RolloutStatus["canary"]> {
+function canaryStatus(
+  ctx: RolloutContext,
+  stepped: Stepped,
+  weight: number,
+): NonNullable<RolloutStatus["canary"]> {
   const { rollout } = ctx;
   const canary = rollout.spec?.strategy?.canary ?? {};
   const previous = rollout.status?.canary;
   const { next, currentHash, stableHash } = stepped;
-  const weight = canaryWeight(next.state, next.context);
+  const maxWeight = canary.trafficRouting ? maxWeightOf(canary) : 100;
   const nextRuns = currentRunNames(rollout, next.state, next.context);
   // Once aborted, the runs that were current stay reported (why it aborted), as the peer does.
   const aborted = next.state === "aborted";
@@ -228,7 +270,7 @@ function canaryStatus(ctx: RolloutContext, stepped: Stepped): NonNullable<Rollou
         ...(canary.canaryService ? { serviceName: canary.canaryService } : {}),
       },
       stable: {
-        weight: 100 - weight,
+        weight: maxWeight - weight,
         podTemplateHash: stableHash,
         ...(canary.stableService ? { serviceName: canary.stableService } : {}),
       },
@@ -277,12 +319,34 @@ function runs(ctx: RolloutContext, stepped: Stepped): StrategyDecision["runs"] {
   };
 }
 
+/**
+ * With a router: the weight it sends to the canary (raised only once the canary pods for it are
+ * available) and the objects to write for it. Without: the step's weight, by replica ratio.
+ */
+function traffic(ctx: RolloutContext, stepped: Stepped): { weight: number; writes: KubeObject[] } {
+  const { rollout } = ctx;
+  const { next, sorted } = stepped;
+  const canary = rollout.spec?.strategy?.canary ?? {};
+  if (!canary.trafficRouting) return { weight: canaryWeight(next.state, next.context), writes: [] };
+  const weight = routedWeight({
+    state: next.state,
+    context: next.context,
+    maxWeight: maxWeightOf(canary),
+    atDesiredCounts: atDesiredCounts(sorted, splitFor(rollout, next.state, next.context)),
+    canaryAvailable: sorted.newRS === sorted.stableRS ? 0 : availableOf(sorted.newRS),
+  });
+  const input = { rollout, weight, lookup: ctx.routing };
+  return { weight, writes: routersFor(canary.trafficRouting).routers.flatMap((r) => r.writes(input)) };
+}
+
 function decide(ctx: RolloutContext, restored: CanaryRestored, abort: boolean): StrategyDecision {
   const stepped = step(ctx, restored, abort);
   const { next, sorted, currentHash } = stepped;
   const status = statusFromContext(next.context, ctx.rollout.status ?? {});
   status.currentStepHash = stepsHash(ctx.rollout.spec?.strategy?.canary?.steps ?? []);
-  status.canary = canaryStatus(ctx, stepped);
+  const routing = traffic(ctx, stepped);
+  status.canary = canaryStatus(ctx, stepped, routing.weight);
+  const sizing = size(ctx, stepped);
   const pauseEnds = pauseDeadline(next.state, next.context);
   return {
     state: next.state,
@@ -293,11 +357,12 @@ function decide(ctx: RolloutContext, restored: CanaryRestored, abort: boolean): 
     currentHash,
     newRS: sorted.newRS,
     others: sorted.others,
-    sizing: size(ctx, stepped),
+    sizing,
     services: services(ctx, stepped),
+    routing: routing.writes,
     status,
     runs: runs(ctx, stepped),
-    wakeUps: pauseEnds === undefined ? [] : [pauseEnds - ctx.now],
+    wakeUps: [...(pauseEnds === undefined ? [] : [pauseEnds - ctx.now]), ...(sizing.wakeUps ?? [])],
   };
 }
 

@@ -3,11 +3,14 @@
 // order, writing status once. Field manager: sluice-rollout (DESIGN.md §8).
 import type { AnalysisRun } from "../api/analysis.ts";
 import type { Rollout } from "../api/rollout.ts";
-import { formatProblem, validateRollout } from "../api/rollout-validation.ts";
+import { type FieldProblem, formatProblem, validateRollout } from "../api/rollout-validation.ts";
 import { byNamespace, byOwnerUid, keyOf } from "../controller/cache.ts";
 import type { ControllerSetup, Kernel } from "../controller/kernel.ts";
-import { AnalysisRuns, ReplicaSets, Rollouts, Services } from "../kube/resources.ts";
+import { AnalysisRuns, Ingresses, ReplicaSets, Rollouts, Services } from "../kube/resources.ts";
+import type { KubeObject } from "../kube/types.ts";
 import { Reasons } from "../telemetry/reasons.ts";
+import { routersFor } from "../trafficrouting/registry.ts";
+import type { RoutedKind } from "../trafficrouting/router.ts";
 import { adopt, effectiveHash, orphansFor } from "./adoption.ts";
 import { cutShort } from "./analysis-history.ts";
 import { analysisBlocks, analysisProblems } from "./analysis-validation.ts";
@@ -19,7 +22,7 @@ import { POD_TEMPLATE_HASH_LABEL, podTemplateHash } from "./hash.ts";
 import { planRollout } from "./plan.ts";
 import { restartPending, restartRound } from "./restart.ts";
 import { withHealthy } from "./rollout-conditions.ts";
-import { byServiceNamed } from "./service-index.ts";
+import { byRoutedObject, byServiceNamed } from "./service-index.ts";
 import { lookupTemplates } from "./template-lookup.ts";
 import type { ReplicaSet, Service } from "./world.ts";
 
@@ -28,7 +31,7 @@ export const ROLLOUT_FIELD_MANAGER = "sluice-rollout";
 export const rolloutController: ControllerSetup = (kernel) => {
   const rollouts = kernel.informer<Rollout>({
     type: Rollouts,
-    indexers: { services: byServiceNamed },
+    indexers: { services: byServiceNamed, routed: byRoutedObject },
   });
   const replicaSets = kernel.informer<ReplicaSet>({
     type: ReplicaSets,
@@ -36,6 +39,7 @@ export const rolloutController: ControllerSetup = (kernel) => {
     indexers: { owner: byOwnerUid, namespace: byNamespace },
   });
   const services = kernel.informer<Service>({ type: Services });
+  const ingresses = kernel.informer<KubeObject>({ type: Ingresses });
   const analysisRuns = kernel.informer<AnalysisRun>({ type: AnalysisRuns, indexers: { owner: byOwnerUid } });
   const writer = kernel.statusWriter(ROLLOUT_FIELD_MANAGER);
   const events = kernel.events(ROLLOUT_FIELD_MANAGER);
@@ -62,6 +66,8 @@ export const rolloutController: ControllerSetup = (kernel) => {
         const svc = service(name);
         return svc ? (svc.spec?.selector ?? {}) : null;
       };
+      const routing = (kind: RoutedKind, name: string) =>
+        kind === "Ingress" ? ingresses.cache.get(`${rollout.metadata?.namespace}/${name}`) : undefined;
       const runNamed = (name: string) => analysisRuns.cache.get(`${rollout.metadata?.namespace}/${name}`);
       // Only runs this Rollout controls (a plain ownerReference is not ownership, as for the peer).
       const ownedRuns = () =>
@@ -77,6 +83,7 @@ export const rolloutController: ControllerSetup = (kernel) => {
         fieldManager: ROLLOUT_FIELD_MANAGER,
         serviceSelector,
         service,
+        routing,
         owned,
         runNamed,
         ownedRuns,
@@ -101,12 +108,20 @@ export const rolloutController: ControllerSetup = (kernel) => {
     // A Service a Rollout names may have appeared or changed: look at the Rollouts that name it.
     for (const r of rollouts.cache.byIndex("services", keyOf(svc))) controller.enqueue(keyOf(r));
   });
+  ingresses.on((_event, ingress) => {
+    // A stable Ingress appeared or changed (its routes are copied), or a canary copy was edited.
+    for (const r of rollouts.cache.byIndex("routed", `Ingress/${keyOf(ingress)}`))
+      controller.enqueue(keyOf(r));
+    const owner = ingress.metadata?.ownerReferences?.find((r) => r.kind === "Rollout" && r.controller);
+    if (owner) controller.enqueue(`${ingress.metadata?.namespace}/${owner.name}`);
+  });
 };
 
 /** The shell around one plan: what the reconcile reads besides the Rollout, and where it writes. */
 interface Reconcile extends Shell {
   kernel: Kernel;
   service: (name: string) => Service | undefined;
+  routing: RolloutContext["routing"];
   owned: ReplicaSet[];
   runNamed: (name: string) => AnalysisRun | undefined;
   ownedRuns: () => AnalysisRun[];
@@ -149,6 +164,7 @@ async function reconcileRollout(
     ownedRuns: shell.ownedRuns(),
     templates: new Map(),
     restart,
+    routing: shell.routing,
   };
   let plan = planRollout(base);
   let context = base;
@@ -179,9 +195,10 @@ async function refuseInvalid(
   templateHash: string,
   now: number,
 ): Promise<number | undefined> {
-  const problems = validateRollout(rollout, { service: shell.serviceSelector })
-    .filter((p) => p.severity === "error")
-    .map(formatProblem);
+  const problems = [
+    ...validateRollout(rollout, { service: shell.serviceSelector }).filter((p) => p.severity === "error"),
+    ...routingProblems(rollout, shell.routing),
+  ].map(formatProblem);
   const analysis = startingUpdate(rollout, templateHash)
     ? await checkAnalysis(shell, rollout)
     : { waiting: [], invalid: [] };
@@ -228,6 +245,15 @@ async function checkAnalysis(shell: Reconcile, rollout: Rollout) {
   for (const block of blocks)
     lookups.set(block.field, await lookupTemplates(shell.client, namespace, block.analysis));
   return analysisProblems(rollout, blocks, lookups);
+}
+
+/** What is wrong with the objects the Rollout's traffic routers read (a missing stable Ingress, ...). */
+function routingProblems(rollout: Rollout, lookup: RolloutContext["routing"]): FieldProblem[] {
+  const trafficRouting = rollout.spec?.strategy?.canary?.trafficRouting;
+  if (!trafficRouting) return [];
+  return routersFor(trafficRouting)
+    .routers.flatMap((router) => router.problems({ rollout, lookup }))
+    .map((p) => ({ ...p, severity: "error" as const }));
 }
 
 const controlledBy = (run: AnalysisRun, uid: string) =>

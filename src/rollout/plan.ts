@@ -7,6 +7,7 @@ import type { AnalysisRun } from "../api/analysis.ts";
 import type { Rollout, RolloutStatus } from "../api/rollout.ts";
 import { RolloutDefaults } from "../api/rollout.ts";
 import { selectorString } from "../api/selector.ts";
+import type { KubeObject } from "../kube/types.ts";
 import type { Notice } from "../strategy/canary.machine.ts";
 import type { Reason } from "../telemetry/reasons.ts";
 import { Reasons } from "../telemetry/reasons.ts";
@@ -42,6 +43,8 @@ export interface RolloutPlan extends Sizing {
   state: string;
   notices: Notice[];
   services: Map<string, string>;
+  /** Objects traffic routers need written, in the routers' order (before any scaling). */
+  routing: KubeObject[];
   /** Scaled-down old ReplicaSets beyond revisionHistoryLimit, oldest first. */
   prune: string[];
   /** AnalysisRuns that must exist (made when missing); runs of the attempt in progress. */
@@ -136,6 +139,7 @@ function planWith<R extends Restored>(
     state: decision.state,
     notices: decision.notices,
     services: decision.services,
+    routing: decision.routing ?? [],
     prune: historyToPrune(decision.others, spec.revisionHistoryLimit ?? RolloutDefaults.revisionHistoryLimit),
     runs: decision.runs.wanted,
     keepRuns: decision.runs.keep,

@@ -4,6 +4,7 @@
 // (counters, conditions, phase, progress deadline, run creation, Events, wake-ups) is the
 // skeleton's.
 import type { RolloutStatus } from "../api/rollout.ts";
+import type { KubeObject } from "../kube/types.ts";
 import type { Notice } from "../strategy/canary.machine.ts";
 import type { RolloutContext } from "./context.ts";
 import type { WantedRun } from "./rollout-analysis.ts";
@@ -40,6 +41,8 @@ export interface StrategyDecision {
   sizing: Sizing;
   /** Service name → pod-template hash its selector must pin. */
   services: Map<string, string>;
+  /** Objects traffic routers need written (server-side apply) for the new weight. */
+  routing?: KubeObject[];
   /** The status fields the machine and the strategy own (counters and conditions are added). */
   status: RolloutStatus;
   /**

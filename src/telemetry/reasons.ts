@@ -15,6 +15,10 @@ export const Reasons = {
   NewReplicaSetCreated: "NewReplicaSetCreated",
   ScalingReplicaSet: "ScalingReplicaSet",
   SwitchService: "SwitchService",
+  // Traffic routers (the peer's reasons).
+  TrafficWeightUpdated: "TrafficWeightUpdated",
+  CreatingCanaryIngress: "CreatingCanaryIngress",
+  PatchingCanaryIngress: "PatchingCanaryIngress",
   // A run the rollout waits on completed (the peer's AnalysisRun<Phase>).
   AnalysisRunSuccessful: "AnalysisRunSuccessful",
   AnalysisRunFailed: "AnalysisRunFailed",

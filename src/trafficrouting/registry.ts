@@ -1,10 +1,10 @@
-// Which traffic routers exist: adding one is its folder and one line here. None is implemented
-// yet (issue 11); the validator still rejects spec.strategy.canary.trafficRouting until the
-// Rollout controller calls the routers.
+// Which traffic routers exist: adding one is its folder and one line here. The registry's order is
+// the order several routers on one Rollout are applied in.
 import { Registry } from "../controller/registry.ts";
+import { nginxRouter } from "./nginx/index.ts";
 import type { TrafficRouter } from "./router.ts";
 
-export const trafficRouters = new Registry<TrafficRouter>("traffic router");
+export const trafficRouters = new Registry<TrafficRouter>("traffic router").register(nginxRouter);
 
 /** Fields of spec.strategy.canary.trafficRouting that configure routing rather than name a router. */
 const SETTINGS = new Set(["managedRoutes", "maxTrafficWeight"]);
@@ -14,7 +14,7 @@ const SETTINGS = new Set(["managedRoutes", "maxTrafficWeight"]);
  * several route one Rollout, e.g. nginx and istio together), and the names sluice has no router for.
  */
 export function routersFor(
-  trafficRouting: Record<string, unknown> | undefined,
+  trafficRouting: object | undefined,
   registry: Registry<TrafficRouter> = trafficRouters,
 ): { routers: TrafficRouter[]; unsupported: string[] } {
   const named = Object.keys(trafficRouting ?? {}).filter((key) => !SETTINGS.has(key));

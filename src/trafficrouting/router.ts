@@ -1,32 +1,41 @@
 // The contract every traffic router implements (one folder per router under src/trafficrouting/,
-// DESIGN.md §3). The Rollout controller decides the canary weight from its strategy machine
-// (canaryWeight in src/strategy/canary.weights.ts) and records it in status.canary.weights; with a
-// router configured it hands that weight to the router instead of approximating it by pod counts,
-// and keeps the stable ReplicaSet at full scale until promotion. No router is implemented yet: a
-// Rollout that names one is rejected by the validator ("spec.strategy.canary.trafficRouting is not
-// supported yet").
-
+// found through registry.ts). A router is pure: given the Rollout, the weight to send to the canary
+// and the objects it reads (from the controller's caches), it names what is wrong with those
+// objects and which objects to write; the Rollout controller's shell does the writing, in the
+// registry's order, before any ReplicaSet is scaled. `status.canary.weights` records the weight.
 import type { Rollout } from "../api/rollout.ts";
+import type { KubeObject } from "../kube/types.ts";
 
-export interface RoutingTarget {
+/** The kinds routers read and write. */
+export type RoutedKind = "Ingress";
+
+/** An object a router reads, and the spec field that names it. */
+export interface RoutingReference {
+  kind: RoutedKind;
+  name: string;
+  field: string;
+}
+
+export interface RoutingInput {
   rollout: Rollout;
-  /** Pod-template hashes of the stable and canary ReplicaSets. */
-  stableHash: string;
-  canaryHash: string;
-  stableService: string;
-  canaryService: string;
+  /** Percent (of maxTrafficWeight) of the traffic for the canary. */
+  weight: number;
+  /** An object of the Rollout's namespace as last seen; undefined when there is none. */
+  lookup: (kind: RoutedKind, name: string) => KubeObject | undefined;
+}
+
+export interface RoutingProblem {
+  path: string;
+  message: string;
 }
 
 export interface TrafficRouter {
-  /** Stable name used in logs, Events and metrics (e.g. "nginx", "gatewayAPI"). */
+  /** The key under spec.strategy.canary.trafficRouting ("nginx"). */
   readonly name: string;
-  /** Sends `weight` percent of traffic to the canary. Idempotent: called on every reconcile. */
-  setWeight(target: RoutingTarget, weight: number): Promise<void>;
-  /**
-   * Whether the data plane reports the weight last set as applied; undefined when the router
-   * cannot tell. A step with a weight is complete only when this is not false.
-   */
-  verifyWeight?(target: RoutingTarget, weight: number): Promise<boolean | undefined>;
-  /** Routes everything to the stable pods (abort, deletion) and removes what the router created. */
-  reset(target: RoutingTarget): Promise<void>;
+  /** The objects it reads: watched, so a change to one (or its creation) looks at the Rollout again. */
+  references(rollout: Rollout): RoutingReference[];
+  /** What is wrong with those objects (the Rollout is InvalidSpec until it is fixed; nothing moves). */
+  problems(input: Omit<RoutingInput, "weight">): RoutingProblem[];
+  /** The objects to write (server-side apply) so the data plane sends `weight` to the canary; only changed ones. */
+  writes(input: RoutingInput): KubeObject[];
 }

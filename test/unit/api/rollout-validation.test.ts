@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { Rollout } from "../../../src/api/rollout.ts";
+import type { CanaryStep, Rollout } from "../../../src/api/rollout.ts";
 import { formatProblem, validateRollout } from "../../../src/api/rollout-validation.ts";
 
 function rollout(
@@ -143,7 +143,7 @@ test("peer fields sluice does not implement yet are reported, never ignored", ()
       canary: {
         canaryService: "c",
         stableService: "s",
-        trafficRouting: { nginx: { stableIngress: "web" } },
+        trafficRouting: { nginx: { stableIngress: "web" }, smi: {} },
         dynamicStableScale: true,
         steps: [{ analysis: { templates: [{ templateName: "rate" }] } }, { experiment: {} }],
       },
@@ -153,12 +153,36 @@ test("peer fields sluice does not implement yet are reported, never ignored", ()
   const found = errors(r);
   for (const field of [
     "spec.workloadRef",
-    "spec.strategy.canary.trafficRouting",
+    "spec.strategy.canary.trafficRouting.smi",
     "spec.strategy.canary.dynamicStableScale",
     "spec.strategy.canary.steps[1].experiment",
   ]) {
     assert.ok(found.includes(`${field} is not supported yet`), `${field}: ${JSON.stringify(found)}`);
   }
+});
+
+test("trafficRouting: nginx needs one of stableIngress/stableIngresses; maxTrafficWeight bounds setWeight", () => {
+  const canary = (trafficRouting: Record<string, unknown>, steps: CanaryStep[] = []) =>
+    rollout({ canary: { canaryService: "c", stableService: "s", trafficRouting, steps } });
+  assert.deepEqual(errors(canary({ nginx: { stableIngress: "web" } })), []);
+  assert.deepEqual(errors(canary({ nginx: { stableIngresses: ["a", "b"] } })), []);
+  assert.match(errors(canary({ nginx: {} })).join(), /nginx needs stableIngress or stableIngresses/);
+  assert.match(
+    errors(canary({ nginx: { stableIngress: "a", stableIngresses: ["b"] } })).join(),
+    /cannot both be set/,
+  );
+  assert.deepEqual(
+    errors(canary({ nginx: { stableIngress: "a" }, maxTrafficWeight: 1000 }, [{ setWeight: 500 }])),
+    [],
+  );
+  assert.match(
+    errors(canary({ nginx: { stableIngress: "a" } }, [{ setWeight: 500 }])).join(),
+    /between 0 and 100, got 500/,
+  );
+  assert.deepEqual(
+    errors(canary({ nginx: { stableIngress: "a" } }, [{ setCanaryScale: { replicas: 2 } }])),
+    [],
+  );
 });
 
 test("a Service whose selector the pod labels do not match is an error (hash label ignored)", () => {

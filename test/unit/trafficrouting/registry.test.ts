@@ -5,46 +5,39 @@ import { test } from "node:test";
 import type { Rollout } from "../../../src/api/rollout.ts";
 import { Registry } from "../../../src/controller/registry.ts";
 import { routersFor, trafficRouters } from "../../../src/trafficrouting/registry.ts";
-import type { RoutingTarget, TrafficRouter } from "../../../src/trafficrouting/router.ts";
+import type { TrafficRouter } from "../../../src/trafficrouting/router.ts";
 
-/** A router that records the weights it was asked to set. */
-function fakeRouter(name: string, calls: string[]): TrafficRouter {
+/** A router that writes one ConfigMap-like object carrying the weight it was given. */
+function fakeRouter(name: string): TrafficRouter {
   return {
     name,
-    async setWeight(_target, weight) {
-      calls.push(`${name} ${weight}`);
-    },
-    async reset() {
-      calls.push(`${name} reset`);
-    },
+    references: () => [],
+    problems: () => [],
+    writes: ({ weight }) => [{ kind: "Fake", metadata: { name, annotations: { weight: String(weight) } } }],
   };
 }
 
-const target = {
-  rollout: {} as Rollout,
-  stableHash: "a",
-  canaryHash: "b",
-  stableService: "s",
-  canaryService: "c",
-};
+const rollout = {} as Rollout;
 
-test("a registered router is found by the key a Rollout names it with, and called", async () => {
-  const calls: string[] = [];
-  const registry = trafficRouters.extended(fakeRouter("fake", calls));
+test("a registered router is found by the key a Rollout names it with, and asked for its writes", () => {
+  const registry = trafficRouters.extended(fakeRouter("fake"));
   const { routers, unsupported } = routersFor({ fake: { ingress: "web" }, maxTrafficWeight: 100 }, registry);
   assert.deepEqual(unsupported, []);
   assert.deepEqual(
     routers.map((r) => r.name),
     ["fake"],
   );
-  for (const router of routers) await router.setWeight(target as RoutingTarget, 5);
-  assert.deepEqual(calls, ["fake 5"]);
+  const writes = routers.flatMap((r) => r.writes({ rollout, weight: 5, lookup: () => undefined }));
+  assert.deepEqual(
+    writes.map((w) => w.metadata?.annotations?.weight),
+    ["5"],
+  );
 });
 
 test("several routers apply in registration order, whatever order the spec lists them in", () => {
   const registry = new Registry<TrafficRouter>("traffic router")
-    .register(fakeRouter("nginx", []))
-    .register(fakeRouter("istio", []));
+    .register(fakeRouter("nginx"))
+    .register(fakeRouter("istio"));
   const { routers } = routersFor({ istio: {}, nginx: {} }, registry);
   assert.deepEqual(
     routers.map((r) => r.name),
@@ -59,12 +52,9 @@ test("names without a router are reported, settings are not router names", () =>
 });
 
 test("registering two routers under one name is refused; extending leaves the original alone", () => {
-  const registry = new Registry<TrafficRouter>("traffic router").register(fakeRouter("nginx", []));
-  assert.throws(
-    () => registry.register(fakeRouter("nginx", [])),
-    /traffic router "nginx" is registered twice/,
-  );
-  registry.extended(fakeRouter("extra", []));
+  const registry = new Registry<TrafficRouter>("traffic router").register(fakeRouter("nginx"));
+  assert.throws(() => registry.register(fakeRouter("nginx")), /traffic router "nginx" is registered twice/);
+  registry.extended(fakeRouter("extra"));
   assert.deepEqual(registry.names(), ["nginx"]);
   assert.equal(trafficRouters.has("extra"), false);
 });

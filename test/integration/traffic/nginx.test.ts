@@ -1,0 +1,310 @@
+// nginx traffic routing on the real API server, pods made Ready by kwok: a canary of 10 replicas
+// walks 5 → 25 → 50 → 100 % by canary-Ingress weight with ceil(10 × w / 100) canary pods and the
+// stable at full size; each weight is written only after the canary pods for it are available
+// (checked from watches, in etcd's write order); after promotion the old stable leaves after
+// scaleDownDelaySeconds. Abort puts the weight back on stable before the canary loses a pod. A
+// missing stable Ingress is InvalidSpec naming it, and creating it recovers.
+import assert from "node:assert/strict";
+import { type TestContext, test } from "node:test";
+import type { Rollout } from "../../../src/api/rollout.ts";
+import { Events, Ingresses, Rollouts } from "../../../src/kube/resources.ts";
+import type { KubeObject } from "../../../src/kube/types.ts";
+import { rolloutController } from "../../../src/rollout/controller.ts";
+import type { ReplicaSet } from "../../../src/rollout/world.ts";
+import type { Ingress } from "../../../src/trafficrouting/nginx/index.ts";
+import { testClient, useNamespace } from "../../helpers/kube.ts";
+import {
+  createServices,
+  installRolloutCrd,
+  podTemplate,
+  rolloutIn,
+  scalesByHash,
+  selectorHash,
+} from "../../helpers/rollouts.ts";
+import { startSluice } from "../../helpers/sluice.ts";
+import { pending, waitFor } from "../../helpers/wait.ts";
+import { type Recorded, recordWatch } from "../../helpers/watch.ts";
+
+const PREFIX = "nginx.ingress.kubernetes.io";
+const WEIGHT = `${PREFIX}/canary-weight`;
+const CANARY_INGRESS = "web-web-ing-canary";
+
+function stableIngress(namespace: string): Ingress {
+  const backend = (name: string) => ({ service: { name, port: { number: 80 } } });
+  return {
+    apiVersion: "networking.k8s.io/v1",
+    kind: "Ingress",
+    metadata: { name: "web-ing", namespace },
+    spec: {
+      ingressClassName: "nginx",
+      tls: [{ hosts: ["web.example.com"], secretName: "web-tls" }],
+      rules: [
+        {
+          host: "web.example.com",
+          http: {
+            paths: [
+              { path: "/", pathType: "Prefix", backend: backend("web-stable") },
+              { path: "/admin", pathType: "Prefix", backend: backend("admin") },
+            ],
+          },
+        },
+        {
+          host: "other.example.com",
+          http: { paths: [{ path: "/", pathType: "Prefix", backend: backend("other") }] },
+        },
+      ],
+    },
+  };
+}
+
+function rollout(namespace: string, steps: unknown[], extra: Record<string, unknown> = {}): Rollout {
+  return {
+    apiVersion: "sluice.dev/v1alpha1",
+    kind: "Rollout",
+    metadata: { name: "web", namespace },
+    spec: {
+      replicas: 10,
+      selector: { matchLabels: { app: "web" } },
+      template: podTemplate("web:1"),
+      strategy: {
+        canary: {
+          canaryService: "web-canary",
+          stableService: "web-stable",
+          trafficRouting: {
+            nginx: {
+              stableIngress: "web-ing",
+              additionalIngressAnnotations: { "canary-by-header": "X-Canary" },
+            },
+          },
+          steps: steps as never,
+          ...extra,
+        },
+      },
+    },
+  };
+}
+
+async function setUp(t: TestContext, prefix: string) {
+  await installRolloutCrd();
+  const namespace = await useNamespace(t, prefix);
+  await createServices(namespace, ["web-stable", "web-canary"]);
+  await startSluice(t, [rolloutController], { namespace });
+  return namespace;
+}
+
+const canaryIngress = (namespace: string) =>
+  testClient().get<Ingress>(Ingresses, { namespace, name: CANARY_INGRESS });
+
+/** Waits for the canary Ingress to carry `weight`. */
+const weightIs = (namespace: string, weight: number) =>
+  waitFor(`canary-weight ${weight}`, async () => {
+    const ingress = await canaryIngress(namespace);
+    const now = ingress.metadata?.annotations?.[WEIGHT];
+    return now === String(weight) ? ingress : pending(`canary-weight ${now}`);
+  });
+
+/** The first write (by etcd revision) at which `ok` held for an object of the watch. */
+const firstRevision = <T extends KubeObject>(events: Recorded<T>[], ok: (o: T) => boolean) =>
+  events.filter((e) => ok(e.object)).reduce((min, e) => Math.min(min, e.revision), Number.POSITIVE_INFINITY);
+
+test("nginx: a canary of 10 walks 5 → 25 → 50 → 100 by Ingress weight, pods first", async (t) => {
+  const namespace = await setUp(t, "nginx");
+  const client = testClient();
+  const web = rolloutIn(namespace);
+  await client.create(Ingresses, stableIngress(namespace), "test");
+  const steps = [
+    { setWeight: 5 },
+    { pause: {} },
+    { setWeight: 25 },
+    { pause: {} },
+    { setWeight: 50 },
+    { pause: {} },
+  ];
+  await client.create(Rollouts, rollout(namespace, steps, { scaleDownDelaySeconds: 2 }), "test");
+  const v1 = await web.until(
+    "v1 Healthy",
+    (r) => r.status?.phase === "Healthy" && r.status.availableReplicas === 10,
+  );
+  const stableHash = v1.status?.stableRS ?? "";
+  // The canary Ingress exists from the first deploy, at weight 0, and copies only the stable paths.
+  const first = await weightIs(namespace, 0);
+  assert.equal(first.spec?.ingressClassName, "nginx");
+  assert.deepEqual(first.spec?.tls, [{ hosts: ["web.example.com"], secretName: "web-tls" }]);
+  assert.deepEqual(first.spec?.rules, [
+    {
+      host: "web.example.com",
+      http: {
+        paths: [
+          {
+            path: "/",
+            pathType: "Prefix",
+            backend: { service: { name: "web-canary", port: { number: 80 } } },
+          },
+        ],
+      },
+    },
+  ]);
+  assert.equal(first.metadata?.annotations?.[`${PREFIX}/canary`], "true");
+  assert.equal(first.metadata?.annotations?.[`${PREFIX}/canary-by-header`], "X-Canary");
+  assert.equal(first.metadata?.ownerReferences?.[0]?.name, "web");
+  // Another tool's annotation on the canary Ingress survives the whole rollout.
+  await client.mergePatch(
+    Ingresses,
+    { namespace, name: CANARY_INGRESS },
+    { metadata: { annotations: { "example.com/team": "ops" } } },
+    "other-tool",
+  );
+
+  const rsWatch = recordWatch<ReplicaSet>(`/apis/apps/v1/namespaces/${namespace}/replicasets`);
+  const ingWatch = recordWatch<Ingress>(`/apis/networking.k8s.io/v1/namespaces/${namespace}/ingresses`, {
+    fieldSelector: `metadata.name=${CANARY_INGRESS}`,
+  });
+  t.after(() => Promise.all([rsWatch.stop(), ingWatch.stop()]));
+  // v2 pods become Ready 2 s after they start, so a weight written too early would show.
+  await web.patchSpec({ template: podTemplate("web:2", { "kwok.sluice.dev/ready-after": "2s" }) });
+  const atStep = async (index: number, weight: number, canaryPods: number) => {
+    const r = await web.until(
+      `paused at step ${index}`,
+      (x) => x.status?.currentStepIndex === index && (x.status.pauseConditions?.length ?? 0) > 0,
+      60_000,
+    );
+    const canaryHash = r.status?.currentPodHash ?? "";
+    const ingress = await weightIs(namespace, weight);
+    const scales = await scalesByHash(namespace);
+    assert.deepEqual(scales[canaryHash], [canaryPods, canaryPods], `canary pods at ${weight}%`);
+    assert.deepEqual(scales[stableHash], [10, 10], `stable at full size at ${weight}%`);
+    assert.deepEqual(r.status?.canary?.weights?.canary, {
+      weight,
+      podTemplateHash: canaryHash,
+      serviceName: "web-canary",
+    });
+    assert.deepEqual(r.status?.canary?.weights?.stable, {
+      weight: 100 - weight,
+      podTemplateHash: stableHash,
+      serviceName: "web-stable",
+    });
+    // The weight was written only after the canary had the pods for it available.
+    const podsReady = firstRevision(
+      rsWatch.events,
+      (rs) =>
+        rs.metadata?.labels?.["rollouts-pod-template-hash"] === canaryHash &&
+        (rs.status?.availableReplicas ?? 0) >= canaryPods,
+    );
+    const weighted = firstRevision(
+      ingWatch.events,
+      (i) => i.metadata?.annotations?.[WEIGHT] === String(weight),
+    );
+    assert.ok(
+      podsReady < weighted,
+      `pods ready (rev ${podsReady}) before weight ${weight} (rev ${weighted})`,
+    );
+    return { ingress, canaryHash };
+  };
+  await atStep(1, 5, 1);
+  await web.patchStatus({ pauseConditions: null });
+  await atStep(3, 25, 3);
+  await web.patchStatus({ pauseConditions: null });
+  const { canaryHash } = await atStep(5, 50, 5);
+  await web.patchStatus({ pauseConditions: null });
+
+  // Steps done: the canary grows to 10, takes 100 %, is promoted; then the weight goes back to 0
+  // (the stable Service now selects the new pods) and the old stable leaves after 2 s.
+  await web.until(
+    "v2 Healthy",
+    (r) => r.status?.phase === "Healthy" && r.status.stableRS === canaryHash,
+    60_000,
+  );
+  const full = firstRevision(ingWatch.events, (i) => i.metadata?.annotations?.[WEIGHT] === "100");
+  assert.ok(Number.isFinite(full), "weight 100 before promotion");
+  const last = await weightIs(namespace, 0);
+  assert.equal(await selectorHash(namespace, "web-stable"), canaryHash);
+  await waitFor("old stable scaled down after its delay", async () => {
+    const scales = await scalesByHash(namespace);
+    return scales[stableHash]?.[0] === 0 ? true : pending(JSON.stringify(scales));
+  });
+  const oldStableDown = firstRevision(
+    rsWatch.events,
+    (rs) => rs.metadata?.labels?.["rollouts-pod-template-hash"] === stableHash && rs.spec?.replicas === 0,
+  );
+  const zero = firstRevision(ingWatch.events, (i) => i.metadata?.annotations?.[WEIGHT] === "0");
+  assert.ok(zero < oldStableDown, "traffic left the old stable before it scaled down");
+  assert.equal(last.metadata?.annotations?.["example.com/team"], "ops", "a foreign annotation survives");
+  const events = await client.list<KubeObject & { reason?: string; message?: string }>(Events, { namespace });
+  assert.ok(
+    events.items.some(
+      (e) => e.reason === "TrafficWeightUpdated" && e.message === "Traffic weight updated from 0 to 5",
+    ),
+  );
+});
+
+test("nginx: abort puts the weight back on stable before the canary scales down", async (t) => {
+  const namespace = await setUp(t, "nginx-abort");
+  const client = testClient();
+  const web = rolloutIn(namespace);
+  await client.create(Ingresses, stableIngress(namespace), "test");
+  const steps = [{ setWeight: 25 }, { pause: {} }];
+  await client.create(Rollouts, rollout(namespace, steps, { abortScaleDownDelaySeconds: 1 }), "test");
+  await web.until("v1 Healthy", (r) => r.status?.phase === "Healthy");
+  await web.patchSpec({ template: podTemplate("web:2") });
+  const paused = await web.until(
+    "paused at 25",
+    (r) => r.status?.currentStepIndex === 1 && (r.status.pauseConditions?.length ?? 0) > 0,
+  );
+  const canaryHash = paused.status?.currentPodHash ?? "";
+  await weightIs(namespace, 25);
+  const rsWatch = recordWatch<ReplicaSet>(`/apis/apps/v1/namespaces/${namespace}/replicasets`);
+  const ingWatch = recordWatch<Ingress>(`/apis/networking.k8s.io/v1/namespaces/${namespace}/ingresses`, {
+    fieldSelector: `metadata.name=${CANARY_INGRESS}`,
+  });
+  t.after(() => Promise.all([rsWatch.stop(), ingWatch.stop()]));
+  await web.patchStatus({ abort: true });
+  await web.until("Degraded", (r) => r.status?.phase === "Degraded");
+  await waitFor("canary scaled down after the abort delay", async () => {
+    const scales = await scalesByHash(namespace);
+    return scales[canaryHash]?.[0] === 0 ? true : pending(JSON.stringify(scales));
+  });
+  const zero = firstRevision(ingWatch.events, (i) => i.metadata?.annotations?.[WEIGHT] === "0");
+  const down = firstRevision(
+    rsWatch.events,
+    (rs) =>
+      rs.metadata?.labels?.["rollouts-pod-template-hash"] === canaryHash && (rs.spec?.replicas ?? 0) < 3,
+  );
+  assert.ok(
+    Number.isFinite(zero) && zero < down,
+    `weight 0 (rev ${zero}) before the canary shrank (rev ${down})`,
+  );
+  assert.equal(await selectorHash(namespace, "web-canary"), paused.status?.stableRS);
+});
+
+test("nginx: a missing stable Ingress is InvalidSpec naming it; creating it recovers", async (t) => {
+  const namespace = await setUp(t, "nginx-missing");
+  const client = testClient();
+  const web = rolloutIn(namespace);
+  await client.create(Rollouts, rollout(namespace, [{ setWeight: 25 }, { pause: {} }]), "test");
+  const invalid = await web.until(
+    "InvalidSpec",
+    (r) => r.status?.conditions?.some((c) => c.type === "InvalidSpec") ?? false,
+  );
+  const condition = invalid.status?.conditions?.find((c) => c.type === "InvalidSpec");
+  assert.match(
+    condition?.message ?? "",
+    /spec\.strategy\.canary\.trafficRouting\.nginx\.stableIngress: Ingress "web-ing" not found/,
+  );
+  const events = await client.list<KubeObject & { reason?: string; message?: string }>(Events, { namespace });
+  assert.ok(
+    events.items.some(
+      (e) => e.reason === "InvalidSpec" && /Ingress "web-ing" not found/.test(e.message ?? ""),
+    ),
+  );
+  assert.equal(
+    (await scalesByHash(namespace)) && Object.keys(await scalesByHash(namespace)).length,
+    0,
+    "nothing was created",
+  );
+  await client.create(Ingresses, stableIngress(namespace), "test");
+  await web.until(
+    "Healthy once the Ingress exists",
+    (r) => r.status?.phase === "Healthy" && !r.status.conditions?.some((c) => c.type === "InvalidSpec"),
+  );
+  await weightIs(namespace, 0);
+});

@@ -123,7 +123,8 @@ function step(ctx: RolloutContext, restored: CanaryRestored, abort: boolean): St
     newFullyAvailable:
       before.newRS !== undefined &&
       specReplicas(before.newRS) >= replicas &&
-      availableOf(before.newRS) >= replicas,
+      availableOf(before.newRS) >= replicas &&
+      fullWeightApplied(rollout),
     stepAnalysis: stepRun?.phase,
     backgroundAnalysis: backgroundRun?.phase,
     stepsHash: stepsHash(canary.steps ?? []),
@@ -132,6 +133,17 @@ function step(ctx: RolloutContext, restored: CanaryRestored, abort: boolean): St
   const sorted = sortReplicaSets(replicaSets, currentHash, next.context.stableHash);
   const stableHash = next.context.stableHash ?? currentHash;
   return { before: restored, next, stepRun, backgroundRun, sorted, currentHash, stableHash };
+}
+
+/**
+ * With a router, promotion waits until the router has sent the canary the full weight (recorded
+ * by the previous look), as the peer does: traffic moves to the new pods before the stable
+ * Service does.
+ */
+function fullWeightApplied(rollout: Rollout): boolean {
+  const canary = rollout.spec?.strategy?.canary ?? {};
+  if (!canary.trafficRouting) return true;
+  return (rollout.status?.canary?.weights?.canary?.weight ?? 0) >= maxWeightOf(canary);
 }
 
 /**

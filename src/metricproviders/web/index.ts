@@ -1,10 +1,11 @@
 // Web metric provider: an HTTP request whose JSON answer, or the part a JSONPath picks
-// ("{$.data.ratio}"), is the `result` the conditions see. Addresses pass the address policy.
+// ("{$.data.ratio}", json-path.ts), is the `result` the conditions see. Addresses pass the address policy.
 import { Agent } from "node:https";
 import axios, { type AxiosError } from "axios";
-import type { Value } from "../../analysis/expression.ts";
 import { type AddressPolicy, checkAddress } from "../address-policy.ts";
+
 import { type Measured, MeasurementError, type MetricProvider, providerConfig } from "../provider.ts";
+import { pick } from "./json-path.ts";
 
 export interface WebMetric {
   url: string;
@@ -16,32 +17,6 @@ export interface WebMetric {
   /** Kubernetes-style JSONPath; the whole document by default ("{$}"). */
   jsonPath?: string;
   insecure?: boolean;
-}
-
-/** The value at a JSONPath of the form {$}, {$.a.b}, {$.a[0].b}, {$['a-b']}. */
-export function pick(document: unknown, jsonPath = "{$}"): Value {
-  const match = /^\{\s*\$(.*)\}$/.exec(jsonPath.trim());
-  if (!match) throw new MeasurementError(`jsonPath "${jsonPath}" must look like {$.field[0].other}`);
-  const steps = [...(match[1] ?? "").matchAll(/\.([A-Za-z_][\w-]*)|\[(\d+)\]|\['([^']*)'\]|\["([^"]*)"\]/g)];
-  if (steps.map((s) => s[0]).join("") !== (match[1] ?? "").trim()) {
-    throw new MeasurementError(`jsonPath "${jsonPath}" is not supported (use .field, [index] and ['key'])`);
-  }
-  let current: unknown = document;
-  for (const step of steps) {
-    const key = step[1] ?? step[3] ?? step[4];
-    if (key !== undefined) {
-      if (!current || typeof current !== "object" || Array.isArray(current) || !Object.hasOwn(current, key)) {
-        throw new MeasurementError(`jsonPath "${jsonPath}": no field "${key}"`);
-      }
-      current = (current as Record<string, unknown>)[key];
-    } else {
-      const i = Number(step[2]);
-      if (!Array.isArray(current) || i >= current.length)
-        throw new MeasurementError(`jsonPath "${jsonPath}": no index ${i}`);
-      current = current[i];
-    }
-  }
-  return current as Value;
 }
 
 export class WebProvider {

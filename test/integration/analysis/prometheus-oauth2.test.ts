@@ -58,7 +58,7 @@ async function startTokenEndpoint(
       res.setHeader("Content-Type", "application/json");
       if (
         req.method !== "POST" ||
-        req.headers["content-type"] !== "application/x-www-form-urlencoded" ||
+        req.headers["content-type"]?.split(";")[0]?.trim() !== "application/x-www-form-urlencoded" ||
         form.get("grant_type") !== "client_credentials" ||
         !client ||
         form.get("client_secret") !== client.secret ||

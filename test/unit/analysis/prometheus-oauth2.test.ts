@@ -1,13 +1,8 @@
 // The pure parts of the Prometheus provider's OAuth2 client credentials: token reuse until
-// expires_in minus a margin, keys, shared in-flight requests, and token responses whose errors
-// never carry the secret.
+// expires_in minus a margin, keys, shared in-flight requests, and token responses (read by
+// oauth4webapi) whose errors never carry the secret. The request itself: prometheus-oauth2-request.test.ts.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import {
-  parseTokenBody,
-  scrubSecret,
-  tokenFromResponse,
-} from "../../../src/metricproviders/prometheus/oauth2.ts";
 import {
   EXPIRY_MARGIN_MS,
   type FetchedToken,
@@ -15,6 +10,7 @@ import {
   TokenCache,
   tokenCacheKey,
 } from "../../../src/metricproviders/prometheus/token-cache.ts";
+import { scrubSecret, tokenFromResponse } from "../../../src/metricproviders/prometheus/token-endpoint.ts";
 import { MeasurementError } from "../../../src/metricproviders/provider.ts";
 
 function fakeClock(start = 1_000_000) {
@@ -129,53 +125,138 @@ test("TokenCache stays bounded, dropping expired then oldest entries", async () 
   assert.equal(idp.calls, before);
 });
 
-test("token responses: JSON or form-encoded, expires_in as number or string", () => {
-  assert.deepEqual(
-    tokenFromResponse(200, '{"access_token":"abc","token_type":"Bearer","expires_in":300}', "s"),
-    {
-      accessToken: "abc",
-      expiresIn: 300,
-    },
-  );
-  assert.deepEqual(tokenFromResponse(200, '{"access_token":"abc","expires_in":"300"}', "s"), {
-    accessToken: "abc",
-    expiresIn: 300,
-  });
-  assert.deepEqual(tokenFromResponse(200, "access_token=abc&token_type=bearer", "s"), { accessToken: "abc" });
-  assert.deepEqual(tokenFromResponse(200, '{"access_token":"abc","expires_in":"soon"}', "s"), {
-    accessToken: "abc",
-  });
-  assert.equal(parseTokenBody("<html>oops</html>"), undefined);
-  assert.equal(parseTokenBody("[1]"), undefined);
+const config = {
+  tokenUrl: "https://idp.example/token",
+  clientId: "app",
+  clientSecret: "cs-1234",
+  scopes: [],
+};
+
+/** A token endpoint's answer; JSON unless told otherwise. */
+function answer(status: number, body: unknown, headers: Record<string, string> = {}): Response {
+  const text = typeof body === "string" ? body : JSON.stringify(body);
+  return new Response(text, { status, headers: { "Content-Type": "application/json", ...headers } });
+}
+
+test("token responses: access_token and a bearer token_type; expires_in as number or numeric string", async () => {
+  const table: [unknown, unknown][] = [
+    [
+      { access_token: "abc", token_type: "Bearer", expires_in: 300 },
+      { accessToken: "abc", expiresIn: 300 },
+    ],
+    [
+      { access_token: "abc", token_type: "bearer", expires_in: "300" },
+      { accessToken: "abc", expiresIn: 300 },
+    ],
+    [{ access_token: "abc", token_type: "BEARER" }, { accessToken: "abc" }],
+    [
+      { access_token: "abc", token_type: "bearer", expires_in: 0 },
+      { accessToken: "abc", expiresIn: 0 },
+    ],
+    [{ access_token: "abc", token_type: "bearer", scope: "a b", extra: 1 }, { accessToken: "abc" }],
+  ];
+  for (const [body, want] of table) {
+    assert.deepEqual(await tokenFromResponse(answer(200, body), config), want, JSON.stringify(body));
+  }
 });
 
-test("a refused or odd token response is a MeasurementError that never carries the secret", () => {
-  const secret = "p@ss word/+&=!*";
-  const echoes = [
-    JSON.stringify({ error: "invalid_client", error_description: `bad secret ${secret}` }),
-    JSON.stringify({ error: "invalid_client", error_description: `got ${encodeURIComponent(secret)}` }),
-    JSON.stringify({
-      error: "invalid_client",
-      error_description: `body client_secret=${new URLSearchParams({ s: secret }).toString().slice(2)}`,
-    }),
+test("token responses oauth4webapi does not accept are not usable, and say why", async () => {
+  const table: [Response, RegExp][] = [
+    [answer(200, { token: "x", token_type: "bearer" }), /"access_token" property must be a string/],
+    [answer(200, { access_token: "", token_type: "bearer" }), /"access_token" property must not be empty/],
+    // Accepted before oauth4webapi read the answers: no token_type, a form-encoded body, an
+    // expires_in that is not a number, a 2xx other than 200 (RFC 6749 §5.1 says 200).
+    [answer(200, { access_token: "abc" }), /"token_type" property must be a string/],
+    [answer(200, { access_token: "abc", token_type: "bearer", expires_in: "soon" }), /"expires_in".* number/],
+    [
+      answer(200, { access_token: "abc", token_type: "bearer", expires_in: -5 }),
+      /"expires_in".* non-negative/,
+    ],
+    [
+      answer(200, "access_token=abc&token_type=bearer", {
+        "Content-Type": "application/x-www-form-urlencoded",
+      }),
+      /content-type must be application\/json/,
+    ],
+    [
+      answer(200, "<html>oops</html>", { "Content-Type": "text/html" }),
+      /content-type must be application\/json/,
+    ],
+    [answer(200, [1]), /must be a top level object/],
+    [answer(200, { access_token: "abc", token_type: "mac" }), /unsupported `token_type`/],
+    [
+      answer(201, { access_token: "abc", token_type: "bearer" }),
+      /^OAuth2 token request failed \(HTTP 201\)$/,
+    ],
   ];
-  for (const body of echoes) {
-    assert.throws(
-      () => tokenFromResponse(401, body, secret),
-      (e: Error) =>
-        e instanceof MeasurementError &&
-        /^OAuth2 token request failed \(HTTP 401: invalid_client \(.*\*\*\*\*\*\)\)$/.test(e.message) &&
-        !e.message.includes(secret) &&
-        !e.message.includes(encodeURIComponent(secret)),
+  for (const [response, reason] of table) {
+    await assert.rejects(
+      tokenFromResponse(response, config),
+      (e: Error) => e instanceof MeasurementError && reason.test(e.message),
+      String(reason),
     );
   }
-  assert.throws(
-    () => tokenFromResponse(500, `internal error; request was client_secret=${secret}`, secret),
+  await assert.rejects(
+    tokenFromResponse(answer(200, { access_token: "abc", token_type: "DPoP" }), config),
+    /^MeasurementError: OAuth2 token response has token_type "dpop"; only bearer tokens are supported$/,
+    "a DPoP-bound token cannot be sent as Bearer",
+  );
+  await assert.rejects(
+    tokenFromResponse(answer(200, { token: "x" }), config),
+    /^MeasurementError: OAuth2 token response is not usable: /,
+  );
+});
+
+test("a refused token request is a MeasurementError with the RFC 6749 reason, never the secret", async () => {
+  const secret = "p@ss word/+&=!*";
+  const withSecret = { ...config, clientSecret: secret };
+  const echoes = [
+    `bad secret ${secret}`,
+    `got ${encodeURIComponent(secret)}`,
+    `body client_secret=${new URLSearchParams({ s: secret }).toString().slice(2)}`,
+  ];
+  for (const description of echoes) {
+    for (const status of [400, 401]) {
+      await assert.rejects(
+        tokenFromResponse(
+          answer(status, { error: "invalid_client", error_description: description }),
+          withSecret,
+        ),
+        (e: Error) =>
+          e instanceof MeasurementError &&
+          new RegExp(
+            `^OAuth2 token request failed \\(HTTP ${status}: invalid_client \\(.*\\*\\*\\*\\*\\*\\)\\)$`,
+          ).test(e.message) &&
+          !e.message.includes(secret) &&
+          !e.message.includes(encodeURIComponent(secret)),
+        description,
+      );
+    }
+  }
+  // A WWW-Authenticate challenge (RFC 6749 §5.2 for HTTP authentication) gives the reason instead.
+  await assert.rejects(
+    tokenFromResponse(
+      answer(401, "", {
+        "WWW-Authenticate": `Basic realm="idp", error="invalid_client", error_description="no ${secret}"`,
+      }),
+      withSecret,
+    ),
+    (e: Error) => e.message === "OAuth2 token request failed (HTTP 401: invalid_client (no *****))",
+  );
+  await assert.rejects(
+    tokenFromResponse(answer(500, `internal error; request was client_secret=${secret}`), withSecret),
     (e: Error) => e.message === "OAuth2 token request failed (HTTP 500)",
     "a body that is not an RFC 6749 error is not echoed",
   );
-  assert.throws(() => tokenFromResponse(200, '{"token":"x"}', secret), /has no access_token/);
-  assert.throws(() => tokenFromResponse(200, '{"access_token":""}', secret), /has no access_token/);
+  // oauth4webapi reads RFC 6749 error bodies on 4xx only (before, a 5xx one was echoed too).
+  await assert.rejects(
+    tokenFromResponse(answer(503, { error: "temporarily_unavailable" }), withSecret),
+    (e: Error) => e.message === "OAuth2 token request failed (HTTP 503)",
+  );
+  await assert.rejects(
+    tokenFromResponse(answer(401, "<html>no</html>", { "Content-Type": "text/html" }), withSecret),
+    (e: Error) => e.message === "OAuth2 token request failed (HTTP 401)",
+  );
   assert.equal(scrubSecret("a s3cret b", "s3cret"), "a ***** b");
   assert.equal(scrubSecret("nothing", ""), "nothing");
 });

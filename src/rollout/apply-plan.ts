@@ -8,17 +8,10 @@ import { keyOf } from "../controller/cache.ts";
 import type { StatusWriter } from "../controller/status.ts";
 import type { KubeClient } from "../kube/client.ts";
 import { isAlreadyExists, isNotFound } from "../kube/errors.ts";
-import {
-  AnalysisRuns,
-  Ingresses,
-  ReplicaSets,
-  type ResourceType,
-  Rollouts,
-  Services,
-} from "../kube/resources.ts";
+import { AnalysisRuns, ReplicaSets, type ResourceType, Rollouts, Services } from "../kube/resources.ts";
 import type { EventRecorder } from "../telemetry/events.ts";
 import { Reasons } from "../telemetry/reasons.ts";
-import type { RoutedKind } from "../trafficrouting/router.ts";
+import { ROUTED_TYPES, type RoutedKind } from "../trafficrouting/router.ts";
 import { HASH_VERSION, HASH_VERSION_ANNOTATION } from "./adoption.ts";
 import { TERMINATED_BY_ROLLOUT } from "./analysis-history.ts";
 import { SCALE_DOWN_DEADLINE_ANNOTATION } from "./bluegreen.ts";
@@ -103,8 +96,6 @@ async function applyReplicaSets(shell: Shell, context: RolloutContext, plan: Rol
   for (const name of plan.prune) await client.delete(ReplicaSets, { namespace, name }).catch(ignoreNotFound);
 }
 
-const ROUTED_TYPES: Record<string, ResourceType> = { Ingress: Ingresses };
-
 /**
  * The routers' objects, after the Services and before any scaling: on abort the weight is back on
  * stable before the canary loses a pod; on a new step the canary pods were ready before the weight.
@@ -112,8 +103,7 @@ const ROUTED_TYPES: Record<string, ResourceType> = { Ingress: Ingresses };
 async function applyRouting(shell: Shell, context: RolloutContext, plan: RolloutPlan) {
   const { rollout } = context;
   for (const object of plan.routing) {
-    const type = ROUTED_TYPES[object.kind ?? ""];
-    if (!type) throw new Error(`no resource type for routed kind ${object.kind}`);
+    const type = ROUTED_TYPES[object.kind as RoutedKind];
     const name = object.metadata?.name ?? "";
     const existed = context.routing(object.kind as RoutedKind, name) !== undefined;
     await shell.client.apply(type, object, shell.fieldManager, { force: true });

@@ -135,8 +135,8 @@ async function reconcileRollout(
   const now = kernel.clock.now();
   if (rollout.metadata?.deletionTimestamp) {
     if (hasFinalizer(rollout)) {
-      await finalizeDeletion(kernel.client, rollout, ROLLOUT_FIELD_MANAGER);
-      log.info("Rollout deleted mid-update: Services pointed back at the stable pods");
+      await finalizeDeletion(kernel.client, rollout, ROLLOUT_FIELD_MANAGER, shell.routing);
+      log.info("Rollout deleted mid-update: traffic and Services pointed back at the stable pods");
     }
     return undefined;
   }

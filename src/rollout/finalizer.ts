@@ -1,11 +1,14 @@
-// Deleting a Rollout mid-canary must not leave its Services pointing at canary pods (DESIGN.md
-// §8): while an update is in progress the Rollout carries a finalizer, and on deletion the
-// Services are pointed back at the stable pods before the finalizer is removed. A Rollout at
+// Deleting a Rollout mid-canary must not leave its Services pointing at canary pods nor its router
+// sending them traffic (DESIGN.md §8): while an update is in progress the Rollout carries a
+// finalizer, and on deletion the weight goes to 0 and the Services are pointed back at the stable
+// pods before the finalizer is removed. A Rollout at
 // rest carries none, so removing sluice never leaves undeletable objects behind for long.
 import type { Rollout } from "../api/rollout.ts";
 import type { KubeClient } from "../kube/client.ts";
 import { isNotFound } from "../kube/errors.ts";
 import { Rollouts, Services } from "../kube/resources.ts";
+import { routersFor } from "../trafficrouting/registry.ts";
+import { ROUTED_TYPES, type RoutedKind, type RoutingInput } from "../trafficrouting/router.ts";
 import { POD_TEMPLATE_HASH_LABEL } from "./hash.ts";
 
 export const RESTORE_SERVICES_FINALIZER = "sluice.dev/restore-stable-services";
@@ -51,14 +54,24 @@ export async function setFinalizer(
   );
 }
 
-/** Points the Rollout's Services at the stable pods, then lets the deletion proceed. */
+/**
+ * Sends all traffic back to stable (weight 0 on every router) and points the Rollout's Services at
+ * the stable pods, then lets the deletion proceed (its canary Ingress goes with it by owner reference).
+ */
 export async function finalizeDeletion(
   client: KubeClient,
   rollout: Rollout,
   fieldManager: string,
+  lookup: RoutingInput["lookup"],
 ): Promise<void> {
   const stable = rollout.status?.stableRS;
   const namespace = rollout.metadata?.namespace;
+  const trafficRouting = rollout.spec?.strategy?.canary?.trafficRouting;
+  if (trafficRouting) {
+    const input = { rollout, weight: 0, lookup };
+    for (const object of routersFor(trafficRouting).routers.flatMap((router) => router.writes(input)))
+      await client.apply(ROUTED_TYPES[object.kind as RoutedKind], object, fieldManager, { force: true });
+  }
   if (stable) {
     for (const name of servicesOf(rollout)) {
       await client

@@ -4,10 +4,14 @@
 // objects and which objects to write; the Rollout controller's shell does the writing, in the
 // registry's order, before any ReplicaSet is scaled. `status.canary.weights` records the weight.
 import type { Rollout } from "../api/rollout.ts";
+import { Ingresses, type ResourceType } from "../kube/resources.ts";
 import type { KubeObject } from "../kube/types.ts";
 
 /** The kinds routers read and write. */
 export type RoutedKind = "Ingress";
+
+/** The resource of each routed kind (the Rollout controller caches and writes these). */
+export const ROUTED_TYPES: Record<RoutedKind, ResourceType> = { Ingress: Ingresses };
 
 /** An object a router reads, and the spec field that names it. */
 export interface RoutingReference {

@@ -12,6 +12,7 @@ import type { KubeObject } from "../../../src/kube/types.ts";
 import { rolloutController } from "../../../src/rollout/controller.ts";
 import type { ReplicaSet } from "../../../src/rollout/world.ts";
 import type { Ingress } from "../../../src/trafficrouting/nginx/index.ts";
+import { readAuditEvents } from "../../helpers/audit.ts";
 import { testClient, useNamespace } from "../../helpers/kube.ts";
 import {
   createServices,
@@ -235,6 +236,16 @@ test("nginx: a canary of 10 walks 5 → 25 → 50 → 100 by Ingress weight, pod
       (e) => e.reason === "TrafficWeightUpdated" && e.message === "Traffic weight updated from 0 to 5",
     ),
   );
+  // For the record (not a claim): sluice's writes during the test, by verb and resource.
+  const writes = (await readAuditEvents()).filter(
+    (e) => e.objectRef?.namespace === namespace && e.userAgent?.startsWith("sluice/"),
+  );
+  const byResource = new Map<string, number>();
+  for (const e of writes) {
+    const key = `${e.verb} ${e.objectRef?.resource}${e.objectRef?.subresource ? `/${e.objectRef.subresource}` : ""}`;
+    byResource.set(key, (byResource.get(key) ?? 0) + 1);
+  }
+  t.diagnostic(`sluice writes over the whole test: ${JSON.stringify(Object.fromEntries(byResource))}`);
 });
 
 test("nginx: abort puts the weight back on stable before the canary scales down", async (t) => {
@@ -307,4 +318,32 @@ test("nginx: a missing stable Ingress is InvalidSpec naming it; creating it reco
     (r) => r.status?.phase === "Healthy" && !r.status.conditions?.some((c) => c.type === "InvalidSpec"),
   );
   await weightIs(namespace, 0);
+});
+
+test("nginx: deleting a Rollout mid-canary sends all traffic to stable before its objects go", async (t) => {
+  const namespace = await setUp(t, "nginx-delete");
+  const client = testClient();
+  const web = rolloutIn(namespace);
+  await client.create(Ingresses, stableIngress(namespace), "test");
+  await client.create(Rollouts, rollout(namespace, [{ setWeight: 25 }, { pause: {} }]), "test");
+  await web.until("v1 Healthy", (r) => r.status?.phase === "Healthy");
+  await web.patchSpec({ template: podTemplate("web:2") });
+  await web.until(
+    "paused at 25",
+    (r) => r.status?.currentStepIndex === 1 && (r.status.pauseConditions?.length ?? 0) > 0,
+  );
+  await weightIs(namespace, 25);
+  const ingWatch = recordWatch<Ingress>(`/apis/networking.k8s.io/v1/namespaces/${namespace}/ingresses`, {
+    fieldSelector: `metadata.name=${CANARY_INGRESS}`,
+  });
+  t.after(() => ingWatch.stop());
+  await client.delete(Rollouts, { namespace, name: "web" });
+  await waitFor("the canary Ingress deleted with its Rollout", () =>
+    ingWatch.events.some((e) => e.type === "DELETED") ? true : pending(`${ingWatch.events.length} events`),
+  );
+  const weights = ingWatch.events
+    .filter((e) => e.type !== "DELETED")
+    .map((e) => e.object.metadata?.annotations?.[WEIGHT]);
+  assert.equal(weights.at(-1), "0", `the last weight before deletion: ${weights.join(" → ")}`);
+  assert.equal(await selectorHash(namespace, "web-canary"), await selectorHash(namespace, "web-stable"));
 });

@@ -5,6 +5,7 @@
 // by server-side apply, so annotations other tools set on the canary Ingress stay theirs; it stays
 // at weight 0 after a rollout and goes with the Rollout by owner reference (the peer's behaviour,
 // ../shared/reference/argo-rollouts.md §3.2).
+import { isDeepStrictEqual } from "node:util";
 import type { NginxTrafficRouting, Rollout } from "../../api/rollout.ts";
 import type { KubeObject } from "../../kube/types.ts";
 import { controllerRef } from "../../rollout/world.ts";
@@ -102,7 +103,8 @@ function upToDate(live: KubeObject | undefined, desired: Ingress): boolean {
   const annotations = live.metadata?.annotations ?? {};
   return (
     Object.entries(desired.metadata?.annotations ?? {}).every(([k, v]) => annotations[k] === v) &&
-    JSON.stringify((live as Ingress).spec ?? {}) === JSON.stringify(desired.spec) &&
+    // The API server returns fields in its own order: compared as values, not as text.
+    isDeepStrictEqual((live as Ingress).spec ?? {}, desired.spec) &&
     controlledBy(live, { metadata: { uid: desired.metadata?.ownerReferences?.[0]?.uid ?? "" } })
   );
 }

@@ -246,6 +246,11 @@ test("nginx: a canary of 10 walks 5 → 25 → 50 → 100 by Ingress weight, pod
     byResource.set(key, (byResource.get(key) ?? 0) + 1);
   }
   t.diagnostic(`sluice writes over the whole test: ${JSON.stringify(Object.fromEntries(byResource))}`);
+  // One write per weight (0, 5, 25, 50, 100, 0), not one per reconcile.
+  assert.ok(
+    (byResource.get("patch ingresses") ?? 0) <= 7,
+    "the canary Ingress is written only when it changes",
+  );
 });
 
 test("nginx: abort puts the weight back on stable before the canary scales down", async (t) => {

@@ -103,6 +103,10 @@ test("writes only what differs from the live canary Ingress; foreign annotations
     metadata: { ...desired.metadata, annotations: { ...desired.metadata?.annotations, "team/x": "y" } },
   };
   assert.deepEqual(nginxRouter.writes({ rollout: r, weight: 5, lookup: lookupOf([stable, live]) }), []);
+  // As the API server returns it: the same fields in another order.
+  const { rules, ...rest } = desired.spec ?? {};
+  const reordered = { ...live, spec: { ...rest, rules } };
+  assert.deepEqual(nginxRouter.writes({ rollout: r, weight: 5, lookup: lookupOf([stable, reordered]) }), []);
   assert.equal(nginxRouter.writes({ rollout: r, weight: 10, lookup: lookupOf([stable, live]) }).length, 1);
 });
 

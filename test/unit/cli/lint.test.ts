@@ -30,6 +30,12 @@ test("lint accepts a valid canary with its Services in the same file", async () 
   assert.match(out, /valid\.yaml: 1 Rollout\(s\) valid/);
 });
 
+test("lint accepts the peer's documented nginx trafficRouting shapes with only apiVersion changed", async () => {
+  const { code, out } = await lint(fixture("nginx.yaml"));
+  assert.equal(code, 0, out);
+  assert.match(out, /nginx\.yaml: 3 Rollout\(s\) valid/);
+});
+
 test("lint reports every problem with its field path and exits 1", async () => {
   const { code, out } = await lint(fixture("invalid.yaml"));
   assert.equal(code, 1);

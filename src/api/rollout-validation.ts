@@ -213,10 +213,24 @@ function validateTrafficRouting(p: Problems, base: string, routing: TrafficRouti
     if (stableIngress && stableIngresses?.length)
       p.error(`${base}.nginx.stableIngresses`, "stableIngress and stableIngresses cannot both be set");
   }
+  const gateway = (routing.gatewayAPI ?? routing.plugins?.["argoproj-labs/gatewayAPI"]) as
+    | { httpRoute?: string; httpRoutes?: unknown[]; grpcRoute?: string; grpcRoutes?: unknown[] }
+    | undefined;
+  if (
+    gateway &&
+    !gateway.httpRoute &&
+    !gateway.httpRoutes?.length &&
+    !gateway.grpcRoute &&
+    !gateway.grpcRoutes?.length
+  )
+    p.error(
+      routing.gatewayAPI ? `${base}.gatewayAPI` : `${base}.plugins`,
+      "Gateway API routing needs httpRoute, httpRoutes, grpcRoute or grpcRoutes",
+    );
   const max = routing.maxTrafficWeight;
   if (max !== undefined && (!isInt(max) || max < 1))
     p.error(`${base}.maxTrafficWeight`, `must be a positive integer, got ${max}`);
-  if (max !== undefined && !routing.nginx && !routing.plugins)
+  if (max !== undefined && !routing.nginx && !routing.plugins && !routing.gatewayAPI)
     p.error(`${base}.maxTrafficWeight`, "maxTrafficWeight is only supported with nginx and plugins");
 }
 

@@ -11,7 +11,7 @@ import { isAlreadyExists, isNotFound } from "../kube/errors.ts";
 import { AnalysisRuns, ReplicaSets, type ResourceType, Rollouts, Services } from "../kube/resources.ts";
 import type { EventRecorder } from "../telemetry/events.ts";
 import { Reasons } from "../telemetry/reasons.ts";
-import { ROUTED_TYPES, type RoutedKind } from "../trafficrouting/router.ts";
+import { executeRoutingWrite } from "../trafficrouting/write.ts";
 import { HASH_VERSION, HASH_VERSION_ANNOTATION } from "./adoption.ts";
 import { TERMINATED_BY_ROLLOUT } from "./analysis-history.ts";
 import { SCALE_DOWN_DEADLINE_ANNOTATION } from "./bluegreen.ts";
@@ -102,18 +102,15 @@ async function applyReplicaSets(shell: Shell, context: RolloutContext, plan: Rol
  */
 async function applyRouting(shell: Shell, context: RolloutContext, plan: RolloutPlan) {
   const { rollout } = context;
-  for (const object of plan.routing) {
-    const type = ROUTED_TYPES[object.kind as RoutedKind];
-    const name = object.metadata?.name ?? "";
-    const existed = context.routing(object.kind as RoutedKind, name) !== undefined;
-    await shell.client.apply(type, object, shell.fieldManager, { force: true });
-    const reason = existed ? Reasons.PatchingCanaryIngress : Reasons.CreatingCanaryIngress;
-    await shell.events.record(
-      rollout,
-      "Normal",
-      reason,
-      `${existed ? "Updated" : "Created"} ${object.kind} ${name}`,
-    );
+  for (const write of plan.routing) {
+    const existed = context.routing(write.kind, write.name, write.namespace) !== undefined;
+    await executeRoutingWrite(shell.client, write, shell.fieldManager);
+    // The peer's Events for its canary Ingress; a route's weights are told by TrafficWeightUpdated.
+    if (write.kind === "Ingress") {
+      const reason = existed ? Reasons.PatchingCanaryIngress : Reasons.CreatingCanaryIngress;
+      const message = `${existed ? "Updated" : "Created"} Ingress ${write.name}`;
+      await shell.events.record(rollout, "Normal", reason, message);
+    }
   }
   const before = rollout.status?.canary?.weights?.canary?.weight ?? 0;
   const after = plan.status.canary?.weights?.canary?.weight ?? 0;

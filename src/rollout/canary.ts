@@ -4,7 +4,6 @@
 // new state calls for. Pure (no I/O; `now` and the routers' objects come from the context).
 import type { Rollout, RolloutStatus } from "../api/rollout.ts";
 import { RolloutDefaults } from "../api/rollout.ts";
-import type { KubeObject } from "../kube/types.ts";
 import {
   backgroundActive,
   CANARY_MACHINE_VERSION,
@@ -21,6 +20,7 @@ import {
 } from "../strategy/canary.state.ts";
 import { canaryWeight, pauseDeadline } from "../strategy/canary.weights.ts";
 import { routersFor } from "../trafficrouting/registry.ts";
+import type { RoutingWrite } from "../trafficrouting/router.ts";
 import { observedRun, type RolloutContext } from "./context.ts";
 import { stepsHash } from "./hash.ts";
 import { nearestSplit, nextBasicCanaryScale, resolveIntOrPercent } from "./replicas.ts";
@@ -335,7 +335,7 @@ function runs(ctx: RolloutContext, stepped: Stepped): StrategyDecision["runs"] {
  * With a router: the weight it sends to the canary (raised only once the canary pods for it are
  * available) and the objects to write for it. Without: the step's weight, by replica ratio.
  */
-function traffic(ctx: RolloutContext, stepped: Stepped): { weight: number; writes: KubeObject[] } {
+function traffic(ctx: RolloutContext, stepped: Stepped): { weight: number; writes: RoutingWrite[] } {
   const { rollout } = ctx;
   const { next, sorted } = stepped;
   const canary = rollout.spec?.strategy?.canary ?? {};

@@ -4,8 +4,7 @@
 // plan.
 import type { AnalysisRun, AnalysisTemplateSpec } from "../api/analysis.ts";
 import type { Rollout } from "../api/rollout.ts";
-import type { KubeObject } from "../kube/types.ts";
-import type { RoutedKind } from "../trafficrouting/router.ts";
+import type { RoutingLookup } from "../trafficrouting/router.ts";
 import type { ObservedRun } from "./rollout-analysis.ts";
 import type { ReplicaSet } from "./world.ts";
 
@@ -41,7 +40,7 @@ export interface RolloutContext {
   /** spec.restartAt: "evicting" while pods older than it are left, "done" once none is. */
   readonly restart?: "evicting" | "done" | undefined;
   /** The objects traffic routers read (stable Ingresses, their canary copies), as last seen. */
-  readonly routing: (kind: RoutedKind, name: string) => KubeObject | undefined;
+  readonly routing: RoutingLookup;
 }
 
 /** A context for a Rollout and its ReplicaSets alone (no runs, no lookups): tests and tools. */

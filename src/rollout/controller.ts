@@ -6,11 +6,10 @@ import type { Rollout } from "../api/rollout.ts";
 import { type FieldProblem, formatProblem, validateRollout } from "../api/rollout-validation.ts";
 import { byNamespace, byOwnerUid, keyOf } from "../controller/cache.ts";
 import type { ControllerSetup, Kernel } from "../controller/kernel.ts";
-import { AnalysisRuns, Ingresses, ReplicaSets, Rollouts, Services } from "../kube/resources.ts";
-import type { KubeObject } from "../kube/types.ts";
+import { AnalysisRuns, ReplicaSets, Rollouts, Services } from "../kube/resources.ts";
 import { Reasons } from "../telemetry/reasons.ts";
 import { routersFor } from "../trafficrouting/registry.ts";
-import type { RoutedKind } from "../trafficrouting/router.ts";
+import type { RoutingProblem } from "../trafficrouting/router.ts";
 import { adopt, effectiveHash, orphansFor } from "./adoption.ts";
 import { cutShort } from "./analysis-history.ts";
 import { analysisBlocks, analysisProblems } from "./analysis-validation.ts";
@@ -22,6 +21,7 @@ import { POD_TEMPLATE_HASH_LABEL, podTemplateHash } from "./hash.ts";
 import { planRollout } from "./plan.ts";
 import { restartPending, restartRound } from "./restart.ts";
 import { withHealthy } from "./rollout-conditions.ts";
+import { RoutingObjects, routedKey } from "./routing-objects.ts";
 import { byRoutedObject, byServiceNamed } from "./service-index.ts";
 import { lookupTemplates } from "./template-lookup.ts";
 import type { ReplicaSet, Service } from "./world.ts";
@@ -39,7 +39,12 @@ export const rolloutController: ControllerSetup = (kernel) => {
     indexers: { owner: byOwnerUid, namespace: byNamespace },
   });
   const services = kernel.informer<Service>({ type: Services });
-  const ingresses = kernel.informer<KubeObject>({ type: Ingresses });
+  const routed = new RoutingObjects(kernel, (kind, object) => {
+    // A routed object appeared or changed (a stable Ingress, a route), or its canary copy was edited.
+    for (const r of rollouts.cache.byIndex("routed", routedKey(kind, object))) controller.enqueue(keyOf(r));
+    const owner = object.metadata?.ownerReferences?.find((r) => r.kind === "Rollout" && r.controller);
+    if (owner) controller.enqueue(`${object.metadata?.namespace}/${owner.name}`);
+  });
   const analysisRuns = kernel.informer<AnalysisRun>({ type: AnalysisRuns, indexers: { owner: byOwnerUid } });
   const writer = kernel.statusWriter(ROLLOUT_FIELD_MANAGER);
   const events = kernel.events(ROLLOUT_FIELD_MANAGER);
@@ -66,8 +71,6 @@ export const rolloutController: ControllerSetup = (kernel) => {
         const svc = service(name);
         return svc ? (svc.spec?.selector ?? {}) : null;
       };
-      const routing = (kind: RoutedKind, name: string) =>
-        kind === "Ingress" ? ingresses.cache.get(`${rollout.metadata?.namespace}/${name}`) : undefined;
       const runNamed = (name: string) => analysisRuns.cache.get(`${rollout.metadata?.namespace}/${name}`);
       // Only runs this Rollout controls (a plain ownerReference is not ownership, as for the peer).
       const ownedRuns = () =>
@@ -83,7 +86,8 @@ export const rolloutController: ControllerSetup = (kernel) => {
         fieldManager: ROLLOUT_FIELD_MANAGER,
         serviceSelector,
         service,
-        routing,
+        routing: routed.lookupFor(rollout.metadata?.namespace ?? ""),
+        routed,
         owned,
         runNamed,
         ownedRuns,
@@ -108,13 +112,6 @@ export const rolloutController: ControllerSetup = (kernel) => {
     // A Service a Rollout names may have appeared or changed: look at the Rollouts that name it.
     for (const r of rollouts.cache.byIndex("services", keyOf(svc))) controller.enqueue(keyOf(r));
   });
-  ingresses.on((_event, ingress) => {
-    // A stable Ingress appeared or changed (its routes are copied), or a canary copy was edited.
-    for (const r of rollouts.cache.byIndex("routed", `Ingress/${keyOf(ingress)}`))
-      controller.enqueue(keyOf(r));
-    const owner = ingress.metadata?.ownerReferences?.find((r) => r.kind === "Rollout" && r.controller);
-    if (owner) controller.enqueue(`${ingress.metadata?.namespace}/${owner.name}`);
-  });
 };
 
 /** The shell around one plan: what the reconcile reads besides the Rollout, and where it writes. */
@@ -122,6 +119,7 @@ interface Reconcile extends Shell {
   kernel: Kernel;
   service: (name: string) => Service | undefined;
   routing: RolloutContext["routing"];
+  routed: RoutingObjects;
   owned: ReplicaSet[];
   runNamed: (name: string) => AnalysisRun | undefined;
   ownedRuns: () => AnalysisRun[];
@@ -197,7 +195,7 @@ async function refuseInvalid(
 ): Promise<number | undefined> {
   const problems = [
     ...validateRollout(rollout, { service: shell.serviceSelector }).filter((p) => p.severity === "error"),
-    ...routingProblems(rollout, shell.routing),
+    ...routingProblems(rollout, shell.routing, await shell.routed.watch(rollout)),
   ].map(formatProblem);
   const analysis = startingUpdate(rollout, templateHash)
     ? await checkAnalysis(shell, rollout)
@@ -248,12 +246,19 @@ async function checkAnalysis(shell: Reconcile, rollout: Rollout) {
 }
 
 /** What is wrong with the objects the Rollout's traffic routers read (a missing stable Ingress, ...). */
-function routingProblems(rollout: Rollout, lookup: RolloutContext["routing"]): FieldProblem[] {
+function routingProblems(
+  rollout: Rollout,
+  lookup: RolloutContext["routing"],
+  unserved: RoutingProblem[],
+): FieldProblem[] {
   const trafficRouting = rollout.spec?.strategy?.canary?.trafficRouting;
   if (!trafficRouting) return [];
-  return routersFor(trafficRouting)
-    .routers.flatMap((router) => router.problems({ rollout, lookup }))
-    .map((p) => ({ ...p, severity: "error" as const }));
+  // A kind the cluster does not serve is the one problem worth saying about its objects.
+  const problems =
+    unserved.length > 0
+      ? unserved
+      : routersFor(trafficRouting).routers.flatMap((router) => router.problems({ rollout, lookup }));
+  return problems.map((p) => ({ ...p, severity: "error" as const }));
 }
 
 const controlledBy = (run: AnalysisRun, uid: string) =>

@@ -8,7 +8,8 @@ import type { KubeClient } from "../kube/client.ts";
 import { isNotFound } from "../kube/errors.ts";
 import { Rollouts, Services } from "../kube/resources.ts";
 import { routersFor } from "../trafficrouting/registry.ts";
-import { ROUTED_TYPES, type RoutedKind, type RoutingInput } from "../trafficrouting/router.ts";
+import type { RoutingInput } from "../trafficrouting/router.ts";
+import { executeRoutingWrite } from "../trafficrouting/write.ts";
 import { POD_TEMPLATE_HASH_LABEL } from "./hash.ts";
 
 export const RESTORE_SERVICES_FINALIZER = "sluice.dev/restore-stable-services";
@@ -69,8 +70,8 @@ export async function finalizeDeletion(
   const trafficRouting = rollout.spec?.strategy?.canary?.trafficRouting;
   if (trafficRouting) {
     const input = { rollout, weight: 0, lookup };
-    for (const object of routersFor(trafficRouting).routers.flatMap((router) => router.writes(input)))
-      await client.apply(ROUTED_TYPES[object.kind as RoutedKind], object, fieldManager, { force: true });
+    for (const write of routersFor(trafficRouting).routers.flatMap((router) => router.writes(input)))
+      await executeRoutingWrite(client, write, fieldManager);
   }
   if (stable) {
     for (const name of servicesOf(rollout)) {

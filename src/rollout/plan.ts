@@ -7,10 +7,10 @@ import type { AnalysisRun } from "../api/analysis.ts";
 import type { Rollout, RolloutStatus } from "../api/rollout.ts";
 import { RolloutDefaults } from "../api/rollout.ts";
 import { selectorString } from "../api/selector.ts";
-import type { KubeObject } from "../kube/types.ts";
 import type { Notice } from "../strategy/canary.machine.ts";
 import type { Reason } from "../telemetry/reasons.ts";
 import { Reasons } from "../telemetry/reasons.ts";
+import type { RoutingWrite } from "../trafficrouting/router.ts";
 import { type RunHousekeeping, runHousekeeping } from "./analysis-history.ts";
 import { blueGreenStrategy } from "./bluegreen.ts";
 import { canaryStrategy } from "./canary.ts";
@@ -43,8 +43,8 @@ export interface RolloutPlan extends Sizing {
   state: string;
   notices: Notice[];
   services: Map<string, string>;
-  /** Objects traffic routers need written, in the routers' order (before any scaling). */
-  routing: KubeObject[];
+  /** What traffic routers need written, in the routers' order (before any scaling). */
+  routing: RoutingWrite[];
   /** Scaled-down old ReplicaSets beyond revisionHistoryLimit, oldest first. */
   prune: string[];
   /** AnalysisRuns that must exist (made when missing); runs of the attempt in progress. */

@@ -22,5 +22,5 @@ export function byRoutedObject(rollout: Rollout): string[] {
   const namespace = rollout.metadata?.namespace ?? "";
   return routersFor(trafficRouting)
     .routers.flatMap((router) => router.references(rollout))
-    .map((ref) => `${ref.kind}/${namespace}/${ref.name}`);
+    .map((ref) => `${ref.kind}/${ref.namespace ?? namespace}/${ref.name}`);
 }

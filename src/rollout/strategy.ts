@@ -4,8 +4,8 @@
 // (counters, conditions, phase, progress deadline, run creation, Events, wake-ups) is the
 // skeleton's.
 import type { RolloutStatus } from "../api/rollout.ts";
-import type { KubeObject } from "../kube/types.ts";
 import type { Notice } from "../strategy/canary.machine.ts";
+import type { RoutingWrite } from "../trafficrouting/router.ts";
 import type { RolloutContext } from "./context.ts";
 import type { WantedRun } from "./rollout-analysis.ts";
 import type { ConditionMode } from "./rollout-conditions.ts";
@@ -41,8 +41,8 @@ export interface StrategyDecision {
   sizing: Sizing;
   /** Service name → pod-template hash its selector must pin. */
   services: Map<string, string>;
-  /** Objects traffic routers need written (server-side apply) for the new weight. */
-  routing?: KubeObject[];
+  /** What traffic routers need written for the new weight. */
+  routing?: RoutingWrite[];
   /** The status fields the machine and the strategy own (counters and conditions are added). */
   status: RolloutStatus;
   /**

@@ -9,7 +9,7 @@ import { isDeepStrictEqual } from "node:util";
 import type { NginxTrafficRouting, Rollout } from "../../api/rollout.ts";
 import type { KubeObject } from "../../kube/types.ts";
 import { controllerRef } from "../../rollout/world.ts";
-import type { RoutingProblem, RoutingReference, TrafficRouter } from "../router.ts";
+import type { RoutingProblem, RoutingReference, RoutingWrite, TrafficRouter } from "../router.ts";
 
 const DEFAULT_PREFIX = "nginx.ingress.kubernetes.io";
 const CLASS_ANNOTATION = "kubernetes.io/ingress.class";
@@ -141,13 +141,20 @@ export const nginxRouter: TrafficRouter = {
     return problems;
   },
 
-  writes({ rollout, weight, lookup }): KubeObject[] {
-    const out: KubeObject[] = [];
+  writes({ rollout, weight, lookup }): RoutingWrite[] {
+    const out: RoutingWrite[] = [];
     for (const { name } of stableIngresses(rollout)) {
       const stable = lookup("Ingress", name) as Ingress | undefined;
       if (!stable) continue;
       const desired = canaryIngress(rollout, stable, weight);
-      if (!upToDate(lookup("Ingress", desired.metadata?.name ?? ""), desired)) out.push(desired);
+      const canaryName = desired.metadata?.name ?? "";
+      if (upToDate(lookup("Ingress", canaryName), desired)) continue;
+      out.push({
+        kind: "Ingress",
+        namespace: desired.metadata?.namespace ?? "",
+        name: canaryName,
+        apply: desired,
+      });
     }
     return out;
   },

@@ -2,7 +2,7 @@
 // Rollouts that name it, several in the registry's fixed order; names without a router are reported.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { Rollout } from "../../../src/api/rollout.ts";
+import type { Rollout, TrafficRouting } from "../../../src/api/rollout.ts";
 import { Registry } from "../../../src/controller/registry.ts";
 import { routersFor, trafficRouters } from "../../../src/trafficrouting/registry.ts";
 import type { TrafficRouter } from "../../../src/trafficrouting/router.ts";
@@ -13,7 +13,14 @@ function fakeRouter(name: string): TrafficRouter {
     name,
     references: () => [],
     problems: () => [],
-    writes: ({ weight }) => [{ kind: "Fake", metadata: { name, annotations: { weight: String(weight) } } }],
+    writes: ({ weight }) => [
+      {
+        kind: "Ingress",
+        namespace: "ns",
+        name,
+        apply: { metadata: { annotations: { weight: String(weight) } } },
+      },
+    ],
   };
 }
 
@@ -21,7 +28,8 @@ const rollout = {} as Rollout;
 
 test("a registered router is found by the key a Rollout names it with, and asked for its writes", () => {
   const registry = trafficRouters.extended(fakeRouter("fake"));
-  const { routers, unsupported } = routersFor({ fake: { ingress: "web" }, maxTrafficWeight: 100 }, registry);
+  const spec = { fake: { ingress: "web" }, maxTrafficWeight: 100 } as TrafficRouting;
+  const { routers, unsupported } = routersFor(spec, registry);
   assert.deepEqual(unsupported, []);
   assert.deepEqual(
     routers.map((r) => r.name),
@@ -29,7 +37,7 @@ test("a registered router is found by the key a Rollout names it with, and asked
   );
   const writes = routers.flatMap((r) => r.writes({ rollout, weight: 5, lookup: () => undefined }));
   assert.deepEqual(
-    writes.map((w) => w.metadata?.annotations?.weight),
+    writes.map((w) => ("apply" in w ? w.apply.metadata?.annotations?.weight : undefined)),
     ["5"],
   );
 });
@@ -38,7 +46,7 @@ test("several routers apply in registration order, whatever order the spec lists
   const registry = new Registry<TrafficRouter>("traffic router")
     .register(fakeRouter("nginx"))
     .register(fakeRouter("istio"));
-  const { routers } = routersFor({ istio: {}, nginx: {} }, registry);
+  const { routers } = routersFor({ istio: {}, nginx: {} } as TrafficRouting, registry);
   assert.deepEqual(
     routers.map((r) => r.name),
     ["nginx", "istio"],
@@ -49,6 +57,13 @@ test("names without a router are reported, settings are not router names", () =>
   const { routers, unsupported } = routersFor({ smi: {}, managedRoutes: [], maxTrafficWeight: 1000 });
   assert.deepEqual(routers, []);
   assert.deepEqual(unsupported, ["smi"]);
+  const plugins = routersFor({ plugins: { "argoproj-labs/gatewayAPI": {}, "acme/contour": {} } });
+  assert.deepEqual(
+    plugins.routers.map((r) => r.name),
+    ["gatewayAPI"],
+    "the peer's Gateway API plugin is built in",
+  );
+  assert.deepEqual(plugins.unsupported, ["plugins.acme/contour"]);
 });
 
 test("registering two routers under one name is refused; extending leaves the original alone", () => {

@@ -37,8 +37,6 @@ const UNSUPPORTED: { path: string; present: (r: Rollout) => unknown }[] = [
   { path: "spec.workloadRef", present: (r) => r.spec?.workloadRef },
   { path: "spec.rollbackWindow", present: (r) => r.spec?.rollbackWindow },
   { path: "spec.strategy.canary.antiAffinity", present: (r) => r.spec?.strategy?.canary?.antiAffinity },
-  { path: "spec.strategy.canary.canaryMetadata", present: (r) => r.spec?.strategy?.canary?.canaryMetadata },
-  { path: "spec.strategy.canary.stableMetadata", present: (r) => r.spec?.strategy?.canary?.stableMetadata },
   {
     path: "spec.strategy.canary.dynamicStableScale",
     present: (r) => r.spec?.strategy?.canary?.dynamicStableScale,
@@ -57,14 +55,6 @@ const UNSUPPORTED: { path: string; present: (r: Rollout) => unknown }[] = [
     present: (r) => r.spec?.strategy?.canary?.replicaProgressThreshold,
   },
   { path: "spec.strategy.blueGreen.antiAffinity", present: (r) => r.spec?.strategy?.blueGreen?.antiAffinity },
-  {
-    path: "spec.strategy.blueGreen.previewMetadata",
-    present: (r) => r.spec?.strategy?.blueGreen?.previewMetadata,
-  },
-  {
-    path: "spec.strategy.blueGreen.activeMetadata",
-    present: (r) => r.spec?.strategy?.blueGreen?.activeMetadata,
-  },
   {
     path: "spec.strategy.blueGreen.scaleDownDelayRevisionLimit",
     present: (r) => r.spec?.strategy?.blueGreen?.scaleDownDelayRevisionLimit !== undefined,

@@ -8,7 +8,7 @@ import { keyOf } from "../controller/cache.ts";
 import type { StatusWriter } from "../controller/status.ts";
 import type { KubeClient } from "../kube/client.ts";
 import { isAlreadyExists, isNotFound } from "../kube/errors.ts";
-import { AnalysisRuns, ReplicaSets, type ResourceType, Rollouts, Services } from "../kube/resources.ts";
+import { AnalysisRuns, Pods, ReplicaSets, type ResourceType, Rollouts, Services } from "../kube/resources.ts";
 import type { EventRecorder } from "../telemetry/events.ts";
 import { Reasons } from "../telemetry/reasons.ts";
 import { executeRoutingWrite } from "../trafficrouting/write.ts";
@@ -16,6 +16,11 @@ import { HASH_VERSION, HASH_VERSION_ANNOTATION } from "./adoption.ts";
 import { TERMINATED_BY_ROLLOUT } from "./analysis-history.ts";
 import { SCALE_DOWN_DEADLINE_ANNOTATION } from "./bluegreen.ts";
 import type { RolloutContext } from "./context.ts";
+import {
+  EPHEMERAL_METADATA_ANNOTATION,
+  type MetadataChange,
+  withRoleMetadata,
+} from "./ephemeral-metadata.ts";
 import { hasFinalizer, needsFinalizer, setFinalizer } from "./finalizer.ts";
 import { POD_TEMPLATE_HASH_LABEL } from "./hash.ts";
 import type { RolloutPlan } from "./plan.ts";
@@ -94,6 +99,34 @@ async function applyReplicaSets(shell: Shell, context: RolloutContext, plan: Rol
     await shell.events.record(rollout, "Normal", Reasons.ScalingReplicaSet, message);
   }
   for (const name of plan.prune) await client.delete(ReplicaSets, { namespace, name }).catch(ignoreNotFound);
+  for (const change of plan.metadata) await applyMetadata(shell, namespace, change);
+}
+
+/**
+ * A role change: the ReplicaSet's pod template (for pods it makes later) and record, then its
+ * running pods, patched in place (a pod that is gone meanwhile is skipped).
+ */
+async function applyMetadata(shell: Shell, namespace: string, change: MetadataChange) {
+  const metadata = { labels: change.labels, annotations: change.annotations };
+  await shell.client.mergePatch(
+    ReplicaSets,
+    { namespace, name: change.replicaSet },
+    {
+      metadata: { annotations: { [EPHEMERAL_METADATA_ANNOTATION]: change.record } },
+      spec: { template: { metadata } },
+    },
+    shell.fieldManager,
+  );
+  const pods = await shell.client.list(Pods, {
+    namespace,
+    labelSelector: `${POD_TEMPLATE_HASH_LABEL}=${change.hash}`,
+  });
+  for (const pod of pods.items) {
+    if (pod.metadata?.deletionTimestamp) continue;
+    await shell.client
+      .mergePatch(Pods, { namespace, name: pod.metadata?.name ?? "" }, { metadata }, shell.fieldManager)
+      .catch(ignoreNotFound);
+  }
 }
 
 /**
@@ -147,7 +180,8 @@ export function newReplicaSet(
   replicas: number,
   owned: readonly ReplicaSet[],
 ): ReplicaSet {
-  const template = structuredClone(rollout.spec?.template ?? {});
+  const role = withRoleMetadata(rollout, hash, structuredClone(rollout.spec?.template ?? {}));
+  const template = role.template;
   const labels = { ...template.metadata?.labels, [POD_TEMPLATE_HASH_LABEL]: hash };
   template.metadata = { ...template.metadata, labels };
   const revision = Math.max(0, ...owned.map(revisionOf)) + 1;
@@ -159,7 +193,11 @@ export function newReplicaSet(
       name: `${rollout.metadata?.name}-${hash}`,
       namespace: rollout.metadata?.namespace ?? "",
       labels,
-      annotations: { [REVISION_ANNOTATION]: String(revision), [HASH_VERSION_ANNOTATION]: HASH_VERSION },
+      annotations: {
+        [REVISION_ANNOTATION]: String(revision),
+        [HASH_VERSION_ANNOTATION]: HASH_VERSION,
+        ...(role.record ? { [EPHEMERAL_METADATA_ANNOTATION]: role.record } : {}),
+      },
       ownerReferences: [controllerRef(rollout)],
     },
     spec: {

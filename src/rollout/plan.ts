@@ -16,6 +16,7 @@ import { blueGreenStrategy } from "./bluegreen.ts";
 import { canaryStrategy } from "./canary.ts";
 import { computePhase } from "./conditions.ts";
 import { plainContext, type RolloutContext } from "./context.ts";
+import { type MetadataChange, metadataChanges } from "./ephemeral-metadata.ts";
 import { missingTemplateCondition } from "./missing-templates.ts";
 import type { ObservedRun, WantedRun } from "./rollout-analysis.ts";
 import {
@@ -45,6 +46,8 @@ export interface RolloutPlan extends Sizing {
   services: Map<string, string>;
   /** What traffic routers need written, in the routers' order (before any scaling). */
   routing: RoutingWrite[];
+  /** ReplicaSets (and their pods) whose ephemeral metadata changes with their role. */
+  metadata: MetadataChange[];
   /** Scaled-down old ReplicaSets beyond revisionHistoryLimit, oldest first. */
   prune: string[];
   /** AnalysisRuns that must exist (made when missing); runs of the attempt in progress. */
@@ -140,6 +143,11 @@ function planWith<R extends Restored>(
     notices: decision.notices,
     services: decision.services,
     routing: decision.routing ?? [],
+    metadata: metadataChanges(
+      { ...rollout, status },
+      context.replicaSets,
+      [decision.currentHash, status.stableRS].filter((h): h is string => h !== undefined),
+    ),
     prune: historyToPrune(decision.others, spec.revisionHistoryLimit ?? RolloutDefaults.revisionHistoryLimit),
     runs: decision.runs.wanted,
     keepRuns: decision.runs.keep,

@@ -14,17 +14,24 @@ export interface ComponentVersions {
   kustomize: string;
 }
 
-export function readVersions(file = join(clusterDir, "versions.env")): ComponentVersions {
+export const versionsFile = join(clusterDir, "versions.env");
+
+/** Reads KEY=value lines of versions.env; the getter throws, naming the file, for a missing key. */
+export function readVersionsFile(file = versionsFile): (key: string) => string {
   const values = new Map<string, string>();
   for (const line of readFileSync(file, "utf8").split("\n")) {
     const match = /^([A-Z_]+)=(\S+)$/.exec(line.trim());
     if (match?.[1] && match[2]) values.set(match[1], match[2]);
   }
-  const get = (key: string): string => {
+  return (key: string): string => {
     const value = values.get(key);
     if (!value) throw new Error(`${file}: ${key} is not set`);
     return value;
   };
+}
+
+export function readVersions(file = versionsFile): ComponentVersions {
+  const get = readVersionsFile(file);
   return {
     kube: get("KUBE_VERSION"),
     etcd: get("ETCD_VERSION"),

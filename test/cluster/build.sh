@@ -113,10 +113,28 @@ build_tool() {
   install_dir "$tmp" "$dest"
 }
 
+# The Gateway API and Istio CRDs the tests install come from these modules' YAML, read from Go's
+# module cache (test/cluster/traffic-crds.ts, which also downloads them on demand); fetched here so
+# a cold machine has them before the tests. Nothing is built from them. Run outside any module, as
+# traffic-crds.ts does, so no go.mod or go.work takes part.
+fetch_modules() {
+  local m out dir
+  for m in "sigs.k8s.io/gateway-api@$GATEWAY_API_VERSION" "istio.io/api@$ISTIO_API_VERSION"; do
+    if ! out=$(cd "${TMPDIR:-/tmp}" && GOWORK=off go mod download -json "$m" 2>&1); then
+      log "$m: go mod download failed:"
+      printf '%s\n' "$out" >&2
+      return 1
+    fi
+    dir=$(printf '%s\n' "$out" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')
+    log "$m: ${dir:-?}"
+  done
+}
+
 total=$SECONDS
 build_tool etcd "$ETCD_VERSION" etcd go.etcd.io/etcd/server/v3 "-X go.etcd.io/etcd/api/v3/version.GitSHA=$ETCD_VERSION"
 build_tool kwok "$KWOK_VERSION" kwok sigs.k8s.io/kwok/cmd/kwok
 build_kube
 build_tool helm "$HELM_VERSION" helm helm.sh/helm/v3/cmd/helm "-X helm.sh/helm/v3/internal/version.version=$HELM_VERSION"
 build_tool kustomize "$KUSTOMIZE_VERSION" kustomize sigs.k8s.io/kustomize/kustomize/v5 "-X sigs.k8s.io/kustomize/api/provenance.version=kustomize/$KUSTOMIZE_VERSION"
-log "all components present in $cache/bin ($((SECONDS - total))s)"
+fetch_modules
+log "all components present in $cache/bin, CRD modules in Go's module cache ($((SECONDS - total))s)"

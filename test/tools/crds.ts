@@ -17,7 +17,7 @@ import { pending, waitFor } from "../helpers/wait.ts";
 export const CRD_DIR = resolve(fileURLToPath(import.meta.url), "../../../crds");
 export const DEV_FIELD_MANAGER = "sluice-dev";
 
-const CustomResourceDefinitions: ResourceType = {
+export const CustomResourceDefinitions: ResourceType = {
   group: "apiextensions.k8s.io",
   version: "v1",
   plural: "customresourcedefinitions",
@@ -49,8 +49,16 @@ export async function installCrd(
   fieldManager: string,
   timeoutMs = 60_000,
 ): Promise<InstalledCrd> {
-  const name = crd.metadata.name;
   await client.apply(CustomResourceDefinitions, crd, fieldManager, { force: true });
+  return waitForCrd(client, crd.metadata.name, timeoutMs);
+}
+
+/** Waits until the CRD `name` is Established and the API server answers for its kind. */
+export async function waitForCrd(
+  client: KubeClient,
+  name: string,
+  timeoutMs = 60_000,
+): Promise<InstalledCrd> {
   const live = await waitFor(
     `CRD ${name} Established`,
     async () => {

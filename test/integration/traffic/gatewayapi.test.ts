@@ -1,0 +1,198 @@
+// Gateway API traffic routing on the real API server (CRDs from the published Go module): a canary
+// of 10 walks 5 → 25 → 50 → 100 % by HTTPRoute backendRef weights with ceil(10 × w / 100) canary
+// pods, each weight written only once its pods are available; another rule of the route survives
+// byte for byte; a missing route is InvalidSpec naming it, and creating it recovers.
+import assert from "node:assert/strict";
+import { type TestContext, test } from "node:test";
+import type { Rollout } from "../../../src/api/rollout.ts";
+import { Rollouts } from "../../../src/kube/resources.ts";
+import { rolloutController } from "../../../src/rollout/controller.ts";
+import type { ReplicaSet } from "../../../src/rollout/world.ts";
+import type { Route } from "../../../src/trafficrouting/gatewayapi/index.ts";
+import { ROUTED_TYPES } from "../../../src/trafficrouting/router.ts";
+import { readAuditEvents } from "../../helpers/audit.ts";
+import { testClient, useNamespace } from "../../helpers/kube.ts";
+import {
+  createServices,
+  installRolloutCrd,
+  podTemplate,
+  rolloutIn,
+  scalesByHash,
+} from "../../helpers/rollouts.ts";
+import { startSluice } from "../../helpers/sluice.ts";
+import { installTrafficCrds } from "../../helpers/traffic-crds.ts";
+import { pending, waitFor } from "../../helpers/wait.ts";
+import { recordWatch } from "../../helpers/watch.ts";
+
+const HTTPRoutes = ROUTED_TYPES.HTTPRoute;
+const docsRule = {
+  matches: [{ path: { type: "PathPrefix", value: "/docs" } }],
+  backendRefs: [{ group: "", kind: "Service", name: "docs", port: 8080, weight: 1 }],
+};
+
+function route(namespace: string): Route {
+  return {
+    apiVersion: "gateway.networking.k8s.io/v1",
+    kind: "HTTPRoute",
+    metadata: { name: "web-route", namespace },
+    spec: {
+      parentRefs: [{ name: "gateway" }],
+      hostnames: ["web.example.com"],
+      rules: [
+        docsRule,
+        {
+          matches: [{ path: { type: "PathPrefix", value: "/" } }],
+          backendRefs: [
+            { group: "", kind: "Service", name: "web-stable", port: 80, weight: 100 },
+            { group: "", kind: "Service", name: "web-canary", port: 80, weight: 0 },
+          ],
+        },
+      ],
+    },
+  };
+}
+
+function rollout(namespace: string, steps: unknown[]): Rollout {
+  return {
+    apiVersion: "sluice.dev/v1alpha1",
+    kind: "Rollout",
+    metadata: { name: "web", namespace },
+    spec: {
+      replicas: 10,
+      selector: { matchLabels: { app: "web" } },
+      template: podTemplate("web:1"),
+      strategy: {
+        canary: {
+          canaryService: "web-canary",
+          stableService: "web-stable",
+          scaleDownDelaySeconds: 1,
+          trafficRouting: { plugins: { "argoproj-labs/gatewayAPI": { httpRoute: "web-route" } } },
+          steps: steps as never,
+        },
+      },
+    },
+  };
+}
+
+async function setUp(t: TestContext, prefix: string) {
+  await installRolloutCrd();
+  await installTrafficCrds();
+  const namespace = await useNamespace(t, prefix);
+  await createServices(namespace, ["web-stable", "web-canary"]);
+  await startSluice(t, [rolloutController], { namespace });
+  return namespace;
+}
+
+const weightsOf = (r: Route) =>
+  (r.spec?.rules?.[1]?.backendRefs ?? []).map((b) => `${b.name}=${b.weight}`).join(",");
+
+test("Gateway API: a canary of 10 walks 5 → 25 → 50 → 100 by HTTPRoute weights, pods first", async (t) => {
+  const namespace = await setUp(t, "gateway");
+  const client = testClient();
+  const web = rolloutIn(namespace);
+  await client.create(HTTPRoutes, route(namespace), "test");
+  const steps = [
+    { setWeight: 5 },
+    { pause: {} },
+    { setWeight: 25 },
+    { pause: {} },
+    { setWeight: 50 },
+    { pause: {} },
+  ];
+  await client.create(Rollouts, rollout(namespace, steps), "test");
+  const v1 = await web.until(
+    "v1 Healthy",
+    (r) => r.status?.phase === "Healthy" && r.status.availableReplicas === 10,
+  );
+  const stableHash = v1.status?.stableRS ?? "";
+  const routeNow = () => client.get<Route>(HTTPRoutes, { namespace, name: "web-route" });
+  const before = await routeNow();
+
+  const rsWatch = recordWatch<ReplicaSet>(`/apis/apps/v1/namespaces/${namespace}/replicasets`);
+  const routeWatch = recordWatch<Route>(
+    `/apis/gateway.networking.k8s.io/v1/namespaces/${namespace}/httproutes`,
+  );
+  t.after(() => Promise.all([rsWatch.stop(), routeWatch.stop()]));
+  await web.patchSpec({ template: podTemplate("web:2", { "kwok.sluice.dev/ready-after": "2s" }) });
+  const atStep = async (index: number, weight: number, canaryPods: number) => {
+    const r = await web.until(
+      `paused at step ${index}`,
+      (x) => x.status?.currentStepIndex === index && (x.status.pauseConditions?.length ?? 0) > 0,
+      60_000,
+    );
+    const canaryHash = r.status?.currentPodHash ?? "";
+    const want = `web-stable=${100 - weight},web-canary=${weight}`;
+    const now = await waitFor(`weights ${want}`, async () => {
+      const live = await routeNow();
+      return weightsOf(live) === want ? live : pending(weightsOf(live));
+    });
+    assert.deepEqual(now.spec?.rules?.[0], before.spec?.rules?.[0], "the docs rule is untouched");
+    const scales = await scalesByHash(namespace);
+    assert.deepEqual(scales[canaryHash], [canaryPods, canaryPods]);
+    assert.deepEqual(scales[stableHash], [10, 10]);
+    const podsReady = Math.min(
+      ...rsWatch.events
+        .filter((e) => e.object.metadata?.labels?.["rollouts-pod-template-hash"] === canaryHash)
+        .filter((e) => (e.object.status?.availableReplicas ?? 0) >= canaryPods)
+        .map((e) => e.revision),
+    );
+    const weighted = Math.min(
+      ...routeWatch.events.filter((e) => weightsOf(e.object) === want).map((e) => e.revision),
+    );
+    assert.ok(podsReady < weighted, `pods ready (rev ${podsReady}) before ${want} (rev ${weighted})`);
+    return canaryHash;
+  };
+  await atStep(1, 5, 1);
+  await web.patchStatus({ pauseConditions: null });
+  await atStep(3, 25, 3);
+  await web.patchStatus({ pauseConditions: null });
+  const canaryHash = await atStep(5, 50, 5);
+  await web.patchStatus({ pauseConditions: null });
+  await web.until(
+    "v2 Healthy",
+    (r) => r.status?.phase === "Healthy" && r.status.stableRS === canaryHash,
+    60_000,
+  );
+  assert.ok(
+    routeWatch.events.some((e) => weightsOf(e.object) === "web-stable=0,web-canary=100"),
+    "100 % before promotion",
+  );
+  const after = await waitFor("weights back on the (new) stable", async () => {
+    const live = await routeNow();
+    return weightsOf(live) === "web-stable=100,web-canary=0" ? live : pending(weightsOf(live));
+  });
+  assert.equal(
+    JSON.stringify(after.spec?.rules?.[0]),
+    JSON.stringify(before.spec?.rules?.[0]),
+    "byte for byte",
+  );
+  assert.deepEqual(after.spec?.parentRefs, before.spec?.parentRefs);
+  const writes = (await readAuditEvents()).filter(
+    (e) =>
+      e.objectRef?.namespace === namespace &&
+      e.objectRef.resource === "httproutes" &&
+      e.userAgent?.startsWith("sluice/"),
+  );
+  t.diagnostic(`sluice wrote the HTTPRoute ${writes.length} times`);
+  assert.ok(writes.length <= 6, `one write per weight (5, 25, 50, 100, 0), got ${writes.length}`);
+});
+
+test("Gateway API: a missing HTTPRoute is InvalidSpec naming it; creating it recovers", async (t) => {
+  const namespace = await setUp(t, "gateway-missing");
+  const client = testClient();
+  const web = rolloutIn(namespace);
+  await client.create(Rollouts, rollout(namespace, [{ setWeight: 25 }, { pause: {} }]), "test");
+  const invalid = await web.until(
+    "InvalidSpec",
+    (r) => r.status?.conditions?.some((c) => c.type === "InvalidSpec") ?? false,
+  );
+  assert.match(
+    invalid.status?.conditions?.find((c) => c.type === "InvalidSpec")?.message ?? "",
+    /trafficRouting\.plugins\["argoproj-labs\/gatewayAPI"\]\.httpRoute: HTTPRoute "web-route" not found/,
+  );
+  await client.create(HTTPRoutes, route(namespace), "test");
+  await web.until(
+    "Healthy once the route exists",
+    (r) => r.status?.phase === "Healthy" && !r.status.conditions?.some((c) => c.type === "InvalidSpec"),
+  );
+});

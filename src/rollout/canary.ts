@@ -25,7 +25,13 @@ import { nearestSplit, nextBasicCanaryScale, resolveIntOrPercent } from "./repli
 import { analysisRunName, type ObservedRun, runStatusOf, type WantedRun } from "./rollout-analysis.ts";
 import { canaryMode } from "./rollout-conditions.ts";
 import { runVerdicts } from "./run-verdicts.ts";
-import type { Restored, Sizing, Strategy, StrategyDecision } from "./strategy.ts";
+import {
+  type Restored,
+  type Sizing,
+  type Strategy,
+  type StrategyDecision,
+  sizeNewReplicaSet,
+} from "./strategy.ts";
 import {
   availableOf,
   hashOf,
@@ -166,9 +172,7 @@ function size(ctx: RolloutContext, { next, sorted, currentHash }: Stepped): Sizi
       available: sorted.others.reduce((n, rs) => n + availableOf(rs), 0),
     },
   });
-  if (sorted.newRS === undefined) sizing.createNew = { hash: currentHash, replicas: step.canary };
-  else if (specReplicas(sorted.newRS) !== step.canary)
-    sizing.scale.set(sorted.newRS.metadata?.name ?? "", step.canary);
+  sizeNewReplicaSet(sizing, sorted.newRS, currentHash, step.canary);
   if (stableRS && specReplicas(stableRS) !== step.stable)
     sizing.scale.set(stableRS.metadata?.name ?? "", step.stable);
   // Older ReplicaSets give up what the step allows; the newest of them goes first (as the peer

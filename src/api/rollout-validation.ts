@@ -4,7 +4,14 @@
 
 import type { IntOrString } from "./common.ts";
 import { DurationError, parseDuration } from "./duration.ts";
-import type { BlueGreenStrategy, CanaryStep, CanaryStrategy, Rollout, RolloutAnalysis } from "./rollout.ts";
+import type {
+  BlueGreenStrategy,
+  CanaryStep,
+  CanaryStrategy,
+  Rollout,
+  RolloutAnalysis,
+  RolloutSpec,
+} from "./rollout.ts";
 import { RolloutDefaults } from "./rollout.ts";
 import { isEmptySelector, selectorMatches } from "./selector.ts";
 
@@ -149,44 +156,54 @@ function validateAnalysis(p: Problems, path: string, analysis: RolloutAnalysis |
 }
 
 function validateSteps(p: Problems, base: string, steps: CanaryStep[], hasTrafficRouting: boolean): void {
-  steps.forEach((step, i) => {
-    const path = `${base}.steps[${i}]`;
-    const kinds = STEP_TYPES.filter((k) => step[k] !== undefined);
-    if (kinds.length !== 1) {
-      p.error(
-        path,
-        kinds.length === 0
-          ? `a step needs one of ${STEP_TYPES.join(", ")}`
-          : `a step may have only one of ${kinds.join(", ")}`,
-      );
-      return;
+  for (const [i, step] of steps.entries()) validateStep(p, `${base}.steps[${i}]`, step, hasTrafficRouting);
+}
+
+/** A step is exactly one kind of step; then that kind's own fields. */
+function validateStep(p: Problems, path: string, step: CanaryStep, hasTrafficRouting: boolean): void {
+  const kinds = STEP_TYPES.filter((k) => step[k] !== undefined);
+  if (kinds.length !== 1) {
+    p.error(
+      path,
+      kinds.length === 0
+        ? `a step needs one of ${STEP_TYPES.join(", ")}`
+        : `a step may have only one of ${kinds.join(", ")}`,
+    );
+    return;
+  }
+  const kind = kinds[0] as keyof CanaryStep;
+  if (UNSUPPORTED_STEPS.includes(kind)) p.error(`${path}.${kind}`, `${path}.${kind} is not supported yet`);
+  if (step.setWeight !== undefined) {
+    const max = RolloutDefaults.maxTrafficWeight;
+    if (!isInt(step.setWeight) || step.setWeight < 0 || step.setWeight > max) {
+      p.error(`${path}.setWeight`, `must be an integer between 0 and ${max}, got ${step.setWeight}`);
     }
-    const kind = kinds[0] as keyof CanaryStep;
-    if (UNSUPPORTED_STEPS.includes(kind)) p.error(`${path}.${kind}`, `${path}.${kind} is not supported yet`);
-    if (step.setWeight !== undefined) {
-      const max = RolloutDefaults.maxTrafficWeight;
-      if (!isInt(step.setWeight) || step.setWeight < 0 || step.setWeight > max) {
-        p.error(`${path}.setWeight`, `must be an integer between 0 and ${max}, got ${step.setWeight}`);
-      }
-    }
-    if (step.pause?.duration !== undefined) {
-      try {
-        parseDuration(step.pause.duration, `${path}.pause.duration`);
-      } catch (error) {
-        if (!(error instanceof DurationError)) throw error;
-        p.error(`${path}.pause.duration`, error.message.replace(`${path}.pause.duration: `, ""));
-      }
-    }
-    validateAnalysis(p, `${path}.analysis`, step.analysis);
-    if (step.setCanaryScale !== undefined) {
-      if (!hasTrafficRouting) p.error(`${path}.setCanaryScale`, "setCanaryScale needs trafficRouting");
-      const set = (["weight", "replicas", "matchTrafficWeight"] as const).filter(
-        (k) => step.setCanaryScale?.[k] !== undefined,
-      );
-      if (set.length !== 1)
-        p.error(`${path}.setCanaryScale`, "needs exactly one of weight, replicas, matchTrafficWeight");
-    }
-  });
+  }
+  if (step.pause?.duration !== undefined)
+    validatePauseDuration(p, `${path}.pause.duration`, step.pause.duration);
+  validateAnalysis(p, `${path}.analysis`, step.analysis);
+  if (step.setCanaryScale !== undefined)
+    validateSetCanaryScale(p, `${path}.setCanaryScale`, step.setCanaryScale, hasTrafficRouting);
+}
+
+function validatePauseDuration(p: Problems, path: string, duration: IntOrString): void {
+  try {
+    parseDuration(duration, path);
+  } catch (error) {
+    if (!(error instanceof DurationError)) throw error;
+    p.error(path, error.message.replace(`${path}: `, ""));
+  }
+}
+
+function validateSetCanaryScale(
+  p: Problems,
+  path: string,
+  scale: NonNullable<CanaryStep["setCanaryScale"]>,
+  hasTrafficRouting: boolean,
+): void {
+  if (!hasTrafficRouting) p.error(path, "setCanaryScale needs trafficRouting");
+  const set = (["weight", "replicas", "matchTrafficWeight"] as const).filter((k) => scale[k] !== undefined);
+  if (set.length !== 1) p.error(path, "needs exactly one of weight, replicas, matchTrafficWeight");
 }
 
 function validateCanary(
@@ -273,19 +290,36 @@ export function validateRollout(rollout: Rollout, refs?: ReferenceResolver): Fie
   }
 
   const podLabels = spec.template?.metadata?.labels ?? {};
+  validateTemplateAndSelector(p, spec, podLabels);
+  validateStrategy(p, spec.strategy ?? {}, refs, podLabels);
+  return p.list;
+}
+
+/** A template is required (unless a workloadRef stands in), and a non-empty selector matching its labels. */
+function validateTemplateAndSelector(
+  p: Problems,
+  spec: RolloutSpec,
+  podLabels: Record<string, string>,
+): void {
   if (!spec.template && !spec.workloadRef) p.error("spec.template", "template is required");
   if (isEmptySelector(spec.selector)) {
     if (!spec.workloadRef) p.error("spec.selector", "selector is required and must not be empty");
   } else if (spec.selector && spec.template && !selectorMatches(spec.selector, podLabels)) {
     p.error("spec.selector", "selector does not match the labels of spec.template.metadata.labels");
   }
+}
 
-  const { canary, blueGreen } = spec.strategy ?? {};
+/** Exactly one of canary and blueGreen, then its own fields. */
+function validateStrategy(
+  p: Problems,
+  { canary, blueGreen }: NonNullable<RolloutSpec["strategy"]>,
+  refs: ReferenceResolver | undefined,
+  podLabels: Record<string, string>,
+): void {
   if (canary && blueGreen) p.error("spec.strategy", "only one of canary and blueGreen may be set");
   else if (!canary && !blueGreen) p.error("spec.strategy", "one of canary or blueGreen is required");
   if (canary) validateCanary(p, canary, refs, podLabels);
   if (blueGreen) validateBlueGreen(p, blueGreen, refs, podLabels);
-  return p.list;
 }
 
 export function formatProblem(problem: FieldProblem): string {

@@ -85,32 +85,57 @@ function parseBool(value: string, flag: string): boolean {
   throw new OptionsError(`--${flag}: "${value}" is not true or false`);
 }
 
+const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"];
+
+function parseLogLevel(value: string): LogLevel {
+  if (!LOG_LEVELS.includes(value)) {
+    throw new OptionsError(`--log-level: "${value}" is not one of trace, debug, info, warn, error`);
+  }
+  return value as LogLevel;
+}
+
+function parseWorkers(value: string): number {
+  const workers = Number(value);
+  if (!Number.isInteger(workers) || workers < 1)
+    throw new OptionsError(`--workers: must be a positive integer`);
+  return workers;
+}
+
+/** The flags given on the command line (parseArgs' errors as OptionsError). */
+function flagValues(argv: string[]): Record<string, string | boolean | undefined> {
+  const options = Object.fromEntries(Object.entries(flags).map(([k, v]) => [k, { type: v.type }])) as {
+    [K in keyof typeof flags]: { type: (typeof flags)[K]["type"] };
+  };
+  try {
+    return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
+  } catch (error) {
+    throw new OptionsError((error as Error).message);
+  }
+}
+
+/** The Lease timings must nest: retry period < renew deadline < lease duration. */
+function checkLeaseTimings(options: SluiceOptions): void {
+  if (options.renewDeadlineMs >= options.leaseDurationMs) {
+    throw new OptionsError("--renew-deadline must be shorter than --lease-duration");
+  }
+  if (options.retryPeriodMs >= options.renewDeadlineMs) {
+    throw new OptionsError("--retry-period must be shorter than --renew-deadline");
+  }
+}
+
 export function parseOptions(
   argv: string[],
   env: NodeJS.ProcessEnv = process.env,
 ): SluiceOptions & { help: boolean } {
-  const options = Object.fromEntries(Object.entries(flags).map(([k, v]) => [k, { type: v.type }])) as {
-    [K in keyof typeof flags]: { type: (typeof flags)[K]["type"] };
-  };
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({ args: argv, options, strict: true, allowPositionals: false }));
-  } catch (error) {
-    throw new OptionsError((error as Error).message);
-  }
+  const values = flagValues(argv);
   const get = (flag: keyof typeof flags): string | undefined => {
     const fromFlag = values[flag];
     if (typeof fromFlag === "string") return fromFlag;
     const fromEnv = env[`SLUICE_${flag.toUpperCase().replaceAll("-", "_")}`];
     return fromEnv === "" ? undefined : fromEnv;
   };
-  const logLevel = get("log-level") ?? "info";
-  if (!["trace", "debug", "info", "warn", "error", "fatal", "silent"].includes(logLevel)) {
-    throw new OptionsError(`--log-level: "${logLevel}" is not one of trace, debug, info, warn, error`);
-  }
-  const workers = Number(get("workers") ?? "4");
-  if (!Number.isInteger(workers) || workers < 1)
-    throw new OptionsError(`--workers: must be a positive integer`);
+  const logLevel = parseLogLevel(get("log-level") ?? "info");
+  const workers = parseWorkers(get("workers") ?? "4");
   const parsed: SluiceOptions & { help: boolean } = {
     kubeconfig: get("kubeconfig"),
     namespace: get("namespace"),
@@ -123,7 +148,7 @@ export function parseOptions(
     retryPeriodMs: parseDurationMs(get("retry-period") ?? "2s", "retry-period"),
     requestTimeoutMs: parseDurationMs(get("request-timeout") ?? "30s", "request-timeout"),
     identity: get("identity") ?? `${hostname()}_${randomBytes(4).toString("hex")}`,
-    logLevel: logLevel as LogLevel,
+    logLevel,
     logFormat: parseLogFormat(get("log-format") ?? "auto"),
     workers,
     metricAddressAllow: (get("metric-address-allow") ?? "")
@@ -132,11 +157,6 @@ export function parseOptions(
       .filter(Boolean),
     help: values.help === true,
   };
-  if (parsed.renewDeadlineMs >= parsed.leaseDurationMs) {
-    throw new OptionsError("--renew-deadline must be shorter than --lease-duration");
-  }
-  if (parsed.retryPeriodMs >= parsed.renewDeadlineMs) {
-    throw new OptionsError("--retry-period must be shorter than --renew-deadline");
-  }
+  checkLeaseTimings(parsed);
   return parsed;
 }

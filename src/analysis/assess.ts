@@ -89,6 +89,27 @@ export function metricPhase(
   metric: Metric,
   result: MetricResult,
 ): { phase: AnalysisPhase; message?: string } {
+  const breached = breachedLimit(metric, result);
+  if (breached) return breached;
+  const failureLimit = asInt(metric.failureLimit, AnalysisDefaults.failureLimit);
+  const successLimit = asInt(metric.consecutiveSuccessLimit, 0);
+  if (successLimit > 0 && (result.consecutiveSuccess ?? 0) >= successLimit) return { phase: "Successful" };
+  const count = result.count ?? 0;
+  if (count >= effectiveCount(metric)) {
+    if (successLimit <= 0) return { phase: "Successful" };
+    return {
+      phase: failureLimit >= 0 ? "Inconclusive" : "Failed",
+      message: `${count} measurement(s) without ${successLimit} consecutive successes (consecutiveSuccessLimit ${successLimit})`,
+    };
+  }
+  return { phase: (result.measurements?.length ?? 0) > 0 ? "Running" : "Pending" };
+}
+
+/** The first limit the counters are past (failure, inconclusive, consecutive errors), as a phase. */
+function breachedLimit(
+  metric: Metric,
+  result: MetricResult,
+): { phase: AnalysisPhase; message: string } | undefined {
   const failureLimit = asInt(metric.failureLimit, AnalysisDefaults.failureLimit);
   const inconclusiveLimit = asInt(metric.inconclusiveLimit, AnalysisDefaults.inconclusiveLimit);
   const errorLimit = asInt(metric.consecutiveErrorLimit, AnalysisDefaults.consecutiveErrorLimit);
@@ -109,17 +130,7 @@ export function metricPhase(
       message: `consecutiveErrors (${result.consecutiveError}) > consecutiveErrorLimit (${errorLimit})`,
     };
   }
-  const successLimit = asInt(metric.consecutiveSuccessLimit, 0);
-  if (successLimit > 0 && (result.consecutiveSuccess ?? 0) >= successLimit) return { phase: "Successful" };
-  const count = result.count ?? 0;
-  if (count >= effectiveCount(metric)) {
-    if (successLimit <= 0) return { phase: "Successful" };
-    return {
-      phase: failureLimit >= 0 ? "Inconclusive" : "Failed",
-      message: `${count} measurement(s) without ${successLimit} consecutive successes (consecutiveSuccessLimit ${successLimit})`,
-    };
-  }
-  return { phase: (result.measurements?.length ?? 0) > 0 ? "Running" : "Pending" };
+  return undefined;
 }
 
 // Worst first: a run is Failed if any metric failed, and so on.

@@ -3,7 +3,7 @@
 // (one conditional write per reconcile) and requeues for the next measurement: no in-memory
 // timers, so a restart loses nothing. A completed run with a ttlStrategy is deleted when its TTL
 // runs out (requeued for that time). Field manager: sluice-analysis.
-import type { AnalysisRun, MetricResult } from "../api/analysis.ts";
+import type { AnalysisPhase, AnalysisRun, AnalysisRunStatus, MetricResult } from "../api/analysis.ts";
 import { keyOf } from "../controller/cache.ts";
 import type { ControllerSetup, Kernel } from "../controller/kernel.ts";
 import type { Registry } from "../controller/registry.ts";
@@ -105,6 +105,48 @@ async function argumentsFor(
   return due ? args.withSecrets() : plain;
 }
 
+/** Steps every metric of the run; each result's dryRun flag follows the spec's rules, whatever an earlier status said. */
+async function measureAll(measuring: Measuring): Promise<{ results: MetricResult[]; wakeUps: number[] }> {
+  const { run } = measuring;
+  const previous = new Map((run.status?.metricResults ?? []).map((r) => [r.name, r]));
+  const isDryRun = dryRunMatcher(run.spec?.dryRun);
+  const flagDryRun = ({ dryRun: _earlier, ...result }: MetricResult): MetricResult =>
+    isDryRun(result.name) ? { ...result, dryRun: true } : result;
+  const results: MetricResult[] = [];
+  const wakeUps: number[] = [];
+  for (const raw of run.spec?.metrics ?? []) {
+    const stepped = await stepMetric(measuring, raw, previous.get(raw.name));
+    results.push(flagDryRun(stepped.result));
+    wakeUps.push(...stepped.wakeUps);
+  }
+  return { results, wakeUps };
+}
+
+/** The status a reconcile writes: the phase, why (from the metric that decided it), results and summaries. */
+function measuredStatus(
+  run: AnalysisRun,
+  results: MetricResult[],
+  phase: AnalysisPhase,
+  startedAt: string,
+  completedAt: string | undefined,
+): AnalysisRunStatus {
+  const { runSummary, dryRunSummary } = summarize(results);
+  // A dry-run metric never explains the run's phase.
+  const decisive = results.find(
+    (r) => !r.dryRun && r.phase === phase && r.message && r.message !== METRIC_TERMINATED,
+  );
+  return {
+    ...run.status,
+    phase,
+    ...(decisive?.message ? { message: runMessage(decisive, phase) } : {}),
+    startedAt,
+    ...(completedAt ? { completedAt } : {}),
+    metricResults: results,
+    runSummary,
+    dryRunSummary,
+  };
+}
+
 async function reconcileRun(shell: RunShell, run: AnalysisRun): Promise<ReconcileResult | undefined> {
   const { writer, base } = shell;
   const now = base.now;
@@ -124,12 +166,6 @@ async function reconcileRun(shell: RunShell, run: AnalysisRun): Promise<Reconcil
     if (!(error instanceof ArgumentError)) throw error;
     return invalid(error.message);
   }
-  const metrics = run.spec?.metrics ?? [];
-  const previous = new Map((run.status?.metricResults ?? []).map((r) => [r.name, r]));
-  const isDryRun = dryRunMatcher(run.spec?.dryRun);
-  // The flag follows the spec's rules, whatever an earlier status said.
-  const flagDryRun = ({ dryRun: _earlier, ...result }: MetricResult): MetricResult =>
-    isDryRun(result.name) ? { ...result, dryRun: true } : result;
   const measuring: Measuring = {
     ...base,
     run,
@@ -137,33 +173,14 @@ async function reconcileRun(shell: RunShell, run: AnalysisRun): Promise<Reconcil
     args,
     retention: retentionLimit(run.spec?.measurementRetention),
   };
-  const results: MetricResult[] = [];
-  const wakeUps: number[] = [];
-  for (const raw of metrics) {
-    const stepped = await stepMetric(measuring, raw, previous.get(raw.name));
-    results.push(flagDryRun(stepped.result));
-    wakeUps.push(...stepped.wakeUps);
-  }
+  const { results, wakeUps } = await measureAll(measuring);
   const phase = runPhase(results, run.spec?.terminate ?? false);
   const done = isCompleted(phase);
   // Ending early (terminated, or decided by one metric while others still measure): the others
   // end too, measurements in flight are stopped, as the peer.
-  if (done) await endUnfinished(measuring, metrics, results);
-  const { runSummary, dryRunSummary } = summarize(results);
-  // A dry-run metric never explains the run's phase.
-  const decisive = results.find(
-    (r) => !r.dryRun && r.phase === phase && r.message && r.message !== METRIC_TERMINATED,
-  );
-  await writer.write(AnalysisRuns, run, {
-    ...run.status,
-    phase,
-    ...(decisive?.message ? { message: runMessage(decisive, phase) } : {}),
-    startedAt,
-    ...(done ? { completedAt: new Date(now()).toISOString() } : {}),
-    metricResults: results,
-    runSummary,
-    dryRunSummary,
-  });
+  if (done) await endUnfinished(measuring, run.spec?.metrics ?? [], results);
+  const completedAt = done ? new Date(now()).toISOString() : undefined;
+  await writer.write(AnalysisRuns, run, measuredStatus(run, results, phase, startedAt, completedAt));
   shell.metrics.analysisRun(
     run.metadata?.namespace ?? "",
     run.metadata?.name ?? "",

@@ -77,26 +77,31 @@ function truthy(v: Value, what: string): boolean {
 }
 
 function index(target: Value, key: Value): Value {
-  if (isArray(target)) {
-    if (typeof key !== "number" || !Number.isInteger(key))
-      throw new Error(`array index must be an integer, got ${describe(key)}`);
-    const i = key < 0 ? target.length + key : key;
-    if (i < 0 || i >= target.length) {
-      throw new Error(
-        target.length === 0
-          ? "metric result is nil or empty"
-          : `index ${key} out of range (length ${target.length})`,
-      );
-    }
-    return target[i];
-  }
-  if (isObject(target)) {
-    if (typeof key !== "string" || FORBIDDEN_KEYS.has(key))
-      throw new Error(`cannot read field ${String(key)}`);
-    return Object.hasOwn(target, key) ? target[key] : null;
-  }
+  if (isArray(target)) return element(target, key);
+  if (isObject(target)) return field(target, key);
   if (target === null || target === undefined) throw new Error("metric result is nil or empty");
   throw new Error(`cannot index ${describe(target)}`);
+}
+
+/** list[i], counting from the end for a negative i (as expr-lang). */
+function element(list: Value[], key: Value): Value {
+  if (typeof key !== "number" || !Number.isInteger(key))
+    throw new Error(`array index must be an integer, got ${describe(key)}`);
+  const i = key < 0 ? list.length + key : key;
+  if (i < 0 || i >= list.length) {
+    throw new Error(
+      list.length === 0
+        ? "metric result is nil or empty"
+        : `index ${key} out of range (length ${list.length})`,
+    );
+  }
+  return list[i];
+}
+
+/** map.key: nil when absent; never a prototype's field. */
+function field(map: { [key: string]: Value }, key: Value): Value {
+  if (typeof key !== "string" || FORBIDDEN_KEYS.has(key)) throw new Error(`cannot read field ${String(key)}`);
+  return Object.hasOwn(map, key) ? map[key] : null;
 }
 
 function equal(a: Value, b: Value): boolean {
@@ -104,49 +109,57 @@ function equal(a: Value, b: Value): boolean {
   return a === b;
 }
 
+type BinaryOperator = (a: Value, b: Value) => Value;
+
+/** An ordering: two strings compare as strings, anything else must be two numbers. */
+function ordering(op: string, test: (x: number | string, y: number | string) => boolean): BinaryOperator {
+  return (a, b) => {
+    const bothStrings = typeof a === "string" && typeof b === "string";
+    return test(bothStrings ? a : toNumber(a, op), bothStrings ? b : toNumber(b, op));
+  };
+}
+
+const arithmetic =
+  (op: string, fn: (x: number, y: number) => number): BinaryOperator =>
+  (a, b) =>
+    fn(toNumber(a, op), toNumber(b, op));
+
+const onStrings =
+  (op: string, fn: (x: string, y: string) => boolean): BinaryOperator =>
+  (a, b) =>
+    fn(text(a, op), text(b, op));
+
+/** The operators whose operands are both evaluated first (the short-circuiting ones are evalBinary's). */
+const BINARY_OPERATORS: Record<string, BinaryOperator> = {
+  "==": (a, b) => equal(a, b),
+  "!=": (a, b) => !equal(a, b),
+  "<": ordering("<", (x, y) => x < y),
+  "<=": ordering("<=", (x, y) => x <= y),
+  ">": ordering(">", (x, y) => x > y),
+  ">=": ordering(">=", (x, y) => x >= y),
+  "+": (a, b) =>
+    typeof a === "string" && typeof b === "string" ? a + b : toNumber(a, "+") + toNumber(b, "+"),
+  "-": arithmetic("-", (x, y) => x - y),
+  "*": arithmetic("*", (x, y) => x * y),
+  "/": arithmetic("/", (x, y) => x / y),
+  "%": arithmetic("%", (x, y) => x % y),
+  "**": arithmetic("**", (x, y) => x ** y),
+  in: (a, b) => {
+    if (isArray(b)) return b.some((v) => equal(v, a));
+    if (isObject(b)) return typeof a === "string" && Object.hasOwn(b, a);
+    throw new Error(`"in" needs an array or map on the right, got ${describe(b)}`);
+  },
+  contains: onStrings("contains", (x, y) => x.includes(y)),
+  startsWith: onStrings("startsWith", (x, y) => x.startsWith(y)),
+  endsWith: onStrings("endsWith", (x, y) => x.endsWith(y)),
+  // The pattern is checked first, so a bad one is named even when the subject is not a string.
+  matches: (a, b) => pattern(text(b, "matches")).test(text(a, "matches")),
+};
+
 function binary(op: string, a: Value, b: Value): Value {
-  switch (op) {
-    case "==":
-      return equal(a, b);
-    case "!=":
-      return !equal(a, b);
-    case "<":
-    case "<=":
-    case ">":
-    case ">=": {
-      const bothStrings = typeof a === "string" && typeof b === "string";
-      const x = bothStrings ? a : toNumber(a, op);
-      const y = bothStrings ? b : toNumber(b, op);
-      return op === "<" ? x < y : op === "<=" ? x <= y : op === ">" ? x > y : x >= y;
-    }
-    case "+":
-      if (typeof a === "string" && typeof b === "string") return a + b;
-      return toNumber(a, "+") + toNumber(b, "+");
-    case "-":
-      return toNumber(a, "-") - toNumber(b, "-");
-    case "*":
-      return toNumber(a, "*") * toNumber(b, "*");
-    case "/":
-      return toNumber(a, "/") / toNumber(b, "/");
-    case "%":
-      return toNumber(a, "%") % toNumber(b, "%");
-    case "**":
-      return toNumber(a, "**") ** toNumber(b, "**");
-    case "in":
-      if (isArray(b)) return b.some((v) => equal(v, a));
-      if (isObject(b)) return typeof a === "string" && Object.hasOwn(b, a);
-      throw new Error(`"in" needs an array or map on the right, got ${describe(b)}`);
-    case "contains":
-      return text(a, op).includes(text(b, op));
-    case "startsWith":
-      return text(a, op).startsWith(text(b, op));
-    case "endsWith":
-      return text(a, op).endsWith(text(b, op));
-    case "matches":
-      return pattern(text(b, op)).test(text(a, op));
-    default:
-      throw new Error(`operator ${op} is not supported`);
-  }
+  const apply = Object.hasOwn(BINARY_OPERATORS, op) ? BINARY_OPERATORS[op] : undefined;
+  if (!apply) throw new Error(`operator ${op} is not supported`);
+  return apply(a, b);
 }
 
 type Fn = (args: jsep.Expression[], env: Env, evalIn: (node: jsep.Expression, env: Env) => Value) => Value;
@@ -230,45 +243,53 @@ function evalNode(node: jsep.Expression, env: Env): Value {
       const key = m.computed ? evalNode(m.property, env) : (m.property as jsep.Identifier).name;
       return index(target, key);
     }
-    case "UnaryExpression": {
-      const u = node as jsep.UnaryExpression;
-      const v = evalNode(u.argument, env);
-      if (u.operator === "!" || u.operator === "not") return !truthy(v, u.operator);
-      if (u.operator === "-") return -toNumber(v, "-");
-      if (u.operator === "+") return toNumber(v, "+");
-      throw new Error(`operator ${u.operator} is not supported`);
-    }
-    case "BinaryExpression": {
-      const b = node as jsep.BinaryExpression;
-      if (b.operator === "&&" || b.operator === "and") {
-        return truthy(evalNode(b.left, env), b.operator) && truthy(evalNode(b.right, env), b.operator);
-      }
-      if (b.operator === "||" || b.operator === "or") {
-        return truthy(evalNode(b.left, env), b.operator) || truthy(evalNode(b.right, env), b.operator);
-      }
-      if (b.operator === "??") {
-        const left = evalNode(b.left, env);
-        return left === null || left === undefined ? evalNode(b.right, env) : left;
-      }
-      return binary(b.operator, evalNode(b.left, env), evalNode(b.right, env));
-    }
+    case "UnaryExpression":
+      return evalUnary(node as jsep.UnaryExpression, env);
+    case "BinaryExpression":
+      return evalBinary(node as jsep.BinaryExpression, env);
     case "ConditionalExpression": {
       const c = node as jsep.ConditionalExpression;
       return truthy(evalNode(c.test, env), "?:") ? evalNode(c.consequent, env) : evalNode(c.alternate, env);
     }
-    case "CallExpression": {
-      const call = node as jsep.CallExpression;
-      const callee = call.callee as jsep.Identifier;
-      const fn =
-        callee.type === "Identifier" && Object.hasOwn(FUNCTIONS, callee.name)
-          ? FUNCTIONS[callee.name]
-          : undefined;
-      if (!fn) throw new Error(`function ${callee.name ?? "(expression)"} is not supported`);
-      return fn(call.arguments, env, evalNode);
-    }
+    case "CallExpression":
+      return evalCall(node as jsep.CallExpression, env);
     default:
       throw new Error(`${node.type} is not supported`);
   }
+}
+
+function evalUnary(u: jsep.UnaryExpression, env: Env): Value {
+  const v = evalNode(u.argument, env);
+  if (u.operator === "!" || u.operator === "not") return !truthy(v, u.operator);
+  if (u.operator === "-") return -toNumber(v, "-");
+  if (u.operator === "+") return toNumber(v, "+");
+  throw new Error(`operator ${u.operator} is not supported`);
+}
+
+/** `&&`, `||` and `??` evaluate their right side only when needed; the rest both sides first. */
+function evalBinary(b: jsep.BinaryExpression, env: Env): Value {
+  if (b.operator === "&&" || b.operator === "and") {
+    return truthy(evalNode(b.left, env), b.operator) && truthy(evalNode(b.right, env), b.operator);
+  }
+  if (b.operator === "||" || b.operator === "or") {
+    return truthy(evalNode(b.left, env), b.operator) || truthy(evalNode(b.right, env), b.operator);
+  }
+  if (b.operator === "??") {
+    const left = evalNode(b.left, env);
+    return left === null || left === undefined ? evalNode(b.right, env) : left;
+  }
+  return binary(b.operator, evalNode(b.left, env), evalNode(b.right, env));
+}
+
+/** Only the whitelisted FUNCTIONS, called by name. */
+function evalCall(call: jsep.CallExpression, env: Env): Value {
+  const callee = call.callee as jsep.Identifier;
+  const fn =
+    callee.type === "Identifier" && Object.hasOwn(FUNCTIONS, callee.name)
+      ? FUNCTIONS[callee.name]
+      : undefined;
+  if (!fn) throw new Error(`function ${callee.name ?? "(expression)"} is not supported`);
+  return fn(call.arguments, env, evalNode);
 }
 
 /** Evaluates `expression` with `result` bound; errors become ExpressionError with the expression. */

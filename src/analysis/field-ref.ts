@@ -28,34 +28,35 @@ export function resolveFieldRef(object: unknown, fieldPath: string): string {
   return formatValue(walk(object, segments, fieldPath, fail), fail);
 }
 
+/** The grammar: name ( `[N]` | `['key']` )* ( `.` name ( `[N]` | `['key']` )* )*. */
 function parsePath(path: string, fail: (why: string) => FieldRefError): Segment[] {
   if (path === "") throw fail("the path is empty");
   const segments: Segment[] = [];
   let i = 0;
-  let expectName = true;
-  while (i < path.length) {
-    if (expectName) {
-      let end = i;
-      while (end < path.length && !".[]".includes(path.charAt(end))) end++;
-      if (end === i) throw fail(`empty field name at position ${i}`);
-      const name = path.slice(i, end);
-      checkAllowed(name, fail);
-      segments.push({ kind: "field", name, end });
-      i = end;
-      expectName = false;
-    } else if (path.charAt(i) === ".") {
-      i++;
-      expectName = true;
-    } else if (path.charAt(i) === "[") {
-      const segment = parseBracket(path, i, fail);
-      segments.push(segment);
-      i = segment.end;
-    } else {
-      throw fail(`unexpected "${path.charAt(i)}" at position ${i}`);
+  for (;;) {
+    const name = parseName(path, i, fail);
+    segments.push(name);
+    i = name.end;
+    while (path.charAt(i) === "[") {
+      const bracket = parseBracket(path, i, fail);
+      segments.push(bracket);
+      i = bracket.end;
     }
+    if (i === path.length) return segments;
+    if (path.charAt(i) !== ".") throw fail(`unexpected "${path.charAt(i)}" at position ${i}`);
+    i++;
+    if (i === path.length) throw fail("the path ends with '.'");
   }
-  if (expectName) throw fail("the path ends with '.'");
-  return segments;
+}
+
+/** A field name starting at `start`, up to the next `.`, `[` or `]`. */
+function parseName(path: string, start: number, fail: (why: string) => FieldRefError): Segment {
+  let end = start;
+  while (end < path.length && !".[]".includes(path.charAt(end))) end++;
+  if (end === start) throw fail(`empty field name at position ${start}`);
+  const name = path.slice(start, end);
+  checkAllowed(name, fail);
+  return { kind: "field", name, end };
 }
 
 /** `[N]` or `['key']` / `["key"]` starting at `open`; the segment's end is just past the `]`. */
@@ -139,32 +140,44 @@ function resolveDownward(
   segments: Segment[],
   fail: (why: string) => FieldRefError,
 ): string {
-  const metadata = Object.hasOwn(object, "metadata") ? object.metadata : undefined;
+  const metadata = ownValue(object, "metadata");
   const meta = isRecord(metadata) ? metadata : {};
   const [, second, third, ...rest] = segments;
   if (second?.kind === "field" && rest.length === 0) {
     if (DOWNWARD_FIELDS.has(second.name) && third === undefined) {
-      const value = Object.hasOwn(meta, second.name) ? meta[second.name] : undefined;
+      const value = ownValue(meta, second.name);
       if (typeof value !== "string") throw fail(`metadata.${second.name} not found`);
       return value;
     }
     const noun = DOWNWARD_MAPS[second.name];
-    if (noun !== undefined) {
-      const map = Object.hasOwn(meta, second.name) ? meta[second.name] : undefined;
-      const entries = isRecord(map) ? map : {};
-      if (third === undefined) return formatMap(entries);
-      if (third.kind === "key") {
-        const value = Object.hasOwn(entries, third.key) ? entries[third.key] : undefined;
-        if (typeof value !== "string") throw fail(`${noun} "${third.key}" not found`);
-        return value;
-      }
-    }
+    if (noun !== undefined && (third === undefined || third.kind === "key"))
+      return downwardMap(meta, second.name, noun, third?.key, fail);
   }
   throw fail(
     "unsupported metadata path; use metadata.name, metadata.namespace, metadata.uid, " +
       "metadata.labels['<key>'] or metadata.annotations['<key>']",
   );
 }
+
+/** metadata.labels or .annotations: the whole map, or the one entry `key` (which must be there). */
+function downwardMap(
+  meta: Record<string, unknown>,
+  mapName: string,
+  noun: string,
+  key: string | undefined,
+  fail: (why: string) => FieldRefError,
+): string {
+  const map = ownValue(meta, mapName);
+  const entries = isRecord(map) ? map : {};
+  if (key === undefined) return formatMap(entries);
+  const value = ownValue(entries, key);
+  if (typeof value !== "string") throw fail(`${noun} "${key}" not found`);
+  return value;
+}
+
+/** record[key] when it is the record's own (never an inherited property). */
+const ownValue = (record: Record<string, unknown>, key: string): unknown =>
+  Object.hasOwn(record, key) ? record[key] : undefined;
 
 /**
  * The downward API's rendering of a whole label or annotation map: sorted `key="value"` lines.

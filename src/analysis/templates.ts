@@ -16,22 +16,8 @@ export function mergeTemplates(
   const args = new Map<string, Argument>();
   const spec: AnalysisRunSpec = { metrics, dryRun: [], measurementRetention: [] };
   for (const { name, spec: template } of templates) {
-    for (const metric of template.metrics ?? []) {
-      const other = seen.get(metric.name);
-      if (other !== undefined)
-        throw new TemplateError(`metric "${metric.name}" is in both template ${other} and ${name}`);
-      seen.set(metric.name, name);
-      metrics.push(metric);
-    }
-    for (const arg of template.args ?? []) {
-      const existing = args.get(arg.name);
-      if (existing && JSON.stringify(existing) !== JSON.stringify(arg)) {
-        throw new TemplateError(
-          `argument "${arg.name}" is defined differently by two templates (${name} is one)`,
-        );
-      }
-      args.set(arg.name, arg);
-    }
+    addMetrics(metrics, seen, name, template);
+    addArgs(args, name, template);
     spec.dryRun?.push(...(template.dryRun ?? []));
     spec.measurementRetention?.push(...(template.measurementRetention ?? []));
   }
@@ -42,4 +28,33 @@ export function mergeTemplates(
   }
   spec.args = [...args.values()];
   return spec;
+}
+
+/** Appends a template's metrics; `seen` maps each metric name to the template that brought it. */
+function addMetrics(
+  metrics: NonNullable<AnalysisRunSpec["metrics"]>,
+  seen: Map<string, string>,
+  name: string,
+  template: AnalysisTemplateSpec,
+): void {
+  for (const metric of template.metrics ?? []) {
+    const other = seen.get(metric.name);
+    if (other !== undefined)
+      throw new TemplateError(`metric "${metric.name}" is in both template ${other} and ${name}`);
+    seen.set(metric.name, name);
+    metrics.push(metric);
+  }
+}
+
+/** Adds a template's declared arguments; two templates may declare one only identically. */
+function addArgs(args: Map<string, Argument>, name: string, template: AnalysisTemplateSpec): void {
+  for (const arg of template.args ?? []) {
+    const existing = args.get(arg.name);
+    if (existing && JSON.stringify(existing) !== JSON.stringify(arg)) {
+      throw new TemplateError(
+        `argument "${arg.name}" is defined differently by two templates (${name} is one)`,
+      );
+    }
+    args.set(arg.name, arg);
+  }
 }

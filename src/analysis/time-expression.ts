@@ -27,37 +27,68 @@ interface Token {
 
 const SINGLE = new Set(["+", "-", "(", ")", ","]);
 
-function scan(source: string, fail: (at: number, reason: string) => never): Token[] {
+type Fail = (at: number, reason: string) => never;
+
+function scan(source: string, fail: Fail): Token[] {
   const tokens: Token[] = [];
   let i = 0;
   while (i < source.length) {
     const c = source[i] as string;
     if (/\s/.test(c)) {
       i++;
-    } else if (SINGLE.has(c)) {
-      tokens.push({ kind: c as TokenKind, text: c, at: i });
-      i++;
-    } else if (c === '"' || c === "'" || c === "`") {
-      const close = source.indexOf(c, i + 1);
-      if (close < 0) fail(i, "unterminated string");
-      const text = source.slice(i + 1, close);
-      if (text.includes("\\")) fail(i, "escapes are not supported in a duration string");
-      tokens.push({ kind: "string", text, at: i });
-      i = close + 1;
-    } else {
-      const word = /^(?:[A-Za-z_]\w*|\d+(?:\.\d+)?)/.exec(source.slice(i))?.[0];
-      if (!word) fail(i, `unexpected "${c}" (only now(), duration("…"), + and - are allowed)`);
-      tokens.push({ kind: /^\d/.test(word) ? "number" : "name", text: word, at: i });
-      i += word.length;
+      continue;
     }
+    const { token, end } = scanToken(source, i, fail);
+    tokens.push(token);
+    i = end;
   }
   tokens.push({ kind: "end", text: "", at: source.length });
   return tokens;
 }
 
+const QUOTES = new Set(['"', "'", "`"]);
+
+/** The token starting at `at` (not a space); `end` is just past it. */
+function scanToken(source: string, at: number, fail: Fail): { token: Token; end: number } {
+  const c = source[at] as string;
+  if (SINGLE.has(c)) return { token: { kind: c as TokenKind, text: c, at }, end: at + 1 };
+  if (QUOTES.has(c)) return scanString(source, at, fail);
+  return scanWord(source, at, fail);
+}
+
+/** A quoted string starting at `open` (no escapes: a duration never needs one); `end` is past its quote. */
+function scanString(source: string, open: number, fail: Fail): { token: Token; end: number } {
+  const quote = source[open] as string;
+  const close = source.indexOf(quote, open + 1);
+  if (close < 0) fail(open, "unterminated string");
+  const text = source.slice(open + 1, close);
+  if (text.includes("\\")) fail(open, "escapes are not supported in a duration string");
+  return { token: { kind: "string", text, at: open }, end: close + 1 };
+}
+
+/** A name or a number starting at `at`. */
+function scanWord(source: string, at: number, fail: Fail): { token: Token; end: number } {
+  const word = /^(?:[A-Za-z_]\w*|\d+(?:\.\d+)?)/.exec(source.slice(at))?.[0];
+  if (!word) fail(at, `unexpected "${source[at]}" (only now(), duration("…"), + and - are allowed)`);
+  return { token: { kind: /^\d/.test(word) ? "number" : "name", text: word, at }, end: at + word.length };
+}
+
 interface Typed {
   kind: "time" | "duration";
   ms: number;
+}
+
+/** time ± duration is a time, duration ± duration a duration, duration + time a time; nothing else. */
+function combine(op: Token, left: Typed, right: Typed, fail: Fail): Typed {
+  const sign = op.kind === "+" ? 1 : -1;
+  if (right.kind === "duration") return { kind: left.kind, ms: left.ms + sign * right.ms };
+  if (left.kind === "duration" && op.kind === "+") return { kind: "time", ms: left.ms + right.ms };
+  return fail(
+    op.at,
+    left.kind === "time"
+      ? `cannot ${op.kind === "+" ? "add" : "subtract"} two times`
+      : "cannot subtract a time from a duration",
+  );
 }
 
 /** The 8.64e15 ms either side of 1970 that a Date can hold. */
@@ -93,14 +124,19 @@ export function evaluateTime(expression: string, nowMs: number, field = "express
       return fail(t.at, `a bare number is not a duration: write duration("${t.text}s")`);
     }
     if (t.kind !== "name") return fail(t.at, `expected now() or duration("…"), found ${describe(t)}`);
-    if (t.text !== "now" && t.text !== "duration") {
+    return call(t);
+  };
+
+  /** now() or duration("…"), from the name on. */
+  const call = (name: Token): Typed => {
+    if (name.text !== "now" && name.text !== "duration") {
       return fail(
-        t.at,
-        `unknown ${peek().kind === "(" ? "function" : "name"} ${t.text} (only now() and duration("…") are allowed)`,
+        name.at,
+        `unknown ${peek().kind === "(" ? "function" : "name"} ${name.text} (only now() and duration("…") are allowed)`,
       );
     }
-    expect("(", `"(" after ${t.text}`);
-    if (t.text === "now") {
+    expect("(", `"(" after ${name.text}`);
+    if (name.text === "now") {
       expect(")", '")": now() takes no arguments');
       return { kind: "time", ms: nowMs };
     }
@@ -114,29 +150,11 @@ export function evaluateTime(expression: string, nowMs: number, field = "express
     }
   };
 
-  const combine = (op: Token, left: Typed, right: Typed): Typed => {
-    const sign = op.kind === "+" ? 1 : -1;
-    if (left.kind === "duration" && right.kind === "duration") {
-      return { kind: "duration", ms: left.ms + sign * right.ms };
-    }
-    if (left.kind === "time" && right.kind === "duration")
-      return { kind: "time", ms: left.ms + sign * right.ms };
-    if (left.kind === "duration" && right.kind === "time" && op.kind === "+") {
-      return { kind: "time", ms: left.ms + right.ms };
-    }
-    return fail(
-      op.at,
-      left.kind === "time" && right.kind === "time"
-        ? `cannot ${op.kind === "+" ? "add" : "subtract"} two times`
-        : "cannot subtract a time from a duration",
-    );
-  };
-
   const sum = (): Typed => {
     let value = term();
     while (peek().kind === "+" || peek().kind === "-") {
       const op = take();
-      value = combine(op, value, term());
+      value = combine(op, value, term(), fail);
     }
     return value;
   };

@@ -11,6 +11,7 @@ import type {
   CanaryStrategy,
   Rollout,
   RolloutAnalysis,
+  RolloutSpec,
   TrafficRouting,
 } from "./rollout.ts";
 import { RolloutDefaults } from "./rollout.ts";
@@ -152,76 +153,120 @@ function validateSteps(
   hasTrafficRouting: boolean,
   maxWeight: number,
 ): void {
-  steps.forEach((step, i) => {
-    const path = `${base}.steps[${i}]`;
-    const kinds = STEP_TYPES.filter((k) => step[k] !== undefined);
-    if (kinds.length !== 1) {
-      p.error(
-        path,
-        kinds.length === 0
-          ? `a step needs one of ${STEP_TYPES.join(", ")}`
-          : `a step may have only one of ${kinds.join(", ")}`,
-      );
-      return;
-    }
-    const kind = kinds[0] as keyof CanaryStep;
-    if (UNSUPPORTED_STEPS.includes(kind)) p.error(`${path}.${kind}`, `${path}.${kind} is not supported yet`);
-    if (step.setWeight !== undefined) {
-      const max = maxWeight;
-      if (!isInt(step.setWeight) || step.setWeight < 0 || step.setWeight > max) {
-        p.error(`${path}.setWeight`, `must be an integer between 0 and ${max}, got ${step.setWeight}`);
-      }
-    }
-    if (step.pause?.duration !== undefined) {
-      try {
-        parseDuration(step.pause.duration, `${path}.pause.duration`);
-      } catch (error) {
-        if (!(error instanceof DurationError)) throw error;
-        p.error(`${path}.pause.duration`, error.message.replace(`${path}.pause.duration: `, ""));
-      }
-    }
-    validateAnalysis(p, `${path}.analysis`, step.analysis);
-    if (step.setCanaryScale !== undefined) {
-      if (!hasTrafficRouting) p.error(`${path}.setCanaryScale`, "setCanaryScale needs trafficRouting");
-      const set = (["weight", "replicas", "matchTrafficWeight"] as const).filter(
-        (k) => step.setCanaryScale?.[k] !== undefined,
-      );
-      if (set.length !== 1)
-        p.error(`${path}.setCanaryScale`, "needs exactly one of weight, replicas, matchTrafficWeight");
-    }
-  });
+  for (const [i, step] of steps.entries())
+    validateStep(p, `${base}.steps[${i}]`, step, hasTrafficRouting, maxWeight);
 }
 
-/** Routers sluice lacks are named; nginx needs its stable Ingress(es); maxTrafficWeight as the peer. */
+/** A step is exactly one kind of step; then that kind's own fields. */
+function validateStep(
+  p: Problems,
+  path: string,
+  step: CanaryStep,
+  hasTrafficRouting: boolean,
+  maxWeight: number,
+): void {
+  const kinds = STEP_TYPES.filter((k) => step[k] !== undefined);
+  if (kinds.length !== 1) {
+    p.error(
+      path,
+      kinds.length === 0
+        ? `a step needs one of ${STEP_TYPES.join(", ")}`
+        : `a step may have only one of ${kinds.join(", ")}`,
+    );
+    return;
+  }
+  const kind = kinds[0] as keyof CanaryStep;
+  if (UNSUPPORTED_STEPS.includes(kind)) p.error(`${path}.${kind}`, `${path}.${kind} is not supported yet`);
+  if (step.setWeight !== undefined) {
+    const max = maxWeight;
+    if (!isInt(step.setWeight) || step.setWeight < 0 || step.setWeight > max) {
+      p.error(`${path}.setWeight`, `must be an integer between 0 and ${max}, got ${step.setWeight}`);
+    }
+  }
+  if (step.pause?.duration !== undefined)
+    validatePauseDuration(p, `${path}.pause.duration`, step.pause.duration);
+  validateAnalysis(p, `${path}.analysis`, step.analysis);
+  if (step.setCanaryScale !== undefined)
+    validateSetCanaryScale(p, `${path}.setCanaryScale`, step.setCanaryScale, hasTrafficRouting);
+}
+
+function validatePauseDuration(p: Problems, path: string, duration: IntOrString): void {
+  try {
+    parseDuration(duration, path);
+  } catch (error) {
+    if (!(error instanceof DurationError)) throw error;
+    p.error(path, error.message.replace(`${path}: `, ""));
+  }
+}
+
+function validateSetCanaryScale(
+  p: Problems,
+  path: string,
+  scale: NonNullable<CanaryStep["setCanaryScale"]>,
+  hasTrafficRouting: boolean,
+): void {
+  if (!hasTrafficRouting) p.error(path, "setCanaryScale needs trafficRouting");
+  const set = (["weight", "replicas", "matchTrafficWeight"] as const).filter((k) => scale[k] !== undefined);
+  if (set.length !== 1) p.error(path, "needs exactly one of weight, replicas, matchTrafficWeight");
+}
+
+/** Routers sluice lacks are named; each router's own fields; maxTrafficWeight as the peer. */
 function validateTrafficRouting(p: Problems, base: string, routing: TrafficRouting): void {
   for (const name of routersFor(routing).unsupported)
     p.error(`${base}.${name}`, `${base}.${name} is not supported yet`);
-  if (routing.nginx) {
-    const { stableIngress, stableIngresses } = routing.nginx;
-    if (!stableIngress && !(stableIngresses ?? []).length)
-      p.error(`${base}.nginx.stableIngress`, "nginx needs stableIngress or stableIngresses");
-    if (stableIngress && stableIngresses?.length)
-      p.error(`${base}.nginx.stableIngresses`, "stableIngress and stableIngresses cannot both be set");
-  }
+  validateNginx(p, `${base}.nginx`, routing.nginx);
+  validateGatewayAPI(p, base, routing);
+  validateMaxWeight(p, base, routing);
+}
+
+function validateNginx(p: Problems, base: string, nginx: TrafficRouting["nginx"]): void {
+  if (!nginx) return;
+  const { stableIngress, stableIngresses } = nginx;
+  if (!stableIngress && !(stableIngresses ?? []).length)
+    p.error(`${base}.stableIngress`, "nginx needs stableIngress or stableIngresses");
+  if (stableIngress && stableIngresses?.length)
+    p.error(`${base}.stableIngresses`, "stableIngress and stableIngresses cannot both be set");
+}
+
+function validateGatewayAPI(p: Problems, base: string, routing: TrafficRouting): void {
   const gateway = (routing.gatewayAPI ?? routing.plugins?.["argoproj-labs/gatewayAPI"]) as
     | { httpRoute?: string; httpRoutes?: unknown[]; grpcRoute?: string; grpcRoutes?: unknown[] }
     | undefined;
-  if (
-    gateway &&
-    !gateway.httpRoute &&
-    !gateway.httpRoutes?.length &&
-    !gateway.grpcRoute &&
-    !gateway.grpcRoutes?.length
-  )
-    p.error(
-      routing.gatewayAPI ? `${base}.gatewayAPI` : `${base}.plugins`,
-      "Gateway API routing needs httpRoute, httpRoutes, grpcRoute or grpcRoutes",
-    );
+  if (!gateway) return;
+  const routes = [
+    gateway.httpRoute,
+    ...(gateway.httpRoutes ?? []),
+    gateway.grpcRoute,
+    ...(gateway.grpcRoutes ?? []),
+  ];
+  if (routes.some(Boolean)) return;
+  const path = routing.gatewayAPI ? `${base}.gatewayAPI` : `${base}.plugins`;
+  p.error(path, "Gateway API routing needs httpRoute, httpRoutes, grpcRoute or grpcRoutes");
+}
+
+function validateMaxWeight(p: Problems, base: string, routing: TrafficRouting): void {
   const max = routing.maxTrafficWeight;
   if (max !== undefined && (!isInt(max) || max < 1))
     p.error(`${base}.maxTrafficWeight`, `must be a positive integer, got ${max}`);
   if (max !== undefined && !routing.nginx && !routing.plugins && !routing.gatewayAPI)
     p.error(`${base}.maxTrafficWeight`, "maxTrafficWeight is only supported with nginx and plugins");
+}
+
+/** What a traffic router needs of the canary, and the delays only a router gives meaning to. */
+function validateCanaryRouting(p: Problems, base: string, c: CanaryStrategy): void {
+  const hasTrafficRouting = c.trafficRouting !== undefined;
+  if (hasTrafficRouting && (!c.canaryService || !c.stableService)) {
+    p.error(`${base}.trafficRouting`, "trafficRouting needs both canaryService and stableService");
+  }
+  nonNegativeInt(p, `${base}.scaleDownDelaySeconds`, c.scaleDownDelaySeconds);
+  nonNegativeInt(p, `${base}.abortScaleDownDelaySeconds`, c.abortScaleDownDelaySeconds);
+  // As the peer: only scaleDownDelaySeconds needs a router; abortScaleDownDelaySeconds is accepted
+  // without one (a basic canary scales down at once on abort).
+  if (c.scaleDownDelaySeconds !== undefined && !hasTrafficRouting)
+    p.error(
+      `${base}.scaleDownDelaySeconds`,
+      "Canary scaleDownDelaySeconds can only be used with traffic routing",
+    );
 }
 
 function validateCanary(
@@ -235,22 +280,11 @@ function validateCanary(
   if (c.canaryService && c.canaryService === c.stableService) {
     p.error(`${base}.stableService`, "canaryService and stableService must be different Services");
   }
-  if (hasTrafficRouting && (!c.canaryService || !c.stableService)) {
-    p.error(`${base}.trafficRouting`, "trafficRouting needs both canaryService and stableService");
-  }
   const surge = intOrPercent(p, `${base}.maxSurge`, c.maxSurge);
   const unavailable = intOrPercent(p, `${base}.maxUnavailable`, c.maxUnavailable);
   if (surge === 0 && unavailable === 0)
     p.error(`${base}.maxUnavailable`, "maxSurge and maxUnavailable cannot both be 0");
-  nonNegativeInt(p, `${base}.scaleDownDelaySeconds`, c.scaleDownDelaySeconds);
-  nonNegativeInt(p, `${base}.abortScaleDownDelaySeconds`, c.abortScaleDownDelaySeconds);
-  // As the peer: only scaleDownDelaySeconds needs a router; abortScaleDownDelaySeconds is accepted
-  // without one (a basic canary scales down at once on abort).
-  if (c.scaleDownDelaySeconds !== undefined && !hasTrafficRouting)
-    p.error(
-      `${base}.scaleDownDelaySeconds`,
-      "Canary scaleDownDelaySeconds can only be used with traffic routing",
-    );
+  validateCanaryRouting(p, base, c);
   validateSteps(
     p,
     base,
@@ -315,19 +349,36 @@ export function validateRollout(rollout: Rollout, refs?: ReferenceResolver): Fie
   }
 
   const podLabels = spec.template?.metadata?.labels ?? {};
+  validateTemplateAndSelector(p, spec, podLabels);
+  validateStrategy(p, spec.strategy ?? {}, refs, podLabels);
+  return p.list;
+}
+
+/** A template is required (unless a workloadRef stands in), and a non-empty selector matching its labels. */
+function validateTemplateAndSelector(
+  p: Problems,
+  spec: RolloutSpec,
+  podLabels: Record<string, string>,
+): void {
   if (!spec.template && !spec.workloadRef) p.error("spec.template", "template is required");
   if (isEmptySelector(spec.selector)) {
     if (!spec.workloadRef) p.error("spec.selector", "selector is required and must not be empty");
   } else if (spec.selector && spec.template && !selectorMatches(spec.selector, podLabels)) {
     p.error("spec.selector", "selector does not match the labels of spec.template.metadata.labels");
   }
+}
 
-  const { canary, blueGreen } = spec.strategy ?? {};
+/** Exactly one of canary and blueGreen, then its own fields. */
+function validateStrategy(
+  p: Problems,
+  { canary, blueGreen }: NonNullable<RolloutSpec["strategy"]>,
+  refs: ReferenceResolver | undefined,
+  podLabels: Record<string, string>,
+): void {
   if (canary && blueGreen) p.error("spec.strategy", "only one of canary and blueGreen may be set");
   else if (!canary && !blueGreen) p.error("spec.strategy", "one of canary or blueGreen is required");
   if (canary) validateCanary(p, canary, refs, podLabels);
   if (blueGreen) validateBlueGreen(p, blueGreen, refs, podLabels);
-  return p.list;
 }
 
 export function formatProblem(problem: FieldProblem): string {

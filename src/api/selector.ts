@@ -5,22 +5,30 @@ export function selectorMatches(selector: LabelSelector, labels: Record<string, 
   for (const [key, value] of Object.entries(selector.matchLabels ?? {})) {
     if (labels[key] !== value) return false;
   }
-  for (const { key, operator, values = [] } of selector.matchExpressions ?? []) {
-    const has = key in labels;
-    const value = labels[key];
-    const ok =
-      operator === "In"
-        ? has && values.includes(value ?? "")
-        : operator === "NotIn"
-          ? !has || !values.includes(value ?? "")
-          : operator === "Exists"
-            ? has
-            : operator === "DoesNotExist"
-              ? !has
-              : false;
-    if (!ok) return false;
+  return (selector.matchExpressions ?? []).every((requirement) => requirementMet(requirement, labels));
+}
+
+type Requirement = NonNullable<LabelSelector["matchExpressions"]>[number];
+
+/** One matchExpressions entry; an operator the API server does not define matches nothing. */
+function requirementMet(
+  { key, operator, values = [] }: Requirement,
+  labels: Record<string, string>,
+): boolean {
+  const has = key in labels;
+  const value = labels[key];
+  switch (operator) {
+    case "In":
+      return has && values.includes(value ?? "");
+    case "NotIn":
+      return !has || !values.includes(value ?? "");
+    case "Exists":
+      return has;
+    case "DoesNotExist":
+      return !has;
+    default:
+      return false;
   }
-  return true;
 }
 
 export function isEmptySelector(selector: LabelSelector | undefined): boolean {

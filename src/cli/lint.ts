@@ -21,37 +21,15 @@ interface Doc {
 }
 
 export function lintText(text: string, fileName: string): LintResult {
-  const lines: string[] = [];
-  let errors = 0;
+  const { docs, yamlErrors } = parseDocs(text);
+  const lines = yamlErrors.map((message) => `${fileName}: YAML: ${message}`);
+  let errors = yamlErrors.length;
   let warnings = 0;
-  const docs: Doc[] = [];
-  for (const parsed of parseAllDocuments(text)) {
-    if (parsed.errors.length > 0) {
-      for (const e of parsed.errors) lines.push(`${fileName}: YAML: ${e.message.split("\n")[0]}`);
-      errors += parsed.errors.length;
-      continue;
-    }
-    const value = parsed.toJS() as Doc | null;
-    if (value && typeof value === "object") docs.push(value);
-  }
-  const services = new Map<string, Record<string, string>>();
-  for (const d of docs) {
-    if (d.kind === "Service" && d.metadata?.name) services.set(d.metadata.name, d.spec?.selector ?? {});
-  }
+  const services = serviceSelectors(docs);
   const rollouts = docs.filter((d) => d.kind === "Rollout" && ROLLOUT_API_VERSIONS.has(d.apiVersion ?? ""));
   for (const doc of rollouts) {
     const name = doc.metadata?.name ?? "(unnamed)";
-    const problems: FieldProblem[] = validateRollout(doc as Rollout, {
-      service: (s) => services.get(s),
-    });
-    for (const ref of unresolvedServices(doc as Rollout, services)) {
-      problems.push({
-        path: ref.path,
-        message: `Service "${ref.name}" is not in this file; not checked`,
-        severity: "warning",
-      });
-    }
-    for (const problem of problems) {
+    for (const problem of rolloutProblems(doc as Rollout, services)) {
       lines.push(`${fileName}: Rollout ${name}: ${problem.severity}: ${formatProblem(problem)}`);
       if (problem.severity === "error") errors++;
       else warnings++;
@@ -60,6 +38,43 @@ export function lintText(text: string, fileName: string): LintResult {
   if (rollouts.length === 0) lines.push(`${fileName}: no Rollout found`);
   else if (errors === 0) lines.push(`${fileName}: ${rollouts.length} Rollout(s) valid`);
   return { lines, errors, warnings };
+}
+
+/** The file's objects, and the first line of each YAML error (a document with errors is skipped). */
+function parseDocs(text: string): { docs: Doc[]; yamlErrors: string[] } {
+  const docs: Doc[] = [];
+  const yamlErrors: string[] = [];
+  for (const parsed of parseAllDocuments(text)) {
+    if (parsed.errors.length > 0) {
+      for (const e of parsed.errors) yamlErrors.push(e.message.split("\n")[0] as string);
+      continue;
+    }
+    const value = parsed.toJS() as Doc | null;
+    if (value && typeof value === "object") docs.push(value);
+  }
+  return { docs, yamlErrors };
+}
+
+/** Service name → selector, for the Services the file defines. */
+function serviceSelectors(docs: Doc[]): Map<string, Record<string, string>> {
+  const services = new Map<string, Record<string, string>>();
+  for (const d of docs) {
+    if (d.kind === "Service" && d.metadata?.name) services.set(d.metadata.name, d.spec?.selector ?? {});
+  }
+  return services;
+}
+
+/** The validator's problems, plus a warning for each Service the file does not define. */
+function rolloutProblems(rollout: Rollout, services: Map<string, Record<string, string>>): FieldProblem[] {
+  const problems = validateRollout(rollout, { service: (s) => services.get(s) });
+  for (const ref of unresolvedServices(rollout, services)) {
+    problems.push({
+      path: ref.path,
+      message: `Service "${ref.name}" is not in this file; not checked`,
+      severity: "warning",
+    });
+  }
+  return problems;
 }
 
 function unresolvedServices(rollout: Rollout, known: Map<string, unknown>): { path: string; name: string }[] {

@@ -110,32 +110,37 @@ export class Informer<T extends KubeObject> {
           continue;
         }
         failures++;
-        const delay = jitteredBackoff(
-          failures,
-          this.options.backoffInitialMs ?? 500,
-          this.options.backoffMaxMs ?? 30_000,
-        );
-        this.options.metrics?.watchRestarted(this.name, "error");
-        // A 404 on the list is almost always a kind the API server does not serve: say which
-        // CRD is missing rather than leave the controller silently waiting for its cache.
-        const missingKind = isNotFound(error) && this.options.type.group !== "";
-        this.log.warn(
-          {
-            resource: this.name,
-            err: (error as Error).message,
-            retryInMs: delay,
-            failures,
-            ...(missingKind
-              ? {
-                  hint: `is the CustomResourceDefinition ${this.options.type.plural}.${this.options.type.group} installed?`,
-                }
-              : {}),
-          },
-          "list/watch failed; retrying",
-        );
-        await sleep(delay, signal);
+        await this.backOff(error, failures, signal);
       }
     }
+  }
+
+  /** After the `failures`-th failed list or watch in a row: counts it, says why, waits (jittered). */
+  private async backOff(error: unknown, failures: number, signal: AbortSignal): Promise<void> {
+    const delay = jitteredBackoff(
+      failures,
+      this.options.backoffInitialMs ?? 500,
+      this.options.backoffMaxMs ?? 30_000,
+    );
+    this.options.metrics?.watchRestarted(this.name, "error");
+    // A 404 on the list is almost always a kind the API server does not serve: say which
+    // CRD is missing rather than leave the controller silently waiting for its cache.
+    const missingKind = isNotFound(error) && this.options.type.group !== "";
+    this.log.warn(
+      {
+        resource: this.name,
+        err: (error as Error).message,
+        retryInMs: delay,
+        failures,
+        ...(missingKind
+          ? {
+              hint: `is the CustomResourceDefinition ${this.options.type.plural}.${this.options.type.group} installed?`,
+            }
+          : {}),
+      },
+      "list/watch failed; retrying",
+    );
+    await sleep(delay, signal);
   }
 
   /** Lists everything and reconciles the cache with it, reporting adds, updates and deletes. */

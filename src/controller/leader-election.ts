@@ -42,6 +42,13 @@ export function microTime(ms: number): string {
   return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, ".$1000Z");
 }
 
+/** A lease's holder and renew time, and when (on our clock) this replica first saw them. */
+interface ObservedLease {
+  holder: string;
+  renewTime: string;
+  at: number;
+}
+
 export class LeaderElector {
   readonly leaseDurationMs: number;
   readonly renewDeadlineMs: number;
@@ -49,7 +56,7 @@ export class LeaderElector {
   private leading = false;
   /** When the last successful renew was *sent* (conservative: the server may have seen it later). */
   private lastRenewSentAt = 0;
-  private observed: { holder: string; renewTime: string; at: number } | undefined;
+  private observed: ObservedLease | undefined;
   private lease: Lease | undefined;
   private readonly now: () => number;
   private currentLeader = "";
@@ -126,32 +133,49 @@ export class LeaderElector {
   private async tryAcquireOrRenew(): Promise<void> {
     const { client, namespace, name, identity } = this.options;
     const sentAt = this.now();
-    const ref = { namespace, name };
     let lease: Lease;
     try {
       // A renewal never outlasts the renew deadline, however the connection hangs.
-      lease = await client.get<Lease>(Leases, ref, { timeoutMs: this.renewDeadlineMs });
+      lease = await client.get<Lease>(Leases, { namespace, name }, { timeoutMs: this.renewDeadlineMs });
     } catch (error) {
       if (!isNotFound(error)) throw error;
-      const created = await client
-        .create<Lease>(
-          Leases,
-          {
-            apiVersion: "coordination.k8s.io/v1",
-            kind: "Lease",
-            metadata: { namespace, name },
-            spec: this.holdSpec(undefined, sentAt),
-          },
-          FIELD_MANAGER,
-          { bypassFence: true },
-        )
-        .catch((e: unknown) => {
-          if (isAlreadyExists(e)) return undefined;
-          throw e;
-        });
-      if (created) this.acquired(created, sentAt);
+      await this.createLease(sentAt);
       return;
     }
+    const observed = this.observe(lease);
+    const heldByOther = observed.holder !== "" && observed.holder !== identity;
+    const durationMs = (lease.spec?.leaseDurationSeconds ?? this.leaseDurationMs / 1000) * 1000;
+    if (heldByOther && observed.at + durationMs > this.now()) {
+      this.leading = false;
+      return;
+    }
+    await this.takeOrRenew(lease, sentAt);
+  }
+
+  /** No lease yet: create it held by us (another replica creating it first is no error). */
+  private async createLease(sentAt: number): Promise<void> {
+    const { client, namespace, name } = this.options;
+    const created = await client
+      .create<Lease>(
+        Leases,
+        {
+          apiVersion: "coordination.k8s.io/v1",
+          kind: "Lease",
+          metadata: { namespace, name },
+          spec: this.holdSpec(undefined, sentAt),
+        },
+        FIELD_MANAGER,
+        { bypassFence: true },
+      )
+      .catch((e: unknown) => {
+        if (isAlreadyExists(e)) return undefined;
+        throw e;
+      });
+    if (created) this.acquired(created, sentAt);
+  }
+
+  /** Notes what the lease says when it changed (timed from now, on our clock); reports a new leader. */
+  private observe(lease: Lease): ObservedLease {
     const holder = lease.spec?.holderIdentity ?? "";
     const renewTime = lease.spec?.renewTime ?? "";
     if (!this.observed || this.observed.holder !== holder || this.observed.renewTime !== renewTime) {
@@ -161,17 +185,16 @@ export class LeaderElector {
         if (holder) this.options.onNewLeader?.(holder);
       }
     }
-    const heldByOther = holder !== "" && holder !== identity;
-    const durationMs = (lease.spec?.leaseDurationSeconds ?? this.leaseDurationMs / 1000) * 1000;
-    if (heldByOther && this.observed.at + durationMs > this.now()) {
-      this.leading = false;
-      return;
-    }
+    return this.observed;
+  }
+
+  /** Writes the lease held by us; a conflict means someone else wrote it since we read it. */
+  private async takeOrRenew(lease: Lease, sentAt: number): Promise<void> {
     const updated = structuredClone(lease);
     updated.spec = this.holdSpec(lease, sentAt);
     try {
       this.acquired(
-        await client.update<Lease>(Leases, updated, FIELD_MANAGER, {
+        await this.options.client.update<Lease>(Leases, updated, FIELD_MANAGER, {
           bypassFence: true,
           timeoutMs: this.renewDeadlineMs,
         }),

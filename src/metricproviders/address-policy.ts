@@ -50,31 +50,40 @@ export async function checkAddress(address: string, policy: AddressPolicy = {}):
   } catch {
     throw new MeasurementError(`address "${address}" is not a URL`);
   }
-  const host = url.hostname.replace(/^\[|\]$/g, "").toLowerCase();
-  const port = url.port || (url.protocol === "https:" ? "443" : "80");
+  const { host, port } = hostAndPort(url);
   const deny = (why: string) => new MeasurementError(`address ${url.origin} is denied: ${why}`);
   if (DENIED_HOSTS.has(host)) throw deny("cloud metadata");
-  if (
-    policy.allow &&
-    policy.allow.length > 0 &&
-    !policy.allow.some((a) => a === host || a === `${host}:${port}`)
-  ) {
+  const allow = policy.allow ?? [];
+  if (allow.length > 0 && !allow.some((a) => a === host || a === `${host}:${port}`)) {
     throw deny("not in --metric-address-allow");
   }
-  const ips = isIP(host) ? [host] : await (policy.resolve ?? defaultResolve)(host).catch(() => []);
+  const resolve = policy.resolve ?? defaultResolve;
+  const ips = isIP(host) ? [host] : await resolve(host).catch(() => []);
   for (const ip of ips) {
     const why = deniedIp(ip);
     if (why) throw deny(`${host} is ${ip} (${why})`);
   }
-  if (policy.apiServer) {
-    const api = new URL(policy.apiServer);
-    const apiHost = api.hostname.replace(/^\[|\]$/g, "").toLowerCase();
-    const apiPort = api.port || (api.protocol === "https:" ? "443" : "80");
-    const apiIps = isIP(apiHost)
-      ? [apiHost]
-      : await (policy.resolve ?? defaultResolve)(apiHost).catch(() => [apiHost]);
-    if (port === apiPort && (host === apiHost || ips.some((ip) => apiIps.includes(ip)))) {
-      throw deny("that is the Kubernetes API server");
-    }
+  if (policy.apiServer && (await isApiServer(policy.apiServer, { host, port }, ips, resolve))) {
+    throw deny("that is the Kubernetes API server");
   }
+}
+
+/** A URL's host (lower case, an IPv6 address without brackets) and port (the scheme's default if none). */
+function hostAndPort(url: URL): { host: string; port: string } {
+  return {
+    host: url.hostname.replace(/^\[|\]$/g, "").toLowerCase(),
+    port: url.port || (url.protocol === "https:" ? "443" : "80"),
+  };
+}
+
+/** The same port as the API server, and its host or one of its addresses. */
+async function isApiServer(
+  apiServer: string,
+  { host, port }: { host: string; port: string },
+  ips: string[],
+  resolve: (host: string) => Promise<string[]>,
+): Promise<boolean> {
+  const api = hostAndPort(new URL(apiServer));
+  const apiIps = isIP(api.host) ? [api.host] : await resolve(api.host).catch(() => [api.host]);
+  return port === api.port && (host === api.host || ips.some((ip) => apiIps.includes(ip)));
 }

@@ -3,6 +3,7 @@
 // before anything moves — not a surprise at the step, after traffic has shifted. Pure: the
 // templates come looked up.
 import { metricSupportProblem } from "../analysis/support.ts";
+import type { AnalysisTemplateSpec } from "../api/analysis.ts";
 import type { Rollout, RolloutAnalysis } from "../api/rollout.ts";
 import type { TemplateLookup } from "./context.ts";
 import { analysisFieldPath, buildRun, RolloutAnalysisError, type RunKind } from "./rollout-analysis.ts";
@@ -36,6 +37,25 @@ export interface AnalysisProblems {
   invalid: string[];
 }
 
+/**
+ * Why the run a block would make cannot judge anything (args it cannot resolve, a metric sluice
+ * cannot measure), from a trial build; undefined when it can.
+ */
+function trialRunProblem(
+  rollout: Rollout,
+  block: AnalysisBlock,
+  templates: { name: string; spec: AnalysisTemplateSpec }[],
+): string | undefined {
+  const wanted = { ...block, name: "validation", hash: "validation" };
+  try {
+    const run = buildRun(rollout, wanted, "validation", templates);
+    return (run.spec?.metrics ?? []).map((m) => metricSupportProblem(m)).find((p) => p);
+  } catch (error) {
+    if (!(error instanceof RolloutAnalysisError)) throw error;
+    return error.message;
+  }
+}
+
 /** What is wrong with the referenced analysis, from the templates looked up per block field. */
 export function analysisProblems(
   rollout: Rollout,
@@ -49,15 +69,8 @@ export function analysisProblems(
     if ("missing" in lookup) problems.waiting.push(`${block.field}: ${lookup.missing} (waiting for it)`);
     else if ("invalid" in lookup) problems.invalid.push(`${block.field}: ${lookup.invalid}`);
     else {
-      const wanted = { ...block, name: "validation", hash: "validation" };
-      try {
-        const run = buildRun(rollout, wanted, "validation", lookup.found);
-        const unsupported = (run.spec?.metrics ?? []).map((m) => metricSupportProblem(m)).find((p) => p);
-        if (unsupported) problems.invalid.push(`${block.field}: ${unsupported}`);
-      } catch (error) {
-        if (!(error instanceof RolloutAnalysisError)) throw error;
-        problems.invalid.push(`${block.field}: ${error.message}`);
-      }
+      const problem = trialRunProblem(rollout, block, lookup.found);
+      if (problem !== undefined) problems.invalid.push(`${block.field}: ${problem}`);
     }
   }
   return problems;

@@ -19,7 +19,13 @@ import { observedRun, type RolloutContext } from "./context.ts";
 import { analysisRunName, type ObservedRun, runStatusOf, type WantedRun } from "./rollout-analysis.ts";
 import type { ConditionMode } from "./rollout-conditions.ts";
 import { runVerdicts } from "./run-verdicts.ts";
-import type { Restored, Sizing, Strategy, StrategyDecision } from "./strategy.ts";
+import {
+  type Restored,
+  type Sizing,
+  type Strategy,
+  type StrategyDecision,
+  sizeNewReplicaSet,
+} from "./strategy.ts";
 import {
   availableOf,
   fullyAvailable,
@@ -138,30 +144,63 @@ function step(ctx: RolloutContext, restored: BlueGreenRestored, abort: boolean):
   return { before: restored, next, preRun, postRun, sorted, currentHash, stableHash, activeTarget };
 }
 
+type BlueGreenSizing = Sizing & { wakeUps: number[] };
+
 /**
- * The new ReplicaSet: preview size until promotion, full after; scaled away only after
- * abortScaleDownDelaySeconds once aborted (0 keeps it). Previous active ReplicaSets stay up for
- * scaleDownDelaySeconds (fast rollback), then go.
+ * The new ReplicaSet's size in `next`'s state (undefined leaves it as it is): preview size until
+ * promotion, full after; once aborted, 0 after abortScaleDownDelaySeconds (0 keeps it), with a
+ * wake-up for when that delay runs out.
  */
-function size(ctx: RolloutContext, { next, sorted, currentHash }: Stepped): Sizing & { wakeUps: number[] } {
-  const { now } = ctx;
+function newReplicaSetSize(ctx: RolloutContext, next: Stepped["next"]): { size?: number; wakeUp?: number } {
   const { bg, replicas, previewSize } = specOf(ctx.rollout);
-  const sizing: Sizing & { wakeUps: number[] } = { scale: new Map(), deadlines: new Map(), wakeUps: [] };
-  let newSize: number | undefined;
-  if (next.state === "healthy" || next.state === "promoting" || next.state === "postPromotion")
-    newSize = replicas;
-  else if (next.state === "preview" || next.state === "paused") newSize = previewSize;
-  else if (next.state === "aborted") {
-    const delayMs = (bg.abortScaleDownDelaySeconds ?? RolloutDefaults.abortScaleDownDelaySeconds) * 1000;
-    const due = (next.context.abortedAt ?? now) + delayMs;
-    if (delayMs > 0 && now >= due) newSize = 0;
-    else if (delayMs > 0) sizing.wakeUps.push(due - now);
+  switch (next.state) {
+    case "healthy":
+    case "promoting":
+    case "postPromotion":
+      return { size: replicas };
+    case "preview":
+    case "paused":
+      return { size: previewSize };
+    case "aborted": {
+      const delayMs = (bg.abortScaleDownDelaySeconds ?? RolloutDefaults.abortScaleDownDelaySeconds) * 1000;
+      if (delayMs <= 0) return {};
+      const due = (next.context.abortedAt ?? ctx.now) + delayMs;
+      return ctx.now >= due ? { size: 0 } : { wakeUp: due - ctx.now };
+    }
+    default:
+      return {};
   }
-  if (newSize !== undefined) {
-    if (sorted.newRS === undefined) sizing.createNew = { hash: currentHash, replicas: newSize };
-    else if (specReplicas(sorted.newRS) !== newSize)
-      sizing.scale.set(sorted.newRS.metadata?.name ?? "", newSize);
+}
+
+/**
+ * Previous active ReplicaSets stay up for scaleDownDelaySeconds (fast rollback), then go. An
+ * unreadable deadline (edited by hand) is recorded afresh rather than trusted.
+ */
+function scaleDownPrevious(ctx: RolloutContext, others: ReplicaSet[], sizing: BlueGreenSizing): void {
+  const { bg } = specOf(ctx.rollout);
+  const { now } = ctx;
+  const delayMs = (bg.scaleDownDelaySeconds ?? RolloutDefaults.scaleDownDelaySeconds) * 1000;
+  for (const rs of others) {
+    if (specReplicas(rs) === 0) continue;
+    const name = rs.metadata?.name ?? "";
+    const recorded = Date.parse(rs.metadata?.annotations?.[SCALE_DOWN_DEADLINE_ANNOTATION] ?? "");
+    const due = Number.isFinite(recorded) ? recorded : now + delayMs;
+    if (!Number.isFinite(recorded)) sizing.deadlines.set(name, new Date(due).toISOString());
+    if (now >= due) sizing.scale.set(name, 0);
+    else sizing.wakeUps.push(due - now);
   }
+}
+
+/**
+ * The new ReplicaSet at its size for the state (newReplicaSetSize); the stable one at full size
+ * unless the user has paused; previous active ones scaled down after their delay.
+ */
+function size(ctx: RolloutContext, { next, sorted, currentHash }: Stepped): BlueGreenSizing {
+  const { replicas } = specOf(ctx.rollout);
+  const sizing: BlueGreenSizing = { scale: new Map(), deadlines: new Map(), wakeUps: [] };
+  const { size: newSize, wakeUp } = newReplicaSetSize(ctx, next);
+  if (wakeUp !== undefined) sizing.wakeUps.push(wakeUp);
+  if (newSize !== undefined) sizeNewReplicaSet(sizing, sorted.newRS, currentHash, newSize);
   const stableRS = sorted.stableRS !== sorted.newRS ? sorted.stableRS : undefined;
   if (stableRS && next.state !== "userPaused" && specReplicas(stableRS) !== replicas)
     sizing.scale.set(stableRS.metadata?.name ?? "", replicas);
@@ -170,17 +209,7 @@ function size(ctx: RolloutContext, { next, sorted, currentHash }: Stepped): Sizi
   for (const rs of [sorted.newRS, sorted.stableRS])
     if (rs?.metadata?.annotations?.[SCALE_DOWN_DEADLINE_ANNOTATION] !== undefined)
       sizing.deadlines.set(rs.metadata.name ?? "", null);
-  const delayMs = (bg.scaleDownDelaySeconds ?? RolloutDefaults.scaleDownDelaySeconds) * 1000;
-  for (const rs of sorted.others) {
-    if (specReplicas(rs) === 0) continue;
-    const name = rs.metadata?.name ?? "";
-    // An unreadable deadline (edited by hand) is recorded afresh rather than trusted.
-    const recorded = Date.parse(rs.metadata?.annotations?.[SCALE_DOWN_DEADLINE_ANNOTATION] ?? "");
-    const due = Number.isFinite(recorded) ? recorded : now + delayMs;
-    if (!Number.isFinite(recorded)) sizing.deadlines.set(name, new Date(due).toISOString());
-    if (now >= due) sizing.scale.set(name, 0);
-    else sizing.wakeUps.push(due - now);
-  }
+  scaleDownPrevious(ctx, sorted.others, sizing);
   return sizing;
 }
 
@@ -197,26 +226,38 @@ function services(ctx: RolloutContext, { currentHash, activeTarget }: Stepped): 
   return out;
 }
 
+/**
+ * The pre- and post-promotion run statuses to report: those of the update while it is under way;
+ * once aborted, the runs that were current stay reported (why it aborted), as the peer does.
+ */
+function reportedRuns(ctx: RolloutContext, stepped: Stepped) {
+  const { rollout } = ctx;
+  const { bg } = specOf(rollout);
+  const previous = rollout.status?.blueGreen;
+  const { next } = stepped;
+  if (next.state === "aborted")
+    return {
+      pre: runStatusOf(stepped.preRun) ?? previous?.prePromotionAnalysisRunStatus,
+      post: runStatusOf(stepped.postRun) ?? previous?.postPromotionAnalysisRunStatus,
+    };
+  const names = runNames(rollout, next.context);
+  const inUpdate = next.state !== "healthy";
+  return {
+    pre: runStatusOf(inUpdate && bg.prePromotionAnalysis ? observedRun(ctx, names.pre) : undefined),
+    post: runStatusOf(inUpdate && bg.postPromotionAnalysis ? observedRun(ctx, names.post) : undefined),
+  };
+}
+
 /** status.blueGreen: selectors in force, the runs of the update (or those that aborted it). */
 function blueGreenStatus(
   ctx: RolloutContext,
   stepped: Stepped,
   serviced: Map<string, string>,
 ): NonNullable<RolloutStatus["blueGreen"]> {
-  const { rollout } = ctx;
-  const { bg } = specOf(rollout);
-  const previous = rollout.status?.blueGreen;
+  const { bg } = specOf(ctx.rollout);
+  const previous = ctx.rollout.status?.blueGreen;
   const { next, currentHash, activeTarget } = stepped;
-  const names = runNames(rollout, next.context);
-  const inUpdate = next.state !== "healthy" && next.state !== "aborted";
-  // Once aborted, the runs that were current stay reported (why it aborted), as the peer does.
-  const aborted = next.state === "aborted";
-  const preRef = aborted
-    ? (runStatusOf(stepped.preRun) ?? previous?.prePromotionAnalysisRunStatus)
-    : runStatusOf(inUpdate && bg.prePromotionAnalysis ? observedRun(ctx, names.pre) : undefined);
-  const postRef = aborted
-    ? (runStatusOf(stepped.postRun) ?? previous?.postPromotionAnalysisRunStatus)
-    : runStatusOf(inUpdate && bg.postPromotionAnalysis ? observedRun(ctx, names.post) : undefined);
+  const { pre: preRef, post: postRef } = reportedRuns(ctx, stepped);
   const {
     prePromotionAnalysisRunStatus: _pre,
     postPromotionAnalysisRunStatus: _post,

@@ -27,7 +27,13 @@ import { nearestSplit, nextBasicCanaryScale, resolveIntOrPercent } from "./repli
 import { analysisRunName, type ObservedRun, runStatusOf, type WantedRun } from "./rollout-analysis.ts";
 import { canaryMode } from "./rollout-conditions.ts";
 import { runVerdicts } from "./run-verdicts.ts";
-import type { Restored, Sizing, Strategy, StrategyDecision } from "./strategy.ts";
+import {
+  type Restored,
+  type Sizing,
+  type Strategy,
+  type StrategyDecision,
+  sizeNewReplicaSet,
+} from "./strategy.ts";
 import {
   canaryScaleOverride,
   maxWeightOf,
@@ -185,21 +191,28 @@ function atDesiredCounts(sorted: SortedReplicaSets, split: { canary: number; sta
   );
 }
 
-/** Scales for the new state (held as they are while the user has paused the rollout). */
-function size(ctx: RolloutContext, { next, sorted, currentHash }: Stepped): Sizing & { wakeUps?: number[] } {
+/** Scales for the new state: by router weight (traffic-scale.ts) or by replica ratio. */
+function size(ctx: RolloutContext, stepped: Stepped): Sizing & { wakeUps?: number[] } {
   const spec = ctx.rollout.spec ?? {};
   const canary = spec.strategy?.canary ?? {};
-  if (canary.trafficRouting)
-    return routedSizing({
-      state: next.state,
-      context: next.context,
-      canary,
-      replicas: spec.replicas ?? RolloutDefaults.replicas,
-      sorted,
-      currentHash,
-      now: ctx.now,
-      split: splitFor(ctx.rollout, next.state, next.context),
-    });
+  if (!canary.trafficRouting) return basicSize(ctx, stepped);
+  const { next, sorted, currentHash } = stepped;
+  return routedSizing({
+    state: next.state,
+    context: next.context,
+    canary,
+    replicas: spec.replicas ?? RolloutDefaults.replicas,
+    sorted,
+    currentHash,
+    now: ctx.now,
+    split: splitFor(ctx.rollout, next.state, next.context),
+  });
+}
+
+/** Replica-ratio scales within maxSurge/maxUnavailable (held as they are while the user has paused). */
+function basicSize(ctx: RolloutContext, { next, sorted, currentHash }: Stepped): Sizing {
+  const spec = ctx.rollout.spec ?? {};
+  const canary = spec.strategy?.canary ?? {};
   const sizing: Sizing = { scale: new Map(), deadlines: new Map() };
   if (next.state === "userPaused") return sizing;
   const stableRS = sorted.stableRS !== sorted.newRS ? sorted.stableRS : undefined;
@@ -216,9 +229,7 @@ function size(ctx: RolloutContext, { next, sorted, currentHash }: Stepped): Sizi
       available: sorted.others.reduce((n, rs) => n + availableOf(rs), 0),
     },
   });
-  if (sorted.newRS === undefined) sizing.createNew = { hash: currentHash, replicas: step.canary };
-  else if (specReplicas(sorted.newRS) !== step.canary)
-    sizing.scale.set(sorted.newRS.metadata?.name ?? "", step.canary);
+  sizeNewReplicaSet(sizing, sorted.newRS, currentHash, step.canary);
   if (stableRS && specReplicas(stableRS) !== step.stable)
     sizing.scale.set(stableRS.metadata?.name ?? "", step.stable);
   // Older ReplicaSets give up what the step allows; the newest of them goes first (as the peer

@@ -6,8 +6,9 @@ import type { RolloutSpec, RolloutStatus } from "../api/rollout.ts";
 
 export type Phase = NonNullable<RolloutStatus["phase"]>;
 
-export function computePhase(spec: RolloutSpec, status: RolloutStatus): { phase: Phase; message: string } {
-  for (const c of status.conditions ?? []) {
+/** Degraded, from the first condition that says so: an invalid spec, an abort, a timeout. */
+function degraded(conditions: Condition[]): { phase: Phase; message: string } | undefined {
+  for (const c of conditions) {
     if (c.type === "InvalidSpec" && c.status === "True")
       return { phase: "Degraded", message: `InvalidSpec: ${c.message ?? ""}` };
     if (
@@ -17,6 +18,12 @@ export function computePhase(spec: RolloutSpec, status: RolloutStatus): { phase:
       return { phase: "Degraded", message: `${c.reason}: ${c.message ?? ""}` };
     }
   }
+  return undefined;
+}
+
+export function computePhase(spec: RolloutSpec, status: RolloutStatus): { phase: Phase; message: string } {
+  const degradedPhase = degraded(status.conditions ?? []);
+  if (degradedPhase) return degradedPhase;
   if (spec.paused) return { phase: "Paused", message: "manually paused" };
   const firstPause = status.pauseConditions?.[0];
   if (firstPause) return { phase: "Paused", message: firstPause.reason };

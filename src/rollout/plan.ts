@@ -27,7 +27,7 @@ import {
   withAvailability,
   withHealthy,
 } from "./rollout-conditions.ts";
-import { planRuns, type RunActions } from "./run-plan.ts";
+import { type MissingTemplate, planRuns, type RunActions } from "./run-plan.ts";
 import type { RunVerdict } from "./run-verdicts.ts";
 import type { Restored, Sizing, Strategy, StrategyDecision } from "./strategy.ts";
 import { historyToPrune, type ReplicaSet, replicaCounters, revisionOf } from "./world.ts";
@@ -124,17 +124,7 @@ function planWith<R extends Restored>(
   const revision = updateRevision(context, decision);
   const actions = planRuns(context, decision.runs.wanted, status.stableRS ?? decision.currentHash, revision);
   const events = plannedEvents(decision, refusal, actions);
-  if (actions.missing.length > 0) {
-    const waiting = missingTemplateCondition(rollout, status.conditions ?? [], actions.missing, now);
-    status.conditions = waiting.conditions;
-    if (waiting.changed)
-      events.push({
-        type: "Warning",
-        reason: Reasons.AnalysisTemplateNotFound,
-        message: waiting.message,
-        log: { msg: "AnalysisRun waits for its template", waiting: actions.missing },
-      });
-  }
+  if (actions.missing.length > 0) noteMissingTemplates(rollout, status, events, actions.missing, now);
   Object.assign(status, computePhase(spec, status));
   status.conditions = withHealthy(status.conditions ?? [], status.phase, now);
   const plan: RolloutPlan = {
@@ -164,6 +154,25 @@ function planWith<R extends Restored>(
   return { plan, refused: refusal ? undefined : actions.refused };
 }
 
+/** Runs wait for their templates: a condition says so, and a Warning Event when that is news. */
+function noteMissingTemplates(
+  rollout: Rollout,
+  status: RolloutStatus,
+  events: PlannedEvent[],
+  missing: MissingTemplate[],
+  now: number,
+): void {
+  const waiting = missingTemplateCondition(rollout, status.conditions ?? [], missing, now);
+  status.conditions = waiting.conditions;
+  if (waiting.changed)
+    events.push({
+      type: "Warning",
+      reason: Reasons.AnalysisTemplateNotFound,
+      message: waiting.message,
+      log: { msg: "AnalysisRun waits for its template", waiting: missing },
+    });
+}
+
 /** The update's revision: its ReplicaSet's, or the one that ReplicaSet will get when made. */
 const updateRevision = (context: RolloutContext, decision: StrategyDecision) =>
   decision.newRS ? revisionOf(decision.newRS) : Math.max(0, ...context.replicaSets.map(revisionOf)) + 1;
@@ -183,13 +192,7 @@ function assembleStatus(context: RolloutContext, decision: StrategyDecision, tim
   status.observedGeneration = rollout.metadata?.generation ?? 0;
   status.HPAReplicas = counters.replicas;
   status.selector = spec.selector ? selectorString(spec.selector) : "";
-  const { serving } = decision;
-  if (serving) {
-    status.HPAReplicas = serving.status?.replicas ?? 0;
-    status.selector = selectorString(serving.spec?.selector ?? {});
-    status.availableReplicas = serving.status?.availableReplicas ?? 0;
-    status.readyReplicas = serving.status?.readyReplicas ?? 0;
-  }
+  if (decision.serving) countServingOnly(status, decision.serving);
   status.sluice = { ...status.sluice, machine: decision.machine };
   if (context.restart === "done" && spec.restartAt !== undefined) status.restartedAt = spec.restartAt;
   const { sizing } = decision;
@@ -209,6 +212,14 @@ function assembleStatus(context: RolloutContext, decision: StrategyDecision, tim
     revision: updateRevision(context, decision),
   });
   return status;
+}
+
+/** The scale subresource and available/ready replicas are the serving ReplicaSet's alone. */
+function countServingOnly(status: RolloutStatus, serving: ReplicaSet): void {
+  status.HPAReplicas = serving.status?.replicas ?? 0;
+  status.selector = selectorString(serving.spec?.selector ?? {});
+  status.availableReplicas = serving.status?.availableReplicas ?? 0;
+  status.readyReplicas = serving.status?.readyReplicas ?? 0;
 }
 
 function plannedEvents(

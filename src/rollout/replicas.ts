@@ -30,11 +30,21 @@ export function resolveIntOrPercent(value: IntOrString, total: number, roundUp: 
  */
 export function nearestSplit(replicas: number, weight: number, maxSurge: number): Split {
   if (replicas <= 0) return { canary: 0, stable: 0 };
+  const candidates = splitCandidates(replicas, weight, maxSurge);
+  let best = candidates[0];
+  if (best === undefined) return { canary: 0, stable: replicas };
+  for (const candidate of candidates.slice(1))
+    if (weightError(weight, candidate) < weightError(weight, best)) best = candidate;
+  return { canary: best.canary, stable: best.total - best.canary };
+}
+
+/** nearestSplit's candidates, in the peer's order (the first with the smallest error wins). */
+function splitCandidates(replicas: number, weight: number, maxSurge: number): SplitCandidate[] {
   const ceil = Math.ceil((replicas * weight) / 100);
   const floor = Math.floor((replicas * weight) / 100);
   const zeroAllowed = weight === 100 || weight === 0 || (replicas === 1 && maxSurge === 0);
   const floorAllowed = floor !== 0 || zeroAllowed;
-  const candidates: { canary: number; total: number }[] = [];
+  const candidates: SplitCandidate[] = [];
   if (ceil < replicas || zeroAllowed) candidates.push({ canary: ceil, total: replicas });
   if (!halfway(replicas, weight) && floorAllowed) candidates.push({ canary: floor, total: replicas });
   if (maxSurge > 0) {
@@ -43,11 +53,13 @@ export function nearestSplit(replicas: number, weight: number, maxSurge: number)
     if (!halfway(replicas + 1, weight) && floorAllowed)
       candidates.push({ canary: floor, total: replicas + 1 });
   }
-  let best = candidates[0];
-  if (best === undefined) return { canary: 0, stable: replicas };
-  for (const candidate of candidates.slice(1))
-    if (weightError(weight, candidate) < weightError(weight, best)) best = candidate;
-  return { canary: best.canary, stable: best.total - best.canary };
+  return candidates;
+}
+
+/** A canary of `canary` pods out of `total`. */
+interface SplitCandidate {
+  canary: number;
+  total: number;
 }
 
 /** The weighted count over `total` pods is exactly halfway between floor and ceiling. */
@@ -56,8 +68,7 @@ function halfway(total: number, weight: number): boolean {
   return exact - Math.trunc(exact) === 0.5;
 }
 
-const weightError = (weight: number, c: { canary: number; total: number }) =>
-  Math.abs((c.canary * 100) / c.total - weight);
+const weightError = (weight: number, c: SplitCandidate) => Math.abs((c.canary * 100) / c.total - weight);
 
 export interface ReplicaSetCount {
   /** spec.replicas of the ReplicaSet now. */

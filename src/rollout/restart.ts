@@ -39,13 +39,15 @@ export async function restartRound(client: KubeClient, rollout: Rollout): Promis
   ).items.filter((p) => !p.metadata?.deletionTimestamp);
   const old = pods.filter((p) => Date.parse(p.metadata?.creationTimestamp ?? "") < at);
   if (old.length === 0) return true;
-  const replicas = rollout.spec?.replicas ?? RolloutDefaults.replicas;
-  const strategy = rollout.spec?.strategy;
-  const maxUnavailable: IntOrString =
-    strategy?.canary?.maxUnavailable ?? strategy?.blueGreen?.maxUnavailable ?? RolloutDefaults.maxUnavailable;
-  const budget =
-    Math.max(1, resolveIntOrPercent(maxUnavailable, replicas, false)) - pods.filter((p) => !ready(p)).length;
-  // Not-ready old pods first: evicting them costs no availability.
+  await evictWithin(client, namespace, old, evictionBudget(rollout, pods));
+  return false;
+}
+
+/**
+ * Evicts `old` pods, not-ready ones first (evicting them costs no availability), and ready ones
+ * while fewer than `budget` of those have gone.
+ */
+async function evictWithin(client: KubeClient, namespace: string, old: Pod[], budget: number): Promise<void> {
   const order = [...old].sort((a, b) => Number(ready(a)) - Number(ready(b)));
   let evicted = 0;
   for (const pod of order) {
@@ -54,10 +56,22 @@ export async function restartRound(client: KubeClient, rollout: Rollout): Promis
       await client.evict(namespace, pod.metadata?.name ?? "");
       if (ready(pod)) evicted++;
     } catch (error) {
-      // Gone already, or a PodDisruptionBudget says not now (429): the next round retries.
-      if (!isNotFound(error) && !(error instanceof KubeError && error.reason === "TooManyRequests"))
-        throw error;
+      if (!retriedNextRound(error)) throw error;
     }
   }
-  return false;
 }
+
+/** Ready pods this round may evict: maxUnavailable (at least one) less the pods not ready already. */
+function evictionBudget(rollout: Rollout, pods: Pod[]): number {
+  const replicas = rollout.spec?.replicas ?? RolloutDefaults.replicas;
+  const strategy = rollout.spec?.strategy;
+  const maxUnavailable: IntOrString =
+    strategy?.canary?.maxUnavailable ?? strategy?.blueGreen?.maxUnavailable ?? RolloutDefaults.maxUnavailable;
+  return (
+    Math.max(1, resolveIntOrPercent(maxUnavailable, replicas, false)) - pods.filter((p) => !ready(p)).length
+  );
+}
+
+/** Gone already, or a PodDisruptionBudget says not now (429): the next round retries. */
+const retriedNextRound = (error: unknown) =>
+  isNotFound(error) || (error instanceof KubeError && error.reason === "TooManyRequests");

@@ -94,39 +94,9 @@ export function rolloutConditions(status: RolloutStatus, facts: ConditionFacts):
     },
     now,
   );
-  const progressing: Omit<Condition, "type" | "lastUpdateTime" | "lastTransitionTime"> =
-    mode === "unavailable" && !facts.timedOut
-      ? unavailableCondition(status, facts)
-      : mode === "aborted"
-        ? {
-            status: "False",
-            reason: "RolloutAborted",
-            message: `Rollout aborted update to revision ${facts.revision}${analysisAbortReason(status)}`,
-          }
-        : mode === "healthy"
-          ? { status: "True", reason: "NewReplicaSetAvailable", message: "Rollout has completed its update" }
-          : mode === "paused"
-            ? { status: "Unknown", reason: "RolloutPaused", message: "Rollout is paused" }
-            : mode === "analysing"
-              ? {
-                  status: "True",
-                  reason: "ReplicaSetUpdated",
-                  message: "Rollout is waiting for its analysis",
-                }
-              : facts.timedOut
-                ? {
-                    status: "False",
-                    reason: "ProgressDeadlineExceeded",
-                    message: `ReplicaSet "${facts.newReplicaSetName}" has timed out progressing.`,
-                  }
-                : {
-                    status: "True",
-                    reason: "ReplicaSetUpdated",
-                    message: `ReplicaSet "${facts.newReplicaSetName}" is progressing.`,
-                  };
   conditions = setCondition(
     conditions,
-    { type: "Progressing", ...progressing },
+    { type: "Progressing", ...progressingCondition(status, facts) },
     now,
     facts.progressed && deadlineCounts(mode),
   );
@@ -156,14 +126,49 @@ export function rolloutConditions(status: RolloutStatus, facts: ConditionFacts):
   return conditions;
 }
 
+/** A condition as a strategy state decides it (setCondition stamps the times). */
+type ConditionBody = Omit<Condition, "type" | "lastUpdateTime" | "lastTransitionTime">;
+
+/** The Progressing condition for the mode; the progress deadline's timeout wins over progressing. */
+function progressingCondition(status: RolloutStatus, facts: ConditionFacts): ConditionBody {
+  const { mode } = facts;
+  if (mode === "unavailable" && !facts.timedOut) return unavailableCondition(status, facts);
+  switch (mode) {
+    case "aborted":
+      return {
+        status: "False",
+        reason: "RolloutAborted",
+        message: `Rollout aborted update to revision ${facts.revision}${analysisAbortReason(status)}`,
+      };
+    case "healthy":
+      return {
+        status: "True",
+        reason: "NewReplicaSetAvailable",
+        message: "Rollout has completed its update",
+      };
+    case "paused":
+      return { status: "Unknown", reason: "RolloutPaused", message: "Rollout is paused" };
+    case "analysing":
+      return { status: "True", reason: "ReplicaSetUpdated", message: "Rollout is waiting for its analysis" };
+  }
+  return facts.timedOut
+    ? {
+        status: "False",
+        reason: "ProgressDeadlineExceeded",
+        message: `ReplicaSet "${facts.newReplicaSetName}" has timed out progressing.`,
+      }
+    : {
+        status: "True",
+        reason: "ReplicaSetUpdated",
+        message: `ReplicaSet "${facts.newReplicaSetName}" is progressing.`,
+      };
+}
+
 /**
  * A promoted rollout short of pods: ReplicaSetNotAvailable once it had been complete (pods lost),
  * else still ReplicaSetUpdated (a first deploy whose pods are not ready yet), as the peer.
  */
-function unavailableCondition(
-  status: RolloutStatus,
-  facts: ConditionFacts,
-): Omit<Condition, "type" | "lastUpdateTime" | "lastTransitionTime"> {
+function unavailableCondition(status: RolloutStatus, facts: ConditionFacts): ConditionBody {
   const reason = status.conditions?.find((c) => c.type === "Progressing")?.reason;
   return reason === "NewReplicaSetAvailable" || reason === "ReplicaSetNotAvailable"
     ? {

@@ -2,7 +2,7 @@
 // its machine from the status, step it, and say what the new state means for ReplicaSets,
 // Services, AnalysisRuns and the strategy's own status fields. Everything both strategies do alike
 // (counters, conditions, phase, progress deadline, run creation, Events, wake-ups) is the
-// skeleton's.
+// skeleton's; sizeNewReplicaSet is the one sizing rule both share.
 import type { RolloutStatus } from "../api/rollout.ts";
 import type { Notice } from "../strategy/canary.machine.ts";
 import type { RoutingWrite } from "../trafficrouting/router.ts";
@@ -10,7 +10,7 @@ import type { RolloutContext } from "./context.ts";
 import type { WantedRun } from "./rollout-analysis.ts";
 import type { ConditionMode } from "./rollout-conditions.ts";
 import type { RunVerdict } from "./run-verdicts.ts";
-import type { ReplicaSet } from "./world.ts";
+import { type ReplicaSet, specReplicas } from "./world.ts";
 
 /** A restored machine: what it is in before this reconcile steps it. */
 export interface Restored {
@@ -25,6 +25,17 @@ export interface Sizing {
   scale: Map<string, number>;
   /** ReplicaSet name → scale-down deadline (RFC 3339) to record on it; null removes it. */
   deadlines: Map<string, string | null>;
+}
+
+/** Size the current template's ReplicaSet: create it when missing, else scale it when it differs. */
+export function sizeNewReplicaSet(
+  sizing: Sizing,
+  newRS: ReplicaSet | undefined,
+  hash: string,
+  replicas: number,
+): void {
+  if (newRS === undefined) sizing.createNew = { hash, replicas };
+  else if (specReplicas(newRS) !== replicas) sizing.scale.set(newRS.metadata?.name ?? "", replicas);
 }
 
 export interface StrategyDecision {

@@ -8,7 +8,7 @@ import { type CanaryStep, type CanaryStrategy, RolloutDefaults } from "../api/ro
 import type { CanaryContext, CanaryStateValue } from "../strategy/canary.machine.ts";
 import { currentSetWeight } from "../strategy/canary.weights.ts";
 import { SCALE_DOWN_DEADLINE_ANNOTATION } from "./bluegreen.ts";
-import type { Sizing } from "./strategy.ts";
+import { type Sizing, sizeNewReplicaSet } from "./strategy.ts";
 import { type ReplicaSet, type SortedReplicaSets, specReplicas } from "./world.ts";
 
 type CanaryScale = NonNullable<CanaryStep["setCanaryScale"]>;
@@ -93,34 +93,32 @@ const deadlineOf = (rs: ReplicaSet) => rs.metadata?.annotations?.[SCALE_DOWN_DEA
  * intermediate canary replaced mid-update at once.
  */
 export function routedSizing(input: RoutedSizingInput): Sizing & { wakeUps: number[] } {
-  const { state, canary, replicas, sorted, now } = input;
+  const { state, replicas, sorted } = input;
   const sizing: Sizing & { wakeUps: number[] } = { scale: new Map(), deadlines: new Map(), wakeUps: [] };
   if (state === "userPaused") return sizing;
   const newSize = newReplicaSetSize(input, sizing);
-  if (newSize !== undefined) {
-    if (sorted.newRS === undefined) sizing.createNew = { hash: input.currentHash, replicas: newSize };
-    else if (specReplicas(sorted.newRS) !== newSize)
-      sizing.scale.set(sorted.newRS.metadata?.name ?? "", newSize);
-  }
+  if (newSize !== undefined) sizeNewReplicaSet(sizing, sorted.newRS, input.currentHash, newSize);
   const stableRS = sorted.stableRS !== sorted.newRS ? sorted.stableRS : undefined;
   if (stableRS && specReplicas(stableRS) !== replicas)
     sizing.scale.set(stableRS.metadata?.name ?? "", replicas);
   // Current or stable again: no longer on its way out; a later delay starts afresh.
-  for (const rs of [sorted.newRS, sorted.stableRS])
-    if (rs && deadlineOf(rs) !== undefined && state !== "aborted")
-      sizing.deadlines.set(rs.metadata?.name ?? "", null);
-  const delayMs = (canary.scaleDownDelaySeconds ?? RolloutDefaults.scaleDownDelaySeconds) * 1000;
-  for (const rs of sorted.others) {
-    if (specReplicas(rs) === 0) continue;
-    const name = rs.metadata?.name ?? "";
-    // Mid-update, an old ReplicaSet with no deadline is a superseded canary: it goes at once.
-    if (state !== "healthy" && deadlineOf(rs) === undefined) {
-      sizing.scale.set(name, 0);
-      continue;
-    }
-    scaleDownAfter(sizing, rs, delayMs, now);
-  }
+  if (state !== "aborted")
+    for (const rs of [sorted.newRS, sorted.stableRS])
+      if (rs && deadlineOf(rs) !== undefined) sizing.deadlines.set(rs.metadata?.name ?? "", null);
+  scaleDownOthers(input, sizing);
   return sizing;
+}
+
+/** Old ReplicaSets: after scaleDownDelaySeconds once promoted; a superseded canary at once. */
+function scaleDownOthers(input: RoutedSizingInput, sizing: Sizing & { wakeUps: number[] }) {
+  const delayMs = (input.canary.scaleDownDelaySeconds ?? RolloutDefaults.scaleDownDelaySeconds) * 1000;
+  for (const rs of input.sorted.others) {
+    if (specReplicas(rs) === 0) continue;
+    // Mid-update, an old ReplicaSet with no deadline is a superseded canary: it goes at once.
+    if (input.state !== "healthy" && deadlineOf(rs) === undefined)
+      sizing.scale.set(rs.metadata?.name ?? "", 0);
+    else scaleDownAfter(sizing, rs, delayMs, input.now);
+  }
 }
 
 function newReplicaSetSize(input: RoutedSizingInput, sizing: Sizing & { wakeUps: number[] }) {

@@ -1,6 +1,6 @@
 // The small HTTP server every replica runs: /metrics (Prometheus), /healthz (the process and its
 // event loop are alive; never depends on the API server), /readyz (caches synced, or standing by).
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Registry } from "prom-client";
 
@@ -23,33 +23,45 @@ export function parseListenAddress(value: string): ListenAddress {
 }
 
 export async function startTelemetryServer(address: ListenAddress, sources: HealthSources): Promise<Server> {
-  const server = createServer(async (req, res) => {
-    const path = (req.url ?? "/").split("?")[0];
-    if (req.method !== "GET" && req.method !== "HEAD") {
-      res.writeHead(405).end();
-      return;
-    }
-    if (path === "/metrics") {
-      try {
-        const body = await sources.registry.metrics();
-        res.writeHead(200, { "Content-Type": sources.registry.contentType }).end(body);
-      } catch (error) {
-        res.writeHead(500).end((error as Error).message);
-      }
-    } else if (path === "/healthz" || path === "/livez") {
-      res.writeHead(200, { "Content-Type": "text/plain" }).end("ok");
-    } else if (path === "/readyz") {
-      const reason = sources.notReadyReason();
-      res.writeHead(reason ? 503 : 200, { "Content-Type": "text/plain" }).end(reason ?? "ok");
-    } else {
-      res.writeHead(404).end();
-    }
-  });
+  const server = createServer((req, res) => respond(req, res, sources));
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(address.port, address.host, resolve);
   });
   return server;
+}
+
+/** GET or HEAD of /metrics, /healthz (also /livez) or /readyz; anything else is 405 or 404. */
+async function respond(req: IncomingMessage, res: ServerResponse, sources: HealthSources): Promise<void> {
+  if (req.method !== "GET" && req.method !== "HEAD") {
+    res.writeHead(405).end();
+    return;
+  }
+  switch ((req.url ?? "/").split("?")[0]) {
+    case "/metrics":
+      await serveMetrics(res, sources.registry);
+      return;
+    case "/healthz":
+    case "/livez":
+      res.writeHead(200, { "Content-Type": "text/plain" }).end("ok");
+      return;
+    case "/readyz": {
+      const reason = sources.notReadyReason();
+      res.writeHead(reason ? 503 : 200, { "Content-Type": "text/plain" }).end(reason ?? "ok");
+      return;
+    }
+    default:
+      res.writeHead(404).end();
+  }
+}
+
+async function serveMetrics(res: ServerResponse, registry: Registry): Promise<void> {
+  try {
+    const body = await registry.metrics();
+    res.writeHead(200, { "Content-Type": registry.contentType }).end(body);
+  } catch (error) {
+    res.writeHead(500).end((error as Error).message);
+  }
 }
 
 export function boundPort(server: Server): number {

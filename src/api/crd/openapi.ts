@@ -95,23 +95,39 @@ function convert(node: JsonSchema, schemas: Schemas, stack: string[]): JsonSchem
   if (isIntOrString(schema)) return INT_OR_STRING;
   const out: JsonSchema = {};
   for (const [key, value] of Object.entries(schema)) {
-    if (!KEPT_KEYWORDS.has(key)) continue;
-    if (key === "properties" && isSchema(value)) {
-      const properties: JsonSchema = {};
-      for (const [name, child] of Object.entries(value)) {
-        if (isSchema(child)) properties[name] = convert(child, schemas, resolved.stack);
-      }
-      if (Object.keys(properties).length > 0) out.properties = properties;
-    } else if (key === "items" || key === "additionalProperties") {
-      // A boolean additionalProperties has no structural spelling; without it the node is opaque.
-      if (isSchema(value)) out[key] = convert(value, schemas, resolved.stack);
-    } else if (key === "format") {
-      if (FORMATS_BY_TYPE[String(schema.type)]?.has(String(value))) out.format = value;
-    } else {
-      out[key] = value;
-    }
+    if (KEPT_KEYWORDS.has(key)) copyKeyword(out, key, value, schema, schemas, resolved.stack);
   }
   return opaqueIfUnstructured(out);
+}
+
+/** One kept keyword of `schema` into `out`, its nested schemas converted in turn. */
+function copyKeyword(
+  out: JsonSchema,
+  key: string,
+  value: unknown,
+  schema: JsonSchema,
+  schemas: Schemas,
+  stack: string[],
+): void {
+  if (key === "properties" && isSchema(value)) {
+    const properties = convertProperties(value, schemas, stack);
+    if (Object.keys(properties).length > 0) out.properties = properties;
+  } else if (key === "items" || key === "additionalProperties") {
+    // A boolean additionalProperties has no structural spelling; without it the node is opaque.
+    if (isSchema(value)) out[key] = convert(value, schemas, stack);
+  } else if (key === "format") {
+    if (FORMATS_BY_TYPE[String(schema.type)]?.has(String(value))) out.format = value;
+  } else {
+    out[key] = value;
+  }
+}
+
+function convertProperties(properties: JsonSchema, schemas: Schemas, stack: string[]): JsonSchema {
+  const out: JsonSchema = {};
+  for (const [name, child] of Object.entries(properties)) {
+    if (isSchema(child)) out[name] = convert(child, schemas, stack);
+  }
+  return out;
 }
 
 /**
@@ -129,23 +145,24 @@ function resolveRefs(node: JsonSchema, schemas: Schemas, stack: string[]): Resol
   let expanded = stack;
   for (const part of parts) {
     if (!isSchema(part)) continue;
-    let inner: Resolved;
-    if (typeof part.$ref === "string") {
-      const name = refName(part.$ref);
-      if (INT_OR_STRING_TYPES.has(name)) return { done: true, schema: INT_OR_STRING };
-      if (name === OBJECT_META) return { done: true, schema: TEMPLATE_METADATA };
-      if (stack.includes(name)) return { done: true, schema: RECURSION_CUT };
-      const target = schemas[name];
-      if (!target) throw new Error(`unresolved $ref ${part.$ref}`);
-      inner = resolveRefs(target, schemas, [...stack, name]);
-    } else {
-      inner = resolveRefs(part, schemas, stack);
-    }
+    const inner = resolvePart(part, schemas, stack);
     if (inner.done) return inner;
     merged = { ...merged, ...inner.schema };
     expanded = [...new Set([...expanded, ...inner.stack])];
   }
   return { done: false, schema: { ...merged, ...siblings }, stack: expanded };
+}
+
+/** One part of a node: a `$ref` followed to its target (unless rewritten whole), else the part itself. */
+function resolvePart(part: JsonSchema, schemas: Schemas, stack: string[]): Resolved {
+  if (typeof part.$ref !== "string") return resolveRefs(part, schemas, stack);
+  const name = refName(part.$ref);
+  if (INT_OR_STRING_TYPES.has(name)) return { done: true, schema: INT_OR_STRING };
+  if (name === OBJECT_META) return { done: true, schema: TEMPLATE_METADATA };
+  if (stack.includes(name)) return { done: true, schema: RECURSION_CUT };
+  const target = schemas[name];
+  if (!target) throw new Error(`unresolved $ref ${part.$ref}`);
+  return resolveRefs(target, schemas, [...stack, name]);
 }
 
 function refName(ref: string): string {

@@ -66,6 +66,13 @@ export function resultValue(data: NonNullable<QueryResponse["data"]>): number | 
   }
 }
 
+/** The data of a successful answer; anything else is a MeasurementError with Prometheus's reason. */
+function answerData(status: number, body: QueryResponse | undefined): NonNullable<QueryResponse["data"]> {
+  if (status < 300 && body?.status === "success" && body.data) return body.data;
+  const reason = body?.error ? `${body.errorType ?? "error"}: ${body.error}` : `HTTP ${status}`;
+  throw new MeasurementError(`Prometheus query failed (${reason})`);
+}
+
 export class PrometheusProvider {
   private readonly address: string;
   private readonly oauth2: ValidOAuth2 | undefined;
@@ -100,6 +107,19 @@ export class PrometheusProvider {
     this.oauth2 = wantsOAuth2(auth?.oauth2) ? validateOAuth2(auth.oauth2) : undefined;
   }
 
+  /** The metric's headers, with its bearer token or a (cached) OAuth2 token as Authorization. */
+  private async requestHeaders(timeoutMs: number, signal?: AbortSignal) {
+    const headers: Record<string, string> = {};
+    for (const h of this.metric.headers ?? []) headers[h.key] = h.value;
+    const bearer = this.metric.authentication?.bearerToken;
+    if (bearer) headers.Authorization = `Bearer ${bearer}`;
+    if (!this.oauth2) return { headers, oauth: undefined };
+    const insecure = this.metric.insecure;
+    const oauth: BearerToken = await oauth2Token(this.oauth2, this.policy, { timeoutMs, insecure, signal });
+    headers.Authorization = `Bearer ${oauth.token}`;
+    return { headers, oauth };
+  }
+
   async measure(signal?: AbortSignal): Promise<Measured> {
     const { address } = this;
     const { query } = this.metric;
@@ -107,19 +127,8 @@ export class PrometheusProvider {
     // Resolved before any request, so a bad expression costs no token request.
     const range = this.metric.rangeQuery ? resolveRange(this.metric.rangeQuery, this.now()) : undefined;
     const timeout = (this.metric.timeout ?? 30) * 1000;
-    const headers: Record<string, string> = {};
-    for (const h of this.metric.headers ?? []) headers[h.key] = h.value;
     const auth = this.metric.authentication;
-    if (auth?.bearerToken) headers.Authorization = `Bearer ${auth.bearerToken}`;
-    let oauth: BearerToken | undefined;
-    if (this.oauth2) {
-      oauth = await oauth2Token(this.oauth2, this.policy, {
-        timeoutMs: timeout,
-        insecure: this.metric.insecure,
-        signal,
-      });
-      headers.Authorization = `Bearer ${oauth.token}`;
-    }
+    const { headers, oauth } = await this.requestHeaders(timeout, signal);
     const path = range ? "/api/v1/query_range" : "/api/v1/query";
     try {
       const response = await axios.get<QueryResponse>(`${address.replace(/\/$/, "")}${path}`, {
@@ -139,15 +148,8 @@ export class PrometheusProvider {
       });
       // A refused token (revoked before its expiry) is not reused by the next measurement.
       if (response.status === 401 || response.status === 403) oauth?.forget();
-      const body = response.data;
-      if (response.status >= 300 || body?.status !== "success" || !body.data) {
-        const reason = body?.error
-          ? `${body.errorType ?? "error"}: ${body.error}`
-          : `HTTP ${response.status}`;
-        throw new MeasurementError(`Prometheus query failed (${reason})`);
-      }
       return {
-        value: resultValue(body.data),
+        value: resultValue(answerData(response.status, response.data)),
         metadata: { ResolvedPrometheusQuery: query, ...range?.metadata },
       };
     } catch (error) {

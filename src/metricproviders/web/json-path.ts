@@ -15,18 +15,38 @@ function expressionOf(jsonPath: string): string {
   const inner = (/^\{(.*)\}$/s.exec(trimmed)?.[1] ?? trimmed).trim();
   const malformed = (why: string) => new MeasurementError(`jsonPath "${jsonPath}" is malformed: ${why}`);
   if (inner === "") throw malformed("it is empty");
+  const why = unbalanced(inner);
+  if (why) throw malformed(why);
+  return inner.startsWith(".") || inner.startsWith("[") ? `$${inner}` : inner;
+}
+
+/** What is unbalanced in a path (brackets, quotes inside them, stray braces), or undefined. */
+function unbalanced(inner: string): string | undefined {
   let depth = 0;
   let quote: string | undefined;
   for (const c of inner) {
-    if (quote) {
+    if (quote !== undefined) {
       if (c === quote) quote = undefined;
-    } else if (depth > 0 && (c === "'" || c === '"')) quote = c;
-    else if (c === "[") depth++;
-    else if (c === "]" && --depth < 0) throw malformed("a ] without its [");
-    else if (c === "{" || c === "}") throw malformed("one {…} template only, with nothing around it");
+      continue;
+    }
+    switch (c) {
+      case "'":
+      case '"':
+        if (depth > 0) quote = c; // a quoted key inside brackets may hold any character
+        break;
+      case "[":
+        depth++;
+        break;
+      case "]":
+        depth--;
+        break;
+      case "{":
+      case "}":
+        return "one {…} template only, with nothing around it";
+    }
+    if (depth < 0) return "a ] without its [";
   }
-  if (quote || depth > 0) throw malformed("an unclosed [ or quote");
-  return inner.startsWith(".") || inner.startsWith("[") ? `$${inner}` : inner;
+  return quote || depth > 0 ? "an unclosed [ or quote" : undefined;
 }
 
 /**

@@ -21,14 +21,34 @@ export interface RolloutAnalysis {
   analysisRunMetadata?: PodMetadata;
 }
 
+/** A header value to match: exactly one of exact, prefix, regex. */
+export interface StringMatch {
+  exact?: string;
+  prefix?: string;
+  regex?: string;
+}
+
+/** Sends requests with matching headers to the canary; an empty or absent match removes the route. */
+export interface SetHeaderRoute {
+  name: string;
+  match?: { headerName: string; headerValue: StringMatch }[];
+}
+
+/** Mirrors matching requests (blocks OR'ed, fields within a block AND'ed) to the canary. */
+export interface SetMirrorRoute {
+  name: string;
+  match?: { method?: StringMatch; path?: StringMatch; headers?: Record<string, StringMatch> }[];
+  percentage?: number;
+}
+
 export interface CanaryStep {
   setWeight?: number;
   pause?: { duration?: IntOrString };
   setCanaryScale?: { weight?: number; replicas?: number; matchTrafficWeight?: boolean };
   analysis?: RolloutAnalysis;
   experiment?: Record<string, unknown>;
-  setHeaderRoute?: Record<string, unknown>;
-  setMirrorRoute?: Record<string, unknown>;
+  setHeaderRoute?: SetHeaderRoute;
+  setMirrorRoute?: SetMirrorRoute;
   plugin?: Record<string, unknown>;
 }
 

@@ -19,6 +19,7 @@ import {
   stepSpecs,
 } from "../strategy/canary.state.ts";
 import { canaryWeight, pauseDeadline } from "../strategy/canary.weights.ts";
+import { activeManagedRoutes } from "../trafficrouting/managed-routes.ts";
 import { routersFor } from "../trafficrouting/registry.ts";
 import type { RoutingWrite } from "../trafficrouting/router.ts";
 import { observedRun, type RolloutContext } from "./context.ts";
@@ -358,7 +359,9 @@ function traffic(ctx: RolloutContext, stepped: Stepped): { weight: number; write
     atDesiredCounts: atDesiredCounts(sorted, splitFor(rollout, next.state, next.context)),
     canaryAvailable: sorted.newRS === sorted.stableRS ? 0 : availableOf(sorted.newRS),
   });
-  const input = { rollout, weight, lookup: ctx.routing };
+  const onSteps = ["stepping", "pausedStep", "userPaused"].includes(next.state);
+  const routes = activeManagedRoutes(rollout, next.context.stepIndex, onSteps);
+  const input = { rollout, weight, routes, lookup: ctx.routing };
   return { weight, writes: routersFor(canary.trafficRouting).routers.flatMap((r) => r.writes(input)) };
 }
 

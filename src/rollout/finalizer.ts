@@ -7,6 +7,7 @@ import type { Rollout } from "../api/rollout.ts";
 import type { KubeClient } from "../kube/client.ts";
 import { isNotFound } from "../kube/errors.ts";
 import { Rollouts, Services } from "../kube/resources.ts";
+import { NO_ROUTES } from "../trafficrouting/managed-routes.ts";
 import { routersFor } from "../trafficrouting/registry.ts";
 import type { RoutingInput } from "../trafficrouting/router.ts";
 import { executeRoutingWrite } from "../trafficrouting/write.ts";
@@ -69,7 +70,7 @@ export async function finalizeDeletion(
   const namespace = rollout.metadata?.namespace;
   const trafficRouting = rollout.spec?.strategy?.canary?.trafficRouting;
   if (trafficRouting) {
-    const input = { rollout, weight: 0, lookup };
+    const input = { rollout, weight: 0, routes: NO_ROUTES, lookup };
     for (const write of routersFor(trafficRouting).routers.flatMap((router) => router.writes(input)))
       await executeRoutingWrite(client, write, fieldManager);
   }

@@ -195,9 +195,11 @@ export const canaryMachine = setup({
       context.stepsHash !== undefined &&
       event.stepsHash !== context.stepsHash,
     onPauseStep: ({ context }) => stepAt(context)?.kind === "pause",
-    // A weight step is done when the pods are; an analysis step only by its run's verdict.
+    // A weight step is done when the pods are; an analysis step only by its run's verdict; a
+    // route step at once (as the peer's completedCurrentCanaryStep).
     canaryAtTarget: ({ context, event }) =>
-      event.type === "RECONCILE" && event.canaryAtTarget && stepAt(context)?.kind !== "analysis",
+      event.type === "RECONCILE" &&
+      (stepAt(context)?.kind === "route" || (event.canaryAtTarget && stepAt(context)?.kind !== "analysis")),
     analysisPassed: ({ context, event }) =>
       stepAt(context)?.kind === "analysis" &&
       event.type === "RECONCILE" &&

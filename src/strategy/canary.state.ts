@@ -33,6 +33,7 @@ export function stepSpecs(steps: CanaryStep[] = []): CanaryStepSpec[] {
         : { kind: "pause", durationMs: parseDuration(step.pause.duration) };
     }
     if (step.analysis !== undefined) return { kind: "analysis" };
+    if (step.setHeaderRoute !== undefined || step.setMirrorRoute !== undefined) return { kind: "route" };
     return { kind: "setCanaryScale" };
   });
 }

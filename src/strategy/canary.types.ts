@@ -10,7 +10,9 @@ export type CanaryStepSpec =
   | { kind: "setWeight"; weight: number }
   | { kind: "pause"; durationMs?: number }
   | { kind: "setCanaryScale" }
-  | { kind: "analysis" };
+  | { kind: "analysis" }
+  /** setHeaderRoute / setMirrorRoute: done as soon as reached (the routers apply it). */
+  | { kind: "route" };
 
 export interface CanaryContext {
   steps: CanaryStepSpec[];

@@ -6,6 +6,7 @@
 import type { Rollout } from "../api/rollout.ts";
 import { Ingresses, type ResourceType } from "../kube/resources.ts";
 import type { KubeObject } from "../kube/types.ts";
+import type { ManagedRoutes } from "./managed-routes.ts";
 
 /** The kinds routers read and write. */
 export type RoutedKind = "Ingress" | "HTTPRoute" | "GRPCRoute";
@@ -47,6 +48,8 @@ export interface RoutingInput {
   rollout: Rollout;
   /** Units of maxTrafficWeight (default 100) of the traffic for the canary. */
   weight: number;
+  /** Header and mirror routes in force (none at rest). */
+  routes: ManagedRoutes;
   lookup: RoutingLookup;
 }
 
@@ -76,7 +79,7 @@ export interface TrafficRouter {
   /** The objects it reads: watched, so a change to one (or its creation) looks at the Rollout again. */
   references(rollout: Rollout): RoutingReference[];
   /** What is wrong with those objects (the Rollout is InvalidSpec until it is fixed; nothing moves). */
-  problems(input: Omit<RoutingInput, "weight">): RoutingProblem[];
+  problems(input: Omit<RoutingInput, "weight" | "routes">): RoutingProblem[];
   /** What to write so the data plane sends `weight` to the canary; nothing when it already does. */
   writes(input: RoutingInput): RoutingWrite[];
 }

@@ -9,6 +9,7 @@ import { isDeepStrictEqual } from "node:util";
 import type { NginxTrafficRouting, Rollout } from "../../api/rollout.ts";
 import type { KubeObject } from "../../kube/types.ts";
 import { controllerRef } from "../../rollout/world.ts";
+import { asPattern, type ManagedRoutes, NO_ROUTES } from "../managed-routes.ts";
 import type { RoutingProblem, RoutingReference, RoutingWrite, TrafficRouter } from "../router.ts";
 
 const DEFAULT_PREFIX = "nginx.ingress.kubernetes.io";
@@ -57,8 +58,29 @@ function canaryRules(stable: Ingress, stableService: string, canaryService: stri
   return rules;
 }
 
+/**
+ * A header route as ingress-nginx reads it: one header per canary Ingress, its value exact
+ * (`canary-by-header-value`) or a pattern (`canary-by-header-pattern`; a prefix becomes ^prefix.*).
+ */
+function headerAnnotations(prefix: string, routes: ManagedRoutes): Record<string, string> {
+  const match = routes.headers[0]?.match[0];
+  if (!match) return {};
+  const value = asPattern(match.headerValue);
+  return {
+    [`${prefix}/canary-by-header`]: match.headerName,
+    ...("exact" in value
+      ? { [`${prefix}/canary-by-header-value`]: value.exact }
+      : { [`${prefix}/canary-by-header-pattern`]: value.regex }),
+  };
+}
+
 /** Annotations in the peer's order: additional (prefixed), canary (verbatim), then the weight. */
-function canaryAnnotations(rollout: Rollout, stable: Ingress, weight: number): Record<string, string> {
+function canaryAnnotations(
+  rollout: Rollout,
+  stable: Ingress,
+  weight: number,
+  routes: ManagedRoutes,
+): Record<string, string> {
   const nginx = configOf(rollout);
   const prefix = nginx.annotationPrefix ?? DEFAULT_PREFIX;
   const annotations: Record<string, string> = {};
@@ -66,7 +88,7 @@ function canaryAnnotations(rollout: Rollout, stable: Ingress, weight: number): R
   if (ingressClass !== undefined) annotations[CLASS_ANNOTATION] = ingressClass;
   for (const [key, value] of Object.entries(nginx.additionalIngressAnnotations ?? {}))
     annotations[`${prefix}/${key}`] = value;
-  Object.assign(annotations, nginx.canaryIngressAnnotations ?? {});
+  Object.assign(annotations, nginx.canaryIngressAnnotations ?? {}, headerAnnotations(prefix, routes));
   annotations[`${prefix}/canary`] = "true";
   annotations[`${prefix}/canary-weight`] = String(weight);
   const max = rollout.spec?.strategy?.canary?.trafficRouting?.maxTrafficWeight;
@@ -74,7 +96,12 @@ function canaryAnnotations(rollout: Rollout, stable: Ingress, weight: number): R
   return annotations;
 }
 
-export function canaryIngress(rollout: Rollout, stable: Ingress, weight: number): Ingress {
+export function canaryIngress(
+  rollout: Rollout,
+  stable: Ingress,
+  weight: number,
+  routes: ManagedRoutes = NO_ROUTES,
+): Ingress {
   const canary = rollout.spec?.strategy?.canary ?? {};
   const spec: NonNullable<Ingress["spec"]> = {
     rules: canaryRules(stable, canary.stableService ?? "", canary.canaryService ?? ""),
@@ -87,7 +114,7 @@ export function canaryIngress(rollout: Rollout, stable: Ingress, weight: number)
     metadata: {
       name: canaryIngressName(rollout, stable.metadata?.name ?? ""),
       namespace: rollout.metadata?.namespace ?? "",
-      annotations: canaryAnnotations(rollout, stable, weight),
+      annotations: canaryAnnotations(rollout, stable, weight, routes),
       ownerReferences: [controllerRef(rollout)],
     },
     spec,
@@ -141,12 +168,12 @@ export const nginxRouter: TrafficRouter = {
     return problems;
   },
 
-  writes({ rollout, weight, lookup }): RoutingWrite[] {
+  writes({ rollout, weight, routes, lookup }): RoutingWrite[] {
     const out: RoutingWrite[] = [];
     for (const { name } of stableIngresses(rollout)) {
       const stable = lookup("Ingress", name) as Ingress | undefined;
       if (!stable) continue;
-      const desired = canaryIngress(rollout, stable, weight);
+      const desired = canaryIngress(rollout, stable, weight, routes);
       const canaryName = desired.metadata?.name ?? "";
       if (upToDate(lookup("Ingress", canaryName), desired)) continue;
       out.push({

@@ -6,6 +6,7 @@ import { test } from "node:test";
 import type { Rollout } from "../../../src/api/rollout.ts";
 import type { KubeObject } from "../../../src/kube/types.ts";
 import { gatewayAPIRouter, type Route } from "../../../src/trafficrouting/gatewayapi/index.ts";
+import { NO_ROUTES } from "../../../src/trafficrouting/managed-routes.ts";
 
 const rollout = (routing: Record<string, unknown>): Rollout => ({
   metadata: { name: "web", namespace: "ns" },
@@ -39,7 +40,12 @@ test("only the splitting rule gets weights; the foreign rule is untouched; the p
     rollout({ plugins: { "argoproj-labs/gatewayAPI": { httpRoute: "web-route" } } }),
     rollout({ gatewayAPI: { httpRoutes: [{ name: "web-route" }] } }),
   ]) {
-    const writes = gatewayAPIRouter.writes({ rollout: r, weight: 20, lookup: lookupOf([route]) });
+    const writes = gatewayAPIRouter.writes({
+      rollout: r,
+      weight: 20,
+      routes: NO_ROUTES,
+      lookup: lookupOf([route]),
+    });
     assert.equal(writes.length, 1);
     const write = writes[0];
     assert.ok(write && "patch" in write);
@@ -63,9 +69,17 @@ test("only the splitting rule gets weights; the foreign rule is untouched; the p
 
 test("nothing is written when the weights are already there; maxTrafficWeight scales the stable's", () => {
   const r = rollout({ gatewayAPI: { httpRoute: "web-route" } });
-  assert.deepEqual(gatewayAPIRouter.writes({ rollout: r, weight: 0, lookup: lookupOf([route]) }), []);
+  assert.deepEqual(
+    gatewayAPIRouter.writes({ rollout: r, weight: 0, routes: NO_ROUTES, lookup: lookupOf([route]) }),
+    [],
+  );
   const fine = rollout({ gatewayAPI: { httpRoute: "web-route" }, maxTrafficWeight: 1000 });
-  const [write] = gatewayAPIRouter.writes({ rollout: fine, weight: 5, lookup: lookupOf([route]) });
+  const [write] = gatewayAPIRouter.writes({
+    rollout: fine,
+    weight: 5,
+    routes: NO_ROUTES,
+    lookup: lookupOf([route]),
+  });
   const rules = (write && "patch" in write ? write.patch : {}) as {
     spec: { rules?: { backendRefs?: { weight?: number }[] }[] };
   };

@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Rollout } from "../../../src/api/rollout.ts";
 import type { KubeObject } from "../../../src/kube/types.ts";
+import { NO_ROUTES } from "../../../src/trafficrouting/managed-routes.ts";
 import { canaryIngress, type Ingress, nginxRouter } from "../../../src/trafficrouting/nginx/index.ts";
 
 const rollout = (nginx: Record<string, unknown> = {}, extra: Record<string, unknown> = {}): Rollout => ({
@@ -97,17 +98,30 @@ const lookupOf = (objects: KubeObject[]) => (_kind: string, name: string) =>
 test("writes only what differs from the live canary Ingress; foreign annotations do not count", () => {
   const r = rollout();
   const desired = canaryIngress(r, stable, 5);
-  assert.equal(nginxRouter.writes({ rollout: r, weight: 5, lookup: lookupOf([stable]) }).length, 1);
+  assert.equal(
+    nginxRouter.writes({ rollout: r, weight: 5, routes: NO_ROUTES, lookup: lookupOf([stable]) }).length,
+    1,
+  );
   const live = {
     ...desired,
     metadata: { ...desired.metadata, annotations: { ...desired.metadata?.annotations, "team/x": "y" } },
   };
-  assert.deepEqual(nginxRouter.writes({ rollout: r, weight: 5, lookup: lookupOf([stable, live]) }), []);
+  assert.deepEqual(
+    nginxRouter.writes({ rollout: r, weight: 5, routes: NO_ROUTES, lookup: lookupOf([stable, live]) }),
+    [],
+  );
   // As the API server returns it: the same fields in another order.
   const { rules, ...rest } = desired.spec ?? {};
   const reordered = { ...live, spec: { ...rest, rules } };
-  assert.deepEqual(nginxRouter.writes({ rollout: r, weight: 5, lookup: lookupOf([stable, reordered]) }), []);
-  assert.equal(nginxRouter.writes({ rollout: r, weight: 10, lookup: lookupOf([stable, live]) }).length, 1);
+  assert.deepEqual(
+    nginxRouter.writes({ rollout: r, weight: 5, routes: NO_ROUTES, lookup: lookupOf([stable, reordered]) }),
+    [],
+  );
+  assert.equal(
+    nginxRouter.writes({ rollout: r, weight: 10, routes: NO_ROUTES, lookup: lookupOf([stable, live]) })
+      .length,
+    1,
+  );
 });
 
 test("problems name the field and the object: missing, no stable paths, a canary Ingress not ours", () => {

@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Rollout, TrafficRouting } from "../../../src/api/rollout.ts";
 import { Registry } from "../../../src/controller/registry.ts";
+import { NO_ROUTES } from "../../../src/trafficrouting/managed-routes.ts";
 import { routersFor, trafficRouters } from "../../../src/trafficrouting/registry.ts";
 import type { TrafficRouter } from "../../../src/trafficrouting/router.ts";
 
@@ -35,7 +36,9 @@ test("a registered router is found by the key a Rollout names it with, and asked
     routers.map((r) => r.name),
     ["fake"],
   );
-  const writes = routers.flatMap((r) => r.writes({ rollout, weight: 5, lookup: () => undefined }));
+  const writes = routers.flatMap((r) =>
+    r.writes({ rollout, weight: 5, routes: NO_ROUTES, lookup: () => undefined }),
+  );
   assert.deepEqual(
     writes.map((w) => ("apply" in w ? w.apply.metadata?.annotations?.weight : undefined)),
     ["5"],

@@ -1,7 +1,12 @@
 // Reads the API server's audit log (JSON lines, mutating requests only; see
-// test/cluster/audit-policy.yaml) so tests can count writes per user agent and field manager.
-import { readFile } from "node:fs/promises";
+// test/cluster/audit-policy.yaml) so tests can count writes per user agent and field manager, and
+// claim "no such write" between two points they can name (a mark, then a barrier of their own).
+import { randomBytes } from "node:crypto";
+import { open, readFile, stat } from "node:fs/promises";
+import { ConfigMaps } from "../../src/kube/resources.ts";
 import { ENV, requireEnv } from "./env.ts";
+import { testClient } from "./kube.ts";
+import { pending, waitFor } from "./wait.ts";
 
 export interface AuditEvent {
   auditID: string;
@@ -41,4 +46,88 @@ export function fieldManagerOf(event: AuditEvent): string | undefined {
 
 export async function readAuditEvents(path = requireEnv(ENV.auditLog)): Promise<AuditEvent[]> {
   return parseAuditLog(await readFile(path, "utf8"));
+}
+
+/** Which requests a test asks about; every field given must match. */
+export interface AuditFilter {
+  namespace?: string;
+  resource?: string;
+  /** null: the object itself, not a subresource. */
+  subresource?: string | null;
+  name?: string;
+  verbs?: readonly string[];
+  /** Part of the user agent: "sluice/" for any sluice process, "(identity)" for one of them. */
+  userAgent?: string;
+  fieldManager?: string;
+  /** Only requests the API server carried out (2xx). */
+  succeeded?: boolean;
+}
+
+/** The user-agent part every sluice process sends (src/app.ts: `sluice/<version> (<identity>)`). */
+export const SLUICE_AGENT = "sluice/";
+
+export function auditMatches(event: AuditEvent, filter: AuditFilter): boolean {
+  const ref = event.objectRef ?? {};
+  const code = event.responseStatus?.code ?? 0;
+  return (
+    (filter.namespace === undefined || ref.namespace === filter.namespace) &&
+    (filter.resource === undefined || ref.resource === filter.resource) &&
+    (filter.subresource === undefined || (ref.subresource ?? null) === filter.subresource) &&
+    (filter.name === undefined || ref.name === filter.name) &&
+    (filter.verbs === undefined || filter.verbs.includes(event.verb)) &&
+    (filter.userAgent === undefined || (event.userAgent ?? "").includes(filter.userAgent)) &&
+    (filter.fieldManager === undefined || fieldManagerOf(event) === filter.fieldManager) &&
+    (!filter.succeeded || (code >= 200 && code < 300))
+  );
+}
+
+/** One line per request, for assertion messages: "delete analysisruns/ok-a 200". */
+export function describeAudit(event: AuditEvent): string {
+  const ref = event.objectRef ?? {};
+  const what = [ref.resource, ref.name, ref.subresource].filter(Boolean).join("/");
+  return `${event.verb} ${what} ${event.responseStatus?.code ?? "?"}`;
+}
+
+/** A point in the audit log: its length in bytes when the mark was taken. */
+export type AuditMark = number;
+
+export async function auditMark(path = requireEnv(ENV.auditLog)): Promise<AuditMark> {
+  return (await stat(path)).size;
+}
+
+/**
+ * Requests logged after `mark`. A line the API server was writing as the mark was taken loses its
+ * start and is skipped: that request had been answered before the mark.
+ */
+export async function auditSince(mark: AuditMark, path = requireEnv(ENV.auditLog)): Promise<AuditEvent[]> {
+  const file = await open(path, "r");
+  try {
+    const { size } = await file.stat();
+    if (size < mark) throw new Error(`audit log ${path} shrank below the mark (${size} < ${mark})`);
+    const buffer = Buffer.alloc(size - mark);
+    await file.read(buffer, 0, buffer.length, mark);
+    return parseAuditLog(buffer.toString("utf8"));
+  } finally {
+    await file.close();
+  }
+}
+
+/**
+ * The requests logged since `mark` up to now: a request of the test's own (creating a ConfigMap
+ * with a fresh name in `namespace`) is waited for in the log, so every request the API server
+ * answered before this call is among those returned — the end of a "no such write" window.
+ */
+export async function auditUntilNow(mark: AuditMark, namespace: string): Promise<AuditEvent[]> {
+  const name = `audit-barrier-${randomBytes(4).toString("hex")}`;
+  await testClient().create(
+    ConfigMaps,
+    { apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace } },
+    "sluice-test",
+  );
+  const barrier = { namespace, resource: "configmaps", name, verbs: ["create"] };
+  return waitFor(`the audit log to record ${namespace}/${name}`, async () => {
+    const events = await auditSince(mark);
+    const at = events.findIndex((e) => auditMatches(e, barrier));
+    return at < 0 ? pending(`${events.length} requests since the mark`) : events.slice(0, at);
+  });
 }

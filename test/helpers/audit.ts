@@ -2,7 +2,8 @@
 // test/cluster/audit-policy.yaml) so tests can count writes per user agent and field manager, and
 // claim "no such write" between two points they can name (a mark, then a barrier of their own).
 import { randomBytes } from "node:crypto";
-import { open, readFile, stat } from "node:fs/promises";
+import { open, readdir, readFile, stat } from "node:fs/promises";
+import { basename, dirname, extname, join } from "node:path";
 import { ConfigMaps } from "../../src/kube/resources.ts";
 import { ENV, requireEnv } from "./env.ts";
 import { testClient } from "./kube.ts";
@@ -88,28 +89,62 @@ export function describeAudit(event: AuditEvent): string {
   return `${event.verb} ${what} ${event.responseStatus?.code ?? "?"}`;
 }
 
-/** A point in the audit log: its length in bytes when the mark was taken. */
-export type AuditMark = number;
+/**
+ * A point in the audit log: which file (by inode) and how long it was when the mark was taken. The
+ * API server rotates the log at 100 MB (audit.log becomes audit-<time>.log, a new audit.log
+ * starts), so a mark names the file, not just an offset.
+ */
+export interface AuditMark {
+  path: string;
+  ino: number;
+  offset: number;
+}
 
 export async function auditMark(path = requireEnv(ENV.auditLog)): Promise<AuditMark> {
-  return (await stat(path)).size;
+  const { ino, size } = await stat(path);
+  return { path, ino, offset: size };
+}
+
+/** The log's files, oldest first: the rotated ones (their names sort by time), then the live one. */
+async function logFiles(path: string): Promise<{ file: string; ino: number }[]> {
+  const dir = dirname(path);
+  const ext = extname(path);
+  const base = basename(path, ext);
+  const rotated = (await readdir(dir)).filter((n) => n.startsWith(`${base}-`) && n.endsWith(ext)).sort();
+  const files = [...rotated.map((n) => join(dir, n)), path];
+  return Promise.all(files.map(async (file) => ({ file, ino: (await stat(file)).ino })));
+}
+
+async function readFrom(file: string, offset: number): Promise<string> {
+  const handle = await open(file, "r");
+  try {
+    const { size } = await handle.stat();
+    if (size < offset) throw new Error(`audit log ${file} shrank below the mark (${size} < ${offset})`);
+    const buffer = Buffer.alloc(size - offset);
+    await handle.read(buffer, 0, buffer.length, offset);
+    return buffer.toString("utf8");
+  } finally {
+    await handle.close();
+  }
 }
 
 /**
- * Requests logged after `mark`. A line the API server was writing as the mark was taken loses its
- * start and is skipped: that request had been answered before the mark.
+ * Requests logged after `mark`, across rotations. A line the API server was writing as the mark
+ * was taken loses its start and is skipped: that request had been answered before the mark.
  */
-export async function auditSince(mark: AuditMark, path = requireEnv(ENV.auditLog)): Promise<AuditEvent[]> {
-  const file = await open(path, "r");
-  try {
-    const { size } = await file.stat();
-    if (size < mark) throw new Error(`audit log ${path} shrank below the mark (${size} < ${mark})`);
-    const buffer = Buffer.alloc(size - mark);
-    await file.read(buffer, 0, buffer.length, mark);
-    return parseAuditLog(buffer.toString("utf8"));
-  } finally {
-    await file.close();
+export async function auditSince(mark: AuditMark): Promise<AuditEvent[]> {
+  const files = await logFiles(mark.path);
+  const at = files.findIndex((f) => f.ino === mark.ino);
+  if (at < 0) throw new Error(`the audit log file of the mark (inode ${mark.ino}) is gone`);
+  const texts: string[] = [];
+  for (const [i, { file }] of files.slice(at).entries())
+    texts.push(await readFrom(file, i === 0 ? mark.offset : 0));
+  // Rotated while being read: a file may have been missed; the caller reads again.
+  const after = await logFiles(mark.path);
+  if (after.length !== files.length || after.some((f, i) => f.ino !== files[i]?.ino)) {
+    throw new Error("the audit log rotated while it was read");
   }
+  return texts.flatMap(parseAuditLog);
 }
 
 /**

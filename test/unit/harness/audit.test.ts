@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { appendFile, mkdtemp, writeFile } from "node:fs/promises";
+import { appendFile, mkdtemp, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -38,6 +38,8 @@ test("fieldManagerOf reads the fieldManager query parameter", () => {
     "kubectl-sluice",
   );
 });
+
+const lineOf = (auditID: string) => `${JSON.stringify(event({ auditID }))}\n`;
 
 const event = (over: Partial<AuditEvent> = {}): AuditEvent => ({
   auditID: "x",
@@ -81,13 +83,12 @@ test("describeAudit names verb, object, subresource and code", () => {
 
 test("auditSince reads only what was logged after the mark, skipping a line torn by it", async () => {
   const path = join(await mkdtemp(join(tmpdir(), "sluice-audit-")), "audit.log");
-  const lineOf = (auditID: string) => `${JSON.stringify(event({ auditID }))}\n`;
   await writeFile(path, lineOf("before"));
   const mark = await auditMark(path);
-  assert.deepEqual(await auditSince(mark, path), []);
+  assert.deepEqual(await auditSince(mark), []);
   await appendFile(path, lineOf("after-1") + lineOf("after-2"));
   assert.deepEqual(
-    (await auditSince(mark, path)).map((e) => e.auditID),
+    (await auditSince(mark)).map((e) => e.auditID),
     ["after-1", "after-2"],
   );
   // A mark taken while a line was half written: that line (answered before the mark) is skipped.
@@ -96,8 +97,31 @@ test("auditSince reads only what was logged after the mark, skipping a line torn
   const midLine = await auditMark(path);
   await appendFile(path, torn.slice(20) + lineOf("later"));
   assert.deepEqual(
-    (await auditSince(midLine, path)).map((e) => e.auditID),
+    (await auditSince(midLine)).map((e) => e.auditID),
     ["later"],
   );
-  await assert.rejects(auditSince(mark + 1_000_000, path), /shrank below the mark/);
+  await assert.rejects(auditSince({ ...mark, offset: 1_000_000 }), /shrank below the mark/);
+});
+
+test("auditSince follows the log across the API server's rotations", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "sluice-audit-"));
+  const path = join(dir, "audit.log");
+  await writeFile(path, lineOf("old"));
+  const mark = await auditMark(path);
+  await appendFile(path, lineOf("before-rotation"));
+  await rename(path, join(dir, "audit-2026-12-05T02-32-04.711.log"));
+  await writeFile(path, lineOf("first-of-new"));
+  await writeFile(join(dir, "other.log"), lineOf("not-the-audit-log"));
+  assert.deepEqual(
+    (await auditSince(mark)).map((e) => e.auditID),
+    ["before-rotation", "first-of-new"],
+  );
+  await rename(path, join(dir, "audit-2026-12-05T03-10-00.000.log"));
+  await writeFile(path, lineOf("second-rotation"));
+  assert.deepEqual(
+    (await auditSince(mark)).map((e) => e.auditID),
+    ["before-rotation", "first-of-new", "second-rotation"],
+  );
+  await rm(join(dir, "audit-2026-12-05T02-32-04.711.log"));
+  await assert.rejects(auditSince(mark), /is gone/);
 });

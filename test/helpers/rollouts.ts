@@ -51,27 +51,57 @@ export async function createServices(
 export function rolloutIn(namespace: string, name = "web") {
   const client = testClient();
   const get = () => client.get<Rollout>(Rollouts, { namespace, name });
+  const until = (what: string, ok: (r: Rollout) => boolean, timeoutMs = 30_000) =>
+    waitFor(
+      what,
+      async () => {
+        const r = await get();
+        return ok(r)
+          ? r
+          : pending(
+              JSON.stringify({
+                phase: r.status?.phase,
+                message: r.status?.message,
+                state: r.status?.sluice?.machine?.value,
+                step: r.status?.currentStepIndex,
+              }),
+            );
+      },
+      { timeoutMs, intervalMs: 100 },
+    );
+  /**
+   * A spec change the controller ignores (revisionHistoryLimit 9 ↔ 10, with fewer ReplicaSets than
+   * that) moves metadata.generation; every reconcile writes status.observedGeneration, so once it
+   * is seen a reconcile has begun after the change and written its status. Resolves with the
+   * Rollout as that status write left it.
+   */
+  const newGeneration = async () => {
+    const limit = (await get()).spec?.revisionHistoryLimit === 9 ? 10 : 9;
+    const patched = await client.mergePatch<Rollout>(
+      Rollouts,
+      { namespace, name },
+      { spec: { revisionHistoryLimit: limit } },
+      "test",
+    );
+    const generation = patched.metadata?.generation ?? 0;
+    return until(
+      `the controller to observe generation ${generation}`,
+      (r) => (r.status?.observedGeneration ?? 0) >= generation,
+    );
+  };
   return {
     get,
-    /** Waits until `ok` holds for the Rollout; the timeout message shows its phase and state. */
-    until: (what: string, ok: (r: Rollout) => boolean, timeoutMs = 30_000) =>
-      waitFor(
-        what,
-        async () => {
-          const r = await get();
-          return ok(r)
-            ? r
-            : pending(
-                JSON.stringify({
-                  phase: r.status?.phase,
-                  message: r.status?.message,
-                  state: r.status?.sluice?.machine?.value,
-                  step: r.status?.currentStepIndex,
-                }),
-              );
-        },
-        { timeoutMs, intervalMs: 100 },
-      ),
+    until,
+    newGeneration,
+    /**
+     * Waits until a reconcile begun after this call is over, writes after its status write
+     * (finalizer, run housekeeping, Events) included: one new generation starts it, a second one
+     * is observed only by a later reconcile, and one key is never reconciled twice at once.
+     */
+    lookFinished: async () => {
+      await newGeneration();
+      return newGeneration();
+    },
     patchSpec: (spec: Record<string, unknown>) =>
       client.mergePatch(Rollouts, { namespace, name }, { spec }, "test"),
     /** A status patch as the kubectl plugin makes it (promote, abort, retry). */

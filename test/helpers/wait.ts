@@ -50,3 +50,13 @@ export async function waitFor<T>(
     await new Promise((r) => setTimeout(r, Math.min(intervalMs, timeoutMs - elapsed)));
   }
 }
+
+/**
+ * Waits until the wall clock reads `atMs` or later. Only for time that must pass on purpose (a
+ * second-resolution timestamp must move on, a deadline must elapse), never instead of a condition.
+ */
+export async function clockReaches(atMs: number, clock: () => number = Date.now): Promise<void> {
+  for (let left = atMs - clock(); left > 0; left = atMs - clock()) {
+    await new Promise((r) => setTimeout(r, left));
+  }
+}

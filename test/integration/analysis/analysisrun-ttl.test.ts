@@ -7,11 +7,12 @@ import { analysisRunController } from "../../../src/analysis/controller.ts";
 import type { AnalysisRun, Metric, TTLStrategy } from "../../../src/api/analysis.ts";
 import { isNotFound } from "../../../src/kube/errors.ts";
 import { AnalysisRuns } from "../../../src/kube/resources.ts";
+import { auditMark, auditMatches, auditUntilNow, describeAudit, SLUICE_AGENT } from "../../helpers/audit.ts";
 import { installAnalysisCrds } from "../../helpers/exporter.ts";
 import { testClient, useNamespace } from "../../helpers/kube.ts";
 import { prometheusUrl } from "../../helpers/prometheus.ts";
 import { startSluice } from "../../helpers/sluice.ts";
-import { pending, waitFor } from "../../helpers/wait.ts";
+import { clockReaches, pending, waitFor } from "../../helpers/wait.ts";
 
 const metric = (outcome: "pass" | "fail" | "error"): Metric => ({
   name: "one",
@@ -60,6 +61,7 @@ test("ttlStrategy: completed runs are deleted when their TTL runs out, and only 
     return Date.now() - Date.parse(completedAt);
   };
 
+  const start = await auditMark();
   const sluice = await startSluice(t, [analysisRunController], { namespace });
   await create("success", "pass", { secondsAfterSuccess: 3, secondsAfterFailure: 600 });
   await create("failure", "fail", { secondsAfterFailure: 2, secondsAfterSuccess: 600 });
@@ -89,19 +91,49 @@ test("ttlStrategy: completed runs are deleted when their TTL runs out, and only 
   // Requeued for the due time, not found by a late resync (slack for a loaded machine).
   for (const d of delays) assert.ok(d < 9000, `deleted promptly, not ${d} ms late`);
 
-  // secondsAfterFailure does not apply to a Successful run, and nothing else is set.
-  await new Promise((r) => setTimeout(r, 2000));
+  // secondsAfterFailure does not apply to a Successful run, and nothing else is set. Had it
+  // applied, "kept" would have been due 1 s after it completed; the same controller has since
+  // deleted "success", due 3 s after a completion no earlier than kept's (less 1 s of slack), so
+  // it had its chance. Its deletes up to now, from the audit log: the three due, nothing else.
+  const keptDue = Date.parse(kept.status?.completedAt ?? "") + 1000;
+  assert.ok(
+    keptDue + 1000 <= Date.parse(success.status?.completedAt ?? "") + 3000,
+    "kept would be due first",
+  );
+  const deletes = (await auditUntilNow(start, namespace)).filter((e) =>
+    auditMatches(e, {
+      namespace,
+      resource: "analysisruns",
+      verbs: ["delete"],
+      userAgent: SLUICE_AGENT,
+      succeeded: true,
+    }),
+  );
+  assert.deepEqual(deletes.map(describeAudit).sort(), [
+    "delete analysisruns/error 200",
+    "delete analysisruns/failure 200",
+    "delete analysisruns/success 200",
+  ]);
   assert.ok(await get("kept"), "a run no TTL applies to is kept");
 
-  // Due while no controller runs: deleted as soon as one starts.
-  // (A TTL long enough that the controller is surely stopped before it runs out.)
-  await create("restart", "pass", { secondsAfterCompletion: 8 });
+  // Due while no controller runs: deleted as soon as one starts. The TTL is set once the
+  // controller is stopped, so only the next one can act on it.
+  await create("restart", "pass", {});
   const restart = await completed("restart");
   await sluice.stop();
-  await new Promise((r) =>
-    setTimeout(r, Math.max(0, Date.parse(restart.status?.completedAt ?? "") + 8500 - Date.now())),
+  const stoppedAt = await auditMark();
+  await client.mergePatch(
+    AnalysisRuns,
+    { namespace, name: "restart" },
+    { spec: { ttlStrategy: { secondsAfterCompletion: 1 } } },
+    "test",
   );
+  await clockReaches(Date.parse(restart.status?.completedAt ?? "") + 1000);
   assert.ok(await get("restart"), "nothing deleted it while the controller was down");
+  const whileDown = (await auditUntilNow(stoppedAt, namespace)).filter((e) =>
+    auditMatches(e, { namespace, userAgent: SLUICE_AGENT }),
+  );
+  assert.deepEqual(whileDown.map(describeAudit), [], "no sluice write while the controller was down");
   await startSluice(t, [analysisRunController], { namespace });
   await waitFor(
     "AnalysisRun restart to be deleted after the controller restarted",

@@ -7,6 +7,7 @@ import { Events } from "../../../src/kube/resources.ts";
 import type { KubeObject } from "../../../src/kube/types.ts";
 import { EventRecorder } from "../../../src/telemetry/events.ts";
 import { testClient, useNamespace } from "../../helpers/kube.ts";
+import { clockReaches } from "../../helpers/wait.ts";
 
 type Event = KubeObject & {
   count?: number;
@@ -26,7 +27,11 @@ test("repeated Events fold into one with a count; a deleted one is written anew"
   };
   const list = async () => (await client.list<Event>(Events, { namespace })).items;
   for (let i = 0; i < 3; i++) await recorder.record(subject, "Warning", "InvalidSpec", "spec.replicas: bad");
-  await new Promise((r) => setTimeout(r, 1100));
+  // Event times have one-second resolution: the fourth repeat comes once the clock is past the
+  // first one's second, so lastTimestamp must move.
+  const [first] = await list();
+  assert.ok(first?.firstTimestamp, "the first Event is written");
+  await clockReaches(Date.parse(first.firstTimestamp) + 1000);
   await recorder.record(subject, "Warning", "InvalidSpec", "spec.replicas: bad");
   await recorder.record(subject, "Warning", "InvalidSpec", "spec.selector: bad");
   const events = await list();

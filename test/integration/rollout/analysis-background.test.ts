@@ -11,6 +11,7 @@ import { AnalysisRuns, Events, Rollouts } from "../../../src/kube/resources.ts";
 import type { KubeObject } from "../../../src/kube/types.ts";
 import { TERMINATED_BY_ROLLOUT } from "../../../src/rollout/analysis-history.ts";
 import { rolloutController } from "../../../src/rollout/controller.ts";
+import { auditMark, auditMatches, auditUntilNow, describeAudit, SLUICE_AGENT } from "../../helpers/audit.ts";
 import {
   createRatioTemplate,
   type GaugeExporter,
@@ -26,7 +27,7 @@ import {
   scalesByHash,
 } from "../../helpers/rollouts.ts";
 import { startSluice } from "../../helpers/sluice.ts";
-import { pending, waitFor } from "../../helpers/wait.ts";
+import { clockReaches, pending, waitFor } from "../../helpers/wait.ts";
 
 const template = (namespace: string, metric: Record<string, unknown>) =>
   createRatioTemplate(namespace, metric, { name: "ratio" });
@@ -152,11 +153,20 @@ test("an Inconclusive step run pauses; a resume measures the step again with a f
   assert.equal(paused.status?.controllerPause, true);
   assert.equal(paused.status?.canary?.currentStepAnalysisRunStatus?.status, "Inconclusive");
   assert.equal(paused.status?.stableRS, h1);
-  // It stays paused: nothing resumes it but a person.
-  await new Promise((r) => setTimeout(r, 3000));
-  const still = await web.get();
+  // It stays paused: nothing resumes it but a person. A look begun after the pause is seen to
+  // finish; it left the pause as it was, and neither scaled, switched a Service nor made a run.
+  const mark = await auditMark();
+  const still = await web.lookFinished();
   assert.equal(still.status?.phase, "Paused");
   assert.equal(still.status?.stableRS, h1);
+  assert.deepEqual(still.status?.pauseConditions, paused.status?.pauseConditions);
+  const moves = (await auditUntilNow(mark, namespace)).filter(
+    (e) =>
+      auditMatches(e, { namespace, userAgent: SLUICE_AGENT, resource: "replicasets" }) ||
+      auditMatches(e, { namespace, userAgent: SLUICE_AGENT, resource: "services" }) ||
+      auditMatches(e, { namespace, userAgent: SLUICE_AGENT, resource: "analysisruns", verbs: ["create"] }),
+  );
+  assert.deepEqual(moves.map(describeAudit), [], "nothing moved while paused");
 
   // Clearing the pause measures the step again with a fresh run (the peer's needsNewAnalysisRun):
   // still undecided, it pauses again; the version is never promoted on an undecided analysis.
@@ -204,7 +214,15 @@ test("a controller restarted mid-analysis carries on with the same run", async (
     return run && taken >= 1 && run.status?.phase === "Running" ? run : pending(`measurements: ${taken}`);
   });
   await first.stop();
-  await new Promise((r) => setTimeout(r, 1500));
+  // Down until a measurement has fallen due (interval 1 s after the last one taken): time that
+  // must pass on purpose, so the restarted controller has a missed measurement to take.
+  const atStop = await client.get<AnalysisRun>(AnalysisRuns, {
+    namespace,
+    name: measuring.metadata?.name ?? "",
+  });
+  const lastTaken = atStop.status?.metricResults?.[0]?.measurements?.at(-1)?.finishedAt;
+  assert.ok(lastTaken, "a measurement was taken before the stop");
+  await clockReaches(Date.parse(lastTaken) + 1000);
   await startSluice(t, [rolloutController, analysisRunController], { namespace });
   const done = await web.until("v2 promoted after the restart", (r) => r.status?.phase === "Healthy", 45_000);
   assert.equal(done.status?.stableRS, measuring.metadata?.labels?.["rollouts-pod-template-hash"]);

@@ -6,13 +6,14 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { AnalysisPhase, AnalysisRun } from "../../../src/api/analysis.ts";
-import { AnalysisRuns, AnalysisTemplates, Rollouts } from "../../../src/kube/resources.ts";
+import { AnalysisRuns, AnalysisTemplates } from "../../../src/kube/resources.ts";
 import { TERMINATED_BY_ROLLOUT } from "../../../src/rollout/analysis-history.ts";
 import { rolloutController } from "../../../src/rollout/controller.ts";
+import { auditMark, auditMatches, auditUntilNow, SLUICE_AGENT } from "../../helpers/audit.ts";
 import { installAnalysisCrds } from "../../helpers/exporter.ts";
 import { testClient, useNamespace } from "../../helpers/kube.ts";
 import { createRollout, installRolloutCrd, podTemplate, rolloutIn } from "../../helpers/rollouts.ts";
-import { metricValue, startSluice } from "../../helpers/sluice.ts";
+import { startSluice } from "../../helpers/sluice.ts";
 import { pending, waitFor } from "../../helpers/wait.ts";
 
 const base = Date.now() - 3_600_000;
@@ -24,7 +25,8 @@ test("completed AnalysisRuns beyond the history limits are deleted, newest kept,
   await installAnalysisCrds();
   const namespace = await useNamespace(t, "analysis-gc");
   const client = testClient();
-  const sluice = await startSluice(t, [rolloutController], { namespace });
+  const start = await auditMark();
+  await startSluice(t, [rolloutController], { namespace });
   await createRollout(
     namespace,
     { canary: { steps: [{ setWeight: 50 }] } },
@@ -86,15 +88,20 @@ test("completed AnalysisRuns beyond the history limits are deleted, newest kept,
       },
       { timeoutMs: 30_000, intervalMs: 100 },
     );
-  const rolloutReconciles = async () =>
-    (await metricValue(
-      sluice.metricsPort,
-      'sluice_reconcile_duration_seconds_count{controller="rollout",result="success"}',
-    )) +
-    (await metricValue(
-      sluice.metricsPort,
-      'sluice_reconcile_duration_seconds_count{controller="rollout",result="requeue"}',
-    ));
+  /** The runs sluice has deleted in this namespace since the test began, up to now (audit log). */
+  const deletedRuns = async () =>
+    (await auditUntilNow(start, namespace))
+      .filter((e) =>
+        auditMatches(e, {
+          namespace,
+          resource: "analysisruns",
+          verbs: ["delete"],
+          userAgent: SLUICE_AGENT,
+          succeeded: true,
+        }),
+      )
+      .map((e) => e.objectRef?.name ?? "")
+      .sort();
 
   // Created in an order that matches neither completion order nor name order, so only sorting by
   // completedAt keeps the right ones. Successful: b (8) and d (6) are the two newest owned.
@@ -126,14 +133,10 @@ test("completed AnalysisRuns beyond the history limits are deleted, newest kept,
   const unowned = await client.get<AnalysisRun>(AnalysisRuns, ref("unowned"));
   assert.equal(unowned.metadata?.ownerReferences, undefined, "the unowned run was not adopted");
 
-  // A second look after a reconcile the test can see happen: nothing more is deleted.
-  const before = await rolloutReconciles();
-  await client.mergePatch(Rollouts, ref("web"), { metadata: { labels: { poke: "1" } } }, "test");
-  await waitFor("a Rollout reconcile after the label change", async () => {
-    const now = await rolloutReconciles();
-    return now > before ? now : pending(`${now} reconciles, ${before} before`);
-  });
-  await new Promise((r) => setTimeout(r, 2000));
+  // A look begun after that, seen to finish (its run housekeeping comes after its status write):
+  // the deletes so far are exactly those beyond the limits, each once.
+  await web.lookFinished();
+  assert.deepEqual(await deletedRuns(), ["bad-failed", "bad-inconclusive", "ok-a", "ok-c"]);
   assert.deepEqual(await runNames(), [...kept].sort(), "the kept runs stay");
 
   // The window moves: a newer Successful run pushes out d (6); a Failed run created last but
@@ -147,12 +150,13 @@ test("completed AnalysisRuns beyond the history limits are deleted, newest kept,
     "running",
     "unowned",
   ]);
-  await new Promise((r) => setTimeout(r, 1000));
+  await web.lookFinished();
   assert.deepEqual(
-    await runNames(),
-    ["bad-error", "ok-b", "ok-e", "running", "unowned"],
+    await deletedRuns(),
+    ["bad-failed", "bad-inconclusive", "bad-late", "ok-a", "ok-c", "ok-d"],
     "and nothing else goes afterwards",
   );
+  assert.deepEqual(await runNames(), ["bad-error", "ok-b", "ok-e", "running", "unowned"]);
 });
 
 test("a run the controller cut short is never a verdict: wanted again, it is replaced", async (t) => {

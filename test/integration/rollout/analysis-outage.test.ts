@@ -14,9 +14,10 @@ import { analysisRunController } from "../../../src/analysis/controller.ts";
 import type { AnalysisRun, MetricResult } from "../../../src/api/analysis.ts";
 import type { Rollout } from "../../../src/api/rollout.ts";
 import { AnalysisRuns, Events, Rollouts } from "../../../src/kube/resources.ts";
-import type { KubeObject } from "../../../src/kube/types.ts";
+import type { KubeObject, WatchEvent } from "../../../src/kube/types.ts";
 import { rolloutController } from "../../../src/rollout/controller.ts";
 import { Prometheus } from "../../cluster/prometheus.ts";
+import { auditMark, auditMatches, auditUntilNow, describeAudit, SLUICE_AGENT } from "../../helpers/audit.ts";
 import { createRatioTemplate, installAnalysisCrds } from "../../helpers/exporter.ts";
 import { testClient, useNamespace } from "../../helpers/kube.ts";
 import { queryPrometheus } from "../../helpers/prometheus.ts";
@@ -29,6 +30,7 @@ import {
 } from "../../helpers/rollouts.ts";
 import { startSluice } from "../../helpers/sluice.ts";
 import { pending, waitFor } from "../../helpers/wait.ts";
+import { inVersionOrder, recordWatch } from "../../helpers/watch.ts";
 
 const ERROR_LIMIT = 2;
 const ANALYSIS_STEP = 1;
@@ -124,57 +126,35 @@ test("a Prometheus outage gives Error measurements that do not promote, and past
   const runName = measuring.metadata?.name ?? "";
   assert.match(runName, new RegExp(`^web-${h2}-\\d+-${ANALYSIS_STEP}$`));
 
+  // Every change of the Rollout and of the run from here on, replayed below in the order they
+  // were made: "never promoted" and "not aborted while Running" hold at each one, not at samples.
+  const rolloutWatch = recordWatch<Rollout>(t, Rollouts, { namespace, fieldSelector: "metadata.name=web" });
+  const runWatch = recordWatch<AnalysisRun>(t, AnalysisRuns, {
+    namespace,
+    fieldSelector: `metadata.name=${runName}`,
+  });
+  const started = (events: readonly unknown[]) => (events.length > 0 ? true : undefined);
+  await rolloutWatch.until("the Rollout watch to start", started);
+  await runWatch.until("the run watch to start", started);
+
   await prometheus.stop();
   const stoppedAt = Date.now();
   await assert.rejects(queryPrometheus("up", prometheus.url), "the own Prometheus is down");
 
-  // Sample the Rollout, then the run, until the run completes. The Rollout is read first, so when
-  // the run read after it is still Running, the Rollout cannot yet have acted on its verdict.
-  // (A plain loop, not waitFor: waitFor would take a failed assertion for "not yet".)
-  const seenErrorCounts = new Set<number>();
-  let samples = 0;
-  let run: AnalysisRun | undefined;
-  for (const deadline = stoppedAt + 45_000; !run?.status?.completedAt; ) {
-    assert.ok(
-      Date.now() < deadline,
-      `the step run to complete after the outage: ${JSON.stringify(run?.status)}`,
-    );
-    await new Promise((r) => setTimeout(r, 100));
-    const rollout = await web.get();
-    run = await client.get<AnalysisRun>(AnalysisRuns, { namespace, name: runName });
-    const consecutive = run.status?.metricResults?.[0]?.consecutiveError ?? 0;
-    const state = JSON.stringify({
-      run: run.status?.phase,
-      consecutive,
-      step: rollout.status?.currentStepIndex,
-      stable: rollout.status?.stableRS,
-      abort: rollout.status?.abort,
-    });
-    // Never promoted, through the whole outage and the abort.
-    assert.equal(rollout.status?.stableRS, h1, `stable still v1: ${state}`);
-    assert.notEqual(rollout.status?.phase, "Healthy", `not Healthy on v2: ${state}`);
-    if (run.status?.phase !== "Running") continue;
-    samples++;
-    if (consecutive > 0) seenErrorCounts.add(consecutive);
-    assert.ok(consecutive <= ERROR_LIMIT, `Running with ${consecutive} consecutive errors: ${state}`);
-    assert.equal(rollout.status?.currentStepIndex, ANALYSIS_STEP, `still on the analysis step: ${state}`);
-    assert.notEqual(rollout.status?.abort, true, `not aborted while the run is Running: ${state}`);
-    assert.equal(rollout.status?.canary?.weights?.canary.weight, 50, `canary held at 50%: ${state}`);
-    assert.equal(rollout.status?.canary?.currentStepAnalysisRunStatus?.name, runName, state);
-  }
+  const run = await runWatch.until(
+    "the step run to complete after the outage",
+    (events) => events.find((e) => e.object.status?.completedAt)?.object,
+    45_000,
+  );
   const completedIn = Date.now() - stoppedAt;
-  const ratio = run?.status?.metricResults?.[0];
+  const ratio = run.status?.metricResults?.[0];
   const errors = errorsOf(ratio);
   t.diagnostic(
-    `outage: ${samples} samples while Running saw consecutive errors ${[...seenErrorCounts].join(",")}; ` +
-      `run ${run?.status?.phase} ${completedIn} ms after the stop; error measurements at ` +
+    `outage: run ${run.status?.phase} ${completedIn} ms after the stop; error measurements at ` +
       errors.map((m) => `+${Date.parse(m.startedAt ?? "") - stoppedAt}ms`).join(", "),
   );
-  for (let n = 1; n <= ERROR_LIMIT; n++) {
-    assert.ok(seenErrorCounts.has(n), `${n} consecutive error(s) seen in status while the run was Running`);
-  }
 
-  assert.equal(run?.status?.phase, "Error");
+  assert.equal(run.status?.phase, "Error");
   assert.equal(ratio?.phase, "Error");
   assert.equal(ratio?.consecutiveError, ERROR_LIMIT + 1);
   assert.equal(ratio?.error, ERROR_LIMIT + 1);
@@ -194,7 +174,7 @@ test("a Prometheus outage gives Error measurements that do not promote, and past
   }
   // The peer's run message: the limit passed, and the last measurement's error.
   assert.match(
-    run?.status?.message ?? "",
+    run.status?.message ?? "",
     new RegExp(
       `^Metric "ratio" assessed Error due to consecutiveErrors \\(${ERROR_LIMIT + 1}\\) > consecutiveErrorLimit \\(${ERROR_LIMIT}\\): "Error Message: Prometheus at .* unreachable`,
     ),
@@ -213,6 +193,20 @@ test("a Prometheus outage gives Error measurements that do not promote, and past
     (r) => r.status?.abort === true && r.status.phase === "Degraded",
   );
   assert.equal(aborted.status?.stableRS, h1, "the stable is still v1");
+  const replay = replayOutage(inVersionOrder<Rollout | AnalysisRun>(rolloutWatch.events, runWatch.events), {
+    h1,
+    runName,
+  });
+  t.diagnostic(
+    `outage: ${replay.whileRunning} changes while the run was Running saw consecutive errors ` +
+      `${[...replay.errorCounts].join(",")}`,
+  );
+  for (let n = 1; n <= ERROR_LIMIT; n++) {
+    assert.ok(
+      replay.errorCounts.has(n),
+      `${n} consecutive error(s) seen in status while the run was Running`,
+    );
+  }
   assert.match(
     aborted.status?.message ?? "",
     /^RolloutAborted: Rollout aborted update to revision 2: Metric "ratio" assessed Error due to consecutiveErrors \(3\) > consecutiveErrorLimit \(2\)/,
@@ -247,19 +241,53 @@ test("a Prometheus outage gives Error measurements that do not promote, and past
   const settled = await client.get<Rollout>(Rollouts, { namespace, name: "web" });
   assert.equal(settled.status?.canary?.currentStepAnalysisRunStatus?.name, runName);
   assert.equal(settled.status?.canary?.currentStepAnalysisRunStatus?.status, "Error");
-  // Another look at the aborted Rollout (touching its metadata) reports nothing new; no new Event
-  // can only be shown over a window, so give it a few seconds.
-  await client.mergePatch(
-    Rollouts,
-    { namespace, name: "web" },
-    { metadata: { annotations: { "sluice.dev/test-touch": String(Date.now()) } } },
-    "test",
+  // Another look at the aborted Rollout reports nothing new: a reconcile begun after the mark is
+  // seen to finish (Events included), and the audit log shows no Event written up to then.
+  const mark = await auditMark();
+  await web.lookFinished();
+  const eventWrites = (await auditUntilNow(mark, namespace)).filter((e) =>
+    auditMatches(e, { namespace, resource: "events", userAgent: SLUICE_AGENT }),
   );
-  const settleUntil = Date.now() + 5_000;
-  let after = occurrences(reported);
-  while (Date.now() < settleUntil && after === 1) {
-    await new Promise((r) => setTimeout(r, 250));
-    after = occurrences(await errorEvents());
-  }
-  assert.equal(after, 1, "no further AnalysisRunError Event");
+  assert.deepEqual(eventWrites.map(describeAudit), [], "no Event written by another look");
+  assert.equal(occurrences(await errorEvents()), 1, "no further AnalysisRunError Event");
 });
+
+/**
+ * Replays the Rollout's and the run's changes in the order they were made and checks each state:
+ * never promoted; while the run is Running, within the error limit and the rollout held on the
+ * analysis step at 50%, not aborted. Returns what the Running states showed.
+ */
+function replayOutage(
+  events: WatchEvent<Rollout | AnalysisRun>[],
+  expected: { h1: string; runName: string },
+) {
+  let rollout: Rollout | undefined;
+  let run: AnalysisRun | undefined;
+  const errorCounts = new Set<number>();
+  let whileRunning = 0;
+  for (const event of events) {
+    if (event.object.kind === "Rollout") rollout = event.object as Rollout;
+    else run = event.object as AnalysisRun;
+    if (!rollout || !run) continue;
+    const consecutive = run.status?.metricResults?.[0]?.consecutiveError ?? 0;
+    const state = JSON.stringify({
+      version: event.object.metadata?.resourceVersion,
+      run: run.status?.phase,
+      consecutive,
+      step: rollout.status?.currentStepIndex,
+      stable: rollout.status?.stableRS,
+      abort: rollout.status?.abort,
+    });
+    assert.equal(rollout.status?.stableRS, expected.h1, `stable still v1: ${state}`);
+    assert.notEqual(rollout.status?.phase, "Healthy", `not Healthy on v2: ${state}`);
+    if (run.status?.phase !== "Running") continue;
+    whileRunning++;
+    if (consecutive > 0) errorCounts.add(consecutive);
+    assert.ok(consecutive <= ERROR_LIMIT, `Running with ${consecutive} consecutive errors: ${state}`);
+    assert.equal(rollout.status?.currentStepIndex, ANALYSIS_STEP, `still on the analysis step: ${state}`);
+    assert.notEqual(rollout.status?.abort, true, `not aborted while the run is Running: ${state}`);
+    assert.equal(rollout.status?.canary?.weights?.canary.weight, 50, `canary held at 50%: ${state}`);
+    assert.equal(rollout.status?.canary?.currentStepAnalysisRunStatus?.name, expected.runName, state);
+  }
+  return { errorCounts, whileRunning };
+}

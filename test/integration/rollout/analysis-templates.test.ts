@@ -20,6 +20,7 @@ import {
 } from "../../../src/kube/resources.ts";
 import type { KubeObject } from "../../../src/kube/types.ts";
 import { rolloutController } from "../../../src/rollout/controller.ts";
+import { auditMark, auditMatches, auditUntilNow, describeAudit, SLUICE_AGENT } from "../../helpers/audit.ts";
 import { installAnalysisCrds } from "../../helpers/exporter.ts";
 import { testClient, useNamespace } from "../../helpers/kube.ts";
 import {
@@ -191,13 +192,24 @@ test("a step whose template is not there yet waits for it (no abort), then runs 
     notFound.map((e) => [e.message, e.count ?? 1]),
     [[missing, 1]],
   );
-  // An unchanged wait writes no status (the condition's times stay) and repeats no Event.
-  await new Promise((r) => setTimeout(r, 11_000));
-  const still = await web.get();
-  assert.equal(
-    still.metadata?.resourceVersion,
-    waiting.metadata?.resourceVersion,
-    "no status write while waiting",
+  // Another look while the template is still missing changes no status (the condition's times
+  // stay) and repeats no Event. The look is made by a new generation and nothing else: its one
+  // status write (observedGeneration, after any Event of that reconcile) shows it happened.
+  const mark = await auditMark();
+  const looked = await web.newGeneration();
+  const withoutGeneration = (r: Rollout) => ({ ...r.status, observedGeneration: undefined });
+  assert.deepEqual(
+    withoutGeneration(looked),
+    withoutGeneration(waiting),
+    "no status change but the generation",
+  );
+  const writes = (await auditUntilNow(mark, namespace)).filter((e) =>
+    auditMatches(e, { namespace, userAgent: SLUICE_AGENT, succeeded: true }),
+  );
+  assert.deepEqual(
+    writes.map(describeAudit),
+    ["patch rollouts/web/status 200"],
+    "one status write (the new observedGeneration), no Event",
   );
   const later = await client.list<KubeObject & { reason?: string; count?: number }>(Events, { namespace });
   assert.deepEqual(

@@ -8,7 +8,7 @@ import { rolloutController } from "../../../src/rollout/controller.ts";
 import { testClient, useNamespace } from "../../helpers/kube.ts";
 import { installRolloutCrd } from "../../helpers/rollouts.ts";
 import { startSluice } from "../../helpers/sluice.ts";
-import { pending, waitFor } from "../../helpers/wait.ts";
+import { clockReaches, pending, waitFor } from "../../helpers/wait.ts";
 
 type Pod = KubeObject & { status?: { conditions?: { type: string; status: string }[] } };
 
@@ -43,12 +43,14 @@ test("spec.restartAt replaces every older pod and records restartedAt", async (t
     (await client.list<Pod>(Pods, { namespace, labelSelector: "app=web" })).items.filter(
       (p) => !p.metadata?.deletionTimestamp,
     );
-  const before = new Set((await pods()).map((p) => p.metadata?.name));
+  const existing = await pods();
+  const before = new Set(existing.map((p) => p.metadata?.name));
   assert.equal(before.size, 4);
-  // Creation times have one-second resolution: restart from the next second on.
-  await new Promise((r) => setTimeout(r, 1100));
-  const restartAt = new Date(Math.ceil(Date.now() / 1000) * 1000).toISOString().replace(".000Z", "Z");
-  await new Promise((r) => setTimeout(r, Math.max(0, Date.parse(restartAt) - Date.now() + 50)));
+  // Creation times have one-second resolution: restart from the second after the newest pod's,
+  // once the clock has reached it (a restartAt in the future is not acted on yet).
+  const newest = Math.max(...existing.map((p) => Date.parse(p.metadata?.creationTimestamp ?? "")));
+  const restartAt = new Date(newest + 1000).toISOString().replace(".000Z", "Z");
+  await clockReaches(Date.parse(restartAt));
   await client.mergePatch(Rollouts, { namespace, name: "web" }, { spec: { restartAt } }, "kubectl-sluice");
 
   const done = await waitFor(

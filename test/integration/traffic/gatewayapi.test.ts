@@ -5,7 +5,8 @@
 import assert from "node:assert/strict";
 import { type TestContext, test } from "node:test";
 import type { Rollout } from "../../../src/api/rollout.ts";
-import { Rollouts } from "../../../src/kube/resources.ts";
+import { ReplicaSets, Rollouts } from "../../../src/kube/resources.ts";
+import type { KubeObject, WatchEvent } from "../../../src/kube/types.ts";
 import { rolloutController } from "../../../src/rollout/controller.ts";
 import type { ReplicaSet } from "../../../src/rollout/world.ts";
 import type { Route } from "../../../src/trafficrouting/gatewayapi/index.ts";
@@ -23,6 +24,9 @@ import { startSluice } from "../../helpers/sluice.ts";
 import { installTrafficCrds } from "../../helpers/traffic-crds.ts";
 import { pending, waitFor } from "../../helpers/wait.ts";
 import { recordWatch } from "../../helpers/watch.ts";
+
+/** The etcd revision of a watched change (one counter across all objects in this harness). */
+const revisionOf = (e: WatchEvent<KubeObject>) => Number(e.object.metadata?.resourceVersion ?? 0);
 
 const HTTPRoutes = ROUTED_TYPES.HTTPRoute;
 const docsRule = {
@@ -108,11 +112,8 @@ test("Gateway API: a canary of 10 walks 5 → 25 → 50 → 100 by HTTPRoute wei
   const routeNow = () => client.get<Route>(HTTPRoutes, { namespace, name: "web-route" });
   const before = await routeNow();
 
-  const rsWatch = recordWatch<ReplicaSet>(`/apis/apps/v1/namespaces/${namespace}/replicasets`);
-  const routeWatch = recordWatch<Route>(
-    `/apis/gateway.networking.k8s.io/v1/namespaces/${namespace}/httproutes`,
-  );
-  t.after(() => Promise.all([rsWatch.stop(), routeWatch.stop()]));
+  const rsWatch = recordWatch<ReplicaSet>(t, ReplicaSets, { namespace });
+  const routeWatch = recordWatch<Route>(t, HTTPRoutes, { namespace });
   await web.patchSpec({ template: podTemplate("web:2", { "kwok.sluice.dev/ready-after": "2s" }) });
   const atStep = async (index: number, weight: number, canaryPods: number) => {
     const r = await web.until(
@@ -134,10 +135,10 @@ test("Gateway API: a canary of 10 walks 5 → 25 → 50 → 100 by HTTPRoute wei
       ...rsWatch.events
         .filter((e) => e.object.metadata?.labels?.["rollouts-pod-template-hash"] === canaryHash)
         .filter((e) => (e.object.status?.availableReplicas ?? 0) >= canaryPods)
-        .map((e) => e.revision),
+        .map((e) => revisionOf(e)),
     );
     const weighted = Math.min(
-      ...routeWatch.events.filter((e) => weightsOf(e.object) === want).map((e) => e.revision),
+      ...routeWatch.events.filter((e) => weightsOf(e.object) === want).map((e) => revisionOf(e)),
     );
     assert.ok(podsReady < weighted, `pods ready (rev ${podsReady}) before ${want} (rev ${weighted})`);
     return canaryHash;

@@ -7,8 +7,8 @@
 import assert from "node:assert/strict";
 import { type TestContext, test } from "node:test";
 import type { Rollout } from "../../../src/api/rollout.ts";
-import { Events, Ingresses, Rollouts } from "../../../src/kube/resources.ts";
-import type { KubeObject } from "../../../src/kube/types.ts";
+import { Events, Ingresses, ReplicaSets, Rollouts } from "../../../src/kube/resources.ts";
+import type { KubeObject, WatchEvent } from "../../../src/kube/types.ts";
 import { rolloutController } from "../../../src/rollout/controller.ts";
 import type { ReplicaSet } from "../../../src/rollout/world.ts";
 import type { Ingress } from "../../../src/trafficrouting/nginx/index.ts";
@@ -24,7 +24,10 @@ import {
 } from "../../helpers/rollouts.ts";
 import { startSluice } from "../../helpers/sluice.ts";
 import { pending, waitFor } from "../../helpers/wait.ts";
-import { type Recorded, recordWatch } from "../../helpers/watch.ts";
+import { recordWatch } from "../../helpers/watch.ts";
+
+/** The etcd revision of a watched change (one counter across all objects in this harness). */
+const revisionOf = (e: WatchEvent<KubeObject>) => Number(e.object.metadata?.resourceVersion ?? 0);
 
 const PREFIX = "nginx.ingress.kubernetes.io";
 const WEIGHT = `${PREFIX}/canary-weight`;
@@ -105,8 +108,10 @@ const weightIs = (namespace: string, weight: number) =>
   });
 
 /** The first write (by etcd revision) at which `ok` held for an object of the watch. */
-const firstRevision = <T extends KubeObject>(events: Recorded<T>[], ok: (o: T) => boolean) =>
-  events.filter((e) => ok(e.object)).reduce((min, e) => Math.min(min, e.revision), Number.POSITIVE_INFINITY);
+const firstRevision = <T extends KubeObject>(events: readonly WatchEvent<T>[], ok: (o: T) => boolean) =>
+  events
+    .filter((e) => ok(e.object))
+    .reduce((min, e) => Math.min(min, revisionOf(e)), Number.POSITIVE_INFINITY);
 
 test("nginx: a canary of 10 walks 5 → 25 → 50 → 100 by Ingress weight, pods first", async (t) => {
   const namespace = await setUp(t, "nginx");
@@ -156,11 +161,11 @@ test("nginx: a canary of 10 walks 5 → 25 → 50 → 100 by Ingress weight, pod
     "other-tool",
   );
 
-  const rsWatch = recordWatch<ReplicaSet>(`/apis/apps/v1/namespaces/${namespace}/replicasets`);
-  const ingWatch = recordWatch<Ingress>(`/apis/networking.k8s.io/v1/namespaces/${namespace}/ingresses`, {
+  const rsWatch = recordWatch<ReplicaSet>(t, ReplicaSets, { namespace });
+  const ingWatch = recordWatch<Ingress>(t, Ingresses, {
+    namespace,
     fieldSelector: `metadata.name=${CANARY_INGRESS}`,
   });
-  t.after(() => Promise.all([rsWatch.stop(), ingWatch.stop()]));
   // v2 pods become Ready 2 s after they start, so a weight written too early would show.
   await web.patchSpec({ template: podTemplate("web:2", { "kwok.sluice.dev/ready-after": "2s" }) });
   const atStep = async (index: number, weight: number, canaryPods: number) => {
@@ -268,11 +273,11 @@ test("nginx: abort puts the weight back on stable before the canary scales down"
   );
   const canaryHash = paused.status?.currentPodHash ?? "";
   await weightIs(namespace, 25);
-  const rsWatch = recordWatch<ReplicaSet>(`/apis/apps/v1/namespaces/${namespace}/replicasets`);
-  const ingWatch = recordWatch<Ingress>(`/apis/networking.k8s.io/v1/namespaces/${namespace}/ingresses`, {
+  const rsWatch = recordWatch<ReplicaSet>(t, ReplicaSets, { namespace });
+  const ingWatch = recordWatch<Ingress>(t, Ingresses, {
+    namespace,
     fieldSelector: `metadata.name=${CANARY_INGRESS}`,
   });
-  t.after(() => Promise.all([rsWatch.stop(), ingWatch.stop()]));
   await web.patchStatus({ abort: true });
   await web.until("Degraded", (r) => r.status?.phase === "Degraded");
   await waitFor("canary scaled down after the abort delay", async () => {
@@ -338,10 +343,10 @@ test("nginx: deleting a Rollout mid-canary sends all traffic to stable before it
     (r) => r.status?.currentStepIndex === 1 && (r.status.pauseConditions?.length ?? 0) > 0,
   );
   await weightIs(namespace, 25);
-  const ingWatch = recordWatch<Ingress>(`/apis/networking.k8s.io/v1/namespaces/${namespace}/ingresses`, {
+  const ingWatch = recordWatch<Ingress>(t, Ingresses, {
+    namespace,
     fieldSelector: `metadata.name=${CANARY_INGRESS}`,
   });
-  t.after(() => ingWatch.stop());
   await client.delete(Rollouts, { namespace, name: "web" });
   await waitFor("the canary Ingress deleted with its Rollout", () =>
     ingWatch.events.some((e) => e.type === "DELETED") ? true : pending(`${ingWatch.events.length} events`),

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { pending, WaitTimeoutError, waitFor } from "../../helpers/wait.ts";
+import { clockReaches, pending, WaitTimeoutError, waitFor } from "../../helpers/wait.ts";
 
 test("waitFor returns the first non-pending value", async () => {
   let calls = 0;
@@ -47,4 +47,14 @@ test("waitFor treats a throwing probe as pending and reports its error", async (
 test("waitFor accepts falsy values other than pending as done", async () => {
   assert.equal(await waitFor("zero", () => 0), 0);
   assert.equal(await waitFor("false", () => false), false);
+});
+
+test("clockReaches waits until the clock reads the time asked, however late each timer fires", async () => {
+  const readings = [100, 104, 109, 110];
+  const clock = () => readings.shift() ?? 110;
+  await clockReaches(110, clock);
+  assert.deepEqual(readings, [], "read until it reached 110");
+  const past = [500];
+  await clockReaches(110, () => past.shift() ?? 500);
+  assert.deepEqual(past, [], "one reading when the time has passed");
 });

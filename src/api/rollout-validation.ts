@@ -15,6 +15,7 @@ import type {
   TrafficRouting,
 } from "./rollout.ts";
 import { RolloutDefaults } from "./rollout.ts";
+import { routeStepProblems } from "./route-steps-validation.ts";
 import { isEmptySelector, selectorMatches } from "./selector.ts";
 
 export interface FieldProblem {
@@ -62,12 +63,14 @@ const UNSUPPORTED: { path: string; present: (r: Rollout) => unknown }[] = [
   },
 ];
 
-const UNSUPPORTED_STEPS: (keyof CanaryStep)[] = ["experiment", "setHeaderRoute", "setMirrorRoute", "plugin"];
+const UNSUPPORTED_STEPS: (keyof CanaryStep)[] = ["experiment", "plugin"];
 const STEP_TYPES: (keyof CanaryStep)[] = [
   "setWeight",
   "pause",
   "setCanaryScale",
   "analysis",
+  "setHeaderRoute",
+  "setMirrorRoute",
   ...UNSUPPORTED_STEPS,
 ];
 
@@ -293,6 +296,7 @@ function validateCanary(
     c.trafficRouting?.maxTrafficWeight ?? RolloutDefaults.maxTrafficWeight,
   );
   if (c.trafficRouting) validateTrafficRouting(p, `${base}.trafficRouting`, c.trafficRouting);
+  for (const problem of routeStepProblems(base, c)) p.error(problem.path, problem.message);
   validateAnalysis(p, `${base}.analysis`, c.analysis);
   const starting = c.analysis?.startingStep;
   if (starting !== undefined && (!isInt(starting) || starting < 0 || starting > (c.steps ?? []).length))

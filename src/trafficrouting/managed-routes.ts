@@ -11,9 +11,11 @@ export type ActiveMirror = Required<Pick<SetMirrorRoute, "name" | "match">> & {
 export interface ManagedRoutes {
   headers: Required<SetHeaderRoute>[];
   mirrors: ActiveMirror[];
+  /** managedRoutes names: their order is the routes' precedence, header and mirror alike. */
+  order: string[];
 }
 
-export const NO_ROUTES: ManagedRoutes = { headers: [], mirrors: [] };
+export const NO_ROUTES: ManagedRoutes = { headers: [], mirrors: [], order: [] };
 
 /** Routes set by the steps up to and including `stepIndex`, while the update is on its steps. */
 export function activeManagedRoutes(rollout: Rollout, stepIndex: number, onSteps: boolean): ManagedRoutes {
@@ -33,7 +35,7 @@ export function activeManagedRoutes(rollout: Rollout, stepIndex: number, onSteps
   }
   const byOrder = <T extends { name: string }>(found: Map<string, T>) =>
     order.flatMap((name) => found.get(name) ?? []);
-  return { headers: byOrder(headers), mirrors: byOrder(mirrors) };
+  return { headers: byOrder(headers), mirrors: byOrder(mirrors), order };
 }
 
 const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");

@@ -8,12 +8,14 @@ import type { Rollout } from "../../api/rollout.ts";
 import type { KubeObject } from "../../kube/types.ts";
 import type {
   RoutedKind,
+  RoutingInput,
   RoutingLookup,
   RoutingProblem,
   RoutingReference,
   RoutingWrite,
   TrafficRouter,
 } from "../router.ts";
+import { type BackendRef, managedRules, type RouteRule, ruleName } from "./managed-rules.ts";
 
 /** The plugin's config (rollouts-plugin-trafficrouter-gatewayapi), as far as sluice reads it. */
 export interface GatewayAPIConfig {
@@ -25,15 +27,8 @@ export interface GatewayAPIConfig {
   namespace?: string;
 }
 
-interface BackendRef {
-  name?: string;
-  kind?: string;
-  group?: string;
-  weight?: number;
-}
-
 export interface Route extends KubeObject {
-  spec?: { rules?: { backendRefs?: BackendRef[] }[] } & Record<string, unknown>;
+  spec?: { rules?: RouteRule[] } & Record<string, unknown>;
 }
 
 const PLUGIN = "argoproj-labs/gatewayAPI";
@@ -48,19 +43,23 @@ function configOf(rollout: Rollout): { config: GatewayAPIConfig; base: string } 
   return plugin ? { config: plugin as GatewayAPIConfig, base: `${base}.plugins["${PLUGIN}"]` } : undefined;
 }
 
-function routesOf(rollout: Rollout): RoutingReference[] {
+/** A named route, and whether header and mirror routes go into it (the plugin's useHeaderRoutes). */
+type RouteReference = RoutingReference & { useManaged: boolean };
+
+function routesOf(rollout: Rollout): RouteReference[] {
   const found = configOf(rollout);
   if (!found) return [];
   const { config, base } = found;
   const namespace = config.namespace;
-  const refs: RoutingReference[] = [];
-  const add = (kind: RoutedKind, name: string, field: string) => refs.push({ kind, name, namespace, field });
-  if (config.httpRoute) add("HTTPRoute", config.httpRoute, `${base}.httpRoute`);
+  const refs: RouteReference[] = [];
+  const add = (kind: RoutedKind, name: string, field: string, useManaged: boolean) =>
+    refs.push({ kind, name, namespace, field, useManaged });
+  if (config.httpRoute) add("HTTPRoute", config.httpRoute, `${base}.httpRoute`, true);
   for (const [i, r] of (config.httpRoutes ?? []).entries())
-    add("HTTPRoute", r.name, `${base}.httpRoutes[${i}]`);
-  if (config.grpcRoute) add("GRPCRoute", config.grpcRoute, `${base}.grpcRoute`);
+    add("HTTPRoute", r.name, `${base}.httpRoutes[${i}]`, r.useHeaderRoutes === true);
+  if (config.grpcRoute) add("GRPCRoute", config.grpcRoute, `${base}.grpcRoute`, false);
   for (const [i, r] of (config.grpcRoutes ?? []).entries())
-    add("GRPCRoute", r.name, `${base}.grpcRoutes[${i}]`);
+    add("GRPCRoute", r.name, `${base}.grpcRoutes[${i}]`, false);
   return refs;
 }
 
@@ -73,13 +72,20 @@ function servicesOf(rollout: Rollout) {
   return { stable: canary.stableService ?? "", canary: canary.canaryService ?? "" };
 }
 
-/** The route's rules with the weights set in those that split between stable and canary. */
-export function weightedRules(route: Route, rollout: Rollout, weight: number, maxWeight: number) {
+const maxWeightOf = (rollout: Rollout) =>
+  rollout.spec?.strategy?.canary?.trafficRouting?.maxTrafficWeight ?? 100;
+
+const splits = (rule: RouteRule, stable: string, canary: string) =>
+  (rule.backendRefs ?? []).some((r) => refersTo(r, stable)) &&
+  (rule.backendRefs ?? []).some((r) => refersTo(r, canary));
+
+/** Rules with the weights set in those that split between stable and canary. */
+function weighted(rules: RouteRule[], rollout: Rollout, weight: number): RouteRule[] {
   const { stable, canary } = servicesOf(rollout);
-  return (route.spec?.rules ?? []).map((rule) => {
-    const refs = rule.backendRefs ?? [];
-    if (!refs.some((r) => refersTo(r, stable)) || !refs.some((r) => refersTo(r, canary))) return rule;
-    const backendRefs = refs.map((r) => {
+  const maxWeight = maxWeightOf(rollout);
+  return rules.map((rule) => {
+    if (!splits(rule, stable, canary)) return rule;
+    const backendRefs = (rule.backendRefs ?? []).map((r) => {
       if (refersTo(r, canary)) return { ...r, weight };
       if (refersTo(r, stable)) return { ...r, weight: maxWeight - weight };
       return r;
@@ -88,19 +94,34 @@ export function weightedRules(route: Route, rollout: Rollout, weight: number, ma
   });
 }
 
-const maxWeightOf = (rollout: Rollout) =>
-  rollout.spec?.strategy?.canary?.trafficRouting?.maxTrafficWeight ?? 100;
+/**
+ * The route's rules as they should be: the weights set in the splitting rules, sluice's header and
+ * mirror rules (when the route takes them) ahead of the first of those, sluice's stale rules gone,
+ * every other rule as it was.
+ */
+export function desiredRules(route: Route, input: RoutingInput, useManaged: boolean): RouteRule[] {
+  const { rollout } = input;
+  const { stable, canary } = servicesOf(rollout);
+  const ours = new Set(
+    (rollout.spec?.strategy?.canary?.trafficRouting?.managedRoutes ?? []).map((r) => ruleName(r.name)),
+  );
+  const rules = weighted(
+    (route.spec?.rules ?? []).filter((rule) => !ours.has(rule.name ?? "")),
+    rollout,
+    input.weight,
+  );
+  const at = rules.findIndex((rule) => splits(rule, stable, canary));
+  const base = rules[at];
+  const canaryRef = base?.backendRefs?.find((r) => refersTo(r, canary));
+  if (!useManaged || !base || !canaryRef) return rules;
+  return [...rules.slice(0, at), ...managedRules(base, canaryRef, input.routes), ...rules.slice(at)];
+}
 
 function routeProblems(rollout: Rollout, lookup: RoutingLookup, ref: RoutingReference): RoutingProblem[] {
   const route = lookup(ref.kind, ref.name, ref.namespace) as Route | undefined;
   if (!route) return [{ path: ref.field, message: `${ref.kind} "${ref.name}" not found` }];
   const { stable, canary } = servicesOf(rollout);
-  const splits = (route.spec?.rules ?? []).some(
-    (rule) =>
-      (rule.backendRefs ?? []).some((r) => refersTo(r, stable)) &&
-      (rule.backendRefs ?? []).some((r) => refersTo(r, canary)),
-  );
-  if (splits) return [];
+  if ((route.spec?.rules ?? []).some((rule) => splits(rule, stable, canary))) return [];
   const message = `${ref.kind} "${ref.name}" has no rule with backendRefs to both ${stable} and ${canary}`;
   return [{ path: ref.field, message }];
 }
@@ -114,12 +135,12 @@ export const gatewayAPIRouter: TrafficRouter = {
     return routesOf(rollout).flatMap((ref) => routeProblems(rollout, lookup, ref));
   },
 
-  writes({ rollout, weight, lookup }): RoutingWrite[] {
+  writes(input): RoutingWrite[] {
     const out: RoutingWrite[] = [];
-    for (const ref of routesOf(rollout)) {
-      const route = lookup(ref.kind, ref.name, ref.namespace) as Route | undefined;
+    for (const ref of routesOf(input.rollout)) {
+      const route = input.lookup(ref.kind, ref.name, ref.namespace) as Route | undefined;
       if (!route?.metadata?.resourceVersion) continue;
-      const rules = weightedRules(route, rollout, weight, maxWeightOf(rollout));
+      const rules = desiredRules(route, input, ref.useManaged);
       if (isDeepStrictEqual(rules, route.spec?.rules ?? [])) continue;
       out.push({
         kind: ref.kind,

@@ -197,3 +197,62 @@ test("Gateway API: a missing HTTPRoute is InvalidSpec naming it; creating it rec
     (r) => r.status?.phase === "Healthy" && !r.status.conditions?.some((c) => c.type === "InvalidSpec"),
   );
 });
+
+test("Gateway API: header and mirror routes added by their steps, in managedRoutes order, gone at the end", async (t) => {
+  const namespace = await setUp(t, "gateway-routes");
+  const client = testClient();
+  const web = rolloutIn(namespace);
+  await client.create(HTTPRoutes, route(namespace), "test");
+  const r = rollout(namespace, [
+    { setWeight: 20 },
+    {
+      setHeaderRoute: {
+        name: "beta-users",
+        match: [{ headerName: "X-Beta", headerValue: { exact: "yes" } }],
+      },
+    },
+    { setMirrorRoute: { name: "mirror-api", percentage: 50, match: [{ path: { prefix: "/api" } }] } },
+    { pause: {} },
+  ]);
+  const canary = r.spec?.strategy?.canary;
+  if (canary?.trafficRouting)
+    canary.trafficRouting.managedRoutes = [{ name: "mirror-api" }, { name: "beta-users" }];
+  await client.create(Rollouts, r, "test");
+  await web.until("v1 Healthy", (x) => x.status?.phase === "Healthy");
+  const original = await client.get<Route>(HTTPRoutes, { namespace, name: "web-route" });
+  await web.patchSpec({ template: podTemplate("web:2") });
+  await web.until(
+    "paused after the route steps",
+    (x) => x.status?.currentStepIndex === 3 && (x.status.pauseConditions?.length ?? 0) > 0,
+  );
+  const names = (x: Route) => (x.spec?.rules ?? []).map((rule) => rule.name ?? "(unnamed)");
+  const during = await waitFor("both managed rules", async () => {
+    const live = await client.get<Route>(HTTPRoutes, { namespace, name: "web-route" });
+    return names(live).length === 4 ? live : pending(names(live).join(","));
+  });
+  assert.deepEqual(names(during), ["(unnamed)", "sluice-mirror-api", "sluice-beta-users", "(unnamed)"]);
+  assert.deepEqual(
+    during.spec?.rules?.[2]?.backendRefs?.map((b) => b.name),
+    ["web-canary"],
+  );
+  assert.deepEqual(during.spec?.rules?.[2]?.matches?.[0]?.headers, [
+    { name: "X-Beta", type: "Exact", value: "yes" },
+  ]);
+  assert.deepEqual(during.spec?.rules?.[1]?.filters?.[0], {
+    type: "RequestMirror",
+    requestMirror: { backendRef: { group: "", kind: "Service", name: "web-canary", port: 80 }, percent: 50 },
+  });
+  await web.patchStatus({ pauseConditions: null });
+  await web.until(
+    "v2 Healthy",
+    (x) => x.status?.phase === "Healthy" && x.status.stableRS === x.status.currentPodHash,
+    60_000,
+  );
+  const after = await waitFor("the managed rules removed, weights back", async () => {
+    const live = await client.get<Route>(HTTPRoutes, { namespace, name: "web-route" });
+    return names(live).length === 2 && weightsOf(live) === "web-stable=100,web-canary=0"
+      ? live
+      : pending(names(live).join(","));
+  });
+  assert.deepEqual(after.spec?.rules, original.spec?.rules, "the route is as it was before the update");
+});

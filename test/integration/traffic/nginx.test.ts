@@ -357,3 +357,43 @@ test("nginx: deleting a Rollout mid-canary sends all traffic to stable before it
   assert.equal(weights.at(-1), "0", `the last weight before deletion: ${weights.join(" → ")}`);
   assert.equal(await selectorHash(namespace, "web-canary"), await selectorHash(namespace, "web-stable"));
 });
+
+test("nginx: a setHeaderRoute step becomes canary-by-header on the canary Ingress, removed at the end", async (t) => {
+  const namespace = await setUp(t, "nginx-header");
+  const client = testClient();
+  const web = rolloutIn(namespace);
+  await client.create(Ingresses, stableIngress(namespace), "test");
+  const r = rollout(namespace, [
+    { setWeight: 10 },
+    { setHeaderRoute: { name: "beta", match: [{ headerName: "X-Beta", headerValue: { prefix: "yes" } }] } },
+    { pause: {} },
+  ]);
+  const canary = r.spec?.strategy?.canary;
+  if (canary?.trafficRouting) {
+    canary.trafficRouting.managedRoutes = [{ name: "beta" }];
+    canary.trafficRouting.nginx = { stableIngress: "web-ing" };
+  }
+  await client.create(Rollouts, r, "test");
+  await web.until("v1 Healthy", (x) => x.status?.phase === "Healthy");
+  await web.patchSpec({ template: podTemplate("web:2") });
+  await web.until(
+    "paused after the header step",
+    (x) => x.status?.currentStepIndex === 2 && (x.status.pauseConditions?.length ?? 0) > 0,
+  );
+  const during = await waitFor("the header annotations", async () => {
+    const ingress = await canaryIngress(namespace);
+    return ingress.metadata?.annotations?.[`${PREFIX}/canary-by-header`] ? ingress : pending("none yet");
+  });
+  assert.equal(during.metadata?.annotations?.[`${PREFIX}/canary-by-header`], "X-Beta");
+  assert.equal(during.metadata?.annotations?.[`${PREFIX}/canary-by-header-pattern`], "^yes.*");
+  assert.equal(during.metadata?.annotations?.[WEIGHT], "10");
+  await web.patchStatus({ pauseConditions: null });
+  await web.until(
+    "v2 Healthy",
+    (x) => x.status?.phase === "Healthy" && x.status.stableRS === x.status.currentPodHash,
+    60_000,
+  );
+  const after = await weightIs(namespace, 0);
+  assert.equal(after.metadata?.annotations?.[`${PREFIX}/canary-by-header`], undefined);
+  assert.equal(after.metadata?.annotations?.[`${PREFIX}/canary-by-header-pattern`], undefined);
+});

@@ -361,7 +361,10 @@ function traffic(ctx: RolloutContext, stepped: Stepped): { weight: number; write
   });
   const onSteps = ["stepping", "pausedStep", "userPaused"].includes(next.state);
   const routes = activeManagedRoutes(rollout, next.context.stepIndex, onSteps);
-  const input = { rollout, weight, routes, lookup: ctx.routing };
+  const canaryHash =
+    next.state === "aborted" || next.state === "healthy" ? stepped.stableHash : stepped.currentHash;
+  const hashes = { canary: canaryHash, stable: stepped.stableHash };
+  const input = { rollout, weight, routes, hashes, lookup: ctx.routing };
   return { weight, writes: routersFor(canary.trafficRouting).routers.flatMap((r) => r.writes(input)) };
 }
 

@@ -70,7 +70,8 @@ export async function finalizeDeletion(
   const namespace = rollout.metadata?.namespace;
   const trafficRouting = rollout.spec?.strategy?.canary?.trafficRouting;
   if (trafficRouting) {
-    const input = { rollout, weight: 0, routes: NO_ROUTES, lookup };
+    const hashes = { canary: stable ?? "", stable: stable ?? "" };
+    const input = { rollout, weight: 0, routes: NO_ROUTES, hashes, lookup };
     for (const write of routersFor(trafficRouting).routers.flatMap((router) => router.writes(input)))
       await executeRoutingWrite(client, write, fieldManager);
   }

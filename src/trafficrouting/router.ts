@@ -50,6 +50,11 @@ export interface RoutingInput {
   weight: number;
   /** Header and mirror routes in force (none at rest). */
   routes: ManagedRoutes;
+  /**
+   * Pod-template hashes of the canary and stable pods, for routers that select pods by label
+   * (Istio DestinationRule subsets); the canary's is the stable's once promoted or aborted.
+   */
+  hashes: { canary: string; stable: string };
   lookup: RoutingLookup;
 }
 
@@ -79,7 +84,7 @@ export interface TrafficRouter {
   /** The objects it reads: watched, so a change to one (or its creation) looks at the Rollout again. */
   references(rollout: Rollout): RoutingReference[];
   /** What is wrong with those objects (the Rollout is InvalidSpec until it is fixed; nothing moves). */
-  problems(input: Omit<RoutingInput, "weight" | "routes">): RoutingProblem[];
+  problems(input: Pick<RoutingInput, "rollout" | "lookup">): RoutingProblem[];
   /** What to write so the data plane sends `weight` to the canary; nothing when it already does. */
   writes(input: RoutingInput): RoutingWrite[];
 }

@@ -44,6 +44,7 @@ test("only the splitting rule gets weights; the foreign rule is untouched; the p
       rollout: r,
       weight: 20,
       routes: NO_ROUTES,
+      hashes: { canary: "c", stable: "s" },
       lookup: lookupOf([route]),
     });
     assert.equal(writes.length, 1);
@@ -70,7 +71,13 @@ test("only the splitting rule gets weights; the foreign rule is untouched; the p
 test("nothing is written when the weights are already there; maxTrafficWeight scales the stable's", () => {
   const r = rollout({ gatewayAPI: { httpRoute: "web-route" } });
   assert.deepEqual(
-    gatewayAPIRouter.writes({ rollout: r, weight: 0, routes: NO_ROUTES, lookup: lookupOf([route]) }),
+    gatewayAPIRouter.writes({
+      rollout: r,
+      weight: 0,
+      routes: NO_ROUTES,
+      hashes: { canary: "c", stable: "s" },
+      lookup: lookupOf([route]),
+    }),
     [],
   );
   const fine = rollout({ gatewayAPI: { httpRoute: "web-route" }, maxTrafficWeight: 1000 });
@@ -78,6 +85,7 @@ test("nothing is written when the weights are already there; maxTrafficWeight sc
     rollout: fine,
     weight: 5,
     routes: NO_ROUTES,
+    hashes: { canary: "c", stable: "s" },
     lookup: lookupOf([route]),
   });
   const rules = (write && "patch" in write ? write.patch : {}) as {

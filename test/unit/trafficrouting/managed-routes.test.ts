@@ -80,7 +80,11 @@ const route: Route = { metadata: { name: "r", resourceVersion: "1" }, spec: { ru
 test("Gateway API: a header rule to the canary only and a mirror rule ahead of the split; stale ones removed", () => {
   const r = rollout([header("h1", { prefix: "be.ta" }), mirror("mirror-1")]);
   const routes = activeManagedRoutes(r, 1, true);
-  const rules = desiredRules(route, { rollout: r, weight: 10, routes, lookup: () => undefined }, true);
+  const rules = desiredRules(
+    route,
+    { rollout: r, weight: 10, routes, hashes: { canary: "c", stable: "s" }, lookup: () => undefined },
+    true,
+  );
   assert.deepEqual(
     rules.map((x) => x.name ?? "(split)"),
     ["docs", "sluice-mirror-1", "sluice-h1", "(split)"],
@@ -106,7 +110,13 @@ test("Gateway API: a header rule to the canary only and a mirror rule ahead of t
   const live: Route = { ...route, spec: { rules } };
   const after = desiredRules(
     live,
-    { rollout: r, weight: 0, routes: NO_ROUTES, lookup: () => undefined },
+    {
+      rollout: r,
+      weight: 0,
+      routes: NO_ROUTES,
+      hashes: { canary: "c", stable: "s" },
+      lookup: () => undefined,
+    },
     true,
   );
   assert.deepEqual(
@@ -114,7 +124,11 @@ test("Gateway API: a header rule to the canary only and a mirror rule ahead of t
     ["docs", "(split)"],
     "all of sluice's rules go at the end",
   );
-  const noHeaders = desiredRules(route, { rollout: r, weight: 10, routes, lookup: () => undefined }, false);
+  const noHeaders = desiredRules(
+    route,
+    { rollout: r, weight: 10, routes, hashes: { canary: "c", stable: "s" }, lookup: () => undefined },
+    false,
+  );
   assert.equal(noHeaders.length, 2, "a route without useHeaderRoutes gets none");
 });
 

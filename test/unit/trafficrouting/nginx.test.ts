@@ -99,7 +99,13 @@ test("writes only what differs from the live canary Ingress; foreign annotations
   const r = rollout();
   const desired = canaryIngress(r, stable, 5);
   assert.equal(
-    nginxRouter.writes({ rollout: r, weight: 5, routes: NO_ROUTES, lookup: lookupOf([stable]) }).length,
+    nginxRouter.writes({
+      rollout: r,
+      weight: 5,
+      routes: NO_ROUTES,
+      hashes: { canary: "c", stable: "s" },
+      lookup: lookupOf([stable]),
+    }).length,
     1,
   );
   const live = {
@@ -107,19 +113,36 @@ test("writes only what differs from the live canary Ingress; foreign annotations
     metadata: { ...desired.metadata, annotations: { ...desired.metadata?.annotations, "team/x": "y" } },
   };
   assert.deepEqual(
-    nginxRouter.writes({ rollout: r, weight: 5, routes: NO_ROUTES, lookup: lookupOf([stable, live]) }),
+    nginxRouter.writes({
+      rollout: r,
+      weight: 5,
+      routes: NO_ROUTES,
+      hashes: { canary: "c", stable: "s" },
+      lookup: lookupOf([stable, live]),
+    }),
     [],
   );
   // As the API server returns it: the same fields in another order.
   const { rules, ...rest } = desired.spec ?? {};
   const reordered = { ...live, spec: { ...rest, rules } };
   assert.deepEqual(
-    nginxRouter.writes({ rollout: r, weight: 5, routes: NO_ROUTES, lookup: lookupOf([stable, reordered]) }),
+    nginxRouter.writes({
+      rollout: r,
+      weight: 5,
+      routes: NO_ROUTES,
+      hashes: { canary: "c", stable: "s" },
+      lookup: lookupOf([stable, reordered]),
+    }),
     [],
   );
   assert.equal(
-    nginxRouter.writes({ rollout: r, weight: 10, routes: NO_ROUTES, lookup: lookupOf([stable, live]) })
-      .length,
+    nginxRouter.writes({
+      rollout: r,
+      weight: 10,
+      routes: NO_ROUTES,
+      hashes: { canary: "c", stable: "s" },
+      lookup: lookupOf([stable, live]),
+    }).length,
     1,
   );
 });

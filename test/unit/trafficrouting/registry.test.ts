@@ -37,7 +37,13 @@ test("a registered router is found by the key a Rollout names it with, and asked
     ["fake"],
   );
   const writes = routers.flatMap((r) =>
-    r.writes({ rollout, weight: 5, routes: NO_ROUTES, lookup: () => undefined }),
+    r.writes({
+      rollout,
+      weight: 5,
+      routes: NO_ROUTES,
+      hashes: { canary: "c", stable: "s" },
+      lookup: () => undefined,
+    }),
   );
   assert.deepEqual(
     writes.map((w) => ("apply" in w ? w.apply.metadata?.annotations?.weight : undefined)),

@@ -5,7 +5,10 @@
 // cluster (no kwok: ReplicaSets are created, pods are not, which does not change what sluice
 // caches).
 //
-//   npm run bench:rollout-memory -- [--count 1000] [--node /usr/bin/node] ...
+//   npm run bench:rollout-memory -- [--count 1000] [--node /usr/bin/node] ... [--node-flags "--x=1"] ...
+//
+// Each --node-flags value is one more configuration (runtime flags of the controller process),
+// measured on every --node; none given measures the defaults.
 import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -25,6 +28,8 @@ const flag = (name: string) =>
   args.flatMap((a, i) => (a === name && args[i + 1] ? [args[i + 1] as string] : []));
 const count = Number(flag("--count")[0] ?? 1000);
 const nodes = flag("--node").length > 0 ? flag("--node") : [process.execPath];
+const flagSets =
+  flag("--node-flags").length > 0 ? flag("--node-flags").map((f) => f.split(" ").filter(Boolean)) : [[]];
 
 async function applyCrds(transport: KubeTransport, client: KubeClient): Promise<void> {
   for (const file of [
@@ -76,10 +81,11 @@ async function fill(client: KubeClient, namespace: string, n: number): Promise<v
   await Promise.all(Array.from({ length: 16 }, worker));
 }
 
-async function measure(node: string, kubeconfig: string, namespace: string, n: number) {
+async function measure(node: string, flags: string[], kubeconfig: string, namespace: string, n: number) {
   const { stdout } = await run(
     node,
     [
+      ...flags,
       "--expose-gc",
       "--import",
       "tsx",
@@ -109,10 +115,12 @@ for (const node of nodes) {
         body: { metadata: { name: namespace } },
       });
       await fill(client, namespace, n);
-      const r = await measure(node, cluster.info.kubeconfig, namespace, n);
-      lines.push(
-        `node ${version.trim().padEnd(9)} ${String(n).padStart(5)} Rollouts: RSS ${r.rssMiB} MiB, JS heap ${r.heapMiB} MiB, settled ${r.settledMs} ms`,
-      );
+      for (const flags of flagSets) {
+        const r = await measure(node, flags, cluster.info.kubeconfig, namespace, n);
+        lines.push(
+          `node ${version.trim().padEnd(9)} ${(flags.join(" ") || "(defaults)").padEnd(26)} ${String(n).padStart(5)} Rollouts: RSS ${r.rssMiB} MiB, JS heap ${r.heapMiB} MiB, settled ${r.settledMs} ms`,
+        );
+      }
     }
     transport.close();
   } finally {

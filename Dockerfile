@@ -20,4 +20,6 @@ COPY --from=build /app/dist ./dist
 ENV NODE_ENV=production HOME=/home/sluice
 USER 65532:65532
 EXPOSE 8080
-ENTRYPOINT ["/usr/bin/tini", "--", "node", "/app/dist/src/main.js"]
+# A small young generation: a controller allocates little per reconcile, and Node 24's default
+# semi-space made RSS with 1,000 Rollouts 365 MiB instead of 208 MiB (npm run bench:rollout-memory).
+ENTRYPOINT ["/usr/bin/tini", "--", "node", "--max-semi-space-size=8", "/app/dist/src/main.js"]

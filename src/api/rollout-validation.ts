@@ -5,6 +5,7 @@
 import { routersFor } from "../trafficrouting/registry.ts";
 import type { IntOrString } from "./common.ts";
 import { DurationError, parseDuration } from "./duration.ts";
+import { istioProblems } from "./istio-validation.ts";
 import type {
   BlueGreenStrategy,
   CanaryStep,
@@ -219,6 +220,7 @@ function validateTrafficRouting(p: Problems, base: string, routing: TrafficRouti
     p.error(`${base}.${name}`, `${base}.${name} is not supported yet`);
   validateNginx(p, `${base}.nginx`, routing.nginx);
   validateGatewayAPI(p, base, routing);
+  for (const problem of istioProblems(`${base}.istio`, routing.istio)) p.error(problem.path, problem.message);
   validateMaxWeight(p, base, routing);
 }
 

@@ -60,15 +60,36 @@ export interface NginxTrafficRouting {
   canaryIngressAnnotations?: Record<string, string>;
 }
 
+/** An Istio VirtualService and which of its routes carry the split (the peer's IstioVirtualService). */
+export interface IstioVirtualService {
+  /** `<name>` or `<name>.<namespace>` (the peer's form); the Rollout's namespace by default. */
+  name: string;
+  routes?: string[];
+  tlsRoutes?: { port?: number; sniHosts?: string[] }[];
+  tcpRoutes?: { port?: number }[];
+}
+
+export interface IstioTrafficRouting {
+  virtualService?: IstioVirtualService;
+  virtualServices?: IstioVirtualService[];
+  /** Subset-level split: the VirtualService's destinations name these subsets of the DestinationRule. */
+  destinationRule?: {
+    name: string;
+    canarySubsetName: string;
+    stableSubsetName: string;
+    additionalSubsetNames?: string[];
+  };
+}
+
 export interface TrafficRouting {
   nginx?: NginxTrafficRouting;
+  istio?: IstioTrafficRouting;
   plugins?: Record<string, unknown>;
   /** sluice alias of plugins["argoproj-labs/gatewayAPI"] (DESIGN.md §8). */
   gatewayAPI?: Record<string, unknown>;
   managedRoutes?: { name: string }[];
   maxTrafficWeight?: number;
   alb?: Record<string, unknown>;
-  istio?: Record<string, unknown>;
   smi?: Record<string, unknown>;
   ambassador?: Record<string, unknown>;
   appMesh?: Record<string, unknown>;

@@ -1,7 +1,7 @@
 // The rules of setHeaderRoute / setMirrorRoute steps (the peer's, plus what nginx can carry): a
 // route step needs trafficRouting and a name listed in managedRoutes; a header value is exactly one
 // of exact, prefix, regex; nginx carries one header match per canary Ingress (ingress-nginx reads
-// one canary-by-header) and cannot mirror; mirroring needs a router that can (Gateway API).
+// one canary-by-header) and cannot mirror; mirroring needs a router that can (Gateway API, Istio).
 import type { CanaryStep, CanaryStrategy, SetHeaderRoute, StringMatch, TrafficRouting } from "./rollout.ts";
 
 export interface RouteStepProblem {
@@ -13,7 +13,9 @@ const oneOf = (m: StringMatch | undefined) =>
   [m?.exact, m?.prefix, m?.regex].filter((v) => v !== undefined).length === 1;
 
 const mirrors = (routing: TrafficRouting) =>
-  routing.gatewayAPI !== undefined || routing.plugins?.["argoproj-labs/gatewayAPI"] !== undefined;
+  routing.gatewayAPI !== undefined ||
+  routing.plugins?.["argoproj-labs/gatewayAPI"] !== undefined ||
+  routing.istio !== undefined;
 
 /** What every route step needs: a router, and its name among managedRoutes. */
 function nameProblems(path: string, kind: string, name: string, routing: TrafficRouting | undefined) {
@@ -51,7 +53,7 @@ function stepProblems(
   if (step.setMirrorRoute && routing && !mirrors(routing))
     problems.push({
       path: at,
-      message: "setMirrorRoute needs a router that mirrors (Gateway API); nginx cannot",
+      message: "setMirrorRoute needs a router that mirrors (Gateway API, Istio); nginx cannot",
     });
   return problems;
 }

@@ -1,7 +1,8 @@
 // The objects traffic routers read, cached for the Rollout controller: Ingresses always (the kind
-// every cluster serves), and the optional kinds (Gateway API routes) through API discovery, watched
-// only once a Rollout names one, so sluice runs on clusters without their CRDs. An event on any of
-// them looks again at the Rollouts that name the object (or own it).
+// every cluster serves), and the optional kinds (Gateway API routes, Istio VirtualServices and
+// DestinationRules) through API discovery, watched only once a Rollout names one, so sluice runs
+// on clusters without their CRDs. An event on any of them looks again at the Rollouts that name
+// the object (or own it).
 import type { Rollout } from "../api/rollout.ts";
 import { keyOf } from "../controller/cache.ts";
 import type { DynamicInformers } from "../controller/dynamic-informers.ts";

@@ -3,12 +3,14 @@
 import type { TrafficRouting } from "../api/rollout.ts";
 import { Registry } from "../controller/registry.ts";
 import { gatewayAPIRouter } from "./gatewayapi/index.ts";
+import { istioRouter } from "./istio/index.ts";
 import { nginxRouter } from "./nginx/index.ts";
 import type { TrafficRouter } from "./router.ts";
 
 export const trafficRouters = new Registry<TrafficRouter>("traffic router")
   .register(nginxRouter)
-  .register(gatewayAPIRouter);
+  .register(gatewayAPIRouter)
+  .register(istioRouter);
 
 /** Fields of spec.strategy.canary.trafficRouting that configure routing rather than name a router. */
 const SETTINGS = new Set(["managedRoutes", "maxTrafficWeight", "plugins"]);

@@ -9,28 +9,38 @@ import type { KubeObject } from "../kube/types.ts";
 import type { ManagedRoutes } from "./managed-routes.ts";
 
 /** The kinds routers read and write. */
-export type RoutedKind = "Ingress" | "HTTPRoute" | "GRPCRoute";
+export type RoutedKind = "Ingress" | "HTTPRoute" | "GRPCRoute" | "VirtualService" | "DestinationRule";
 
-const gatewayKind = (kind: string, plural: string): ResourceType => ({
-  group: "gateway.networking.k8s.io",
+const namespacedKind = (group: string, kind: string, plural: string): ResourceType => ({
+  group,
   version: "v1",
   plural,
   kind,
   namespaced: true,
 });
+const gatewayKind = (kind: string, plural: string) =>
+  namespacedKind("gateway.networking.k8s.io", kind, plural);
+const istioKind = (kind: string, plural: string) => namespacedKind("networking.istio.io", kind, plural);
 
 /** The resource of each routed kind. */
 export const ROUTED_TYPES: Record<RoutedKind, ResourceType> = {
   Ingress: Ingresses,
   HTTPRoute: gatewayKind("HTTPRoute", "httproutes"),
   GRPCRoute: gatewayKind("GRPCRoute", "grpcroutes"),
+  VirtualService: istioKind("VirtualService", "virtualservices"),
+  DestinationRule: istioKind("DestinationRule", "destinationrules"),
 };
 
 /**
  * Kinds a cluster may not serve (their CRDs are optional): watched only once a Rollout names one,
  * through API discovery, so sluice starts and runs without them.
  */
-export const OPTIONAL_KINDS: readonly RoutedKind[] = ["HTTPRoute", "GRPCRoute"];
+export const OPTIONAL_KINDS: readonly RoutedKind[] = [
+  "HTTPRoute",
+  "GRPCRoute",
+  "VirtualService",
+  "DestinationRule",
+];
 
 /** An object a router reads, and the spec field that names it. */
 export interface RoutingReference {
@@ -66,7 +76,8 @@ export interface RoutingProblem {
 /**
  * A write a router needs: an object sluice owns, server-side applied whole (nginx's canary
  * Ingress), or an edit of a user's object as a merge patch that holds only if the object is still
- * at `resourceVersion` (a route's weights), so a concurrent change is never overwritten.
+ * at `resourceVersion` (a route's weights, a DestinationRule's subsets), so a concurrent change is
+ * never overwritten.
  */
 export type RoutingWrite =
   | { kind: RoutedKind; namespace: string; name: string; apply: KubeObject }

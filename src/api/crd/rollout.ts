@@ -58,6 +58,14 @@ const canaryStep = (): Schema =>
     plugin: anyObject(),
   });
 
+const istioVirtualService = (): Schema =>
+  obj({
+    name: str(),
+    routes: arr(str()),
+    tlsRoutes: arr(obj({ port: int(), sniHosts: arr(str()) })),
+    tcpRoutes: arr(obj({ port: int() })),
+  });
+
 const trafficRouting = (): Schema =>
   obj({
     nginx: obj({
@@ -72,7 +80,16 @@ const trafficRouting = (): Schema =>
     managedRoutes: arr(obj({ name: str() }, ["name"])),
     maxTrafficWeight: int(),
     alb: anyObject(),
-    istio: anyObject(),
+    istio: obj({
+      virtualService: istioVirtualService(),
+      virtualServices: arr(istioVirtualService()),
+      destinationRule: obj({
+        name: str(),
+        canarySubsetName: str(),
+        stableSubsetName: str(),
+        additionalSubsetNames: arr(str()),
+      }),
+    }),
     smi: anyObject(),
     ambassador: anyObject(),
     appMesh: anyObject(),

@@ -36,6 +36,12 @@ test("lint accepts the peer's documented nginx trafficRouting shapes with only a
   assert.match(out, /nginx\.yaml: 3 Rollout\(s\) valid/);
 });
 
+test("lint accepts the peer's documented Gateway API plugin and Istio shapes with only apiVersion changed", async () => {
+  const { code, out } = await lint(fixture("routers.yaml"));
+  assert.equal(code, 0, out);
+  assert.match(out, /routers\.yaml: 5 Rollout\(s\) valid/);
+});
+
 test("lint reports every problem with its field path and exits 1", async () => {
   const { code, out } = await lint(fixture("invalid.yaml"));
   assert.equal(code, 1);

@@ -10,6 +10,8 @@ import { pending, waitFor } from "./wait.ts";
 export interface Recording<T extends KubeObject> {
   /** Every event so far, in the order the API server sent them (the first ones: what exists). */
   readonly events: readonly WatchEvent<T>[];
+  /** When each event arrived (Date.now(), same index as `events`): for the record, not for claims. */
+  readonly arrivals: readonly number[];
   /** Waits until `probe` finds something in the events (undefined: not yet). */
   until<R>(
     what: string,
@@ -25,13 +27,17 @@ export function recordWatch<T extends KubeObject>(
 ): Recording<T> {
   const transport = new KubeTransport(testKubeConfig(), { userAgent: "sluice-test-watch" });
   const events: WatchEvent<T>[] = [];
+  const arrivals: number[] = [];
   const abort = new AbortController();
   let broken: string | undefined;
   const onLine = (line: string) => {
     try {
       const event = JSON.parse(line) as WatchEvent<T>;
       if (event.type === "ERROR") broken ??= `watch error: ${JSON.stringify(event.object)}`;
-      else events.push(event);
+      else {
+        events.push(event);
+        arrivals.push(Date.now());
+      }
     } catch (error) {
       broken ??= `unreadable watch event: ${(error as Error).message}`;
     }
@@ -54,6 +60,7 @@ export function recordWatch<T extends KubeObject>(
   });
   return {
     events,
+    arrivals,
     until: (what, probe, timeoutMs = 30_000) =>
       waitFor(
         what,

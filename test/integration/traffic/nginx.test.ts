@@ -204,6 +204,13 @@ test("nginx: a canary of 10 walks 5 → 25 → 50 → 100 by Ingress weight, pod
       podsReady < weighted,
       `pods ready (rev ${podsReady}) before weight ${weight} (rev ${weighted})`,
     );
+    // For the record: from the canary pods ready to the weight written, as the test's watches saw it.
+    const seenAt = (
+      w: { events: readonly WatchEvent<KubeObject>[]; arrivals: readonly number[] },
+      rev: number,
+    ) => w.arrivals[w.events.findIndex((e) => revisionOf(e) === rev)] ?? Number.NaN;
+    const latency = seenAt(ingWatch, weighted) - seenAt(rsWatch, podsReady);
+    t.diagnostic(`weight ${weight}: written ${latency} ms after the canary pods were ready`);
     return { ingress, canaryHash };
   };
   await atStep(1, 5, 1);

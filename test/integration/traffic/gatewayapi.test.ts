@@ -256,3 +256,84 @@ test("Gateway API: header and mirror routes added by their steps, in managedRout
   });
   assert.deepEqual(after.spec?.rules, original.spec?.rules, "the route is as it was before the update");
 });
+
+test("Gateway API: abort puts the weight back on stable before the canary scales down", async (t) => {
+  const namespace = await setUp(t, "gateway-abort");
+  const client = testClient();
+  const web = rolloutIn(namespace);
+  await client.create(HTTPRoutes, route(namespace), "test");
+  const r = rollout(namespace, [{ setWeight: 30 }, { pause: {} }]);
+  const canary = r.spec?.strategy?.canary;
+  if (canary) canary.abortScaleDownDelaySeconds = 1;
+  await client.create(Rollouts, r, "test");
+  await web.until("v1 Healthy", (x) => x.status?.phase === "Healthy");
+  await web.patchSpec({ template: podTemplate("web:2") });
+  const paused = await web.until("paused at 30", (x) => (x.status?.pauseConditions?.length ?? 0) > 0);
+  const canaryHash = paused.status?.currentPodHash ?? "";
+  await waitFor("weights 70/30", async () => {
+    const live = await client.get<Route>(HTTPRoutes, { namespace, name: "web-route" });
+    return weightsOf(live) === "web-stable=70,web-canary=30" ? true : pending(weightsOf(live));
+  });
+  const rsWatch = recordWatch<ReplicaSet>(t, ReplicaSets, { namespace });
+  const routeWatch = recordWatch<Route>(t, HTTPRoutes, { namespace });
+  await web.patchStatus({ abort: true });
+  await waitFor("canary scaled down after the abort delay", async () => {
+    const scales = await scalesByHash(namespace);
+    return scales[canaryHash]?.[0] === 0 ? true : pending(JSON.stringify(scales));
+  });
+  const revision = (e: { object: { metadata?: { resourceVersion?: string } } }) =>
+    Number(e.object.metadata?.resourceVersion ?? 0);
+  const zero = Math.min(
+    ...routeWatch.events.filter((e) => weightsOf(e.object) === "web-stable=100,web-canary=0").map(revision),
+  );
+  const shrank = Math.min(
+    ...rsWatch.events
+      .filter((e) => e.object.metadata?.labels?.["rollouts-pod-template-hash"] === canaryHash)
+      .filter((e) => (e.object.spec?.replicas ?? 0) < 3)
+      .map(revision),
+  );
+  assert.ok(
+    Number.isFinite(zero) && zero < shrank,
+    `weight 0 (rev ${zero}) before the canary shrank (rev ${shrank})`,
+  );
+});
+
+test("Gateway API: a GRPCRoute's backendRef weights follow the steps", async (t) => {
+  const namespace = await setUp(t, "gateway-grpc");
+  const client = testClient();
+  const web = rolloutIn(namespace);
+  const GRPCRoutes = ROUTED_TYPES.GRPCRoute;
+  await client.create(
+    GRPCRoutes,
+    {
+      apiVersion: "gateway.networking.k8s.io/v1",
+      kind: "GRPCRoute",
+      metadata: { name: "web-grpc", namespace },
+      spec: {
+        parentRefs: [{ name: "gateway" }],
+        rules: [
+          {
+            backendRefs: [
+              { name: "web-stable", port: 80, weight: 100 },
+              { name: "web-canary", port: 80, weight: 0 },
+            ],
+          },
+        ],
+      },
+    },
+    "test",
+  );
+  const r = rollout(namespace, [{ setWeight: 40 }, { pause: {} }]);
+  const canary = r.spec?.strategy?.canary;
+  if (canary) canary.trafficRouting = { gatewayAPI: { grpcRoute: "web-grpc" } };
+  await client.create(Rollouts, r, "test");
+  await web.until("v1 Healthy", (x) => x.status?.phase === "Healthy");
+  await web.patchSpec({ template: podTemplate("web:2") });
+  await web.until("paused at 40", (x) => (x.status?.pauseConditions?.length ?? 0) > 0);
+  const weights = (x: Route) =>
+    (x.spec?.rules?.[0]?.backendRefs ?? []).map((b) => `${b.name}=${b.weight}`).join(",");
+  await waitFor("GRPCRoute weights 60/40", async () => {
+    const live = await client.get<Route>(GRPCRoutes, { namespace, name: "web-grpc" });
+    return weights(live) === "web-stable=60,web-canary=40" ? true : pending(weights(live));
+  });
+});

@@ -41,10 +41,6 @@ const UNSUPPORTED: { path: string; present: (r: Rollout) => unknown }[] = [
   { path: "spec.rollbackWindow", present: (r) => r.spec?.rollbackWindow },
   { path: "spec.strategy.canary.antiAffinity", present: (r) => r.spec?.strategy?.canary?.antiAffinity },
   {
-    path: "spec.strategy.canary.dynamicStableScale",
-    present: (r) => r.spec?.strategy?.canary?.dynamicStableScale,
-  },
-  {
     path: "spec.strategy.canary.scaleDownDelayRevisionLimit",
     present: (r) => r.spec?.strategy?.canary?.scaleDownDelayRevisionLimit !== undefined,
   },
@@ -267,6 +263,10 @@ function validateCanaryRouting(p: Problems, base: string, c: CanaryStrategy): vo
   nonNegativeInt(p, `${base}.abortScaleDownDelaySeconds`, c.abortScaleDownDelaySeconds);
   // As the peer: only scaleDownDelaySeconds needs a router; abortScaleDownDelaySeconds is accepted
   // without one (a basic canary scales down at once on abort).
+  if (c.dynamicStableScale && !hasTrafficRouting)
+    p.error(`${base}.dynamicStableScale`, "dynamicStableScale can only be used with traffic routing");
+  if (c.dynamicStableScale && c.scaleDownDelaySeconds !== undefined)
+    p.error(`${base}.dynamicStableScale`, "dynamicStableScale cannot be used with scaleDownDelaySeconds");
   if (c.scaleDownDelaySeconds !== undefined && !hasTrafficRouting)
     p.error(
       `${base}.scaleDownDelaySeconds`,

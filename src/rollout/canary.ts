@@ -23,6 +23,7 @@ import { activeManagedRoutes } from "../trafficrouting/managed-routes.ts";
 import { routersFor } from "../trafficrouting/registry.ts";
 import type { RoutingWrite } from "../trafficrouting/router.ts";
 import { observedRun, type RolloutContext } from "./context.ts";
+import { abortRoutedWeight, abortStepDownWeight, appliedWeights, dynamicSplit } from "./dynamic-stable.ts";
 import { stepsHash } from "./hash.ts";
 import { nearestSplit, nextBasicCanaryScale, resolveIntOrPercent } from "./replicas.ts";
 import { analysisRunName, type ObservedRun, runStatusOf, type WantedRun } from "./rollout-analysis.ts";
@@ -115,7 +116,7 @@ function step(ctx: RolloutContext, restored: CanaryRestored, abort: boolean): St
   const context = abort && !restored.context.abort ? { ...restored.context, abort: true } : restored.context;
   const replicaSets = [...ctx.replicaSets];
   const before = sortReplicaSets(replicaSets, context.currentHash ?? templateHash, context.stableHash);
-  const canaryAtTarget = atDesiredCounts(before, splitFor(rollout, state, context));
+  const canaryAtTarget = atDesiredCounts(before, splitFor(rollout, state, context, before));
   // Runs judge the rollout only while it is updating (an aborted rollout's failed run is not news
   // on every later look).
   const judgedBy = currentRunNames(rollout, state, context);
@@ -157,7 +158,12 @@ function fullWeightApplied(rollout: Rollout): boolean {
  * The canary and stable pod counts `state` asks for: by replica ratio without a router (weights
  * approximated within maxSurge), or with one the pods the router's weight needs.
  */
-function splitFor(rollout: Rollout, state: CanaryStateValue, context: CanaryContext) {
+function splitFor(
+  rollout: Rollout,
+  state: CanaryStateValue,
+  context: CanaryContext,
+  sorted: SortedReplicaSets,
+) {
   const canary = rollout.spec?.strategy?.canary ?? {};
   const replicas = rollout.spec?.replicas ?? RolloutDefaults.replicas;
   if (!canary.trafficRouting) {
@@ -165,15 +171,43 @@ function splitFor(rollout: Rollout, state: CanaryStateValue, context: CanaryCont
     const surge = resolveIntOrPercent(canary.maxSurge ?? RolloutDefaults.maxSurge, replicas, true);
     return nearestSplit(replicas, weight, surge);
   }
-  // Step weights are in units of maxTrafficWeight; done with the steps, the canary takes it all.
   const maxWeight = maxWeightOf(canary);
-  const weight = state === "promoting" || state === "healthy" ? maxWeight : canaryWeight(state, context);
-  return trafficRoutedSplit(
+  const weight = routedStepWeight(rollout, state, context, sorted);
+  const split = trafficRoutedSplit(
     replicas,
     weight,
     maxWeight,
     canaryScaleOverride(canary.steps ?? [], context.stepIndex),
   );
+  if (!canary.dynamicStableScale) return split;
+  const applied = appliedWeights(rollout);
+  const aborted = state === "aborted";
+  return dynamicSplit({ replicas, maxWeight, desiredWeight: weight, canary: split.canary, applied, aborted });
+}
+
+/**
+ * The weight the pods are sized for: the step's (units of maxTrafficWeight); all once the steps are
+ * done; on abort 0, or with dynamicStableScale the step it has come back down to.
+ */
+function routedStepWeight(
+  rollout: Rollout,
+  state: CanaryStateValue,
+  context: CanaryContext,
+  sorted: SortedReplicaSets,
+) {
+  const canary = rollout.spec?.strategy?.canary ?? {};
+  const maxWeight = maxWeightOf(canary);
+  if (state === "promoting" || state === "healthy") return maxWeight;
+  if (state !== "aborted" || !canary.dynamicStableScale || !sorted.newRS || !sorted.stableRS)
+    return canaryWeight(state, context);
+  return abortStepDownWeight({
+    steps: canary.steps ?? [],
+    replicas: rollout.spec?.replicas ?? RolloutDefaults.replicas,
+    maxWeight,
+    stableAvailable: availableOf(sorted.stableRS),
+    canaryAvailable: availableOf(sorted.newRS),
+    explicitDelay: canary.abortScaleDownDelaySeconds !== undefined,
+  });
 }
 
 /**
@@ -206,7 +240,7 @@ function size(ctx: RolloutContext, stepped: Stepped): Sizing & { wakeUps?: numbe
     sorted,
     currentHash,
     now: ctx.now,
-    split: splitFor(ctx.rollout, next.state, next.context),
+    split: splitFor(ctx.rollout, next.state, next.context, sorted),
   });
 }
 
@@ -248,7 +282,11 @@ function basicSize(ctx: RolloutContext, { next, sorted, currentHash }: Stepped):
  * Stable pods behind stableService; the canary's behind canaryService (stable once aborted). A
  * selector moves to a ReplicaSet only once it can serve (serviceMayTarget).
  */
-function services(ctx: RolloutContext, { next, currentHash, stableHash }: Stepped): Map<string, string> {
+function services(
+  ctx: RolloutContext,
+  { next, currentHash, stableHash }: Stepped,
+  weight: number,
+): Map<string, string> {
   const canary = ctx.rollout.spec?.strategy?.canary ?? {};
   const out = new Map<string, string>();
   const point = (name: string | undefined, hash: string) => {
@@ -256,7 +294,10 @@ function services(ctx: RolloutContext, { next, currentHash, stableHash }: Steppe
     if (name && serviceMayTarget(rs)) out.set(name, hash);
   };
   point(canary.stableService, stableHash);
-  point(canary.canaryService, next.state === "aborted" ? stableHash : currentHash);
+  // Aborted: the canary Service goes back to stable once no traffic is weighted to the canary (a
+  // dynamicStableScale abort steps the weight down first).
+  const aborted = next.state === "aborted" && (weight === 0 || !canary.trafficRouting);
+  point(canary.canaryService, aborted ? stableHash : currentHash);
   return out;
 }
 
@@ -343,26 +384,43 @@ function runs(ctx: RolloutContext, stepped: Stepped): StrategyDecision["runs"] {
   };
 }
 
+/** The weight for the routers: stepping down as the stable returns on a dynamicStableScale abort. */
+function routerWeight(ctx: RolloutContext, { next, sorted }: Stepped): number {
+  const { rollout } = ctx;
+  const canary = rollout.spec?.strategy?.canary ?? {};
+  const maxWeight = maxWeightOf(canary);
+  if (next.state === "aborted" && canary.dynamicStableScale)
+    return abortRoutedWeight({
+      desiredWeight: routedStepWeight(rollout, next.state, next.context, sorted),
+      replicas: rollout.spec?.replicas ?? RolloutDefaults.replicas,
+      maxWeight,
+      stableAvailable: availableOf(sorted.stableRS),
+      applied: appliedWeights(rollout),
+    });
+  return routedWeight({
+    state: next.state,
+    context: next.context,
+    maxWeight,
+    atDesiredCounts: atDesiredCounts(sorted, splitFor(rollout, next.state, next.context, sorted)),
+    canaryAvailable: sorted.newRS === sorted.stableRS ? 0 : availableOf(sorted.newRS),
+  });
+}
+
 /**
  * With a router: the weight it sends to the canary (raised only once the canary pods for it are
  * available) and the objects to write for it. Without: the step's weight, by replica ratio.
  */
 function traffic(ctx: RolloutContext, stepped: Stepped): { weight: number; writes: RoutingWrite[] } {
   const { rollout } = ctx;
-  const { next, sorted } = stepped;
+  const { next } = stepped;
   const canary = rollout.spec?.strategy?.canary ?? {};
   if (!canary.trafficRouting) return { weight: canaryWeight(next.state, next.context), writes: [] };
-  const weight = routedWeight({
-    state: next.state,
-    context: next.context,
-    maxWeight: maxWeightOf(canary),
-    atDesiredCounts: atDesiredCounts(sorted, splitFor(rollout, next.state, next.context)),
-    canaryAvailable: sorted.newRS === sorted.stableRS ? 0 : availableOf(sorted.newRS),
-  });
+  const weight = routerWeight(ctx, stepped);
   const onSteps = ["stepping", "pausedStep", "userPaused"].includes(next.state);
   const routes = activeManagedRoutes(rollout, next.context.stepIndex, onSteps);
-  const canaryHash =
-    next.state === "aborted" || next.state === "healthy" ? stepped.stableHash : stepped.currentHash;
+  // Traffic is all on the stable pods once promoted, or aborted down to weight 0.
+  const backOnStable = next.state === "healthy" || (next.state === "aborted" && weight === 0);
+  const canaryHash = backOnStable ? stepped.stableHash : stepped.currentHash;
   const hashes = { canary: canaryHash, stable: stepped.stableHash };
   const input = { rollout, weight, routes, hashes, lookup: ctx.routing };
   return { weight, writes: routersFor(canary.trafficRouting).routers.flatMap((r) => r.writes(input)) };
@@ -387,7 +445,7 @@ function decide(ctx: RolloutContext, restored: CanaryRestored, abort: boolean): 
     newRS: sorted.newRS,
     others: sorted.others,
     sizing,
-    services: services(ctx, stepped),
+    services: services(ctx, stepped, routing.weight),
     routing: routing.writes,
     status,
     runs: runs(ctx, stepped),

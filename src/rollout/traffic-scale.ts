@@ -9,7 +9,7 @@ import type { CanaryContext, CanaryStateValue } from "../strategy/canary.machine
 import { currentSetWeight } from "../strategy/canary.weights.ts";
 import { SCALE_DOWN_DEADLINE_ANNOTATION } from "./bluegreen.ts";
 import { type Sizing, sizeNewReplicaSet } from "./strategy.ts";
-import { type ReplicaSet, type SortedReplicaSets, specReplicas } from "./world.ts";
+import { availableOf, type ReplicaSet, type SortedReplicaSets, specReplicas } from "./world.ts";
 
 type CanaryScale = NonNullable<CanaryStep["setCanaryScale"]>;
 
@@ -99,8 +99,10 @@ export function routedSizing(input: RoutedSizingInput): Sizing & { wakeUps: numb
   const newSize = newReplicaSetSize(input, sizing);
   if (newSize !== undefined) sizeNewReplicaSet(sizing, sorted.newRS, input.currentHash, newSize);
   const stableRS = sorted.stableRS !== sorted.newRS ? sorted.stableRS : undefined;
-  if (stableRS && specReplicas(stableRS) !== replicas)
-    sizing.scale.set(stableRS.metadata?.name ?? "", replicas);
+  // Full size, or with dynamicStableScale the share its weight needs (dynamic-stable.ts).
+  const stableSize = input.canary.dynamicStableScale ? input.split.stable : replicas;
+  if (stableRS && specReplicas(stableRS) !== stableSize)
+    sizing.scale.set(stableRS.metadata?.name ?? "", stableSize);
   // Current or stable again: no longer on its way out; a later delay starts afresh.
   if (state !== "aborted")
     for (const rs of [sorted.newRS, sorted.stableRS])
@@ -114,8 +116,10 @@ function scaleDownOthers(input: RoutedSizingInput, sizing: Sizing & { wakeUps: n
   const delayMs = (input.canary.scaleDownDelaySeconds ?? RolloutDefaults.scaleDownDelaySeconds) * 1000;
   for (const rs of input.sorted.others) {
     if (specReplicas(rs) === 0) continue;
-    // Mid-update, an old ReplicaSet with no deadline is a superseded canary: it goes at once.
-    if (input.state !== "healthy" && deadlineOf(rs) === undefined)
+    // Mid-update, an old ReplicaSet with no deadline is a superseded canary: it goes at once; with
+    // dynamicStableScale the old stable has no traffic left once promoted, so it goes at once too.
+    const dynamicDone = input.state === "healthy" && input.canary.dynamicStableScale === true;
+    if (dynamicDone || (input.state !== "healthy" && deadlineOf(rs) === undefined))
       sizing.scale.set(rs.metadata?.name ?? "", 0);
     else scaleDownAfter(sizing, rs, delayMs, input.now);
   }
@@ -127,6 +131,10 @@ function newReplicaSetSize(input: RoutedSizingInput, sizing: Sizing & { wakeUps:
   if (state !== "aborted") return input.split.canary;
   const newRS = sorted.newRS;
   if (newRS === undefined || sorted.newRS === sorted.stableRS) return undefined;
+  // dynamicStableScale without an explicit delay: the canary steps down with its weight.
+  if (canary.dynamicStableScale && canary.abortScaleDownDelaySeconds === undefined) return input.split.canary;
+  // With one, the delay runs only once the stable can serve everything again.
+  if (canary.dynamicStableScale && availableOf(sorted.stableRS) < replicas) return undefined;
   const delayMs = (canary.abortScaleDownDelaySeconds ?? RolloutDefaults.abortScaleDownDelaySeconds) * 1000;
   if (delayMs === 0) return undefined; // 0: the aborted canary keeps its pods (the peer's meaning)
   const due = (context.abortedAt ?? now) + delayMs;

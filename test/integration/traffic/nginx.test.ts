@@ -404,3 +404,94 @@ test("nginx: a setHeaderRoute step becomes canary-by-header on the canary Ingres
   assert.equal(after.metadata?.annotations?.[`${PREFIX}/canary-by-header`], undefined);
   assert.equal(after.metadata?.annotations?.[`${PREFIX}/canary-by-header-pattern`], undefined);
 });
+
+test("nginx with dynamicStableScale: the stable shrinks after the traffic leaves it; abort grows it back first", async (t) => {
+  const namespace = await setUp(t, "nginx-dynamic");
+  const client = testClient();
+  const web = rolloutIn(namespace);
+  await client.create(Ingresses, stableIngress(namespace), "test");
+  const steps = [{ setWeight: 30 }, { pause: {} }, { setWeight: 60 }, { pause: {} }];
+  await client.create(Rollouts, rollout(namespace, steps, { dynamicStableScale: true }), "test");
+  const v1 = await web.until(
+    "v1 Healthy",
+    (r) => r.status?.phase === "Healthy" && r.status.availableReplicas === 10,
+  );
+  const stableHash = v1.status?.stableRS ?? "";
+  const rsWatch = recordWatch<ReplicaSet>(t, ReplicaSets, { namespace });
+  const ingWatch = recordWatch<Ingress>(t, Ingresses, {
+    namespace,
+    fieldSelector: `metadata.name=${CANARY_INGRESS}`,
+  });
+  await web.patchSpec({ template: podTemplate("web:2") });
+  const at30 = await web.until(
+    "paused at 30",
+    (r) => r.status?.currentStepIndex === 1 && (r.status.pauseConditions?.length ?? 0) > 0,
+  );
+  const canaryHash = at30.status?.currentPodHash ?? "";
+  await weightIs(namespace, 30);
+  const scales = () => scalesByHash(namespace);
+  await waitFor("stable 7, canary 3", async () => {
+    const s = await scales();
+    return s[stableHash]?.[0] === 7 && s[canaryHash]?.[0] === 3 ? true : pending(JSON.stringify(s));
+  });
+  const weighted30 = firstRevision(ingWatch.events, (i) => i.metadata?.annotations?.[WEIGHT] === "30");
+  const shrunk = firstRevision(
+    rsWatch.events,
+    (rs) =>
+      rs.metadata?.labels?.["rollouts-pod-template-hash"] === stableHash && (rs.spec?.replicas ?? 10) < 10,
+  );
+  assert.ok(weighted30 < shrunk, `weight 30 (rev ${weighted30}) before the stable shrank (rev ${shrunk})`);
+
+  await web.patchStatus({ pauseConditions: null });
+  await web.until(
+    "paused at 60",
+    (r) => r.status?.currentStepIndex === 3 && (r.status.pauseConditions?.length ?? 0) > 0,
+  );
+  await weightIs(namespace, 60);
+  await waitFor("stable 4, canary 6", async () => {
+    const s = await scales();
+    return s[stableHash]?.[0] === 4 && s[canaryHash]?.[0] === 6 ? true : pending(JSON.stringify(s));
+  });
+
+  // Abort: the stable grows back first; the weight steps down as its pods come; the canary goes last.
+  await web.patchStatus({ abort: true });
+  await waitFor(
+    "weight 0, stable 10, canary 0",
+    async () => {
+      const s = await scales();
+      const ingress = await canaryIngress(namespace);
+      const done =
+        ingress.metadata?.annotations?.[WEIGHT] === "0" &&
+        s[stableHash]?.[0] === 10 &&
+        s[canaryHash]?.[0] === 0;
+      return done ? true : pending(`${ingress.metadata?.annotations?.[WEIGHT]} ${JSON.stringify(s)}`);
+    },
+    { timeoutMs: 60_000 },
+  );
+  const stableBack = firstRevision(
+    rsWatch.events,
+    (rs) =>
+      rs.metadata?.labels?.["rollouts-pod-template-hash"] === stableHash &&
+      (rs.status?.availableReplicas ?? 0) >= 10 &&
+      rs.spec?.replicas === 10 &&
+      revisionOf({ type: "MODIFIED", object: rs }) > shrunk,
+  );
+  const zero = firstRevision(
+    ingWatch.events,
+    (i) =>
+      i.metadata?.annotations?.[WEIGHT] === "0" && revisionOf({ type: "MODIFIED", object: i }) > weighted30,
+  );
+  const canaryGone = firstRevision(
+    rsWatch.events,
+    (rs) => rs.metadata?.labels?.["rollouts-pod-template-hash"] === canaryHash && rs.spec?.replicas === 0,
+  );
+  assert.ok(
+    stableBack < zero,
+    `the stable was back (rev ${stableBack}) before the weight reached 0 (rev ${zero})`,
+  );
+  assert.ok(
+    zero < canaryGone,
+    `weight 0 (rev ${zero}) before the canary was scaled to 0 (rev ${canaryGone})`,
+  );
+  assert.equal(await selectorHash(namespace, "web-canary"), stableHash);
+});

@@ -144,7 +144,7 @@ test("peer fields sluice does not implement yet are reported, never ignored", ()
         canaryService: "c",
         stableService: "s",
         trafficRouting: { nginx: { stableIngress: "web" }, smi: {} },
-        dynamicStableScale: true,
+        minPodsPerReplicaSet: 2,
         steps: [{ analysis: { templates: [{ templateName: "rate" }] } }, { experiment: {} }],
       },
     },
@@ -154,7 +154,7 @@ test("peer fields sluice does not implement yet are reported, never ignored", ()
   for (const field of [
     "spec.workloadRef",
     "spec.strategy.canary.trafficRouting.smi",
-    "spec.strategy.canary.dynamicStableScale",
+    "spec.strategy.canary.minPodsPerReplicaSet",
     "spec.strategy.canary.steps[1].experiment",
   ]) {
     assert.ok(found.includes(`${field} is not supported yet`), `${field}: ${JSON.stringify(found)}`);

@@ -493,5 +493,50 @@ test("nginx with dynamicStableScale: the stable shrinks after the traffic leaves
     zero < canaryGone,
     `weight 0 (rev ${zero}) before the canary was scaled to 0 (rev ${canaryGone})`,
   );
+  const afterAbort = ingWatch.events
+    .filter((e) => revisionOf(e) > weighted30)
+    .map((e) => e.object.metadata?.annotations?.[WEIGHT]);
+  t.diagnostic(`weights sent after 30: ${[...new Set(afterAbort)].join(" → ")}`);
   assert.equal(await selectorHash(namespace, "web-canary"), stableHash);
+});
+
+test("nginx with dynamicStableScale: promotion moves all traffic, then the old stable is already gone", async (t) => {
+  const namespace = await setUp(t, "nginx-dynamic-promote");
+  const client = testClient();
+  const web = rolloutIn(namespace);
+  await client.create(Ingresses, stableIngress(namespace), "test");
+  await client.create(
+    Rollouts,
+    rollout(namespace, [{ setWeight: 50 }, { pause: {} }], { dynamicStableScale: true }),
+    "test",
+  );
+  const v1 = await web.until(
+    "v1 Healthy",
+    (r) => r.status?.phase === "Healthy" && r.status.availableReplicas === 10,
+  );
+  const stableHash = v1.status?.stableRS ?? "";
+  const ingWatch = recordWatch<Ingress>(t, Ingresses, {
+    namespace,
+    fieldSelector: `metadata.name=${CANARY_INGRESS}`,
+  });
+  await web.patchSpec({ template: podTemplate("web:2") });
+  const paused = await web.until("paused at 50", (r) => (r.status?.pauseConditions?.length ?? 0) > 0);
+  const canaryHash = paused.status?.currentPodHash ?? "";
+  await web.patchStatus({ pauseConditions: null });
+  await web.until(
+    "v2 Healthy",
+    (r) => r.status?.phase === "Healthy" && r.status.stableRS === canaryHash,
+    60_000,
+  );
+  const scales = await waitFor("the old stable at 0", async () => {
+    const s = await scalesByHash(namespace);
+    return s[stableHash]?.[0] === 0 ? s : pending(JSON.stringify(s));
+  });
+  assert.deepEqual(scales[canaryHash], [10, 10]);
+  const weights = ingWatch.events.map((e) => e.object.metadata?.annotations?.[WEIGHT]);
+  assert.ok(
+    weights.includes("100"),
+    `the canary had all the traffic before promotion: ${weights.join(" → ")}`,
+  );
+  assert.equal(weights.at(-1), "0");
 });

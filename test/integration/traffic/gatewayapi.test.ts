@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { type TestContext, test } from "node:test";
 import type { Rollout } from "../../../src/api/rollout.ts";
-import { ReplicaSets, Rollouts } from "../../../src/kube/resources.ts";
+import { Events, ReplicaSets, Rollouts } from "../../../src/kube/resources.ts";
 import type { KubeObject, WatchEvent } from "../../../src/kube/types.ts";
 import { rolloutController } from "../../../src/rollout/controller.ts";
 import type { ReplicaSet } from "../../../src/rollout/world.ts";
@@ -336,4 +336,37 @@ test("Gateway API: a GRPCRoute's backendRef weights follow the steps", async (t)
     const live = await client.get<Route>(GRPCRoutes, { namespace, name: "web-grpc" });
     return weights(live) === "web-stable=60,web-canary=40" ? true : pending(weights(live));
   });
+});
+
+test("Gateway API: a route that does not reference the canary Service is InvalidSpec with an Event; fixing it recovers", async (t) => {
+  const namespace = await setUp(t, "gateway-noref");
+  const client = testClient();
+  const web = rolloutIn(namespace);
+  const broken = route(namespace);
+  const split = broken.spec?.rules?.[1];
+  if (split) split.backendRefs = (split.backendRefs ?? []).filter((b) => b.name !== "web-canary");
+  await client.create(HTTPRoutes, broken, "test");
+  await client.create(Rollouts, rollout(namespace, [{ setWeight: 25 }, { pause: {} }]), "test");
+  const invalid = await web.until(
+    "InvalidSpec",
+    (r) => r.status?.conditions?.some((c) => c.type === "InvalidSpec") ?? false,
+  );
+  assert.match(
+    invalid.status?.conditions?.find((c) => c.type === "InvalidSpec")?.message ?? "",
+    /HTTPRoute "web-route" has no rule with backendRefs to both web-stable and web-canary/,
+  );
+  const events = await client.list<KubeObject & { reason?: string; message?: string }>(Events, { namespace });
+  assert.ok(
+    events.items.some((e) => e.reason === "InvalidSpec" && /HTTPRoute "web-route"/.test(e.message ?? "")),
+  );
+  await client.mergePatch(
+    HTTPRoutes,
+    { namespace, name: "web-route" },
+    { spec: { rules: route(namespace).spec?.rules } },
+    "test",
+  );
+  await web.until(
+    "Healthy once the route is fixed",
+    (r) => r.status?.phase === "Healthy" && !r.status.conditions?.some((c) => c.type === "InvalidSpec"),
+  );
 });

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { type TestContext, test } from "node:test";
 import type { Rollout } from "../../../src/api/rollout.ts";
-import { ReplicaSets, Rollouts } from "../../../src/kube/resources.ts";
+import { Events, ReplicaSets, Rollouts } from "../../../src/kube/resources.ts";
 import type { KubeObject, WatchEvent } from "../../../src/kube/types.ts";
 import { rolloutController } from "../../../src/rollout/controller.ts";
 import type { ReplicaSet } from "../../../src/rollout/world.ts";
@@ -345,6 +345,38 @@ test("Istio: a missing VirtualService is InvalidSpec naming it; creating it reco
   await client.create(VirtualServices, virtualService(namespace, hostRoute(namespace)), "test");
   await web.until(
     "Healthy once the VirtualService exists",
+    (r) => r.status?.phase === "Healthy" && !r.status.conditions?.some((c) => c.type === "InvalidSpec"),
+  );
+});
+
+test("Istio: a route the VirtualService does not have is InvalidSpec with an Event naming it; adding it recovers", async (t) => {
+  const namespace = await setUp(t, "istio-noroute");
+  const client = testClient();
+  const web = rolloutIn(namespace);
+  await client.create(
+    VirtualServices,
+    virtualService(namespace, { ...hostRoute(namespace), name: "other" }),
+    "test",
+  );
+  const istio = { virtualService: { name: "web-vs", routes: ["primary"] } };
+  await client.create(Rollouts, rollout(namespace, [{ setWeight: 25 }, { pause: {} }], istio), "test");
+  const invalid = await web.until(
+    "InvalidSpec",
+    (r) => r.status?.conditions?.some((c) => c.type === "InvalidSpec") ?? false,
+  );
+  const message = invalid.status?.conditions?.find((c) => c.type === "InvalidSpec")?.message ?? "";
+  assert.match(message, /primary/, message);
+  const events = await client.list<KubeObject & { reason?: string; message?: string }>(Events, { namespace });
+  assert.ok(events.items.some((e) => e.reason === "InvalidSpec" && /primary/.test(e.message ?? "")));
+  const live = await client.get<VirtualService>(VirtualServices, { namespace, name: "web-vs" });
+  await client.mergePatch(
+    VirtualServices,
+    { namespace, name: "web-vs" },
+    { spec: { http: [...(live.spec?.http ?? []), hostRoute(namespace)] } },
+    "test",
+  );
+  await web.until(
+    "Healthy once the route exists",
     (r) => r.status?.phase === "Healthy" && !r.status.conditions?.some((c) => c.type === "InvalidSpec"),
   );
 });

@@ -19,13 +19,10 @@ import {
   stepSpecs,
 } from "../strategy/canary.state.ts";
 import { canaryWeight, pauseDeadline } from "../strategy/canary.weights.ts";
-import { activeManagedRoutes } from "../trafficrouting/managed-routes.ts";
-import { routersFor } from "../trafficrouting/registry.ts";
-import type { RoutingWrite } from "../trafficrouting/router.ts";
+import { atDesiredCounts, fullWeightApplied, splitFor, traffic } from "./canary-traffic.ts";
 import { observedRun, type RolloutContext } from "./context.ts";
-import { abortRoutedWeight, abortStepDownWeight, appliedWeights, dynamicSplit } from "./dynamic-stable.ts";
 import { stepsHash } from "./hash.ts";
-import { nearestSplit, nextBasicCanaryScale, resolveIntOrPercent } from "./replicas.ts";
+import { nextBasicCanaryScale } from "./replicas.ts";
 import { analysisRunName, type ObservedRun, runStatusOf, type WantedRun } from "./rollout-analysis.ts";
 import { canaryMode } from "./rollout-conditions.ts";
 import { runVerdicts } from "./run-verdicts.ts";
@@ -36,13 +33,7 @@ import {
   type StrategyDecision,
   sizeNewReplicaSet,
 } from "./strategy.ts";
-import {
-  canaryScaleOverride,
-  maxWeightOf,
-  routedSizing,
-  routedWeight,
-  trafficRoutedSplit,
-} from "./traffic-scale.ts";
+import { maxWeightOf, routedSizing } from "./traffic-scale.ts";
 import {
   availableOf,
   hashOf,
@@ -141,89 +132,6 @@ function step(ctx: RolloutContext, restored: CanaryRestored, abort: boolean): St
   const sorted = sortReplicaSets(replicaSets, currentHash, next.context.stableHash);
   const stableHash = next.context.stableHash ?? currentHash;
   return { before: restored, next, stepRun, backgroundRun, sorted, currentHash, stableHash };
-}
-
-/**
- * With a router, promotion waits until the router has sent the canary the full weight (recorded
- * by the previous look), as the peer does: traffic moves to the new pods before the stable
- * Service does.
- */
-function fullWeightApplied(rollout: Rollout): boolean {
-  const canary = rollout.spec?.strategy?.canary ?? {};
-  if (!canary.trafficRouting) return true;
-  return (rollout.status?.canary?.weights?.canary?.weight ?? 0) >= maxWeightOf(canary);
-}
-
-/**
- * The canary and stable pod counts `state` asks for: by replica ratio without a router (weights
- * approximated within maxSurge), or with one the pods the router's weight needs.
- */
-function splitFor(
-  rollout: Rollout,
-  state: CanaryStateValue,
-  context: CanaryContext,
-  sorted: SortedReplicaSets,
-) {
-  const canary = rollout.spec?.strategy?.canary ?? {};
-  const replicas = rollout.spec?.replicas ?? RolloutDefaults.replicas;
-  if (!canary.trafficRouting) {
-    const weight = canaryWeight(state, context);
-    const surge = resolveIntOrPercent(canary.maxSurge ?? RolloutDefaults.maxSurge, replicas, true);
-    return nearestSplit(replicas, weight, surge);
-  }
-  const maxWeight = maxWeightOf(canary);
-  const weight = routedStepWeight(rollout, state, context, sorted);
-  const split = trafficRoutedSplit(
-    replicas,
-    weight,
-    maxWeight,
-    canaryScaleOverride(canary.steps ?? [], context.stepIndex),
-  );
-  if (!canary.dynamicStableScale) return split;
-  const applied = appliedWeights(rollout);
-  const aborted = state === "aborted";
-  return dynamicSplit({ replicas, maxWeight, desiredWeight: weight, canary: split.canary, applied, aborted });
-}
-
-/**
- * The weight the pods are sized for: the step's (units of maxTrafficWeight); all once the steps are
- * done; on abort 0, or with dynamicStableScale the step it has come back down to.
- */
-function routedStepWeight(
-  rollout: Rollout,
-  state: CanaryStateValue,
-  context: CanaryContext,
-  sorted: SortedReplicaSets,
-) {
-  const canary = rollout.spec?.strategy?.canary ?? {};
-  const maxWeight = maxWeightOf(canary);
-  if (state === "promoting" || state === "healthy") return maxWeight;
-  if (state !== "aborted" || !canary.dynamicStableScale || !sorted.newRS || !sorted.stableRS)
-    return canaryWeight(state, context);
-  return abortStepDownWeight({
-    steps: canary.steps ?? [],
-    replicas: rollout.spec?.replicas ?? RolloutDefaults.replicas,
-    maxWeight,
-    stableAvailable: availableOf(sorted.stableRS),
-    canaryAvailable: availableOf(sorted.newRS),
-    explicitDelay: canary.abortScaleDownDelaySeconds !== undefined,
-  });
-}
-
-/**
- * A step's weight is reached (the peer's AtDesiredReplicaCountsForCanary): canary and stable run
- * exactly their share with every pod available, and no older ReplicaSet has an available pod.
- */
-function atDesiredCounts(sorted: SortedReplicaSets, split: { canary: number; stable: number }): boolean {
-  const { newRS, stableRS, others } = sorted;
-  const exactly = (rs: ReplicaSet | undefined, want: number) =>
-    rs !== undefined && specReplicas(rs) === want && availableOf(rs) >= want;
-  const stableSeparate = stableRS !== undefined && stableRS !== newRS;
-  return (
-    exactly(newRS, split.canary) &&
-    (!stableSeparate || exactly(stableRS, split.stable)) &&
-    others.every((rs) => (rs.status?.availableReplicas ?? 0) === 0)
-  );
 }
 
 /** Scales for the new state: by router weight (traffic-scale.ts) or by replica ratio. */
@@ -382,48 +290,6 @@ function runs(ctx: RolloutContext, stepped: Stepped): StrategyDecision["runs"] {
       },
     ]),
   };
-}
-
-/** The weight for the routers: stepping down as the stable returns on a dynamicStableScale abort. */
-function routerWeight(ctx: RolloutContext, { next, sorted }: Stepped): number {
-  const { rollout } = ctx;
-  const canary = rollout.spec?.strategy?.canary ?? {};
-  const maxWeight = maxWeightOf(canary);
-  if (next.state === "aborted" && canary.dynamicStableScale)
-    return abortRoutedWeight({
-      desiredWeight: routedStepWeight(rollout, next.state, next.context, sorted),
-      replicas: rollout.spec?.replicas ?? RolloutDefaults.replicas,
-      maxWeight,
-      stableAvailable: availableOf(sorted.stableRS),
-      applied: appliedWeights(rollout),
-    });
-  return routedWeight({
-    state: next.state,
-    context: next.context,
-    maxWeight,
-    atDesiredCounts: atDesiredCounts(sorted, splitFor(rollout, next.state, next.context, sorted)),
-    canaryAvailable: sorted.newRS === sorted.stableRS ? 0 : availableOf(sorted.newRS),
-  });
-}
-
-/**
- * With a router: the weight it sends to the canary (raised only once the canary pods for it are
- * available) and the objects to write for it. Without: the step's weight, by replica ratio.
- */
-function traffic(ctx: RolloutContext, stepped: Stepped): { weight: number; writes: RoutingWrite[] } {
-  const { rollout } = ctx;
-  const { next } = stepped;
-  const canary = rollout.spec?.strategy?.canary ?? {};
-  if (!canary.trafficRouting) return { weight: canaryWeight(next.state, next.context), writes: [] };
-  const weight = routerWeight(ctx, stepped);
-  const onSteps = ["stepping", "pausedStep", "userPaused"].includes(next.state);
-  const routes = activeManagedRoutes(rollout, next.context.stepIndex, onSteps);
-  // Traffic is all on the stable pods once promoted, or aborted down to weight 0.
-  const backOnStable = next.state === "healthy" || (next.state === "aborted" && weight === 0);
-  const canaryHash = backOnStable ? stepped.stableHash : stepped.currentHash;
-  const hashes = { canary: canaryHash, stable: stepped.stableHash };
-  const input = { rollout, weight, routes, hashes, lookup: ctx.routing };
-  return { weight, writes: routersFor(canary.trafficRouting).routers.flatMap((r) => r.writes(input)) };
 }
 
 function decide(ctx: RolloutContext, restored: CanaryRestored, abort: boolean): StrategyDecision {

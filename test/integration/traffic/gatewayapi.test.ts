@@ -6,27 +6,17 @@ import assert from "node:assert/strict";
 import { type TestContext, test } from "node:test";
 import type { Rollout } from "../../../src/api/rollout.ts";
 import { Events, ReplicaSets, Rollouts } from "../../../src/kube/resources.ts";
-import type { KubeObject, WatchEvent } from "../../../src/kube/types.ts";
-import { rolloutController } from "../../../src/rollout/controller.ts";
+import type { KubeObject } from "../../../src/kube/types.ts";
 import type { ReplicaSet } from "../../../src/rollout/world.ts";
 import type { Route } from "../../../src/trafficrouting/gatewayapi/index.ts";
 import { ROUTED_TYPES } from "../../../src/trafficrouting/router.ts";
-import { readAuditEvents } from "../../helpers/audit.ts";
-import { testClient, useNamespace } from "../../helpers/kube.ts";
-import {
-  createServices,
-  installRolloutCrd,
-  podTemplate,
-  rolloutIn,
-  scalesByHash,
-} from "../../helpers/rollouts.ts";
-import { startSluice } from "../../helpers/sluice.ts";
-import { installTrafficCrds } from "../../helpers/traffic-crds.ts";
+import { testClient } from "../../helpers/kube.ts";
+import { podTemplate, rolloutIn, scalesByHash } from "../../helpers/rollouts.ts";
+import { revisionOf, setUpTraffic, sluiceWrites, trafficRollout } from "../../helpers/traffic.ts";
 import { pending, waitFor } from "../../helpers/wait.ts";
 import { recordWatch } from "../../helpers/watch.ts";
 
 /** The etcd revision of a watched change (one counter across all objects in this harness). */
-const revisionOf = (e: WatchEvent<KubeObject>) => Number(e.object.metadata?.resourceVersion ?? 0);
 
 const HTTPRoutes = ROUTED_TYPES.HTTPRoute;
 const docsRule = {
@@ -57,35 +47,11 @@ function route(namespace: string): Route {
 }
 
 function rollout(namespace: string, steps: unknown[]): Rollout {
-  return {
-    apiVersion: "sluice.dev/v1alpha1",
-    kind: "Rollout",
-    metadata: { name: "web", namespace },
-    spec: {
-      replicas: 10,
-      selector: { matchLabels: { app: "web" } },
-      template: podTemplate("web:1"),
-      strategy: {
-        canary: {
-          canaryService: "web-canary",
-          stableService: "web-stable",
-          scaleDownDelaySeconds: 1,
-          trafficRouting: { plugins: { "argoproj-labs/gatewayAPI": { httpRoute: "web-route" } } },
-          steps: steps as never,
-        },
-      },
-    },
-  };
+  const trafficRouting = { plugins: { "argoproj-labs/gatewayAPI": { httpRoute: "web-route" } } };
+  return trafficRollout(namespace, steps, { scaleDownDelaySeconds: 1, trafficRouting });
 }
 
-async function setUp(t: TestContext, prefix: string) {
-  await installRolloutCrd();
-  await installTrafficCrds();
-  const namespace = await useNamespace(t, prefix);
-  await createServices(namespace, ["web-stable", "web-canary"]);
-  await startSluice(t, [rolloutController], { namespace });
-  return namespace;
-}
+const setUp = (t: TestContext, prefix: string) => setUpTraffic(t, prefix, { routeCrds: true });
 
 const weightsOf = (r: Route) =>
   (r.spec?.rules?.[1]?.backendRefs ?? []).map((b) => `${b.name}=${b.weight}`).join(",");
@@ -168,14 +134,9 @@ test("Gateway API: a canary of 10 walks 5 → 25 → 50 → 100 by HTTPRoute wei
     "byte for byte",
   );
   assert.deepEqual(after.spec?.parentRefs, before.spec?.parentRefs);
-  const writes = (await readAuditEvents()).filter(
-    (e) =>
-      e.objectRef?.namespace === namespace &&
-      e.objectRef.resource === "httproutes" &&
-      e.userAgent?.startsWith("sluice/"),
-  );
-  t.diagnostic(`sluice wrote the HTTPRoute ${writes.length} times`);
-  assert.ok(writes.length <= 6, `one write per weight (5, 25, 50, 100, 0), got ${writes.length}`);
+  const writes = await sluiceWrites(namespace, "httproutes");
+  t.diagnostic(`sluice wrote the HTTPRoute ${writes} times`);
+  assert.ok(writes <= 6, `one write per weight (5, 25, 50, 100, 0), got ${writes}`);
 });
 
 test("Gateway API: a missing HTTPRoute is InvalidSpec naming it; creating it recovers", async (t) => {

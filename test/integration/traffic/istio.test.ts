@@ -9,23 +9,14 @@ import assert from "node:assert/strict";
 import { type TestContext, test } from "node:test";
 import type { Rollout } from "../../../src/api/rollout.ts";
 import { Events, ReplicaSets, Rollouts } from "../../../src/kube/resources.ts";
-import type { KubeObject, WatchEvent } from "../../../src/kube/types.ts";
-import { rolloutController } from "../../../src/rollout/controller.ts";
+import type { KubeObject } from "../../../src/kube/types.ts";
 import type { ReplicaSet } from "../../../src/rollout/world.ts";
 import type { DestinationRule } from "../../../src/trafficrouting/istio/destination-rule.ts";
 import type { VirtualService, VirtualServiceRoute } from "../../../src/trafficrouting/istio/destinations.ts";
 import { ROUTED_TYPES } from "../../../src/trafficrouting/router.ts";
-import { readAuditEvents } from "../../helpers/audit.ts";
-import { testClient, useNamespace } from "../../helpers/kube.ts";
-import {
-  createServices,
-  installRolloutCrd,
-  podTemplate,
-  rolloutIn,
-  scalesByHash,
-} from "../../helpers/rollouts.ts";
-import { startSluice } from "../../helpers/sluice.ts";
-import { installTrafficCrds } from "../../helpers/traffic-crds.ts";
+import { testClient } from "../../helpers/kube.ts";
+import { podTemplate, rolloutIn, scalesByHash } from "../../helpers/rollouts.ts";
+import { revisionOf, setUpTraffic, sluiceWrites, trafficRollout } from "../../helpers/traffic.ts";
 import { pending, waitFor } from "../../helpers/wait.ts";
 import { recordWatch } from "../../helpers/watch.ts";
 
@@ -34,7 +25,6 @@ const DestinationRules = ROUTED_TYPES.DestinationRule;
 const HASH = "rollouts-pod-template-hash";
 
 /** The etcd revision of a watched change (one counter across all objects in this harness). */
-const revisionOf = (e: WatchEvent<KubeObject>) => Number(e.object.metadata?.resourceVersion ?? 0);
 
 const docsRoute = {
   name: "docs",
@@ -89,35 +79,10 @@ function destinationRule(namespace: string): DestinationRule {
 }
 
 function rollout(namespace: string, steps: unknown[], istio: Record<string, unknown>): Rollout {
-  return {
-    apiVersion: "sluice.dev/v1alpha1",
-    kind: "Rollout",
-    metadata: { name: "web", namespace },
-    spec: {
-      replicas: 10,
-      selector: { matchLabels: { app: "web" } },
-      template: podTemplate("web:1"),
-      strategy: {
-        canary: {
-          canaryService: "web-canary",
-          stableService: "web-stable",
-          scaleDownDelaySeconds: 1,
-          trafficRouting: { istio },
-          steps: steps as never,
-        },
-      },
-    },
-  };
+  return trafficRollout(namespace, steps, { scaleDownDelaySeconds: 1, trafficRouting: { istio } });
 }
 
-async function setUp(t: TestContext, prefix: string) {
-  await installRolloutCrd();
-  await installTrafficCrds();
-  const namespace = await useNamespace(t, prefix);
-  await createServices(namespace, ["web-stable", "web-canary"]);
-  await startSluice(t, [rolloutController], { namespace });
-  return namespace;
-}
+const setUp = (t: TestContext, prefix: string) => setUpTraffic(t, prefix, { routeCrds: true });
 
 const primaryOf = (vs: VirtualService) => vs.spec?.http?.find((r) => r.name === "primary");
 const weightsOf = (vs: VirtualService) =>
@@ -206,14 +171,9 @@ test("Istio: a canary of 10 walks 5 → 25 → 50 → 100 by VirtualService weig
   );
   assert.deepEqual(after.spec?.hosts, before.spec?.hosts);
   assert.deepEqual(after.spec?.gateways, before.spec?.gateways);
-  const writes = (await readAuditEvents()).filter(
-    (e) =>
-      e.objectRef?.namespace === namespace &&
-      e.objectRef.resource === "virtualservices" &&
-      e.userAgent?.startsWith("sluice/"),
-  );
-  t.diagnostic(`sluice wrote the VirtualService ${writes.length} times`);
-  assert.ok(writes.length <= 6, `one write per weight (5, 25, 50, 100, 0), got ${writes.length}`);
+  const writes = await sluiceWrites(namespace, "virtualservices");
+  t.diagnostic(`sluice wrote the VirtualService ${writes} times`);
+  assert.ok(writes <= 6, `one write per weight (5, 25, 50, 100, 0), got ${writes}`);
 });
 
 test("Istio: a subset-level split keeps the DestinationRule's subsets on the canary's and the stable's hashes", async (t) => {

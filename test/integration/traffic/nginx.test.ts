@@ -6,28 +6,17 @@
 // missing stable Ingress is InvalidSpec naming it, and creating it recovers.
 import assert from "node:assert/strict";
 import { type TestContext, test } from "node:test";
-import type { Rollout } from "../../../src/api/rollout.ts";
+import type { CanaryStrategy, Rollout } from "../../../src/api/rollout.ts";
 import { Events, Ingresses, ReplicaSets, Rollouts } from "../../../src/kube/resources.ts";
 import type { KubeObject, WatchEvent } from "../../../src/kube/types.ts";
-import { rolloutController } from "../../../src/rollout/controller.ts";
 import type { ReplicaSet } from "../../../src/rollout/world.ts";
 import type { Ingress } from "../../../src/trafficrouting/nginx/index.ts";
 import { readAuditEvents } from "../../helpers/audit.ts";
-import { testClient, useNamespace } from "../../helpers/kube.ts";
-import {
-  createServices,
-  installRolloutCrd,
-  podTemplate,
-  rolloutIn,
-  scalesByHash,
-  selectorHash,
-} from "../../helpers/rollouts.ts";
-import { startSluice } from "../../helpers/sluice.ts";
+import { testClient } from "../../helpers/kube.ts";
+import { podTemplate, rolloutIn, scalesByHash, selectorHash } from "../../helpers/rollouts.ts";
+import { firstRevision, revisionOf, setUpTraffic, trafficRollout } from "../../helpers/traffic.ts";
 import { pending, waitFor } from "../../helpers/wait.ts";
 import { recordWatch } from "../../helpers/watch.ts";
-
-/** The etcd revision of a watched change (one counter across all objects in this harness). */
-const revisionOf = (e: WatchEvent<KubeObject>) => Number(e.object.metadata?.resourceVersion ?? 0);
 
 const PREFIX = "nginx.ingress.kubernetes.io";
 const WEIGHT = `${PREFIX}/canary-weight`;
@@ -61,40 +50,15 @@ function stableIngress(namespace: string): Ingress {
   };
 }
 
-function rollout(namespace: string, steps: unknown[], extra: Record<string, unknown> = {}): Rollout {
-  return {
-    apiVersion: "sluice.dev/v1alpha1",
-    kind: "Rollout",
-    metadata: { name: "web", namespace },
-    spec: {
-      replicas: 10,
-      selector: { matchLabels: { app: "web" } },
-      template: podTemplate("web:1"),
-      strategy: {
-        canary: {
-          canaryService: "web-canary",
-          stableService: "web-stable",
-          trafficRouting: {
-            nginx: {
-              stableIngress: "web-ing",
-              additionalIngressAnnotations: { "canary-by-header": "X-Canary" },
-            },
-          },
-          steps: steps as never,
-          ...extra,
-        },
-      },
-    },
+function rollout(namespace: string, steps: unknown[], extra: Partial<CanaryStrategy> = {}): Rollout {
+  const nginx = {
+    stableIngress: "web-ing",
+    additionalIngressAnnotations: { "canary-by-header": "X-Canary" },
   };
+  return trafficRollout(namespace, steps, { trafficRouting: { nginx }, ...extra });
 }
 
-async function setUp(t: TestContext, prefix: string) {
-  await installRolloutCrd();
-  const namespace = await useNamespace(t, prefix);
-  await createServices(namespace, ["web-stable", "web-canary"]);
-  await startSluice(t, [rolloutController], { namespace });
-  return namespace;
-}
+const setUp = (t: TestContext, prefix: string) => setUpTraffic(t, prefix);
 
 const canaryIngress = (namespace: string) =>
   testClient().get<Ingress>(Ingresses, { namespace, name: CANARY_INGRESS });
@@ -106,12 +70,6 @@ const weightIs = (namespace: string, weight: number) =>
     const now = ingress.metadata?.annotations?.[WEIGHT];
     return now === String(weight) ? ingress : pending(`canary-weight ${now}`);
   });
-
-/** The first write (by etcd revision) at which `ok` held for an object of the watch. */
-const firstRevision = <T extends KubeObject>(events: readonly WatchEvent<T>[], ok: (o: T) => boolean) =>
-  events
-    .filter((e) => ok(e.object))
-    .reduce((min, e) => Math.min(min, revisionOf(e)), Number.POSITIVE_INFINITY);
 
 test("nginx: a canary of 10 walks 5 → 25 → 50 → 100 by Ingress weight, pods first", async (t) => {
   const namespace = await setUp(t, "nginx");

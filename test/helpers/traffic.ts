@@ -1,0 +1,71 @@
+// Shared set-up of the traffic-routing tests: a namespace with the stable and canary Services and
+// sluice's Rollout controller, a 10-replica Rollout with the router config a test gives, sluice's
+// writes to a resource counted from the audit log, and watch events ordered by etcd revision.
+import type { TestContext } from "node:test";
+import type { CanaryStrategy, Rollout } from "../../src/api/rollout.ts";
+import type { KubeObject, WatchEvent } from "../../src/kube/types.ts";
+import { rolloutController } from "../../src/rollout/controller.ts";
+import { readAuditEvents } from "./audit.ts";
+import { useNamespace } from "./kube.ts";
+import { createServices, installRolloutCrd, podTemplate } from "./rollouts.ts";
+import { startSluice } from "./sluice.ts";
+import { installTrafficCrds } from "./traffic-crds.ts";
+
+/** A namespace with web-stable and web-canary, and sluice running on it (routes' CRDs on request). */
+export async function setUpTraffic(t: TestContext, prefix: string, options: { routeCrds?: boolean } = {}) {
+  await installRolloutCrd();
+  if (options.routeCrds) await installTrafficCrds();
+  const namespace = await useNamespace(t, prefix);
+  await createServices(namespace, ["web-stable", "web-canary"]);
+  await startSluice(t, [rolloutController], { namespace });
+  return namespace;
+}
+
+/** Rollout "web": 10 replicas of web:1, canary between web-stable and web-canary, plus `canary`. */
+export function trafficRollout(
+  namespace: string,
+  steps: unknown[],
+  canary: Partial<CanaryStrategy>,
+): Rollout {
+  return {
+    apiVersion: "sluice.dev/v1alpha1",
+    kind: "Rollout",
+    metadata: { name: "web", namespace },
+    spec: {
+      replicas: 10,
+      selector: { matchLabels: { app: "web" } },
+      template: podTemplate("web:1"),
+      strategy: {
+        canary: {
+          canaryService: "web-canary",
+          stableService: "web-stable",
+          steps: steps as never,
+          ...canary,
+        },
+      },
+    },
+  };
+}
+
+/** How many writes sluice made to `resource` in `namespace` (audit log). */
+export async function sluiceWrites(namespace: string, resource: string): Promise<number> {
+  const events = await readAuditEvents();
+  return events.filter(
+    (e) =>
+      e.objectRef?.namespace === namespace &&
+      e.objectRef.resource === resource &&
+      e.userAgent?.startsWith("sluice/"),
+  ).length;
+}
+
+/** The etcd revision of a watched change (one counter across all objects in this harness). */
+export const revisionOf = (e: WatchEvent<KubeObject>) => Number(e.object.metadata?.resourceVersion ?? 0);
+
+/** The first write (by revision) at which `ok` held for an object of the watch; Infinity if none. */
+export const firstRevision = <T extends KubeObject>(
+  events: readonly WatchEvent<T>[],
+  ok: (o: T) => boolean,
+) =>
+  events
+    .filter((e) => ok(e.object))
+    .reduce((min, e) => Math.min(min, revisionOf(e)), Number.POSITIVE_INFINITY);

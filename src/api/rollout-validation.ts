@@ -229,11 +229,25 @@ function validateNginx(p: Problems, base: string, nginx: TrafficRouting["nginx"]
     p.error(`${base}.stableIngresses`, "stableIngress and stableIngresses cannot both be set");
 }
 
+/** The Gateway API plugin's fields sluice reads; `configMap` (the plugin's own bookkeeping) is not needed. */
+const GATEWAY_FIELDS = new Set([
+  "httpRoute",
+  "httpRoutes",
+  "grpcRoute",
+  "grpcRoutes",
+  "namespace",
+  "configMap",
+]);
+
 function validateGatewayAPI(p: Problems, base: string, routing: TrafficRouting): void {
   const gateway = (routing.gatewayAPI ?? routing.plugins?.["argoproj-labs/gatewayAPI"]) as
     | { httpRoute?: string; httpRoutes?: unknown[]; grpcRoute?: string; grpcRoutes?: unknown[] }
     | undefined;
   if (!gateway) return;
+  const path = routing.gatewayAPI ? `${base}.gatewayAPI` : `${base}.plugins["argoproj-labs/gatewayAPI"]`;
+  // tcpRoute(s), tlsRoute(s), httpRouteSelector, ...: said, never silently ignored.
+  for (const field of Object.keys(gateway).filter((f) => !GATEWAY_FIELDS.has(f)))
+    p.error(`${path}.${field}`, `${path}.${field} is not supported yet`);
   const routes = [
     gateway.httpRoute,
     ...(gateway.httpRoutes ?? []),
@@ -241,7 +255,6 @@ function validateGatewayAPI(p: Problems, base: string, routing: TrafficRouting):
     ...(gateway.grpcRoutes ?? []),
   ];
   if (routes.some(Boolean)) return;
-  const path = routing.gatewayAPI ? `${base}.gatewayAPI` : `${base}.plugins`;
   p.error(path, "Gateway API routing needs httpRoute, httpRoutes, grpcRoute or grpcRoutes");
 }
 

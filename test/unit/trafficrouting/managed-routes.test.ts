@@ -153,6 +153,15 @@ const errors = (r: Rollout) =>
     .filter((p) => p.severity === "error")
     .map((p) => `${p.path}: ${p.message}`);
 
+test("validation: Gateway API fields sluice does not read are named, not ignored", () => {
+  const found = errors(
+    rollout([], { plugins: { "argoproj-labs/gatewayAPI": { httpRoute: "r", tcpRoutes: [{ name: "t" }] } } }),
+  );
+  assert.deepEqual(found, [
+    'spec.strategy.canary.trafficRouting.plugins["argoproj-labs/gatewayAPI"].tcpRoutes: spec.strategy.canary.trafficRouting.plugins["argoproj-labs/gatewayAPI"].tcpRoutes is not supported yet',
+  ]);
+});
+
 test("validation: managed names, one header value kind, nginx one header and no mirror", () => {
   assert.deepEqual(errors(rollout([header("h1", { exact: "a" }), mirror("mirror-1")])), []);
   assert.match(

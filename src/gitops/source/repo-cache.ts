@@ -1,0 +1,126 @@
+// The repository cache of the Git core: one bare mirror per repository (by normalised URL) under a
+// root directory, fetched with a deadline; revisions (branch, tag, SHA, HEAD) resolved to a commit;
+// the tree at a commit checked out into a scratch directory for rendering. Operations on one
+// mirror are serialised (a lock per repository), and callers asking to fetch while a fetch runs
+// share it, so two Applications on one repository fetch once.
+import { createHash, randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdir, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { GitError, git } from "./git.ts";
+import { checkRepoURL, normalizeRepoURL } from "./repo-url.ts";
+
+export interface Checkout {
+  sha: string;
+  /** The work tree at `sha` (the whole repository; the source path is read below it). */
+  dir: string;
+  /** Removes the scratch directory. */
+  release(): Promise<void>;
+}
+
+export interface RepoCacheOptions {
+  /** Deadline of one clone or fetch (default 60 s). */
+  fetchTimeoutMs?: number;
+}
+
+const SHA = /^[0-9a-f]{7,40}$/i;
+
+export class RepoCache {
+  private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly fetching = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly root: string,
+    private readonly options: RepoCacheOptions = {},
+  ) {}
+
+  /** The mirror directory of a repository. */
+  mirrorOf(url: string): string {
+    const digest = createHash("sha256").update(normalizeRepoURL(url)).digest("hex").slice(0, 24);
+    return join(this.root, "mirrors", digest);
+  }
+
+  /** Brings the mirror up to date (cloning it the first time); concurrent callers share one fetch. */
+  fetch(url: string): Promise<void> {
+    checkRepoURL(url);
+    const key = normalizeRepoURL(url);
+    const running = this.fetching.get(key);
+    if (running) return running;
+    const fetched = this.locked(key, () => this.fetchNow(url)).finally(() => this.fetching.delete(key));
+    this.fetching.set(key, fetched);
+    return fetched;
+  }
+
+  /**
+   * The commit a revision names in the mirror, as Argo CD reads targetRevision: empty or HEAD is
+   * the remote's default branch; otherwise a branch, a tag, a full ref or a commit SHA.
+   */
+  async resolve(url: string, revision: string): Promise<string> {
+    const dir = this.mirrorOf(url);
+    const wanted = revision.trim() || "HEAD";
+    if (wanted.startsWith("-")) throw new GitError(`revision "${wanted}" is not a revision`, "NotFound");
+    const candidates =
+      wanted === "HEAD"
+        ? ["HEAD"]
+        : [`refs/heads/${wanted}`, `refs/tags/${wanted}`, ...(wanted.startsWith("refs/") ? [wanted] : [])];
+    if (SHA.test(wanted)) candidates.push(wanted);
+    for (const candidate of candidates) {
+      const sha = await git(
+        ["rev-parse", "--verify", "--quiet", "--end-of-options", `${candidate}^{commit}`],
+        {
+          cwd: dir,
+        },
+      ).catch(() => "");
+      if (sha.trim()) return sha.trim();
+    }
+    throw new GitError(`revision "${wanted}" not found in ${url}`, "NotFound");
+  }
+
+  /** The tree at `sha` in a fresh scratch directory. */
+  async checkout(url: string, sha: string): Promise<Checkout> {
+    if (!/^[0-9a-f]{40}$/.test(sha)) throw new GitError(`"${sha}" is not a full commit SHA`, "NotFound");
+    const mirror = this.mirrorOf(url);
+    const dir = join(this.root, "checkouts", `${sha.slice(0, 12)}-${randomBytes(4).toString("hex")}`);
+    await mkdir(join(this.root, "checkouts"), { recursive: true });
+    await this.locked(normalizeRepoURL(url), () =>
+      git(["worktree", "add", "--detach", "--force", "--quiet", dir, sha], { cwd: mirror }),
+    );
+    const release = async () => {
+      await this.locked(normalizeRepoURL(url), () =>
+        git(["worktree", "remove", "--force", dir], { cwd: mirror }).catch(() => undefined),
+      );
+      await rm(dir, { recursive: true, force: true });
+    };
+    return { sha, dir, release };
+  }
+
+  private async fetchNow(url: string): Promise<void> {
+    const dir = this.mirrorOf(url);
+    const timeoutMs = this.options.fetchTimeoutMs ?? 60_000;
+    if (existsSync(join(dir, "HEAD"))) {
+      await git(["fetch", "--prune", "--quiet", "origin"], { cwd: dir, timeoutMs });
+      return;
+    }
+    await mkdir(join(this.root, "mirrors"), { recursive: true });
+    // A half-made clone (a crash, a timeout) is removed so the next attempt starts clean.
+    await rm(dir, { recursive: true, force: true });
+    try {
+      await git(["clone", "--mirror", "--quiet", "--", url, dir], { timeoutMs });
+    } catch (error) {
+      await rm(dir, { recursive: true, force: true });
+      throw error;
+    }
+  }
+
+  /** Runs `work` after every earlier operation on the same repository has finished. */
+  private locked<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.locks.get(key) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(work);
+    const tail = next.catch(() => undefined);
+    this.locks.set(key, tail);
+    void tail.then(() => {
+      if (this.locks.get(key) === tail) this.locks.delete(key);
+    });
+    return next;
+  }
+}

@@ -1,0 +1,127 @@
+// The Git core's repository cache against real git repositories (made here with the git CLI):
+// mirrors per repository, revisions resolved as Argo CD reads targetRevision, checkouts of the tree
+// at a commit, fetches that see new commits, and URLs git must never be handed.
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type TestContext, test } from "node:test";
+import { GitError, git } from "../../../src/gitops/source/git.ts";
+import { RepoCache } from "../../../src/gitops/source/repo-cache.ts";
+import { checkRepoURL, normalizeRepoURL, RepoURLError } from "../../../src/gitops/source/repo-url.ts";
+
+async function tempDir(t: TestContext, prefix: string) {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** A repository with main (two commits, tag v1 on the first) and a branch `feature`. */
+async function upstream(t: TestContext) {
+  const dir = await tempDir(t, "sluice-upstream-");
+  const run = (...args: string[]) =>
+    git(["-c", "user.name=t", "-c", "user.email=t@example.com", ...args], { cwd: dir });
+  await run("init", "--quiet", "--initial-branch=main");
+  const commit = async (file: string, text: string, message: string) => {
+    await writeFile(join(dir, file), text);
+    await run("add", file);
+    await run("commit", "--quiet", "-m", message);
+    return (await run("rev-parse", "HEAD")).trim();
+  };
+  const first = await commit("app.yaml", "version: 1\n", "first");
+  await run("tag", "v1");
+  const second = await commit("app.yaml", "version: 2\n", "second");
+  await run("branch", "feature", first);
+  return { dir, url: `file://${dir}`, first, second, commit };
+}
+
+test("revisions resolve as targetRevision: HEAD, branch, tag, full and short SHA", async (t) => {
+  const repo = await upstream(t);
+  const cache = new RepoCache(await tempDir(t, "sluice-cache-"));
+  await cache.fetch(repo.url);
+  assert.equal(await cache.resolve(repo.url, "HEAD"), repo.second);
+  assert.equal(await cache.resolve(repo.url, ""), repo.second, "empty is HEAD");
+  assert.equal(await cache.resolve(repo.url, "main"), repo.second);
+  assert.equal(await cache.resolve(repo.url, "refs/heads/main"), repo.second);
+  assert.equal(await cache.resolve(repo.url, "v1"), repo.first);
+  assert.equal(await cache.resolve(repo.url, "feature"), repo.first);
+  assert.equal(await cache.resolve(repo.url, repo.first), repo.first);
+  assert.equal(await cache.resolve(repo.url, repo.first.slice(0, 10)), repo.first);
+  await assert.rejects(cache.resolve(repo.url, "nope"), (e: Error) => {
+    assert.ok(e instanceof GitError && e.reason === "NotFound");
+    assert.match(e.message, /revision "nope" not found/);
+    return true;
+  });
+  await assert.rejects(cache.resolve(repo.url, "--output=/tmp/x"), /is not a revision/);
+});
+
+test("a checkout holds the tree at its commit and goes when released", async (t) => {
+  const repo = await upstream(t);
+  const cache = new RepoCache(await tempDir(t, "sluice-cache-"));
+  await cache.fetch(repo.url);
+  const [old, now] = await Promise.all([
+    cache.checkout(repo.url, repo.first),
+    cache.checkout(repo.url, repo.second),
+  ]);
+  assert.equal(await readFile(join(old.dir, "app.yaml"), "utf8"), "version: 1\n");
+  assert.equal(await readFile(join(now.dir, "app.yaml"), "utf8"), "version: 2\n");
+  await old.release();
+  await now.release();
+  assert.equal(existsSync(old.dir) || existsSync(now.dir), false);
+});
+
+test("a fetch sees new commits; fetches asked for at once share one", async (t) => {
+  const repo = await upstream(t);
+  const cache = new RepoCache(await tempDir(t, "sluice-cache-"));
+  await cache.fetch(repo.url);
+  const third = await repo.commit("app.yaml", "version: 3\n", "third");
+  const a = cache.fetch(repo.url);
+  const b = cache.fetch(`${repo.url}/`);
+  assert.equal(a, b, "the same repository (normalised URL): one fetch");
+  await a;
+  assert.equal(await cache.resolve(repo.url, "main"), third);
+});
+
+test("an unreachable repository is a GitError with git's words, and leaves no half-made mirror", async (t) => {
+  const cache = new RepoCache(await tempDir(t, "sluice-cache-"));
+  const url = "file:///nonexistent/sluice-repo";
+  await assert.rejects(cache.fetch(url), (e: Error) => {
+    assert.ok(e instanceof GitError && e.reason === "Failed", e.message);
+    assert.match(
+      e.message,
+      /git clone: .*(does not exist|not a git repository|Could not read|repository exists)/i,
+    );
+    return true;
+  });
+  assert.equal(existsSync(cache.mirrorOf(url)), false);
+});
+
+test("URLs git must not be handed are refused before git runs", () => {
+  for (const [url, why] of [
+    ["", /empty/],
+    ["--upload-pack=touch /tmp/x", /starts with "-"/],
+    ["ext::sh -c touch% /tmp/pwned", /whitespace|only https/],
+    ["ext::true", /only https, http, ssh, git and file/],
+    ["https://example.com/a\nb", /whitespace/],
+  ] as const) {
+    assert.throws(
+      () => checkRepoURL(url),
+      (e: Error) => e instanceof RepoURLError && why.test(e.message),
+      url,
+    );
+  }
+  for (const url of [
+    "https://github.com/a/b.git",
+    "git@github.com:a/b.git",
+    "ssh://git@h/a",
+    "file:///tmp/r",
+  ])
+    checkRepoURL(url);
+});
+
+test("one spelling per repository", () => {
+  assert.equal(normalizeRepoURL("https://GitHub.com/Team/App.git/"), "https://github.com/Team/App");
+  assert.equal(normalizeRepoURL("https://github.com/Team/App"), "https://github.com/Team/App");
+  assert.equal(normalizeRepoURL("git@github.com:team/app.git"), "git@github.com:team/app");
+});

@@ -3,13 +3,15 @@
 import { analysisRunControllerWith } from "./analysis/controller.ts";
 import { runSluice } from "./app.ts";
 import type { ControllerSetup } from "./controller/kernel.ts";
+import { applicationController } from "./gitops/controller.ts";
 import { OptionsError, parseOptions, type SluiceOptions, usage } from "./options.ts";
 import { rolloutController } from "./rollout/controller.ts";
 
-// Resource controllers register here as they land (Application next).
+// Resource controllers register here as they land.
 const controllersFor = (options: SluiceOptions): ControllerSetup[] => [
   rolloutController,
   analysisRunControllerWith({ addressAllow: options.metricAddressAllow }),
+  applicationController,
 ];
 
 async function main(): Promise<number> {

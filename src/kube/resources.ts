@@ -128,3 +128,10 @@ export const Ingresses: ResourceType = {
   kind: "Ingress",
   namespaced: true,
 };
+export const Applications: ResourceType = {
+  group: "sluice.dev",
+  version: "v1alpha1",
+  plural: "applications",
+  kind: "Application",
+  namespaced: true,
+};

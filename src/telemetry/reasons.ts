@@ -27,6 +27,10 @@ export const Reasons = {
   // A run the rollout needs cannot be made yet.
   AnalysisTemplateNotFound: "AnalysisTemplateNotFound",
   AnalysisRunConflict: "AnalysisRunConflict",
+  // The Git core (Argo CD's words).
+  SyncSucceeded: "SyncSucceeded",
+  SyncFailed: "SyncFailed",
+  ComparisonError: "ComparisonError",
 } as const;
 
 export type Reason = (typeof Reasons)[keyof typeof Reasons];

@@ -3,6 +3,7 @@
 import { readFileSync } from "node:fs";
 import { stringify } from "yaml";
 import { analysisCrds } from "./analysis.ts";
+import { applicationCrd } from "./application.ts";
 import { rolloutCrd } from "./rollout.ts";
 import type { Schema } from "./schema.ts";
 
@@ -20,5 +21,6 @@ export function renderCrds(): Map<string, string> {
   files.set("rollout.yaml", HEADER + stringify(rolloutCrd(podTemplateSchema()), { lineWidth: 0 }));
   for (const [name, crd] of Object.entries(analysisCrds()))
     files.set(name, HEADER + stringify(crd, { lineWidth: 0 }));
+  files.set("application.yaml", HEADER + stringify(applicationCrd(), { lineWidth: 0 }));
   return files;
 }

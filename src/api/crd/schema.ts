@@ -61,6 +61,8 @@ export interface CrdOptions {
   status: Schema;
   printerColumns: PrinterColumn[];
   scale?: { specReplicasPath: string; statusReplicasPath: string; labelSelectorPath: string };
+  /** Top-level fields besides spec and status (an Application's `operation`, as Argo CD has it). */
+  root?: Record<string, Schema>;
 }
 
 export function customResourceDefinition(o: CrdOptions): Record<string, unknown> {
@@ -93,6 +95,7 @@ export function customResourceDefinition(o: CrdOptions): Record<string, unknown>
               metadata: { type: "object" },
               spec: o.spec,
               status: o.status,
+              ...o.root,
             }),
           },
         },

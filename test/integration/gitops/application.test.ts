@@ -1,0 +1,225 @@
+// The Git core's first slice against a real git repository and the real API server: an Application
+// with automated sync applies what its path holds (tracking label, field manager sluice-gitops),
+// follows a new commit on refresh, applies nothing when one object is invalid, and says why when
+// it cannot read its source; without automation it waits for a sync operation.
+import assert from "node:assert/strict";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { type TestContext, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { parse } from "yaml";
+import type { Application } from "../../../src/api/application.ts";
+import { applicationControllerWith } from "../../../src/gitops/controller.ts";
+import { git } from "../../../src/gitops/source/git.ts";
+import { isNotFound } from "../../../src/kube/errors.ts";
+import { Applications, ConfigMaps, Events } from "../../../src/kube/resources.ts";
+import type { KubeObject } from "../../../src/kube/types.ts";
+import { testClient, useNamespace } from "../../helpers/kube.ts";
+import { ensureCrd, startSluice } from "../../helpers/sluice.ts";
+import { pending, waitFor } from "../../helpers/wait.ts";
+
+const crdFile = resolve(fileURLToPath(import.meta.url), "../../../../crds/application.yaml");
+
+async function repository(t: TestContext) {
+  const dir = await mkdtemp(join(tmpdir(), "sluice-app-repo-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const run = (...args: string[]) =>
+    git(["-c", "user.name=t", "-c", "user.email=t@example.com", ...args], { cwd: dir });
+  await run("init", "--quiet", "--initial-branch=main");
+  const commit = async (files: Record<string, string | null>, message: string) => {
+    for (const [path, text] of Object.entries(files)) {
+      if (text === null) await rm(join(dir, path), { force: true });
+      else {
+        await mkdir(dirname(join(dir, path)), { recursive: true });
+        await writeFile(join(dir, path), text);
+      }
+    }
+    await run("add", "--all");
+    await run("commit", "--quiet", "--allow-empty", "-m", message);
+    return (await run("rev-parse", "HEAD")).trim();
+  };
+  return { url: `file://${dir}`, commit };
+}
+
+const configMap = (name: string, value: string) =>
+  `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n  value: "${value}"\n`;
+
+function application(namespace: string, url: string, extra: Partial<Application["spec"]> = {}): Application {
+  return {
+    apiVersion: "sluice.dev/v1alpha1",
+    kind: "Application",
+    metadata: { name: "demo", namespace },
+    spec: {
+      project: "default",
+      source: { repoURL: url, targetRevision: "main", path: "app" },
+      destination: { server: "https://kubernetes.default.svc", namespace },
+      syncPolicy: { automated: {} },
+      ...extra,
+    },
+  };
+}
+
+async function setUp(t: TestContext, prefix: string) {
+  await ensureCrd(parse(await readFile(crdFile, "utf8")));
+  const namespace = await useNamespace(t, prefix);
+  await startSluice(t, [applicationControllerWith({ pollMs: 60_000 })], { namespace });
+  const client = testClient();
+  const appNow = () => client.get<Application>(Applications, { namespace, name: "demo" });
+  const until = (what: string, ok: (a: Application) => boolean) =>
+    waitFor(what, async () => {
+      const a = await appNow();
+      return ok(a)
+        ? a
+        : pending(
+            JSON.stringify({
+              sync: a.status?.sync,
+              op: a.status?.operationState?.message,
+              c: a.status?.conditions,
+            }),
+          );
+    });
+  const refresh = () =>
+    client.mergePatch(
+      Applications,
+      { namespace, name: "demo" },
+      { metadata: { annotations: { "argocd.argoproj.io/refresh": "normal" } } },
+      "test",
+    );
+  const configMapValue = async (name: string) => {
+    try {
+      return (
+        await client.get<KubeObject & { data?: Record<string, string> }>(ConfigMaps, { namespace, name })
+      ).data?.value;
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  };
+  return { namespace, client, until, refresh, configMapValue };
+}
+
+test("automated sync applies the path, follows a new commit on refresh, and applies nothing when one object is invalid", async (t) => {
+  const repo = await repository(t);
+  const first = await repo.commit(
+    { "app/a.yaml": configMap("a", "1"), "app/b.yaml": configMap("b", "1"), "README.md": "x" },
+    "first",
+  );
+  const { namespace, client, until, refresh, configMapValue } = await setUp(t, "app-sync");
+  await client.create(Applications, application(namespace, repo.url), "test");
+  const synced = await until(
+    "Synced at the first commit",
+    (a) => a.status?.sync?.status === "Synced" && a.status.sync.revision === first,
+  );
+  assert.equal(synced.status?.operationState?.phase, "Succeeded");
+  assert.deepEqual(synced.status?.resources?.map((r) => `${r.kind}/${r.name}`).sort(), [
+    "ConfigMap/a",
+    "ConfigMap/b",
+  ]);
+  const a = await client.get<KubeObject>(ConfigMaps, { namespace, name: "a" });
+  assert.equal(a.metadata?.labels?.["sluice.dev/application"], "demo");
+  assert.equal(a.metadata?.annotations?.["sluice.dev/tracking-id"], `demo:/ConfigMap:${namespace}/a`);
+
+  const second = await repo.commit({ "app/a.yaml": configMap("a", "2") }, "second");
+  await refresh();
+  const next = await until(
+    "Synced at the second commit",
+    (x) => x.status?.sync?.revision === second && x.status.sync.status === "Synced",
+  );
+  assert.equal(await configMapValue("a"), "2");
+  assert.equal(
+    next.metadata?.annotations?.["argocd.argoproj.io/refresh"],
+    undefined,
+    "the refresh annotation is taken off",
+  );
+
+  // One invalid object among several: none is applied, status names it.
+  const bad = `apiVersion: v1\nkind: Service\nmetadata:\n  name: broken\nspec:\n  ports:\n    - port: 99999999\n`;
+  await repo.commit(
+    { "app/a.yaml": configMap("a", "3"), "app/c.yaml": configMap("c", "1"), "app/z.yaml": bad },
+    "third",
+  );
+  await refresh();
+  const failed = await until("the sync failed", (x) => x.status?.operationState?.phase === "Failed");
+  assert.match(failed.status?.operationState?.message ?? "", /Service\/broken: .*(port|Invalid)/i);
+  assert.equal(await configMapValue("a"), "2", "nothing of the failed revision was applied");
+  assert.equal(await configMapValue("c"), undefined);
+  const events = await client.list<KubeObject & { reason?: string }>(Events, { namespace });
+  assert.ok(events.items.some((e) => e.reason === "SyncFailed"));
+});
+
+test("a source that cannot be read is a ComparisonError naming why, and nothing is applied", async (t) => {
+  const repo = await repository(t);
+  await repo.commit({ "app/a.yaml": configMap("a", "1") }, "first");
+  const { namespace, client, until } = await setUp(t, "app-bad");
+  const cases: [Partial<Application["spec"]>, RegExp][] = [
+    [
+      { source: { repoURL: repo.url, targetRevision: "no-such-branch", path: "app" } },
+      /revision "no-such-branch" not found/,
+    ],
+    [
+      { source: { repoURL: repo.url, targetRevision: "main", path: "../.." } },
+      /source.path "..\/.." leaves the repository/,
+    ],
+    [{ source: { repoURL: "file:///nonexistent/repo", path: "app" } }, /git clone/],
+  ];
+  for (const [spec, why] of cases) {
+    await client.delete(Applications, { namespace, name: "demo" }).catch(() => undefined);
+    await waitFor("deleted", async () => {
+      try {
+        await client.get(Applications, { namespace, name: "demo" });
+        return pending("still there");
+      } catch (error) {
+        return isNotFound(error) ? true : pending(String(error));
+      }
+    });
+    await client.create(Applications, application(namespace, repo.url, spec), "test");
+    const app = await until(
+      `ComparisonError ${why}`,
+      (a) => a.status?.conditions?.some((c) => c.type === "ComparisonError") ?? false,
+    );
+    assert.match(app.status?.conditions?.find((c) => c.type === "ComparisonError")?.message ?? "", why);
+    assert.equal(app.status?.sync?.status, "Unknown");
+  }
+});
+
+test("without automated sync the Application is OutOfSync until a sync operation, which is then cleared", async (t) => {
+  const repo = await repository(t);
+  const sha = await repo.commit({ "app/a.yaml": configMap("a", "1") }, "first");
+  const { namespace, client, until, configMapValue } = await setUp(t, "app-manual");
+  await client.create(Applications, application(namespace, repo.url, { syncPolicy: {} }), "test");
+  await until("OutOfSync", (a) => a.status?.sync?.status === "OutOfSync" && a.status.sync.revision === sha);
+  assert.equal(await configMapValue("a"), undefined, "nothing applied without a sync");
+  await client.mergePatch(
+    Applications,
+    { namespace, name: "demo" },
+    { operation: { sync: {}, initiatedBy: { username: "test" } } },
+    "test",
+  );
+  const app = await until("Synced by the operation", (a) => a.status?.sync?.status === "Synced");
+  assert.equal(await configMapValue("a"), "1");
+  assert.equal((app as Application).operation, undefined, "the operation is cleared once done");
+});
+
+test("Argo CD fields sluice does not implement yet are named, never ignored", async (t) => {
+  const { namespace, client, until } = await setUp(t, "app-invalid");
+  await client.create(
+    Applications,
+    application(namespace, "https://example.com/repo.git", {
+      syncPolicy: { automated: { prune: true, selfHeal: true } },
+      project: "team",
+    }),
+    "test",
+  );
+  const app = await until(
+    "InvalidSpecError",
+    (a) => a.status?.conditions?.some((c) => c.type === "InvalidSpecError") ?? false,
+  );
+  const message = app.status?.conditions?.find((c) => c.type === "InvalidSpecError")?.message ?? "";
+  for (const want of [
+    /spec.project: only the default project/,
+    /automated.prune is not supported yet/,
+    /automated.selfHeal is not supported yet/,
+  ])
+    assert.match(message, want);
+});

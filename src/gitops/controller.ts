@@ -100,7 +100,7 @@ const splitApiVersion = (apiVersion: string) => {
 
 const wantsSync = (app: Application) => {
   const automated = app.spec?.syncPolicy?.automated;
-  return app.operation?.sync !== undefined || (automated !== undefined && automated.enabled !== false);
+  return automated !== undefined && automated.enabled !== false;
 };
 
 async function sync(
@@ -118,11 +118,6 @@ async function sync(
     reason,
     `Sync to ${sha.slice(0, 7)}: ${outcome.message}`,
   );
-  if (app.operation) {
-    // As Argo CD: the operation is done once its state is recorded.
-    const ref = { namespace: app.metadata?.namespace, name: app.metadata?.name ?? "" };
-    await shell.kernel.client.mergePatch(Applications, ref, { operation: null }, GITOPS_FIELD_MANAGER);
-  }
   const operationState: ApplicationStatus["operationState"] = {
     phase: outcome.ok ? "Succeeded" : "Failed",
     message: outcome.message,
@@ -131,6 +126,37 @@ async function sync(
     syncResult: { revision: sha, resources: outcome.resources },
   };
   return { outcome, operationState };
+}
+
+/** Status after this look: synced now (automated or asked for), or Synced/OutOfSync as last left. */
+async function lookStatus(
+  shell: Shell,
+  app: Application,
+  sha: string,
+  ordered: { placed: Placed; plural: string }[],
+) {
+  const resources = ordered.map(({ placed }) => ({
+    group: placed.group,
+    version: placed.version,
+    kind: placed.object.kind ?? "",
+    ...(placed.object.metadata?.namespace ? { namespace: placed.object.metadata.namespace } : {}),
+    name: placed.object.metadata?.name ?? "",
+  }));
+  const last = app.status?.operationState;
+  const synced = app.status?.sync?.revision === sha && last?.phase === "Succeeded";
+  // As Argo CD's automated sync: one attempt per revision; a failed one is not retried by itself.
+  const failedHere = last?.phase === "Failed" && last.syncResult?.revision === sha;
+  const status = withCondition(app, shell, undefined);
+  if (app.operation || (wantsSync(app) && !synced && !failedHere)) {
+    const { outcome, operationState } = await sync(shell, app, sha, ordered);
+    status.operationState = operationState;
+    status.sync = { status: outcome.ok ? "Synced" : "OutOfSync", revision: sha };
+    status.resources = resources.map((r) => ({ ...r, status: outcome.ok ? "Synced" : "OutOfSync" }));
+  } else {
+    status.sync = { status: synced ? "Synced" : "OutOfSync", revision: sha };
+    status.resources = resources.map((r) => ({ ...r, status: synced ? "Synced" : "OutOfSync" }));
+  }
+  return status;
 }
 
 async function reconcileApp(shell: Shell, app: Application) {
@@ -147,26 +173,15 @@ async function reconcileApp(shell: Shell, app: Application) {
   }
   const { ordered, refused } = await placeAll(shell, app, rendered);
   if (refused.length > 0) return comparisonFailed(shell, app, refused.join("; "));
-  const resources = ordered.map(({ placed }) => ({
-    group: placed.group,
-    version: placed.version,
-    kind: placed.object.kind ?? "",
-    ...(placed.object.metadata?.namespace ? { namespace: placed.object.metadata.namespace } : {}),
-    name: placed.object.metadata?.name ?? "",
-  }));
-  const synced = app.status?.sync?.revision === sha && app.status.operationState?.phase === "Succeeded";
-  const status = withCondition(app, shell, undefined);
-  if (wantsSync(app) && (!synced || app.operation)) {
-    const { outcome, operationState } = await sync(shell, app, sha, ordered);
-    status.operationState = operationState;
-    status.sync = { status: outcome.ok ? "Synced" : "OutOfSync", revision: sha };
-    status.resources = resources.map((r) => ({ ...r, status: outcome.ok ? "Synced" : "OutOfSync" }));
-  } else {
-    status.sync = { status: synced ? "Synced" : "OutOfSync", revision: sha };
-    status.resources = resources.map((r) => ({ ...r, status: synced ? "Synced" : "OutOfSync" }));
-  }
+  const status = await lookStatus(shell, app, sha, ordered);
   status.health = { status: "Unknown", message: "health is not computed yet" };
   await shell.writer.write(Applications, app, status);
+  // As Argo CD: the operation is done once its state is recorded (status first: this patch moves
+  // the object's resourceVersion, which the status write is conditional on).
+  if (app.operation) {
+    const ref = { namespace: app.metadata?.namespace, name: app.metadata?.name ?? "" };
+    await shell.kernel.client.mergePatch(Applications, ref, { operation: null }, GITOPS_FIELD_MANAGER);
+  }
   return { requeueAfterMs: jittered(shell.pollMs) };
 }
 

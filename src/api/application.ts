@@ -36,6 +36,7 @@ export interface ResourceStatus {
   name: string;
   status: "Synced" | "OutOfSync";
   message?: string;
+  health?: { status: string; message?: string };
 }
 
 export interface ApplicationStatus {

@@ -3,7 +3,8 @@
 // annotation, tenancy), and — with automated sync or a sync operation — dry-run then apply them all
 // (sync.ts); status says which revision is synced, per object, and how the operation ended.
 // Repositories are polled (default 3 min, with jitter) and refreshed at once by the refresh
-// annotation (also Argo CD's). Not yet: diff against live, prune, health, self-heal (issue 12 b–d).
+// annotation (also Argo CD's). Health per object (health/) and for the Application (the worst). Not
+// yet: diff against live, prune, self-heal (issue 12 b–d).
 import { randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,12 +12,13 @@ import type { Application, ApplicationStatus } from "../api/application.ts";
 import { validateApplication } from "../api/application-validation.ts";
 import { keyOf } from "../controller/cache.ts";
 import type { ControllerSetup, Kernel } from "../controller/kernel.ts";
-import { isUnknownKind } from "../kube/errors.ts";
+import { isNotFound, isUnknownKind } from "../kube/errors.ts";
 import { Applications } from "../kube/resources.ts";
 import { setCondition } from "../rollout/conditions.ts";
 import { Reasons } from "../telemetry/reasons.ts";
 import { applyOrder, type Placed, place } from "./apply/placement.ts";
 import { GITOPS_FIELD_MANAGER, type SyncOutcome, syncObjects } from "./apply/sync.ts";
+import { healthOf, worst } from "./health/index.ts";
 import { ComparisonError, manifestsOf } from "./source/manifests.ts";
 import { RepoCache } from "./source/repo-cache.ts";
 
@@ -174,7 +176,7 @@ async function reconcileApp(shell: Shell, app: Application) {
   const { ordered, refused } = await placeAll(shell, app, rendered);
   if (refused.length > 0) return comparisonFailed(shell, app, refused.join("; "));
   const status = await lookStatus(shell, app, sha, ordered);
-  status.health = { status: "Unknown", message: "health is not computed yet" };
+  const unsettled = await observeHealth(shell, ordered, status);
   await shell.writer.write(Applications, app, status);
   // As Argo CD: the operation is done once its state is recorded (status first: this patch moves
   // the object's resourceVersion, which the status write is conditional on).
@@ -182,7 +184,39 @@ async function reconcileApp(shell: Shell, app: Application) {
     const ref = { namespace: app.metadata?.namespace, name: app.metadata?.name ?? "" };
     await shell.kernel.client.mergePatch(Applications, ref, { operation: null }, GITOPS_FIELD_MANAGER);
   }
-  return { requeueAfterMs: jittered(shell.pollMs) };
+  // Until watches on the managed objects drive it (self-heal, next slice), an Application whose
+  // objects are still coming up is looked at again soon rather than at the next poll.
+  return { requeueAfterMs: unsettled ? Math.min(5_000, shell.pollMs) : jittered(shell.pollMs) };
+}
+
+/** Reads each object's live state for its health; the Application's is the worst. True while any settles. */
+async function observeHealth(
+  shell: Shell,
+  ordered: { placed: Placed; plural: string }[],
+  status: ApplicationStatus,
+): Promise<boolean> {
+  const healths = [];
+  for (const [i, { placed, plural }] of ordered.entries()) {
+    const kind = placed.object.kind ?? "";
+    const type = {
+      group: placed.group,
+      version: placed.version,
+      kind,
+      plural,
+      namespaced: placed.namespaced,
+    };
+    const ref = { namespace: placed.object.metadata?.namespace, name: placed.object.metadata?.name ?? "" };
+    const live = await shell.kernel.client.get(type, ref).catch((error: unknown) => {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    });
+    const health = healthOf(placed.group, live);
+    healths.push(health);
+    const resource = status.resources?.[i];
+    if (resource) resource.health = health;
+  }
+  status.health = worst(healths);
+  return healths.some((h) => h.status === "Progressing" || h.status === "Missing");
 }
 
 /** An Application sluice cannot act on: InvalidSpecError (condition, one Event), nothing fetched. */

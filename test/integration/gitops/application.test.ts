@@ -223,3 +223,32 @@ test("Argo CD fields sluice does not implement yet are named, never ignored", as
   ])
     assert.match(message, want);
 });
+
+test("health: a Deployment from Git is Progressing until its pods are Ready, then the Application is Healthy", async (t) => {
+  const repo = await repository(t);
+  const deployment = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: 2
+  selector:
+    matchLabels: { app: web }
+  template:
+    metadata:
+      labels: { app: web }
+    spec:
+      containers:
+        - name: web
+          image: registry.example/web:1
+`;
+  const sha = await repo.commit({ "app/web.yaml": deployment, "app/a.yaml": configMap("a", "1") }, "first");
+  const { namespace, client, until } = await setUp(t, "app-health");
+  await client.create(Applications, application(namespace, repo.url), "test");
+  const healthy = await until(
+    "Synced and Healthy",
+    (a) => a.status?.sync?.revision === sha && a.status.health?.status === "Healthy",
+  );
+  const web = healthy.status?.resources?.find((r) => r.kind === "Deployment");
+  assert.equal(web?.health?.status, "Healthy");
+});

@@ -224,7 +224,7 @@ test("Argo CD fields sluice does not implement yet are named, never ignored", as
     assert.match(message, want);
 });
 
-test("health: a Deployment from Git is Progressing until its pods are Ready, then the Application is Healthy", async (t) => {
+test("health: a Deployment from Git reports Healthy once its pods are Ready, and so does the Application", async (t) => {
   const repo = await repository(t);
   const deployment = `apiVersion: apps/v1
 kind: Deployment

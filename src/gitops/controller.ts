@@ -21,6 +21,7 @@ import { GITOPS_FIELD_MANAGER, type SyncOutcome, syncObjects } from "./apply/syn
 import { healthOf, worst } from "./health/index.ts";
 import { ComparisonError, manifestsOf } from "./source/manifests.ts";
 import { RepoCache } from "./source/repo-cache.ts";
+import { SourceCache } from "./source/source-cache.ts";
 
 const REFRESH_ANNOTATIONS = ["sluice.dev/refresh", "argocd.argoproj.io/refresh"];
 
@@ -34,6 +35,7 @@ export interface ApplicationConfig {
 interface Shell {
   kernel: Kernel;
   cache: RepoCache;
+  sources: SourceCache;
   writer: ReturnType<Kernel["statusWriter"]>;
   events: ReturnType<Kernel["events"]>;
   pollMs: number;
@@ -168,7 +170,7 @@ async function reconcileApp(shell: Shell, app: Application) {
   let sha: string;
   let rendered: Awaited<ReturnType<typeof manifestsOf>>["rendered"];
   try {
-    ({ sha, rendered } = await manifestsOf(shell.cache, app));
+    ({ sha, rendered } = await readSource(shell, app));
   } catch (error) {
     if (!(error instanceof ComparisonError)) throw error;
     return comparisonFailed(shell, app, error.message);
@@ -219,6 +221,22 @@ async function observeHealth(
   return healths.some((h) => h.status === "Progressing" || h.status === "Missing");
 }
 
+/**
+ * The source's objects: the last reading unless this look is a refresh (annotation, operation,
+ * changed source) or the poll interval has passed since it was read.
+ */
+async function readSource(shell: Shell, app: Application) {
+  const key = SourceCache.keyOf(app);
+  const now = shell.kernel.clock.now();
+  const refresh =
+    app.operation !== undefined || REFRESH_ANNOTATIONS.some((a) => app.metadata?.annotations?.[a]);
+  const kept = refresh ? undefined : shell.sources.fresh(key, now, shell.pollMs);
+  if (kept) return kept;
+  const reading = await manifestsOf(shell.cache, app, shell.sources);
+  shell.sources.remember(key, { ...reading, at: now });
+  return reading;
+}
+
 /** An Application sluice cannot act on: InvalidSpecError (condition, one Event), nothing fetched. */
 async function refuseInvalid(shell: Shell, app: Application, message: string) {
   if (!app.status?.conditions?.some((c) => c.type === "InvalidSpecError" && c.message === message))
@@ -264,6 +282,7 @@ export function applicationControllerWith(config: ApplicationConfig = {}): Contr
     const shell: Shell = {
       kernel,
       cache: new RepoCache(root),
+      sources: new SourceCache(),
       writer: kernel.statusWriter(GITOPS_FIELD_MANAGER),
       events: kernel.events(GITOPS_FIELD_MANAGER),
       pollMs: config.pollMs ?? 180_000,
@@ -281,7 +300,10 @@ export function applicationControllerWith(config: ApplicationConfig = {}): Contr
       },
     });
     apps.on((event, app) => {
-      if (event === "delete") shell.writer.tracker.forget(keyOf(app));
+      if (event === "delete") {
+        shell.writer.tracker.forget(keyOf(app));
+        shell.sources.forget(app);
+      }
       controller.enqueue(keyOf(app));
     });
   };

@@ -6,6 +6,7 @@ import { RenderError, type Rendered, renderDirectory } from "../render/directory
 import { GitError } from "./git.ts";
 import type { RepoCache } from "./repo-cache.ts";
 import { RepoURLError } from "./repo-url.ts";
+import type { SourceCache } from "./source-cache.ts";
 
 export class ComparisonError extends Error {
   override name = "ComparisonError";
@@ -14,21 +15,23 @@ export class ComparisonError extends Error {
 export async function manifestsOf(
   cache: RepoCache,
   app: Application,
+  renders?: SourceCache,
 ): Promise<{ sha: string; rendered: Rendered[] }> {
   const source = app.spec?.source ?? {};
   const url = source.repoURL ?? "";
   try {
     await cache.fetch(url);
     const sha = await cache.resolve(url, app.operation?.sync?.revision ?? source.targetRevision ?? "HEAD");
-    const checkout = await cache.checkout(url, sha);
-    try {
-      return {
-        sha,
-        rendered: await renderDirectory(checkout.dir, source.path ?? "", source.directory ?? {}),
-      };
-    } finally {
-      await checkout.release();
-    }
+    const render = async () => {
+      const checkout = await cache.checkout(url, sha);
+      try {
+        return await renderDirectory(checkout.dir, source.path ?? "", source.directory ?? {});
+      } finally {
+        await checkout.release();
+      }
+    };
+    const key = JSON.stringify([url, sha, source.path, source.directory]);
+    return { sha, rendered: renders ? await renders.render(key, render) : await render() };
   } catch (error) {
     if (error instanceof GitError || error instanceof RenderError || error instanceof RepoURLError)
       throw new ComparisonError(error.message);

@@ -252,3 +252,31 @@ spec:
   const web = healthy.status?.resources?.find((r) => r.kind === "Deployment");
   assert.equal(web?.health?.status, "Healthy");
 });
+
+test("a look that is not a refresh reuses the last reading: a new commit waits for the refresh or the poll", async (t) => {
+  const repo = await repository(t);
+  const first = await repo.commit({ "app/a.yaml": configMap("a", "1") }, "first");
+  const { namespace, client, until, refresh, configMapValue } = await setUp(t, "app-poll");
+  await client.create(Applications, application(namespace, repo.url), "test");
+  const synced = await until(
+    "Synced at the first commit",
+    (a) => a.status?.sync?.revision === first && a.status.sync.status === "Synced",
+  );
+  const second = await repo.commit({ "app/a.yaml": configMap("a", "2") }, "second");
+  // Any change to the Application makes a look; only a refresh (or the poll) reads Git again.
+  await client.mergePatch(
+    Applications,
+    { namespace, name: "demo" },
+    { metadata: { labels: { touched: "yes" } } },
+    "test",
+  );
+  const looked = await until(
+    "looked at again",
+    (a) => a.status?.reconciledAt !== synced.status?.reconciledAt,
+  );
+  assert.equal(looked.status?.sync?.revision, first, "the new commit is not read without a refresh");
+  assert.equal(await configMapValue("a"), "1");
+  await refresh();
+  await until("Synced at the second commit after the refresh", (a) => a.status?.sync?.revision === second);
+  assert.equal(await configMapValue("a"), "2");
+});

@@ -1,0 +1,62 @@
+// What an Application's source rendered to, kept between looks: a look that is not a refresh (the
+// Application's own status writes, a label change) reuses the last reading until the poll interval
+// has passed, so the repository is fetched on the poll, on the refresh annotation or on a changed
+// source — as Argo CD's repo-server refreshes — never once per status write. Renders are also kept
+// by (commit, path, directory options): a new commit that does not touch what changes nothing.
+import type { Application } from "../../api/application.ts";
+import type { Rendered } from "../render/directory.ts";
+
+interface Reading {
+  sha: string;
+  rendered: Rendered[];
+  at: number;
+}
+
+const MAX_RENDERS = 200;
+
+export class SourceCache {
+  private readonly readings = new Map<string, Reading>();
+  private readonly renders = new Map<string, Rendered[]>();
+
+  /** The key of what an Application reads: repository, revision, path and directory options. */
+  static keyOf(app: Application): string {
+    const s = app.spec?.source ?? {};
+    const revision = app.operation?.sync?.revision ?? s.targetRevision ?? "HEAD";
+    return JSON.stringify([
+      app.metadata?.namespace,
+      app.metadata?.name,
+      s.repoURL,
+      revision,
+      s.path,
+      s.directory,
+    ]);
+  }
+
+  /** The last reading of `key` if it is younger than `maxAgeMs`. */
+  fresh(key: string, now: number, maxAgeMs: number): Reading | undefined {
+    const reading = this.readings.get(key);
+    return reading && now - reading.at < maxAgeMs ? reading : undefined;
+  }
+
+  remember(key: string, reading: Reading): void {
+    this.readings.set(key, reading);
+  }
+
+  forget(app: Application): void {
+    for (const key of this.readings.keys()) {
+      const [namespace, name] = JSON.parse(key) as [string, string];
+      if (namespace === app.metadata?.namespace && name === app.metadata?.name) this.readings.delete(key);
+    }
+  }
+
+  /** A render of (sha, path, options), made once. */
+  async render(key: string, make: () => Promise<Rendered[]>): Promise<Rendered[]> {
+    const kept = this.renders.get(key);
+    if (kept) return kept;
+    const rendered = await make();
+    this.renders.set(key, rendered);
+    // Oldest first out: a bounded cache.
+    if (this.renders.size > MAX_RENDERS) this.renders.delete(this.renders.keys().next().value ?? "");
+    return rendered;
+  }
+}

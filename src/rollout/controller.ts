@@ -7,6 +7,7 @@ import { type FieldProblem, formatProblem, validateRollout } from "../api/rollou
 import { byNamespace, byOwnerUid, keyOf } from "../controller/cache.ts";
 import type { ControllerSetup, Kernel } from "../controller/kernel.ts";
 import { AnalysisRuns, ReplicaSets, Rollouts, Services } from "../kube/resources.ts";
+import type { KubeObject } from "../kube/types.ts";
 import { Reasons } from "../telemetry/reasons.ts";
 import { routersFor } from "../trafficrouting/registry.ts";
 import type { RoutingProblem } from "../trafficrouting/router.ts";
@@ -39,11 +40,15 @@ export const rolloutController: ControllerSetup = (kernel) => {
     indexers: { owner: byOwnerUid, namespace: byNamespace },
   });
   const services = kernel.informer<Service>({ type: Services });
+  /** An object a Rollout controls changed: look at that Rollout. */
+  const enqueueOwner = (object: KubeObject) => {
+    const owner = object.metadata?.ownerReferences?.find((r) => r.kind === "Rollout" && r.controller);
+    if (owner) controller.enqueue(`${object.metadata?.namespace}/${owner.name}`);
+  };
   const routed = new RoutingObjects(kernel, (kind, object) => {
     // A routed object appeared or changed (a stable Ingress, a route), or its canary copy was edited.
     for (const r of rollouts.cache.byIndex("routed", routedKey(kind, object))) controller.enqueue(keyOf(r));
-    const owner = object.metadata?.ownerReferences?.find((r) => r.kind === "Rollout" && r.controller);
-    if (owner) controller.enqueue(`${object.metadata?.namespace}/${owner.name}`);
+    enqueueOwner(object);
   });
   const analysisRuns = kernel.informer<AnalysisRun>({ type: AnalysisRuns, indexers: { owner: byOwnerUid } });
   const writer = kernel.statusWriter(ROLLOUT_FIELD_MANAGER);
@@ -56,15 +61,9 @@ export const rolloutController: ControllerSetup = (kernel) => {
       const rollout = rollouts.cache.get(key);
       if (!rollout?.metadata?.uid) return undefined;
       if (writer.tracker.isStale(key, rollout.metadata.resourceVersion)) return undefined;
-      const orphans = orphansFor(
-        rollout,
-        replicaSets.cache.byIndex("namespace", rollout.metadata.namespace ?? ""),
-      );
-      if (orphans.length > 0 && !rollout.metadata.deletionTimestamp) {
-        for (const rs of orphans) await adopt(kernel.client, rollout, rs, ROLLOUT_FIELD_MANAGER);
-        log.info({ adopted: orphans.map((rs) => rs.metadata?.name) }, "adopted orphaned ReplicaSets");
-        return undefined; // their update events bring them back as owned
-      }
+      const inNamespace = replicaSets.cache.byIndex("namespace", rollout.metadata.namespace ?? "");
+      // Adopted ones come back as owned with their update events.
+      if (await adoptOrphans(kernel, rollout, inNamespace, log)) return undefined;
       const owned = replicaSets.cache.byIndex("owner", rollout.metadata.uid);
       const service = (name: string) => services.cache.get(`${rollout.metadata?.namespace}/${name}`);
       const serviceSelector = (name: string) => {
@@ -100,19 +99,27 @@ export const rolloutController: ControllerSetup = (kernel) => {
     if (event === "delete") writer.tracker.forget(keyOf(object));
     controller.enqueue(keyOf(object));
   });
-  replicaSets.on((_event, rs) => {
-    const owner = rs.metadata?.ownerReferences?.find((r) => r.kind === "Rollout" && r.controller);
-    if (owner) controller.enqueue(`${rs.metadata?.namespace}/${owner.name}`);
-  });
-  analysisRuns.on((_event, run) => {
-    const owner = run.metadata?.ownerReferences?.find((r) => r.kind === "Rollout" && r.controller);
-    if (owner) controller.enqueue(`${run.metadata?.namespace}/${owner.name}`);
-  });
+  replicaSets.on((_event, rs) => enqueueOwner(rs));
+  analysisRuns.on((_event, run) => enqueueOwner(run));
   services.on((_event, svc) => {
     // A Service a Rollout names may have appeared or changed: look at the Rollouts that name it.
     for (const r of rollouts.cache.byIndex("services", keyOf(svc))) controller.enqueue(keyOf(r));
   });
 };
+
+/** Adopts ReplicaSets matching the Rollout that nothing controls; true when it adopted any. */
+async function adoptOrphans(
+  kernel: Kernel,
+  rollout: Rollout,
+  inNamespace: ReplicaSet[],
+  log: Reconcile["log"],
+) {
+  const orphans = orphansFor(rollout, inNamespace);
+  if (orphans.length === 0 || rollout.metadata?.deletionTimestamp) return false;
+  for (const rs of orphans) await adopt(kernel.client, rollout, rs, ROLLOUT_FIELD_MANAGER);
+  log.info({ adopted: orphans.map((rs) => rs.metadata?.name) }, "adopted orphaned ReplicaSets");
+  return true;
+}
 
 /** The shell around one plan: what the reconcile reads besides the Rollout, and where it writes. */
 interface Reconcile extends Shell {

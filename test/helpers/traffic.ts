@@ -69,3 +69,54 @@ export const firstRevision = <T extends KubeObject>(
   events
     .filter((e) => ok(e.object))
     .reduce((min, e) => Math.min(min, revisionOf(e)), Number.POSITIVE_INFINITY);
+
+/** The steps of every router's walk: 5 → 25 → 50 %, each paused until promoted. */
+export const WALK_STEPS = [
+  { setWeight: 5 },
+  { pause: {} },
+  { setWeight: 25 },
+  { pause: {} },
+  { setWeight: 50 },
+  { pause: {} },
+];
+
+/** The first revision at which the canary ReplicaSet of `hash` had `pods` available. */
+export const podsReadyAt = <T extends KubeObject & { status?: { availableReplicas?: number } }>(
+  events: readonly WatchEvent<T>[],
+  hash: string,
+  pods: number,
+) =>
+  firstRevision(
+    events,
+    (rs) =>
+      rs.metadata?.labels?.["rollouts-pod-template-hash"] === hash &&
+      (rs.status?.availableReplicas ?? 0) >= pods,
+  );
+
+/**
+ * Walks WALK_STEPS: checks each pause with `atStep(stepIndex, weight, canaryPods)`, promotes past it,
+ * and returns the canary's hash once it is the Healthy stable.
+ */
+export async function walk(
+  web: {
+    patchStatus: (s: Record<string, unknown>) => Promise<unknown>;
+    until: (what: string, ok: (r: Rollout) => boolean, timeoutMs?: number) => Promise<Rollout>;
+  },
+  atStep: (index: number, weight: number, canaryPods: number) => Promise<string>,
+): Promise<string> {
+  let canaryHash = "";
+  for (const [index, weight, pods] of [
+    [1, 5, 1],
+    [3, 25, 3],
+    [5, 50, 5],
+  ] as const) {
+    canaryHash = await atStep(index, weight, pods);
+    await web.patchStatus({ pauseConditions: null });
+  }
+  await web.until(
+    "v2 Healthy",
+    (r) => r.status?.phase === "Healthy" && r.status.stableRS === canaryHash,
+    60_000,
+  );
+  return canaryHash;
+}

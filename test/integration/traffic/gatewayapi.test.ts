@@ -12,7 +12,15 @@ import type { Route } from "../../../src/trafficrouting/gatewayapi/index.ts";
 import { ROUTED_TYPES } from "../../../src/trafficrouting/router.ts";
 import { testClient } from "../../helpers/kube.ts";
 import { podTemplate, rolloutIn, scalesByHash } from "../../helpers/rollouts.ts";
-import { revisionOf, setUpTraffic, sluiceWrites, trafficRollout } from "../../helpers/traffic.ts";
+import {
+  podsReadyAt,
+  revisionOf,
+  setUpTraffic,
+  sluiceWrites,
+  trafficRollout,
+  WALK_STEPS,
+  walk,
+} from "../../helpers/traffic.ts";
 import { pending, waitFor } from "../../helpers/wait.ts";
 import { recordWatch } from "../../helpers/watch.ts";
 
@@ -61,15 +69,7 @@ test("Gateway API: a canary of 10 walks 5 → 25 → 50 → 100 by HTTPRoute wei
   const client = testClient();
   const web = rolloutIn(namespace);
   await client.create(HTTPRoutes, route(namespace), "test");
-  const steps = [
-    { setWeight: 5 },
-    { pause: {} },
-    { setWeight: 25 },
-    { pause: {} },
-    { setWeight: 50 },
-    { pause: {} },
-  ];
-  await client.create(Rollouts, rollout(namespace, steps), "test");
+  await client.create(Rollouts, rollout(namespace, WALK_STEPS), "test");
   const v1 = await web.until(
     "v1 Healthy",
     (r) => r.status?.phase === "Healthy" && r.status.availableReplicas === 10,
@@ -97,29 +97,14 @@ test("Gateway API: a canary of 10 walks 5 → 25 → 50 → 100 by HTTPRoute wei
     const scales = await scalesByHash(namespace);
     assert.deepEqual(scales[canaryHash], [canaryPods, canaryPods]);
     assert.deepEqual(scales[stableHash], [10, 10]);
-    const podsReady = Math.min(
-      ...rsWatch.events
-        .filter((e) => e.object.metadata?.labels?.["rollouts-pod-template-hash"] === canaryHash)
-        .filter((e) => (e.object.status?.availableReplicas ?? 0) >= canaryPods)
-        .map((e) => revisionOf(e)),
-    );
+    const podsReady = podsReadyAt(rsWatch.events, canaryHash, canaryPods);
     const weighted = Math.min(
       ...routeWatch.events.filter((e) => weightsOf(e.object) === want).map((e) => revisionOf(e)),
     );
     assert.ok(podsReady < weighted, `pods ready (rev ${podsReady}) before ${want} (rev ${weighted})`);
     return canaryHash;
   };
-  await atStep(1, 5, 1);
-  await web.patchStatus({ pauseConditions: null });
-  await atStep(3, 25, 3);
-  await web.patchStatus({ pauseConditions: null });
-  const canaryHash = await atStep(5, 50, 5);
-  await web.patchStatus({ pauseConditions: null });
-  await web.until(
-    "v2 Healthy",
-    (r) => r.status?.phase === "Healthy" && r.status.stableRS === canaryHash,
-    60_000,
-  );
+  await walk(web, atStep);
   assert.ok(
     routeWatch.events.some((e) => weightsOf(e.object) === "web-stable=0,web-canary=100"),
     "100 % before promotion",

@@ -16,7 +16,14 @@ import type { VirtualService, VirtualServiceRoute } from "../../../src/trafficro
 import { ROUTED_TYPES } from "../../../src/trafficrouting/router.ts";
 import { testClient } from "../../helpers/kube.ts";
 import { podTemplate, rolloutIn, scalesByHash } from "../../helpers/rollouts.ts";
-import { revisionOf, setUpTraffic, sluiceWrites, trafficRollout } from "../../helpers/traffic.ts";
+import {
+  podsReadyAt,
+  revisionOf,
+  setUpTraffic,
+  sluiceWrites,
+  trafficRollout,
+  walk,
+} from "../../helpers/traffic.ts";
 import { pending, waitFor } from "../../helpers/wait.ts";
 import { recordWatch } from "../../helpers/watch.ts";
 
@@ -133,29 +140,14 @@ test("Istio: a canary of 10 walks 5 → 25 → 50 → 100 by VirtualService weig
     const scales = await scalesByHash(namespace);
     assert.deepEqual(scales[canaryHash], [canaryPods, canaryPods]);
     assert.deepEqual(scales[stableHash], [10, 10]);
-    const podsReady = Math.min(
-      ...rsWatch.events
-        .filter((e) => e.object.metadata?.labels?.[HASH] === canaryHash)
-        .filter((e) => (e.object.status?.availableReplicas ?? 0) >= canaryPods)
-        .map((e) => revisionOf(e)),
-    );
+    const podsReady = podsReadyAt(rsWatch.events, canaryHash, canaryPods);
     const weighted = Math.min(
       ...vsWatch.events.filter((e) => weightsOf(e.object) === want(weight)).map((e) => revisionOf(e)),
     );
     assert.ok(podsReady < weighted, `pods ready (rev ${podsReady}) before ${want(weight)} (rev ${weighted})`);
     return canaryHash;
   };
-  await atStep(1, 5, 1);
-  await web.patchStatus({ pauseConditions: null });
-  await atStep(3, 25, 3);
-  await web.patchStatus({ pauseConditions: null });
-  const canaryHash = await atStep(5, 50, 5);
-  await web.patchStatus({ pauseConditions: null });
-  await web.until(
-    "v2 Healthy",
-    (r) => r.status?.phase === "Healthy" && r.status.stableRS === canaryHash,
-    60_000,
-  );
+  await walk(web, atStep);
   assert.ok(
     vsWatch.events.some((e) => weightsOf(e.object) === want(100)),
     "100 % before promotion",

@@ -14,7 +14,15 @@ import type { Ingress } from "../../../src/trafficrouting/nginx/index.ts";
 import { readAuditEvents } from "../../helpers/audit.ts";
 import { testClient } from "../../helpers/kube.ts";
 import { podTemplate, rolloutIn, scalesByHash, selectorHash } from "../../helpers/rollouts.ts";
-import { firstRevision, revisionOf, setUpTraffic, trafficRollout } from "../../helpers/traffic.ts";
+import {
+  firstRevision,
+  podsReadyAt,
+  revisionOf,
+  setUpTraffic,
+  trafficRollout,
+  WALK_STEPS,
+  walk,
+} from "../../helpers/traffic.ts";
 import { pending, waitFor } from "../../helpers/wait.ts";
 import { recordWatch } from "../../helpers/watch.ts";
 
@@ -76,15 +84,7 @@ test("nginx: a canary of 10 walks 5 → 25 → 50 → 100 by Ingress weight, pod
   const client = testClient();
   const web = rolloutIn(namespace);
   await client.create(Ingresses, stableIngress(namespace), "test");
-  const steps = [
-    { setWeight: 5 },
-    { pause: {} },
-    { setWeight: 25 },
-    { pause: {} },
-    { setWeight: 50 },
-    { pause: {} },
-  ];
-  await client.create(Rollouts, rollout(namespace, steps, { scaleDownDelaySeconds: 2 }), "test");
+  await client.create(Rollouts, rollout(namespace, WALK_STEPS, { scaleDownDelaySeconds: 2 }), "test");
   const v1 = await web.until(
     "v1 Healthy",
     (r) => r.status?.phase === "Healthy" && r.status.availableReplicas === 10,
@@ -133,7 +133,7 @@ test("nginx: a canary of 10 walks 5 → 25 → 50 → 100 by Ingress weight, pod
       60_000,
     );
     const canaryHash = r.status?.currentPodHash ?? "";
-    const ingress = await weightIs(namespace, weight);
+    await weightIs(namespace, weight);
     const scales = await scalesByHash(namespace);
     assert.deepEqual(scales[canaryHash], [canaryPods, canaryPods], `canary pods at ${weight}%`);
     assert.deepEqual(scales[stableHash], [10, 10], `stable at full size at ${weight}%`);
@@ -148,12 +148,7 @@ test("nginx: a canary of 10 walks 5 → 25 → 50 → 100 by Ingress weight, pod
       serviceName: "web-stable",
     });
     // The weight was written only after the canary had the pods for it available.
-    const podsReady = firstRevision(
-      rsWatch.events,
-      (rs) =>
-        rs.metadata?.labels?.["rollouts-pod-template-hash"] === canaryHash &&
-        (rs.status?.availableReplicas ?? 0) >= canaryPods,
-    );
+    const podsReady = podsReadyAt(rsWatch.events, canaryHash, canaryPods);
     const weighted = firstRevision(
       ingWatch.events,
       (i) => i.metadata?.annotations?.[WEIGHT] === String(weight),
@@ -169,22 +164,11 @@ test("nginx: a canary of 10 walks 5 → 25 → 50 → 100 by Ingress weight, pod
     ) => w.arrivals[w.events.findIndex((e) => revisionOf(e) === rev)] ?? Number.NaN;
     const latency = seenAt(ingWatch, weighted) - seenAt(rsWatch, podsReady);
     t.diagnostic(`weight ${weight}: written ${latency} ms after the canary pods were ready`);
-    return { ingress, canaryHash };
+    return canaryHash;
   };
-  await atStep(1, 5, 1);
-  await web.patchStatus({ pauseConditions: null });
-  await atStep(3, 25, 3);
-  await web.patchStatus({ pauseConditions: null });
-  const { canaryHash } = await atStep(5, 50, 5);
-  await web.patchStatus({ pauseConditions: null });
-
-  // Steps done: the canary grows to 10, takes 100 %, is promoted; then the weight goes back to 0
+  // After the steps the canary grows to 10, takes 100 %, is promoted; then the weight goes back to 0
   // (the stable Service now selects the new pods) and the old stable leaves after 2 s.
-  await web.until(
-    "v2 Healthy",
-    (r) => r.status?.phase === "Healthy" && r.status.stableRS === canaryHash,
-    60_000,
-  );
+  const canaryHash = await walk(web, atStep);
   const full = firstRevision(ingWatch.events, (i) => i.metadata?.annotations?.[WEIGHT] === "100");
   assert.ok(Number.isFinite(full), "weight 100 before promotion");
   const last = await weightIs(namespace, 0);

@@ -18,13 +18,8 @@ const NOT_YET: [string, (a: Application) => unknown][] = [
   ["spec.source.helm", (a) => a.spec?.source?.helm],
   ["spec.source.plugin", (a) => a.spec?.source?.plugin],
   ["spec.source.directory.jsonnet", (a) => a.spec?.source?.directory?.jsonnet],
-  ["spec.syncPolicy.automated.prune", (a) => a.spec?.syncPolicy?.automated?.prune],
-  ["spec.syncPolicy.automated.selfHeal", (a) => a.spec?.syncPolicy?.automated?.selfHeal],
-  ["spec.syncPolicy.syncOptions", (a) => a.spec?.syncPolicy?.syncOptions?.length],
   ["spec.syncPolicy.retry", (a) => a.spec?.syncPolicy?.retry],
-  ["spec.ignoreDifferences", (a) => a.spec?.ignoreDifferences?.length],
   ["spec.sourceHydrator", (a) => a.spec?.sourceHydrator],
-  ["operation.sync.prune", (a) => a.operation?.sync?.prune],
 ];
 
 function destinationProblems(app: Application): AppProblem[] {
@@ -43,6 +38,23 @@ function destinationProblems(app: Application): AppProblem[] {
   return problems;
 }
 
+/** Sync options sluice acts on (app level or per object); others are named, never ignored. */
+const SYNC_OPTIONS = new Set([
+  "Prune=false",
+  "PruneLast=true",
+  "CreateNamespace=true",
+  "ServerSideApply=true",
+  "Validate=true",
+]);
+
+function syncOptionProblems(path: string, options: string[] | undefined): AppProblem[] {
+  return (options ?? []).flatMap((option, i) =>
+    SYNC_OPTIONS.has(option)
+      ? []
+      : [{ path: `${path}[${i}]`, message: `sync option "${option}" is not supported yet` }],
+  );
+}
+
 export function validateApplication(app: Application): AppProblem[] {
   const problems: AppProblem[] = [];
   const project = app.spec?.project ?? "default";
@@ -54,6 +66,8 @@ export function validateApplication(app: Application): AppProblem[] {
   if (!app.spec?.source?.repoURL && !app.spec?.sources)
     problems.push({ path: "spec.source.repoURL", message: "is required" });
   problems.push(...destinationProblems(app));
+  problems.push(...syncOptionProblems("spec.syncPolicy.syncOptions", app.spec?.syncPolicy?.syncOptions));
+  problems.push(...syncOptionProblems("operation.sync.syncOptions", app.operation?.sync?.syncOptions));
   for (const [path, present] of NOT_YET)
     if (present(app)) problems.push({ path, message: `${path} is not supported yet` });
   return problems;

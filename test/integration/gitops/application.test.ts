@@ -206,7 +206,7 @@ test("Argo CD fields sluice does not implement yet are named, never ignored", as
   await client.create(
     Applications,
     application(namespace, "https://example.com/repo.git", {
-      syncPolicy: { automated: { prune: true, selfHeal: true } },
+      syncPolicy: { automated: { prune: true }, retry: { limit: 2 }, syncOptions: ["Replace=true"] },
       project: "team",
     }),
     "test",
@@ -218,8 +218,8 @@ test("Argo CD fields sluice does not implement yet are named, never ignored", as
   const message = app.status?.conditions?.find((c) => c.type === "InvalidSpecError")?.message ?? "";
   for (const want of [
     /spec.project: only the default project/,
-    /automated.prune is not supported yet/,
-    /automated.selfHeal is not supported yet/,
+    /spec.syncPolicy.retry is not supported yet/,
+    /spec.syncPolicy.syncOptions\[0\]: sync option "Replace=true" is not supported yet/,
   ])
     assert.match(message, want);
 });

@@ -1,0 +1,48 @@
+// The server-side-apply body for one object: what Git wants, minus what Git must not force back.
+import type { KubeObject } from "../../kube/types.ts";
+import { managedFields, ownedPaths } from "./fields-v1.ts";
+import { type IgnoreRule, ignoredPaths, matchingRules } from "./ignore.ts";
+import { clone, getAt, type Path, removeAllCollapsing, setAt } from "./json.ts";
+import { formatPointer } from "./json-pointer.ts";
+
+/**
+ * `desired` minus the fields another manager owns through the /scale subresource in `live` (an
+ * HPA's spec.replicas), and, with RespectIgnoreDifferences, with ignored fields left as live has them.
+ * Never mutates its inputs.
+ */
+export function applyBody(
+  desired: KubeObject,
+  live: KubeObject | undefined,
+  ownManager: string,
+  rules: readonly IgnoreRule[],
+  respectIgnoreDifferences: boolean,
+): KubeObject {
+  const body = clone(desired);
+  if (live === undefined) return body;
+  // Dropping the field (rather than sending live's value) gives up our claim, so the scaler keeps
+  // sole ownership and the next apply does not fight it.
+  const scaled = managedFields(live)
+    .filter((entry) => entry.subresource === "scale" && entry.manager !== ownManager)
+    .flatMap((entry) => ownedPaths(entry.fieldsV1, body));
+  removeAllCollapsing(body, scaled);
+  if (respectIgnoreDifferences) keepIgnoredAsLive(body, live, matchingRules(rules, live));
+  return body;
+}
+
+/**
+ * Argo CD's RespectIgnoreDifferences=true: ignored fields are not changed by a sync. A field Git
+ * sets is sent with live's value where the rules name the same location in live: leaving it out of
+ * a server-side apply would make the API server delete a field this manager owned. Where live has
+ * nothing there, the field is left out.
+ */
+function keepIgnoredAsLive(body: KubeObject, live: KubeObject, rules: IgnoreRule[]): void {
+  if (rules.length === 0) return;
+  const inLive = new Set(ignoredPaths(rules, live, live).map(formatPointer));
+  const absent: Path[] = [];
+  for (const path of ignoredPaths(rules, body, live)) {
+    const liveValue = inLive.has(formatPointer(path)) ? getAt(live, path) : undefined;
+    if (liveValue === undefined) absent.push(path);
+    else setAt(body, path, clone(liveValue.value));
+  }
+  removeAllCollapsing(body, absent);
+}

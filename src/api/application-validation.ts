@@ -45,6 +45,7 @@ const SYNC_OPTIONS = new Set([
   "CreateNamespace=true",
   "ServerSideApply=true",
   "Validate=true",
+  "RespectIgnoreDifferences=true",
 ]);
 
 function syncOptionProblems(path: string, options: string[] | undefined): AppProblem[] {

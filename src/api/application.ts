@@ -25,6 +25,8 @@ export interface ApplicationSpec {
   };
   ignoreDifferences?: Record<string, unknown>[];
   revisionHistoryLimit?: number;
+  /** Free-form notes shown to users (Argo CD's `info`). */
+  info?: { name: string; value: string }[];
   sourceHydrator?: Record<string, unknown>;
 }
 
@@ -36,7 +38,20 @@ export interface ResourceStatus {
   name: string;
   status: "Synced" | "OutOfSync";
   message?: string;
+  /** In the last inventory, gone from Git, not pruned (yet). */
+  requiresPruning?: boolean;
   health?: { status: string; message?: string };
+}
+
+/** One object's part in a sync (Argo CD's result codes). */
+export interface SyncResultResource {
+  group: string;
+  version: string;
+  kind: string;
+  namespace?: string;
+  name: string;
+  status: "Synced" | "SyncFailed" | "Pruned" | "PruneSkipped";
+  message: string;
 }
 
 export interface ApplicationStatus {
@@ -48,11 +63,13 @@ export interface ApplicationStatus {
   health?: { status: string; message?: string };
   resources?: ResourceStatus[];
   operationState?: {
+    /** What was run: Argo CD records the operation with its state. */
+    operation?: { sync?: { revision?: string; prune?: boolean }; initiatedBy?: Record<string, unknown> };
     phase: "Running" | "Succeeded" | "Failed" | "Error";
     message?: string;
     startedAt?: string;
     finishedAt?: string;
-    syncResult?: { revision: string; resources: (ResourceStatus & { message: string })[] };
+    syncResult?: { revision: string; resources: SyncResultResource[] };
   };
   conditions?: Condition[];
   reconciledAt?: string;

@@ -23,6 +23,8 @@ export interface DynamicInformersOptions {
   metrics?: InformerMetrics;
   /** Only objects with these labels are cached (e.g. "app.kubernetes.io/managed-by=sluice"). */
   labelSelector: string;
+  /** Keep metadata.managedFields (who owns which field) in the cache. */
+  keepManagedFields?: boolean;
   /** Watch one namespace; all namespaces when absent. */
   namespace?: string | undefined;
   /** An informer not synced by then is stopped and its request fails (default 30 s). */
@@ -86,6 +88,7 @@ export class DynamicInformers {
       type: resource,
       namespace: this.options.namespace,
       labelSelector: this.options.labelSelector,
+      keepManagedFields: this.options.keepManagedFields ?? false,
       logger: this.options.logger,
       ...(this.options.metrics ? { metrics: this.options.metrics } : {}),
     });

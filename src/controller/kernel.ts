@@ -35,6 +35,7 @@ export class Kernel {
   private readonly informers: Informer<KubeObject>[] = [];
   private readonly controllers: Controller[] = [];
   private readonly dynamic: DynamicInformers[] = [];
+  private readonly stopHooks: (() => unknown)[] = [];
   private discoveryClient: DynamicClient | undefined;
   private state: "new" | "starting" | "running" | "stopped" = "new";
 
@@ -82,7 +83,7 @@ export class Kernel {
   }
 
   /** Informers for kinds learnt at run time, filtered by `labelSelector`; stopped with the kernel. */
-  dynamicInformers(labelSelector: string): DynamicInformers {
+  dynamicInformers(labelSelector: string, options: { keepManagedFields?: boolean } = {}): DynamicInformers {
     const informers = new DynamicInformers({
       client: this.client,
       discovery: this.dynamicClient.discovery,
@@ -90,6 +91,7 @@ export class Kernel {
       metrics: this.options.metrics,
       labelSelector,
       namespace: this.options.namespace,
+      ...options,
     });
     this.dynamic.push(informers);
     return informers;
@@ -138,5 +140,11 @@ export class Kernel {
     this.state = "stopped";
     await Promise.all(this.controllers.map((c) => c.shutdown()));
     await Promise.all([...this.informers, ...this.dynamic].map((i) => i.stop()));
+    await Promise.allSettled(this.stopHooks.map((hook) => hook()));
+  }
+
+  /** Runs `hook` once the kernel has stopped (workers drained, watches closed): e.g. remove scratch files. */
+  onStop(hook: () => unknown): void {
+    this.stopHooks.push(hook);
   }
 }

@@ -135,3 +135,10 @@ export const Applications: ResourceType = {
   kind: "Application",
   namespaced: true,
 };
+export const Namespaces: ResourceType = {
+  group: "",
+  version: "v1",
+  plural: "namespaces",
+  kind: "Namespace",
+  namespaced: false,
+};

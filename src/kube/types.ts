@@ -12,6 +12,18 @@ export interface ObjectMeta {
   deletionTimestamp?: string;
   creationTimestamp?: string;
   finalizers?: string[];
+  managedFields?: ManagedFieldsEntry[];
+}
+
+/** Which fields one writer set, as the API server records it for server-side apply. */
+export interface ManagedFieldsEntry {
+  manager?: string;
+  operation?: "Apply" | "Update";
+  apiVersion?: string;
+  time?: string;
+  fieldsType?: string;
+  fieldsV1?: Record<string, unknown>;
+  subresource?: string;
 }
 
 export interface KubeObject {

@@ -2,6 +2,9 @@
 // ../shared/reference/argo-rollouts.md §5.7). Pure: `now` is passed in, and a condition's times
 // move only when it changes, so an unchanged world writes no status.
 import type { Condition } from "../api/common.ts";
+
+export { removeCondition, setCondition } from "../api/conditions.ts";
+
 import type { RolloutSpec, RolloutStatus } from "../api/rollout.ts";
 
 export type Phase = NonNullable<RolloutStatus["phase"]>;
@@ -69,30 +72,4 @@ function canaryPhase(spec: RolloutSpec, status: RolloutStatus): { phase: Phase; 
   if (!status.stableRS || status.stableRS !== status.currentPodHash)
     return { phase: "Progressing", message: "waiting for all steps to complete" };
   return HEALTHY;
-}
-
-/**
- * Sets (or replaces) a condition, keeping its transition time while its status is unchanged.
- * `touch` moves lastUpdateTime even when nothing else changed (progress was made).
- */
-export function setCondition(
-  conditions: Condition[],
-  next: Omit<Condition, "lastUpdateTime" | "lastTransitionTime">,
-  now: string,
-  touch = false,
-): Condition[] {
-  const old = conditions.find((c) => c.type === next.type);
-  const same =
-    old && old.status === next.status && old.reason === next.reason && old.message === next.message;
-  if (same && !touch) return conditions;
-  const condition: Condition = {
-    ...next,
-    lastUpdateTime: now,
-    lastTransitionTime: old && old.status === next.status ? (old.lastTransitionTime ?? now) : now,
-  };
-  return [...conditions.filter((c) => c.type !== next.type), condition];
-}
-
-export function removeCondition(conditions: Condition[], type: string): Condition[] {
-  return conditions.filter((c) => c.type !== type);
 }

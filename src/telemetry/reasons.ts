@@ -31,6 +31,10 @@ export const Reasons = {
   SyncSucceeded: "SyncSucceeded",
   SyncFailed: "SyncFailed",
   ComparisonError: "ComparisonError",
+  SyncError: "SyncError",
+  OutOfSync: "OutOfSync",
+  Pruned: "Pruned",
+  HealthDegraded: "HealthDegraded",
 } as const;
 
 export type Reason = (typeof Reasons)[keyof typeof Reasons];

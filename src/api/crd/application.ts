@@ -61,6 +61,7 @@ const resourceStatus = (): Schema =>
     name: str(),
     status: str(),
     message: str(),
+    requiresPruning: bool(),
     health: obj({ status: str(), message: str() }),
   });
 

@@ -1,75 +1,122 @@
-// Applies an Application's placed objects by server-side apply (field manager sluice-gitops): all
-// of them dry-run first, so one invalid object fails the sync before anything is applied (its
-// kind, name and the API server's message in status); then applied in order.
-import type { ResourceStatus } from "../../api/application.ts";
+// Runs a sync plan: the destination Namespace first when CreateNamespace=true; every object to
+// apply dry-run first, so one invalid object fails the sync before anything is applied (its kind,
+// name and the API server's message in status); then applied in order by server-side apply as
+// sluice-gitops with conflicts forced (Git wins over a hand edit, as Argo CD's
+// ServerSideApply=true does; fields an HPA owns were taken out of the body beforehand); then, only
+// when everything applied, the prune: each object deleted with the resourceVersion it was judged
+// owned at, so an object changed since is not deleted blindly.
 import type { KubeClient } from "../../kube/client.ts";
-import type { Placed } from "./placement.ts";
+import { isNotFound } from "../../kube/errors.ts";
+import { Namespaces, type ResourceType } from "../../kube/resources.ts";
+import type { KubeObject } from "../../kube/types.ts";
+import type { InventoryEntry } from "./prune.ts";
+import { pruneDisabled } from "./prune.ts";
 
 export const GITOPS_FIELD_MANAGER = "sluice-gitops";
+
+export type ResultCode = "Synced" | "SyncFailed" | "Pruned" | "PruneSkipped";
+
+export interface ResourceResult extends InventoryEntry {
+  status: ResultCode;
+  message: string;
+}
+
+export interface ToApply {
+  entry: InventoryEntry;
+  type: ResourceType;
+  body: KubeObject;
+}
+
+export interface ToPrune {
+  entry: InventoryEntry;
+  type: ResourceType;
+  live: KubeObject;
+}
+
+export interface SyncPlan {
+  createNamespace?: string | undefined;
+  apply: ToApply[];
+  prune: ToPrune[];
+}
 
 export interface SyncOutcome {
   ok: boolean;
   message: string;
-  resources: (ResourceStatus & { message: string })[];
+  resources: ResourceResult[];
 }
 
-const statusOf = (p: Placed, message: string, ok: boolean): ResourceStatus & { message: string } => ({
-  group: p.group,
-  version: p.version,
-  kind: p.object.kind ?? "",
-  ...(p.object.metadata?.namespace ? { namespace: p.object.metadata.namespace } : {}),
-  name: p.object.metadata?.name ?? "",
-  status: ok ? "Synced" : "OutOfSync",
+const named = (e: InventoryEntry) => `${e.kind}/${e.name}`;
+const result = (entry: InventoryEntry, status: ResultCode, message: string): ResourceResult => ({
+  ...entry,
+  status,
   message,
 });
 
-const typeOf = (p: Placed) => ({
-  group: p.group,
-  version: p.version,
-  kind: p.object.kind ?? "",
-  plural: "",
-  namespaced: p.namespaced,
-});
-
-export async function syncObjects(
-  client: KubeClient,
-  ordered: { placed: Placed; plural: string }[],
-): Promise<SyncOutcome> {
-  const apply = (o: { placed: Placed; plural: string }, dryRun: boolean) =>
-    client.apply({ ...typeOf(o.placed), plural: o.plural }, o.placed.object, GITOPS_FIELD_MANAGER, {
-      dryRun,
-      force: false,
-    });
-  for (const o of ordered) {
+async function dryRunAll(client: KubeClient, plan: SyncPlan): Promise<SyncOutcome | undefined> {
+  for (const o of plan.apply) {
     try {
-      await apply(o, true);
+      await client.apply(o.type, o.body, GITOPS_FIELD_MANAGER, { dryRun: true, force: true });
     } catch (error) {
-      const message = `${o.placed.object.kind}/${o.placed.object.metadata?.name}: ${(error as Error).message}`;
-      const resources = ordered.map((x) =>
-        statusOf(x.placed, x === o ? (error as Error).message : "not applied", false),
-      );
-      return { ok: false, message: `one or more objects failed to apply (dry run): ${message}`, resources };
-    }
-  }
-  const resources: SyncOutcome["resources"] = [];
-  for (const o of ordered) {
-    try {
-      await apply(o, false);
-      resources.push(
-        statusOf(
-          o.placed,
-          `${(o.placed.object.kind ?? "").toLowerCase()}/${o.placed.object.metadata?.name} serverside-applied`,
-          true,
-        ),
-      );
-    } catch (error) {
-      resources.push(statusOf(o.placed, (error as Error).message, false));
+      const message = (error as Error).message;
       return {
         ok: false,
-        message: `${o.placed.object.kind}/${o.placed.object.metadata?.name}: ${(error as Error).message}`,
-        resources,
+        message: `one or more objects failed to apply (dry run): ${named(o.entry)}: ${message}`,
+        resources: plan.apply.map((x) => result(x.entry, "SyncFailed", x === o ? message : "not applied")),
       };
     }
+  }
+  return undefined;
+}
+
+async function pruneAll(client: KubeClient, plan: SyncPlan): Promise<ResourceResult[]> {
+  const results: ResourceResult[] = [];
+  for (const o of plan.prune) {
+    if (pruneDisabled(o.live)) {
+      results.push(result(o.entry, "PruneSkipped", "ignored (no prune): Prune=false"));
+      continue;
+    }
+    await client
+      .delete(
+        o.type,
+        { namespace: o.entry.namespace, name: o.entry.name },
+        {
+          ...(o.live.metadata?.resourceVersion ? { resourceVersion: o.live.metadata.resourceVersion } : {}),
+          propagationPolicy: "Foreground",
+        },
+      )
+      .catch((error: unknown) => {
+        // Already gone is what a prune wants.
+        if (!isNotFound(error)) throw error;
+      });
+    results.push(result(o.entry, "Pruned", "pruned"));
+  }
+  return results;
+}
+
+export async function runSync(client: KubeClient, plan: SyncPlan): Promise<SyncOutcome> {
+  if (plan.createNamespace) {
+    const namespace = { apiVersion: "v1", kind: "Namespace", metadata: { name: plan.createNamespace } };
+    await client.apply(Namespaces, namespace, GITOPS_FIELD_MANAGER, { force: false });
+  }
+  const failed = await dryRunAll(client, plan);
+  if (failed) return failed;
+  const resources: ResourceResult[] = [];
+  for (const o of plan.apply) {
+    try {
+      await client.apply(o.type, o.body, GITOPS_FIELD_MANAGER, { force: true });
+      resources.push(
+        result(o.entry, "Synced", `${o.entry.kind.toLowerCase()}/${o.entry.name} serverside-applied`),
+      );
+    } catch (error) {
+      const message = (error as Error).message;
+      resources.push(result(o.entry, "SyncFailed", message));
+      return { ok: false, message: `${named(o.entry)}: ${message}`, resources };
+    }
+  }
+  try {
+    resources.push(...(await pruneAll(client, plan)));
+  } catch (error) {
+    return { ok: false, message: `prune failed: ${(error as Error).message}`, resources };
   }
   return { ok: true, message: "successfully synced (all tasks run)", resources };
 }

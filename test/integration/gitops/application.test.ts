@@ -3,101 +3,13 @@
 // follows a new commit on refresh, applies nothing when one object is invalid, and says why when
 // it cannot read its source; without automation it waits for a sync operation.
 import assert from "node:assert/strict";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { type TestContext, test } from "node:test";
-import { fileURLToPath } from "node:url";
-import { parse } from "yaml";
+import { test } from "node:test";
 import type { Application } from "../../../src/api/application.ts";
-import { applicationControllerWith } from "../../../src/gitops/controller.ts";
-import { git } from "../../../src/gitops/source/git.ts";
 import { isNotFound } from "../../../src/kube/errors.ts";
 import { Applications, ConfigMaps, Events } from "../../../src/kube/resources.ts";
 import type { KubeObject } from "../../../src/kube/types.ts";
-import { testClient, useNamespace } from "../../helpers/kube.ts";
-import { ensureCrd, startSluice } from "../../helpers/sluice.ts";
+import { application, configMap, gitopsSetUp, repository } from "../../helpers/gitops.ts";
 import { pending, waitFor } from "../../helpers/wait.ts";
-
-const crdFile = resolve(fileURLToPath(import.meta.url), "../../../../crds/application.yaml");
-
-async function repository(t: TestContext) {
-  const dir = await mkdtemp(join(tmpdir(), "sluice-app-repo-"));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  const run = (...args: string[]) =>
-    git(["-c", "user.name=t", "-c", "user.email=t@example.com", ...args], { cwd: dir });
-  await run("init", "--quiet", "--initial-branch=main");
-  const commit = async (files: Record<string, string | null>, message: string) => {
-    for (const [path, text] of Object.entries(files)) {
-      if (text === null) await rm(join(dir, path), { force: true });
-      else {
-        await mkdir(dirname(join(dir, path)), { recursive: true });
-        await writeFile(join(dir, path), text);
-      }
-    }
-    await run("add", "--all");
-    await run("commit", "--quiet", "--allow-empty", "-m", message);
-    return (await run("rev-parse", "HEAD")).trim();
-  };
-  return { url: `file://${dir}`, commit };
-}
-
-const configMap = (name: string, value: string) =>
-  `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n  value: "${value}"\n`;
-
-function application(namespace: string, url: string, extra: Partial<Application["spec"]> = {}): Application {
-  return {
-    apiVersion: "sluice.dev/v1alpha1",
-    kind: "Application",
-    metadata: { name: "demo", namespace },
-    spec: {
-      project: "default",
-      source: { repoURL: url, targetRevision: "main", path: "app" },
-      destination: { server: "https://kubernetes.default.svc", namespace },
-      syncPolicy: { automated: {} },
-      ...extra,
-    },
-  };
-}
-
-async function setUp(t: TestContext, prefix: string) {
-  await ensureCrd(parse(await readFile(crdFile, "utf8")));
-  const namespace = await useNamespace(t, prefix);
-  await startSluice(t, [applicationControllerWith({ pollMs: 60_000 })], { namespace });
-  const client = testClient();
-  const appNow = () => client.get<Application>(Applications, { namespace, name: "demo" });
-  const until = (what: string, ok: (a: Application) => boolean) =>
-    waitFor(what, async () => {
-      const a = await appNow();
-      return ok(a)
-        ? a
-        : pending(
-            JSON.stringify({
-              sync: a.status?.sync,
-              op: a.status?.operationState?.message,
-              c: a.status?.conditions,
-            }),
-          );
-    });
-  const refresh = () =>
-    client.mergePatch(
-      Applications,
-      { namespace, name: "demo" },
-      { metadata: { annotations: { "argocd.argoproj.io/refresh": "normal" } } },
-      "test",
-    );
-  const configMapValue = async (name: string) => {
-    try {
-      return (
-        await client.get<KubeObject & { data?: Record<string, string> }>(ConfigMaps, { namespace, name })
-      ).data?.value;
-    } catch (error) {
-      if (isNotFound(error)) return undefined;
-      throw error;
-    }
-  };
-  return { namespace, client, until, refresh, configMapValue };
-}
 
 test("automated sync applies the path, follows a new commit on refresh, and applies nothing when one object is invalid", async (t) => {
   const repo = await repository(t);
@@ -105,7 +17,7 @@ test("automated sync applies the path, follows a new commit on refresh, and appl
     { "app/a.yaml": configMap("a", "1"), "app/b.yaml": configMap("b", "1"), "README.md": "x" },
     "first",
   );
-  const { namespace, client, until, refresh, configMapValue } = await setUp(t, "app-sync");
+  const { namespace, client, until, refresh, configMapValue } = await gitopsSetUp(t, "app-sync");
   await client.create(Applications, application(namespace, repo.url), "test");
   const synced = await until(
     "Synced at the first commit",
@@ -123,8 +35,11 @@ test("automated sync applies the path, follows a new commit on refresh, and appl
   const second = await repo.commit({ "app/a.yaml": configMap("a", "2") }, "second");
   await refresh();
   const next = await until(
-    "Synced at the second commit",
-    (x) => x.status?.sync?.revision === second && x.status.sync.status === "Synced",
+    "Synced at the second commit, the refresh annotation taken off",
+    (x) =>
+      x.status?.sync?.revision === second &&
+      x.status.sync.status === "Synced" &&
+      x.metadata?.annotations?.["argocd.argoproj.io/refresh"] === undefined,
   );
   assert.equal(await configMapValue("a"), "2");
   assert.equal(
@@ -151,7 +66,7 @@ test("automated sync applies the path, follows a new commit on refresh, and appl
 test("a source that cannot be read is a ComparisonError naming why, and nothing is applied", async (t) => {
   const repo = await repository(t);
   await repo.commit({ "app/a.yaml": configMap("a", "1") }, "first");
-  const { namespace, client, until } = await setUp(t, "app-bad");
+  const { namespace, client, until } = await gitopsSetUp(t, "app-bad");
   const cases: [Partial<Application["spec"]>, RegExp][] = [
     [
       { source: { repoURL: repo.url, targetRevision: "no-such-branch", path: "app" } },
@@ -186,7 +101,7 @@ test("a source that cannot be read is a ComparisonError naming why, and nothing 
 test("without automated sync the Application is OutOfSync until a sync operation, which is then cleared", async (t) => {
   const repo = await repository(t);
   const sha = await repo.commit({ "app/a.yaml": configMap("a", "1") }, "first");
-  const { namespace, client, until, configMapValue } = await setUp(t, "app-manual");
+  const { namespace, client, until, configMapValue } = await gitopsSetUp(t, "app-manual");
   await client.create(Applications, application(namespace, repo.url, { syncPolicy: {} }), "test");
   await until("OutOfSync", (a) => a.status?.sync?.status === "OutOfSync" && a.status.sync.revision === sha);
   assert.equal(await configMapValue("a"), undefined, "nothing applied without a sync");
@@ -202,7 +117,7 @@ test("without automated sync the Application is OutOfSync until a sync operation
 });
 
 test("Argo CD fields sluice does not implement yet are named, never ignored", async (t) => {
-  const { namespace, client, until } = await setUp(t, "app-invalid");
+  const { namespace, client, until } = await gitopsSetUp(t, "app-invalid");
   await client.create(
     Applications,
     application(namespace, "https://example.com/repo.git", {
@@ -243,7 +158,7 @@ spec:
           image: registry.example/web:1
 `;
   const sha = await repo.commit({ "app/web.yaml": deployment, "app/a.yaml": configMap("a", "1") }, "first");
-  const { namespace, client, until } = await setUp(t, "app-health");
+  const { namespace, client, until } = await gitopsSetUp(t, "app-health");
   await client.create(Applications, application(namespace, repo.url), "test");
   const healthy = await until(
     "Synced and Healthy",
@@ -256,7 +171,7 @@ spec:
 test("a look that is not a refresh reuses the last reading: a new commit waits for the refresh or the poll", async (t) => {
   const repo = await repository(t);
   const first = await repo.commit({ "app/a.yaml": configMap("a", "1") }, "first");
-  const { namespace, client, until, refresh, configMapValue } = await setUp(t, "app-poll");
+  const { namespace, client, until, refresh, configMapValue } = await gitopsSetUp(t, "app-poll");
   await client.create(Applications, application(namespace, repo.url), "test");
   const synced = await until(
     "Synced at the first commit",
@@ -264,17 +179,22 @@ test("a look that is not a refresh reuses the last reading: a new commit waits f
   );
   const second = await repo.commit({ "app/a.yaml": configMap("a", "2") }, "second");
   // Any change to the Application makes a look; only a refresh (or the poll) reads Git again.
-  await client.mergePatch(
+  const touched = await client.mergePatch<Application>(
     Applications,
     { namespace, name: "demo" },
-    { metadata: { labels: { touched: "yes" } } },
+    { spec: { info: [{ name: "owner", value: "team-a" }] } },
     "test",
   );
   const looked = await until(
     "looked at again",
-    (a) => a.status?.reconciledAt !== synced.status?.reconciledAt,
+    (a) => a.status?.observedGeneration === touched.metadata?.generation,
   );
   assert.equal(looked.status?.sync?.revision, first, "the new commit is not read without a refresh");
+  assert.equal(
+    looked.status?.reconciledAt,
+    synced.status?.reconciledAt,
+    "reconciledAt: the last reading of Git",
+  );
   assert.equal(await configMapValue("a"), "1");
   await refresh();
   await until("Synced at the second commit after the refresh", (a) => a.status?.sync?.revision === second);

@@ -1,0 +1,87 @@
+// Drift of one desired object (DESIGN.md §8 points 1–2): the body sluice would apply (minus fields
+// an HPA owns through /scale, minus ignored fields with RespectIgnoreDifferences) is dry-run by
+// server-side apply and the server's answer compared with live, so server defaults, webhooks and
+// fields only other managers own are never drift. A verdict is kept until the body or the live
+// object's content (not its status or resourceVersion) changes, so the watch events a healthy
+// object's status produces cost no API request.
+import { createHash } from "node:crypto";
+import type { KubeClient } from "../kube/client.ts";
+import type { ResourceType } from "../kube/resources.ts";
+import type { KubeObject } from "../kube/types.ts";
+import type { Placed } from "./apply/placement.ts";
+import { GITOPS_FIELD_MANAGER } from "./apply/sync.ts";
+import { applyBody, compare, type IgnoreRule } from "./diff/index.ts";
+
+export interface ObjectState {
+  placed: Placed;
+  type: ResourceType;
+  live: KubeObject | undefined;
+  /** What a sync applies. */
+  body: KubeObject;
+  status: "Synced" | "OutOfSync";
+  /** JSON pointers that differ from Git, or why the object is OutOfSync. */
+  drift: string[];
+  message?: string;
+}
+
+export interface CompareInputs {
+  placed: Placed;
+  type: ResourceType;
+  live: KubeObject | undefined;
+  rules: IgnoreRule[];
+  respectIgnoreDifferences: boolean;
+}
+
+const MAX_VERDICTS = 50_000;
+
+/** The part of a live object a dry run depends on: not its status, versions or write times. */
+function liveSignature(live: KubeObject): unknown {
+  const { status: _status, ...rest } = live as KubeObject & { status?: unknown };
+  const { managedFields, resourceVersion: _rv, generation: _g, ...metadata } = rest.metadata ?? {};
+  const owners = (managedFields ?? []).map(({ time: _time, ...entry }) => entry);
+  return { ...rest, metadata: { ...metadata, owners } };
+}
+
+const hashOf = (value: unknown) => createHash("sha1").update(JSON.stringify(value)).digest("hex");
+
+export class Comparer {
+  private readonly verdicts = new Map<string, { hash: string; drift: string[] }>();
+
+  constructor(private readonly client: KubeClient) {}
+
+  async compare(key: string, inputs: CompareInputs): Promise<ObjectState> {
+    const { placed, type, live, rules } = inputs;
+    const body = applyBody(placed.object, live, GITOPS_FIELD_MANAGER, rules, inputs.respectIgnoreDifferences);
+    const state = { placed, type, live, body };
+    if (!live) return { ...state, status: "OutOfSync", drift: [], message: "missing" };
+    const hash = hashOf([body, liveSignature(live), rules]);
+    const kept = this.verdicts.get(key);
+    if (kept?.hash === hash) return { ...state, ...verdict(kept.drift) };
+    let predicted: KubeObject;
+    try {
+      predicted = await this.client.apply(type, body, GITOPS_FIELD_MANAGER, { dryRun: true, force: true });
+    } catch (error) {
+      // Not kept: the object may be fine once what it needs (a CRD, a webhook) is there.
+      return { ...state, status: "OutOfSync", drift: [], message: (error as Error).message };
+    }
+    const drift = compare(predicted, live, rules).paths;
+    this.remember(key, { hash, drift });
+    return { ...state, ...verdict(drift) };
+  }
+
+  /** Verdicts of an Application that is gone. */
+  forget(prefix: string): void {
+    for (const key of this.verdicts.keys()) if (key.startsWith(prefix)) this.verdicts.delete(key);
+  }
+
+  private remember(key: string, entry: { hash: string; drift: string[] }): void {
+    this.verdicts.delete(key);
+    this.verdicts.set(key, entry);
+    if (this.verdicts.size > MAX_VERDICTS) this.verdicts.delete(this.verdicts.keys().next().value ?? "");
+  }
+}
+
+const verdict = (drift: string[]) =>
+  drift.length === 0
+    ? { status: "Synced" as const, drift }
+    : { status: "OutOfSync" as const, drift, message: `differs from Git at ${drift.slice(0, 5).join(", ")}` };

@@ -1,0 +1,110 @@
+// An Application's objects as one look sees them: each rendered object placed (kind resolved by
+// discovery; tenancy refusals), compared with its live copy, and the objects of the last inventory
+// that Git no longer holds and that are provably this Application's (the prune candidates).
+import type { Application } from "../api/application.ts";
+import type { ApiDiscovery } from "../kube/discovery.ts";
+import { isUnknownKind } from "../kube/errors.ts";
+import type { ResourceType } from "../kube/resources.ts";
+import { applyOrder, type Placed, place } from "./apply/placement.ts";
+import { type InventoryEntry, leftBehind, provablyOwned } from "./apply/prune.ts";
+import type { ToPrune } from "./apply/sync.ts";
+import type { Comparer, ObjectState } from "./compare.ts";
+import type { IgnoreRule } from "./diff/index.ts";
+import type { ManagedObjects } from "./live.ts";
+import type { Rendered } from "./render/directory.ts";
+
+export interface ObjectsContext {
+  app: Application;
+  /** "namespace/name" of the Application: verdicts are kept under it. */
+  key: string;
+  discovery: ApiDiscovery;
+  live: ManagedObjects;
+  comparer: Comparer;
+}
+
+export const splitApiVersion = (apiVersion: string): { group: string; version: string } => {
+  const slash = apiVersion.indexOf("/");
+  return slash < 0
+    ? { group: "", version: apiVersion }
+    : { group: apiVersion.slice(0, slash), version: apiVersion.slice(slash + 1) };
+};
+
+export const entryOf = (p: Placed): InventoryEntry => ({
+  group: p.group,
+  version: p.version,
+  kind: p.object.kind ?? "",
+  ...(p.object.metadata?.namespace ? { namespace: p.object.metadata.namespace } : {}),
+  name: p.object.metadata?.name ?? "",
+});
+
+const typeOf = (p: Placed, plural: string): ResourceType => ({
+  group: p.group,
+  version: p.version,
+  kind: p.object.kind ?? "",
+  plural,
+  namespaced: p.namespaced,
+});
+
+/** Every rendered object placed and typed, in apply order, or the refusals. */
+export async function placeAll(ctx: ObjectsContext, rendered: Rendered[]) {
+  const placed: { placed: Placed; type: ResourceType }[] = [];
+  const refused: string[] = [];
+  const target = {
+    name: ctx.app.metadata?.name ?? "",
+    destinationNamespace: ctx.app.spec?.destination?.namespace ?? "",
+  };
+  for (const { object, file } of rendered) {
+    try {
+      const resource = await ctx.discovery.resourceFor({
+        ...splitApiVersion(object.apiVersion ?? ""),
+        kind: object.kind ?? "",
+      });
+      const result = place(object, resource.namespaced, target);
+      if ("refused" in result) refused.push(`${file}: ${result.refused}`);
+      else placed.push({ placed: result, type: typeOf(result, resource.plural) });
+    } catch (error) {
+      if (!isUnknownKind(error)) throw error;
+      refused.push(`${file}: ${(error as Error).message}`);
+    }
+  }
+  const byPlaced = new Map(placed.map((p) => [p.placed, p]));
+  const ordered = applyOrder(placed.map((p) => p.placed)).flatMap((p) => byPlaced.get(p) ?? []);
+  return { ordered, refused };
+}
+
+/** Each placed object with its live copy and its drift. */
+export async function compareAll(
+  ctx: ObjectsContext,
+  ordered: { placed: Placed; type: ResourceType }[],
+  rules: IgnoreRule[],
+  respectIgnoreDifferences: boolean,
+): Promise<ObjectState[]> {
+  const states: ObjectState[] = [];
+  for (const { placed, type } of ordered) {
+    const ref = { namespace: placed.object.metadata?.namespace, name: placed.object.metadata?.name ?? "" };
+    const live = await ctx.live.liveOf(type, ref);
+    const key = `${ctx.key}|${placed.object.metadata?.annotations?.["sluice.dev/tracking-id"]}`;
+    states.push(await ctx.comparer.compare(key, { placed, type, live, rules, respectIgnoreDifferences }));
+  }
+  return states;
+}
+
+/** Objects of the last inventory Git no longer holds and that are provably this Application's. */
+export async function pruneCandidates(ctx: ObjectsContext, desired: Placed[]): Promise<ToPrune[]> {
+  const inventory = (ctx.app.status?.resources ?? []) as InventoryEntry[];
+  const name = ctx.app.metadata?.name ?? "";
+  const candidates: ToPrune[] = [];
+  for (const entry of leftBehind(inventory, desired)) {
+    let resource: ResourceType;
+    try {
+      resource = await ctx.discovery.resourceFor(entry);
+    } catch (error) {
+      // The kind is gone from the cluster, and its objects with it.
+      if (isUnknownKind(error)) continue;
+      throw error;
+    }
+    const live = await ctx.live.liveOf(resource, { namespace: entry.namespace, name: entry.name });
+    if (live && provablyOwned(name, live)) candidates.push({ entry, type: resource, live });
+  }
+  return candidates;
+}

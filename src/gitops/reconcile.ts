@@ -1,0 +1,295 @@
+// One look at an Application: validate; read the source at its revision (kept until the poll, a
+// refresh or an operation); place every object; compare each with live (compare.ts) and find what
+// Git left behind (objects.ts); decide whether to sync (decide.ts) and run the sync (apply/sync.ts);
+// then write the status — only when it changed — with per-object sync and health.
+import type { Application, ApplicationStatus } from "../api/application.ts";
+import { validateApplication } from "../api/application-validation.ts";
+import { setCondition } from "../api/conditions.ts";
+import type { Kernel } from "../controller/kernel.ts";
+import { Applications } from "../kube/resources.ts";
+import { Reasons } from "../telemetry/reasons.ts";
+import { lookResult } from "./app-status.ts";
+import {
+  GITOPS_FIELD_MANAGER,
+  runSync,
+  type SyncOutcome,
+  type SyncPlan,
+  type ToPrune,
+} from "./apply/sync.ts";
+import type { Comparer, ObjectState } from "./compare.ts";
+import { decideSync, HEAL_BACKOFF_CAP_MS, type SyncDecision } from "./decide.ts";
+import { type IgnoreRule, ignoreProblems } from "./diff/index.ts";
+import type { ManagedObjects } from "./live.ts";
+import { compareAll, entryOf, type ObjectsContext, placeAll, pruneCandidates } from "./objects.ts";
+import { ComparisonError, manifestsOf } from "./source/manifests.ts";
+import type { RepoCache } from "./source/repo-cache.ts";
+import { SourceCache } from "./source/source-cache.ts";
+
+export const REFRESH_ANNOTATIONS = ["sluice.dev/refresh", "argocd.argoproj.io/refresh"];
+
+export interface Shell {
+  kernel: Kernel;
+  cache: RepoCache;
+  sources: SourceCache;
+  writer: ReturnType<Kernel["statusWriter"]>;
+  events: ReturnType<Kernel["events"]>;
+  pollMs: number;
+  live: ManagedObjects;
+  comparer: Comparer;
+  /** Self-heals in a row per Application, at one revision. */
+  heals: Map<string, { revision: string; attempts: number; atMs: number }>;
+}
+
+/** What one look works with. */
+interface Look {
+  shell: Shell;
+  app: Application;
+  key: string;
+  nowMs: number;
+  now: string;
+}
+
+const syncOptions = (app: Application) => [
+  ...(app.spec?.syncPolicy?.syncOptions ?? []),
+  ...(app.operation?.sync?.syncOptions ?? []),
+];
+
+const jittered = (ms: number) => Math.round(ms * (0.9 + Math.random() * 0.2));
+
+function problemsOf(app: Application): string[] {
+  const rules = (app.spec?.ignoreDifferences ?? []) as unknown as IgnoreRule[];
+  return [...validateApplication(app), ...ignoreProblems(rules)].map((p) => `${p.path}: ${p.message}`);
+}
+
+/** The status with the error conditions this look decides on set or cleared. */
+function conditionsOf(look: Look, set?: { type: string; message: string }) {
+  let conditions = (look.app.status?.conditions ?? []).filter(
+    (c) => !["ComparisonError", "InvalidSpecError", "SyncError"].includes(c.type),
+  );
+  if (set)
+    conditions = setCondition(
+      conditions,
+      { type: set.type, status: "True", reason: set.type, message: set.message },
+      look.now,
+    );
+  return conditions;
+}
+
+/** A look that cannot compare: the condition (one Event per new message), sync Unknown. */
+async function cannotCompare(look: Look, type: "InvalidSpecError" | "ComparisonError", message: string) {
+  const { shell, app } = look;
+  if (!app.status?.conditions?.some((c) => c.type === type && c.message === message))
+    await shell.events.record(
+      app,
+      "Warning",
+      type === "InvalidSpecError" ? Reasons.InvalidSpec : Reasons.ComparisonError,
+      message,
+    );
+  await shell.writer.write(Applications, app, {
+    ...app.status,
+    conditions: conditionsOf(look, { type, message }),
+    sync: { status: "Unknown" },
+    reconciledAt: look.now,
+    observedGeneration: app.metadata?.generation ?? 0,
+  });
+  return type === "InvalidSpecError" ? undefined : { requeueAfterMs: jittered(shell.pollMs) };
+}
+
+/** The source's objects: the last reading unless this look is a refresh or the poll is due. */
+async function readSource(look: Look) {
+  const { shell, app } = look;
+  const key = SourceCache.keyOf(app);
+  const refresh =
+    app.operation !== undefined || REFRESH_ANNOTATIONS.some((a) => app.metadata?.annotations?.[a]);
+  const kept = refresh ? undefined : shell.sources.fresh(key, look.nowMs, shell.pollMs);
+  if (kept) return { ...kept, fresh: false };
+  const reading = await manifestsOf(shell.cache, app, shell.sources);
+  shell.sources.remember(key, { ...reading, at: look.nowMs });
+  return { ...reading, fresh: true };
+}
+
+function decide(look: Look, sha: string, states: ObjectState[], leftovers: ToPrune[]): SyncDecision {
+  const { app, shell } = look;
+  const automated = app.spec?.syncPolicy?.automated;
+  const last = app.status?.operationState;
+  const heal = shell.heals.get(look.key);
+  const healing = heal && heal.revision === sha && look.nowMs - heal.atMs < HEAL_BACKOFF_CAP_MS * 2;
+  return decideSync({
+    operation: app.operation?.sync ?? (app.operation ? {} : undefined),
+    automated,
+    revision: sha,
+    // Objects only waiting for a prune the policy does not allow are no reason to sync (Argo CD).
+    outOfSync:
+      states.some((s) => s.status === "OutOfSync") || (automated?.prune === true && leftovers.length > 0),
+    desiredCount: states.length,
+    pruneCount: leftovers.length,
+    last: {
+      revision: last?.syncResult?.revision,
+      phase: last?.phase,
+      finishedAtMs: last?.finishedAt ? Date.parse(last.finishedAt) : undefined,
+    },
+    healAttempts: healing ? heal.attempts : 0,
+    nowMs: look.nowMs,
+  });
+}
+
+async function syncNow(
+  look: Look,
+  decision: Extract<SyncDecision, { action: "sync" }>,
+  sha: string,
+  states: ObjectState[],
+  leftovers: ToPrune[],
+) {
+  const { shell, app } = look;
+  const everything = app.operation !== undefined;
+  const plan: SyncPlan = {
+    createNamespace: syncOptions(app).includes("CreateNamespace=true")
+      ? app.spec?.destination?.namespace
+      : undefined,
+    apply: states
+      .filter((s) => everything || s.status === "OutOfSync")
+      .map((s) => ({ entry: entryOf(s.placed), type: s.type, body: s.body })),
+    prune: decision.prune ? leftovers : [],
+  };
+  if (decision.selfHeal) {
+    const heal = shell.heals.get(look.key);
+    const attempts = heal?.revision === sha ? heal.attempts + 1 : 1;
+    shell.heals.set(look.key, { revision: sha, attempts, atMs: look.nowMs });
+  } else shell.heals.delete(look.key);
+  const outcome: SyncOutcome = await runSync(shell.kernel.client, plan);
+  await recordSyncEvents(look, sha, outcome);
+  const operationState: ApplicationStatus["operationState"] = {
+    operation: {
+      sync: { revision: sha, prune: decision.prune },
+      initiatedBy: app.operation?.initiatedBy ?? { automated: true },
+    },
+    phase: outcome.ok ? "Succeeded" : "Failed",
+    message: outcome.message,
+    startedAt: look.now,
+    finishedAt: new Date(shell.kernel.clock.now()).toISOString(),
+    syncResult: { revision: sha, resources: outcome.resources },
+  };
+  return { outcome, operationState };
+}
+
+async function recordSyncEvents(look: Look, sha: string, outcome: SyncOutcome) {
+  const { shell, app } = look;
+  const short = sha.slice(0, 7);
+  await shell.events.record(
+    app,
+    outcome.ok ? "Normal" : "Warning",
+    outcome.ok ? Reasons.SyncSucceeded : Reasons.SyncFailed,
+    `Sync to ${short}: ${outcome.message}`,
+  );
+  const pruned = outcome.resources.filter((r) => r.status === "Pruned").map((r) => `${r.kind}/${r.name}`);
+  if (pruned.length > 0)
+    await shell.events.record(app, "Normal", Reasons.Pruned, `Pruned ${pruned.join(", ")}`);
+}
+
+/** Events on transitions a user alerts on: OutOfSync, health Degraded. */
+async function recordTransitions(look: Look, status: ApplicationStatus) {
+  const { shell, app } = look;
+  if (status.sync?.status === "OutOfSync" && app.status?.sync?.status === "Synced") {
+    const drifted = (status.resources ?? [])
+      .filter((r) => r.status === "OutOfSync")
+      .map((r) => `${r.kind}/${r.name}`);
+    await shell.events.record(
+      app,
+      "Normal",
+      Reasons.OutOfSync,
+      `Out of sync with Git: ${drifted.join(", ")}`,
+    );
+  }
+  if (status.health?.status === "Degraded" && app.status?.health?.status !== "Degraded")
+    await shell.events.record(app, "Warning", Reasons.HealthDegraded, status.health.message ?? "Degraded");
+}
+
+interface Observed {
+  sha: string;
+  fresh: boolean;
+  states: ObjectState[];
+  leftovers: ToPrune[];
+}
+
+type CannotCompare = { type: "InvalidSpecError" | "ComparisonError"; message: string };
+
+/** Reads the source, places and compares every object: what this look sees, or why it cannot. */
+async function observe(look: Look): Promise<Observed | CannotCompare> {
+  const { shell, app, key } = look;
+  const problems = problemsOf(app);
+  if (problems.length > 0) return { type: "InvalidSpecError", message: problems.join("; ") };
+  let reading: Awaited<ReturnType<typeof readSource>>;
+  try {
+    reading = await readSource(look);
+  } catch (error) {
+    if (!(error instanceof ComparisonError)) throw error;
+    return { type: "ComparisonError", message: error.message };
+  }
+  const ctx: ObjectsContext = {
+    app,
+    key,
+    discovery: shell.kernel.dynamicClient.discovery,
+    live: shell.live,
+    comparer: shell.comparer,
+  };
+  const { ordered, refused } = await placeAll(ctx, reading.rendered);
+  if (refused.length > 0) return { type: "ComparisonError", message: refused.join("; ") };
+  const rules = (app.spec?.ignoreDifferences ?? []) as unknown as IgnoreRule[];
+  const respect = syncOptions(app).includes("RespectIgnoreDifferences=true");
+  const states = await compareAll(ctx, ordered, rules, respect);
+  const leftovers = await pruneCandidates(
+    ctx,
+    ordered.map((o) => o.placed),
+  );
+  return { sha: reading.sha, fresh: reading.fresh, states, leftovers };
+}
+
+function statusAfter(
+  look: Look,
+  seen: Observed,
+  decision: SyncDecision,
+  synced: Awaited<ReturnType<typeof syncNow>> | undefined,
+): ApplicationStatus {
+  const { app } = look;
+  const result = lookResult(seen.states, seen.leftovers, synced?.outcome);
+  const refused = decision.action === "refuse" ? { type: "SyncError", message: decision.message } : undefined;
+  return {
+    ...app.status,
+    conditions: conditionsOf(look, refused),
+    sync: {
+      status: result.sync,
+      revision: seen.sha,
+      comparedTo: { source: app.spec?.source ?? {}, destination: app.spec?.destination ?? {} },
+    },
+    health: result.health,
+    resources: result.resources,
+    ...(synced ? { operationState: synced.operationState } : {}),
+    // The last time Git was read (Argo CD's: the last comparison with the latest revision).
+    reconciledAt: seen.fresh || !app.status?.reconciledAt ? look.now : app.status.reconciledAt,
+    observedGeneration: app.metadata?.generation ?? 0,
+  };
+}
+
+export async function reconcileApp(shell: Shell, app: Application, key: string) {
+  const nowMs = shell.kernel.clock.now();
+  const look: Look = { shell, app, key, nowMs, now: new Date(nowMs).toISOString() };
+  const seen = await observe(look);
+  if ("type" in seen) return cannotCompare(look, seen.type, seen.message);
+  const decision = decide(look, seen.sha, seen.states, seen.leftovers);
+  const synced =
+    decision.action === "sync"
+      ? await syncNow(look, decision, seen.sha, seen.states, seen.leftovers)
+      : undefined;
+  const status = statusAfter(look, seen, decision, synced);
+  if (decision.action === "refuse" && !app.status?.conditions?.some((c) => c.message === decision.message))
+    await shell.events.record(app, "Warning", Reasons.SyncError, decision.message);
+  await recordTransitions(look, status);
+  await shell.writer.write(Applications, app, status);
+  // As Argo CD: the operation is done once its state is recorded (status first: this patch moves
+  // the object's resourceVersion, which the status write is conditional on).
+  if (app.operation) {
+    const ref = { namespace: app.metadata?.namespace, name: app.metadata?.name ?? "" };
+    await shell.kernel.client.mergePatch(Applications, ref, { operation: null }, GITOPS_FIELD_MANAGER);
+  }
+  return { requeueAfterMs: decision.action === "wait" ? decision.afterMs : jittered(shell.pollMs) };
+}

@@ -1,0 +1,102 @@
+// Shared pieces of the Git core's integration tests: a real git repository the test commits to,
+// an Application on it, and a sluice running the Application controller with helpers to wait on
+// the Application's status and read what it applied.
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import type { TestContext } from "node:test";
+import { fileURLToPath } from "node:url";
+import { parse } from "yaml";
+import type { Application } from "../../src/api/application.ts";
+import { applicationControllerWith } from "../../src/gitops/controller.ts";
+import { git } from "../../src/gitops/source/git.ts";
+import { isNotFound } from "../../src/kube/errors.ts";
+import { Applications, ConfigMaps } from "../../src/kube/resources.ts";
+import type { KubeObject } from "../../src/kube/types.ts";
+import { testClient, useNamespace } from "./kube.ts";
+import { ensureCrd, startSluice } from "./sluice.ts";
+import { pending, waitFor } from "./wait.ts";
+
+const crdFile = resolve(fileURLToPath(import.meta.url), "../../../crds/application.yaml");
+
+export async function repository(t: TestContext) {
+  const dir = await mkdtemp(join(tmpdir(), "sluice-app-repo-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const run = (...args: string[]) =>
+    git(["-c", "user.name=t", "-c", "user.email=t@example.com", ...args], { cwd: dir });
+  await run("init", "--quiet", "--initial-branch=main");
+  const commit = async (files: Record<string, string | null>, message: string) => {
+    for (const [path, text] of Object.entries(files)) {
+      if (text === null) await rm(join(dir, path), { force: true });
+      else {
+        await mkdir(dirname(join(dir, path)), { recursive: true });
+        await writeFile(join(dir, path), text);
+      }
+    }
+    await run("add", "--all");
+    await run("commit", "--quiet", "--allow-empty", "-m", message);
+    return (await run("rev-parse", "HEAD")).trim();
+  };
+  return { url: `file://${dir}`, commit };
+}
+
+export const configMap = (name: string, value: string) =>
+  `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n  value: "${value}"\n`;
+
+export function application(
+  namespace: string,
+  url: string,
+  extra: Partial<Application["spec"]> = {},
+): Application {
+  return {
+    apiVersion: "sluice.dev/v1alpha1",
+    kind: "Application",
+    metadata: { name: "demo", namespace },
+    spec: {
+      project: "default",
+      source: { repoURL: url, targetRevision: "main", path: "app" },
+      destination: { server: "https://kubernetes.default.svc", namespace },
+      syncPolicy: { automated: {} },
+      ...extra,
+    },
+  };
+}
+
+export async function gitopsSetUp(t: TestContext, prefix: string) {
+  await ensureCrd(parse(await readFile(crdFile, "utf8")));
+  const namespace = await useNamespace(t, prefix);
+  await startSluice(t, [applicationControllerWith({ pollMs: 60_000 })], { namespace });
+  const client = testClient();
+  const appNow = () => client.get<Application>(Applications, { namespace, name: "demo" });
+  const until = (what: string, ok: (a: Application) => boolean) =>
+    waitFor(what, async () => {
+      const a = await appNow();
+      return ok(a)
+        ? a
+        : pending(
+            JSON.stringify({
+              sync: a.status?.sync,
+              op: a.status?.operationState?.message,
+              c: a.status?.conditions,
+            }),
+          );
+    });
+  const refresh = () =>
+    client.mergePatch(
+      Applications,
+      { namespace, name: "demo" },
+      { metadata: { annotations: { "argocd.argoproj.io/refresh": "normal" } } },
+      "test",
+    );
+  const configMapValue = async (name: string) => {
+    try {
+      return (
+        await client.get<KubeObject & { data?: Record<string, string> }>(ConfigMaps, { namespace, name })
+      ).data?.value;
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  };
+  return { namespace, client, until, refresh, configMapValue };
+}

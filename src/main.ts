@@ -3,7 +3,7 @@
 import { analysisRunControllerWith } from "./analysis/controller.ts";
 import { runSluice } from "./app.ts";
 import type { ControllerSetup } from "./controller/kernel.ts";
-import { applicationController } from "./gitops/controller.ts";
+import { applicationControllerWith } from "./gitops/controller.ts";
 import { OptionsError, parseOptions, type SluiceOptions, usage } from "./options.ts";
 import { rolloutController } from "./rollout/controller.ts";
 
@@ -11,7 +11,11 @@ import { rolloutController } from "./rollout/controller.ts";
 const controllersFor = (options: SluiceOptions): ControllerSetup[] => [
   rolloutController,
   analysisRunControllerWith({ addressAllow: options.metricAddressAllow }),
-  applicationController,
+  applicationControllerWith({
+    namespace: options.applicationNamespace,
+    pollMs: options.repoPollMs,
+    ...(options.repoCacheDir ? { repoCacheDir: options.repoCacheDir } : {}),
+  }),
 ];
 
 async function main(): Promise<number> {

@@ -26,6 +26,12 @@ export interface SluiceOptions {
   workers: number;
   /** Hosts (host or host:port) metric providers may call; empty: any address not denied. */
   metricAddressAllow: string[];
+  /** The one namespace whose Applications are honoured (DESIGN.md §8 tenancy). */
+  applicationNamespace: string;
+  /** How often each Application's repository is read again (with ±10 % jitter). */
+  repoPollMs: number;
+  /** Where repository mirrors live; a private temporary directory when undefined. */
+  repoCacheDir: string | undefined;
 }
 
 const flags = {
@@ -53,6 +59,12 @@ const flags = {
     type: "string",
     help: "comma-separated host or host:port metric providers may call (default: any not denied)",
   },
+  "application-namespace": {
+    type: "string",
+    help: "the namespace whose Applications are honoured (default: $POD_NAMESPACE, else --namespace, else default)",
+  },
+  "repo-poll": { type: "string", help: "how often Git repositories are read again, e.g. 3m (default 3m)" },
+  "repo-cache-dir": { type: "string", help: "where Git mirrors are kept (default: a private temp dir)" },
   help: { type: "boolean", help: "print this help" },
 } as const;
 
@@ -155,6 +167,9 @@ export function parseOptions(
       .split(",")
       .map((h) => h.trim())
       .filter(Boolean),
+    applicationNamespace: get("application-namespace") ?? env.POD_NAMESPACE ?? get("namespace") ?? "default",
+    repoPollMs: parseDurationMs(get("repo-poll") ?? "3m", "repo-poll"),
+    repoCacheDir: get("repo-cache-dir"),
     help: values.help === true,
   };
   checkLeaseTimings(parsed);

@@ -25,6 +25,11 @@ export interface ApplicationConfig {
   repoCacheDir?: string;
   /** How often a repository is polled (default 3 min, ±10 % jitter). */
   pollMs?: number;
+  /**
+   * The namespace whose Applications are honoured (default: the kernel's, else "default"): an
+   * Application elsewhere could point anywhere with sluice's rights (DESIGN.md §8 tenancy).
+   */
+  namespace?: string;
 }
 
 /** The refresh annotation is taken off once the refresh it asked for is done (as Argo CD does). */
@@ -57,7 +62,10 @@ function changedBeyondStatus(app: Application, old: Application | undefined): bo
 
 export function applicationControllerWith(config: ApplicationConfig = {}): ControllerSetup {
   return (kernel) => {
-    const apps = kernel.informer<Application>({ type: Applications });
+    const apps = kernel.informer<Application>({
+      type: Applications,
+      namespace: config.namespace ?? kernel.namespace ?? "default",
+    });
     const ownsCacheDir = config.repoCacheDir === undefined;
     const root = config.repoCacheDir ?? join(tmpdir(), `sluice-repos-${randomBytes(4).toString("hex")}`);
     let controller: ReturnType<typeof kernel.controller> | undefined;
@@ -101,6 +109,3 @@ export function applicationControllerWith(config: ApplicationConfig = {}): Contr
     });
   };
 }
-
-/** The Application controller with the default repository cache and poll interval. */
-export const applicationController: ControllerSetup = applicationControllerWith();

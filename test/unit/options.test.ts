@@ -62,3 +62,19 @@ test("durations: Go style and bare seconds", () => {
 test("lease times are MicroTime with six fractional digits", () => {
   assert.equal(microTime(Date.UTC(2026, 10, 26, 8, 30, 0, 123)), "2026-11-26T08:30:00.123000Z");
 });
+
+test("Applications are honoured in one namespace: the flag, else $POD_NAMESPACE, else --namespace, else default", () => {
+  assert.equal(parseOptions([], {}).applicationNamespace, "default");
+  assert.equal(parseOptions(["--namespace", "team"], {}).applicationNamespace, "team");
+  assert.equal(
+    parseOptions(["--namespace", "team"], { POD_NAMESPACE: "sluice" }).applicationNamespace,
+    "sluice",
+  );
+  assert.equal(
+    parseOptions(["--application-namespace", "apps"], { POD_NAMESPACE: "sluice" }).applicationNamespace,
+    "apps",
+  );
+  assert.equal(parseOptions([], {}).repoPollMs, 180_000);
+  assert.equal(parseOptions(["--repo-poll", "30s"], {}).repoPollMs, 30_000);
+  assert.throws(() => parseOptions(["--repo-poll", "soon"], {}), /repo-poll/);
+});

@@ -292,6 +292,20 @@ test("RespectIgnoreDifferences with a jq select keeps the matching item as live 
   };
   const body = applyBody(desired, live, "sluice-gitops", [rule], true);
   assert.deepEqual(read(body, "/spec/template/spec/containers"), [app("nginx:1.28"), proxy("proxy:1")]);
+  // An injected container ahead of ours in live: the item is found by name, not by index.
+  const injectedFirst = frozen(
+    edited(serverDeployment(), {
+      "/spec/template/spec/containers": [{ name: "mesh", image: "m:1" }, app("nginx:1.27"), proxy("proxy:1")],
+    }),
+  );
+  const wholeProxy: IgnoreRule = {
+    ...rule,
+    jqPathExpressions: ['.spec.template.spec.containers[] | select(.name == "proxy")'],
+  };
+  for (const r of [rule, wholeProxy]) {
+    const shifted = applyBody(desired, injectedFirst, "sluice-gitops", [r], true);
+    assert.deepEqual(read(shifted, "/spec/template/spec/containers"), [app("nginx:1.28"), proxy("proxy:1")]);
+  }
   // A whole item Git sets that live does not have is left out, without leaving an empty list behind.
   const onlyProxy = frozen(
     edited(desiredDeployment(), { "/spec/template/spec/initContainers": [proxy("p:1")] }),

@@ -2,7 +2,7 @@
 import type { KubeObject } from "../../kube/types.ts";
 import { managedFields, ownedPaths } from "./fields-v1.ts";
 import { type IgnoreRule, ignoredPaths, matchingRules } from "./ignore.ts";
-import { clone, getAt, type Path, removeAllCollapsing, setAt } from "./json.ts";
+import { child, clone, getAt, isRecord, type Path, removeAllCollapsing, setAt, type Token } from "./json.ts";
 import { formatPointer } from "./json-pointer.ts";
 
 /**
@@ -40,9 +40,39 @@ function keepIgnoredAsLive(body: KubeObject, live: KubeObject, rules: IgnoreRule
   const inLive = new Set(ignoredPaths(rules, live, live).map(formatPointer));
   const absent: Path[] = [];
   for (const path of ignoredPaths(rules, body, live)) {
-    const liveValue = inLive.has(formatPointer(path)) ? getAt(live, path) : undefined;
+    const livePath = correspondingPath(body, live, path);
+    const liveValue = livePath && inLive.has(formatPointer(livePath)) ? getAt(live, livePath) : undefined;
     if (liveValue === undefined) absent.push(path);
     else setAt(body, path, clone(liveValue.value));
   }
   removeAllCollapsing(body, absent);
+}
+
+/**
+ * The location in live that holds the same thing as `path` in desired: list items carrying a
+ * `name` (containers, env, volumes — the usual merge key) are matched by it, since a webhook's
+ * injected items shift indices; other items by index.
+ */
+function correspondingPath(desired: unknown, live: unknown, path: Path): Path | undefined {
+  const out: Token[] = [];
+  let mine: unknown = desired;
+  let theirs: unknown = live;
+  for (const token of path) {
+    const liveToken = correspondingToken(mine, theirs, token);
+    const next = liveToken === undefined ? undefined : child(theirs, liveToken);
+    if (liveToken === undefined || next === undefined) return undefined;
+    out.push(liveToken);
+    mine = child(mine, token)?.value;
+    theirs = next.value;
+  }
+  return out;
+}
+
+function correspondingToken(mine: unknown, theirs: unknown, token: Token): Token | undefined {
+  if (typeof token !== "number" || !Array.isArray(theirs)) return token;
+  const item = child(mine, token)?.value;
+  const name = isRecord(item) ? item.name : undefined;
+  if (typeof name !== "string") return token;
+  const index = theirs.findIndex((other) => isRecord(other) && other.name === name);
+  return index >= 0 ? index : undefined;
 }

@@ -32,12 +32,16 @@ function globMatch(pattern: string, value: string): boolean {
 }
 
 export function ruleMatches(rule: IgnoreRule, object: KubeObject): boolean {
-  if (typeof rule.kind !== "string" || rule.kind === "") return false;
+  // Entries come from user YAML: anything mistyped matches nothing (ignoreProblems reports it).
+  if (typeof rule !== "object" || rule === null || typeof rule.kind !== "string" || rule.kind === "")
+    return false;
+  const { group = "", name = "", namespace = "" } = rule;
+  if (typeof group !== "string" || typeof name !== "string" || typeof namespace !== "string") return false;
   return (
-    globMatch(rule.group ?? "", groupOf(object)) &&
+    globMatch(group, groupOf(object)) &&
     globMatch(rule.kind, object.kind ?? "") &&
-    (!rule.name || rule.name === object.metadata?.name) &&
-    (!rule.namespace || rule.namespace === object.metadata?.namespace)
+    (name === "" || name === object.metadata?.name) &&
+    (namespace === "" || namespace === object.metadata?.namespace)
   );
 }
 

@@ -61,6 +61,8 @@ class Parser {
       this.expect(")");
       return { type: "select", condition };
     }
+    if (token?.kind !== "punct" || token.text !== ".")
+      this.fail('expected a path starting with "." or select(');
     return { type: "path", steps: this.path() };
   }
 
@@ -82,6 +84,8 @@ class Parser {
       this.expect(")");
       return inner;
     }
+    const start = this.peek();
+    if (start?.kind !== "punct" || start.text !== ".") this.fail('expected a path starting with "." or "("');
     const path = this.path();
     if (this.punct("==")) return { type: "compare", path, equal: true, literal: this.literal() };
     if (this.punct("!=")) return { type: "compare", path, equal: false, literal: this.literal() };

@@ -16,6 +16,7 @@ import { Applications } from "../kube/resources.ts";
 import { GITOPS_FIELD_MANAGER } from "./apply/sync.ts";
 import { Comparer } from "./compare.ts";
 import { ManagedObjects } from "./live.ts";
+import { GitopsMetrics } from "./metrics.ts";
 import { REFRESH_ANNOTATIONS, reconcileApp, type Shell } from "./reconcile.ts";
 import { RepoCache } from "./source/repo-cache.ts";
 import { SourceCache } from "./source/source-cache.ts";
@@ -69,12 +70,15 @@ export function applicationControllerWith(config: ApplicationConfig = {}): Contr
     const ownsCacheDir = config.repoCacheDir === undefined;
     const root = config.repoCacheDir ?? join(tmpdir(), `sluice-repos-${randomBytes(4).toString("hex")}`);
     let controller: ReturnType<typeof kernel.controller> | undefined;
+    const waitingForOwnWrite = new Set<string>();
     const enqueueNamed = (name: string) => {
       for (const app of apps.cache.values()) if (app.metadata?.name === name) controller?.enqueue(keyOf(app));
     };
+    const metrics = new GitopsMetrics(kernel.options.metrics.registry);
     const shell: Shell = {
       kernel,
-      cache: new RepoCache(root),
+      cache: new RepoCache(root, { onRequest: (r) => metrics.gitRequest(r) }),
+      metrics,
       sources: new SourceCache(),
       writer: kernel.statusWriter(GITOPS_FIELD_MANAGER),
       events: kernel.events(GITOPS_FIELD_MANAGER),
@@ -89,9 +93,16 @@ export function applicationControllerWith(config: ApplicationConfig = {}): Contr
       reconcile: async ({ key }) => {
         const app = apps.cache.get(key);
         if (!app?.metadata || app.metadata.deletionTimestamp) return undefined;
-        if (shell.writer.tracker.isStale(key, app.metadata.resourceVersion)) return undefined;
+        if (shell.writer.tracker.isStale(key, app.metadata.resourceVersion)) {
+          // Looked at again when our own write reaches the cache (an update this handler would
+          // otherwise skip as status-only).
+          waitingForOwnWrite.add(key);
+          return undefined;
+        }
+        const started = performance.now();
         const result = await reconcileApp(shell, app, key);
         await clearRefresh(shell, app);
+        metrics.reconciled((performance.now() - started) / 1000);
         return result;
       },
     });
@@ -104,8 +115,10 @@ export function applicationControllerWith(config: ApplicationConfig = {}): Contr
         shell.sources.forget(app);
         shell.comparer.forget(`${key}|`);
         shell.heals.delete(key);
+        metrics.forget(key);
       }
-      if (event !== "update" || changedBeyondStatus(app, old)) controller?.enqueue(key);
+      if (event !== "update" || changedBeyondStatus(app, old) || waitingForOwnWrite.delete(key))
+        controller?.enqueue(key);
     });
   };
 }

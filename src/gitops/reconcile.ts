@@ -20,6 +20,7 @@ import type { Comparer, ObjectState } from "./compare.ts";
 import { decideSync, HEAL_BACKOFF_CAP_MS, type SyncDecision } from "./decide.ts";
 import { type IgnoreRule, ignoreProblems } from "./diff/index.ts";
 import type { ManagedObjects } from "./live.ts";
+import type { GitopsMetrics } from "./metrics.ts";
 import { compareAll, entryOf, type ObjectsContext, placeAll, pruneCandidates } from "./objects.ts";
 import { ComparisonError, manifestsOf } from "./source/manifests.ts";
 import type { RepoCache } from "./source/repo-cache.ts";
@@ -36,6 +37,7 @@ export interface Shell {
   pollMs: number;
   live: ManagedObjects;
   comparer: Comparer;
+  metrics: GitopsMetrics;
   /** Self-heals in a row per Application, at one revision. */
   heals: Map<string, { revision: string; attempts: number; atMs: number }>;
 }
@@ -85,13 +87,15 @@ async function cannotCompare(look: Look, type: "InvalidSpecError" | "ComparisonE
       type === "InvalidSpecError" ? Reasons.InvalidSpec : Reasons.ComparisonError,
       message,
     );
-  await shell.writer.write(Applications, app, {
+  const status: ApplicationStatus = {
     ...app.status,
     conditions: conditionsOf(look, { type, message }),
     sync: { status: "Unknown" },
     reconciledAt: look.now,
     observedGeneration: app.metadata?.generation ?? 0,
-  });
+  };
+  await shell.writer.write(Applications, app, status);
+  shell.metrics.application({ ...app, status });
   return type === "InvalidSpecError" ? undefined : { requeueAfterMs: jittered(shell.pollMs) };
 }
 
@@ -156,7 +160,9 @@ async function syncNow(
     const attempts = heal?.revision === sha ? heal.attempts + 1 : 1;
     shell.heals.set(look.key, { revision: sha, attempts, atMs: look.nowMs });
   } else shell.heals.delete(look.key);
+  await shell.events.record(app, "Normal", Reasons.SyncStarted, `Sync to ${sha.slice(0, 7)} started`);
   const outcome: SyncOutcome = await runSync(shell.kernel.client, plan);
+  shell.metrics.synced(app, outcome.ok ? "Succeeded" : "Failed");
   await recordSyncEvents(look, sha, outcome);
   const operationState: ApplicationStatus["operationState"] = {
     operation: {
@@ -285,6 +291,7 @@ export async function reconcileApp(shell: Shell, app: Application, key: string) 
     await shell.events.record(app, "Warning", Reasons.SyncError, decision.message);
   await recordTransitions(look, status);
   await shell.writer.write(Applications, app, status);
+  shell.metrics.application({ ...app, status });
   // As Argo CD: the operation is done once its state is recorded (status first: this patch moves
   // the object's resourceVersion, which the status write is conditional on).
   if (app.operation) {

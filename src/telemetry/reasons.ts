@@ -28,6 +28,7 @@ export const Reasons = {
   AnalysisTemplateNotFound: "AnalysisTemplateNotFound",
   AnalysisRunConflict: "AnalysisRunConflict",
   // The Git core (Argo CD's words).
+  SyncStarted: "SyncStarted",
   SyncSucceeded: "SyncSucceeded",
   SyncFailed: "SyncFailed",
   ComparisonError: "ComparisonError",

@@ -65,7 +65,7 @@ export function application(
 export async function gitopsSetUp(t: TestContext, prefix: string) {
   await ensureCrd(parse(await readFile(crdFile, "utf8")));
   const namespace = await useNamespace(t, prefix);
-  await startSluice(t, [applicationControllerWith({ pollMs: 60_000 })], { namespace });
+  const sluice = await startSluice(t, [applicationControllerWith({ pollMs: 60_000 })], { namespace });
   const client = testClient();
   const appNow = () => client.get<Application>(Applications, { namespace, name: "demo" });
   const until = (what: string, ok: (a: Application) => boolean) =>
@@ -98,5 +98,5 @@ export async function gitopsSetUp(t: TestContext, prefix: string) {
       throw error;
     }
   };
-  return { namespace, client, until, refresh, configMapValue };
+  return { namespace, client, until, refresh, configMapValue, sluice };
 }

@@ -21,6 +21,15 @@ export interface Checkout {
 export interface RepoCacheOptions {
   /** Deadline of one clone or fetch (default 60 s). */
   fetchTimeoutMs?: number;
+  /** Told of every request to a remote (for metrics). */
+  onRequest?: (request: GitRequest) => void;
+}
+
+export interface GitRequest {
+  url: string;
+  request: "clone" | "fetch";
+  seconds: number;
+  ok: boolean;
 }
 
 const SHA = /^[0-9a-f]{7,40}$/i;
@@ -95,12 +104,25 @@ export class RepoCache {
   }
 
   private async fetchNow(url: string): Promise<void> {
+    const request = existsSync(join(this.mirrorOf(url), "HEAD")) ? "fetch" : "clone";
+    const started = performance.now();
+    let ok = false;
+    try {
+      await (request === "fetch" ? this.fetchMirror(url) : this.cloneMirror(url));
+      ok = true;
+    } finally {
+      this.options.onRequest?.({ url, request, seconds: (performance.now() - started) / 1000, ok });
+    }
+  }
+
+  private async fetchMirror(url: string): Promise<void> {
+    const timeoutMs = this.options.fetchTimeoutMs ?? 60_000;
+    await git(["fetch", "--prune", "--quiet", "origin"], { cwd: this.mirrorOf(url), timeoutMs });
+  }
+
+  private async cloneMirror(url: string): Promise<void> {
     const dir = this.mirrorOf(url);
     const timeoutMs = this.options.fetchTimeoutMs ?? 60_000;
-    if (existsSync(join(dir, "HEAD"))) {
-      await git(["fetch", "--prune", "--quiet", "origin"], { cwd: dir, timeoutMs });
-      return;
-    }
     await mkdir(join(this.root, "mirrors"), { recursive: true });
     // A half-made clone (a crash, a timeout) is removed so the next attempt starts clean.
     await rm(dir, { recursive: true, force: true });

@@ -17,7 +17,7 @@ test("automated sync applies the path, follows a new commit on refresh, and appl
     { "app/a.yaml": configMap("a", "1"), "app/b.yaml": configMap("b", "1"), "README.md": "x" },
     "first",
   );
-  const { namespace, client, until, refresh, configMapValue } = await gitopsSetUp(t, "app-sync");
+  const { namespace, client, until, refresh, configMapValue, sluice } = await gitopsSetUp(t, "app-sync");
   await client.create(Applications, application(namespace, repo.url), "test");
   const synced = await until(
     "Synced at the first commit",
@@ -28,6 +28,17 @@ test("automated sync applies the path, follows a new commit on refresh, and appl
     "ConfigMap/a",
     "ConfigMap/b",
   ]);
+  const metrics = await (await fetch(`http://127.0.0.1:${sluice.metricsPort}/metrics`)).text();
+  const info = metrics
+    .split("\n")
+    .find((l) => l.startsWith("sluice_app_info{") && l.includes(`namespace="${namespace}"`));
+  assert.match(info ?? "", /sync_status="Synced"/, "sluice_app_info carries the sync status");
+  assert.match(info ?? "", new RegExp(`repo="${repo.url}"`));
+  assert.match(
+    metrics,
+    new RegExp(`sluice_app_sync_total\\{namespace="${namespace}",name="demo",phase="Succeeded"\\} 1`),
+  );
+  assert.match(metrics, /sluice_git_request_total\{repo="file:\/\/[^"]+",request="clone",result="ok"\} \d/);
   const a = await client.get<KubeObject>(ConfigMaps, { namespace, name: "a" });
   assert.equal(a.metadata?.labels?.["sluice.dev/application"], "demo");
   assert.equal(a.metadata?.annotations?.["sluice.dev/tracking-id"], `demo:/ConfigMap:${namespace}/a`);
@@ -111,9 +122,11 @@ test("without automated sync the Application is OutOfSync until a sync operation
     { operation: { sync: {}, initiatedBy: { username: "test" } } },
     "test",
   );
-  const app = await until("Synced by the operation", (a) => a.status?.sync?.status === "Synced");
+  await until(
+    "Synced by the operation, which is then cleared",
+    (a) => a.status?.sync?.status === "Synced" && a.operation === undefined,
+  );
   assert.equal(await configMapValue("a"), "1");
-  assert.equal((app as Application).operation, undefined, "the operation is cleared once done");
 });
 
 test("Argo CD fields sluice does not implement yet are named, never ignored", async (t) => {

@@ -5,6 +5,8 @@
 // controller runs alone in a child process (bench/apps-child.ts). Reports:
 //  - wall time from the first create to all N Synced, and to all N Synced and Healthy;
 //  - per app, from its own create: time to Synced and to Healthy (p50/p99/max), from a watch;
+//    and, from a watch on the Deployments, how much of that is the control plane (create → the
+//    Deployment's first available replica) and how much the controller (available → Healthy);
 //  - controller RSS (idle before, peak, VmHWM, steady after 10 s idle) and CPU seconds (its own
 //    and its git subprocesses'), control-plane CPU;
 //  - the controller's API requests (its own counter) and writes (audit log), git commands it ran
@@ -27,7 +29,7 @@ import { KubeClient } from "../src/kube/client.ts";
 import { loadKubeConfig } from "../src/kube/config.ts";
 import { Applications, type ResourceType, resourcePath } from "../src/kube/resources.ts";
 import { KubeTransport } from "../src/kube/transport.ts";
-import type { WatchEvent } from "../src/kube/types.ts";
+import type { KubeObject, WatchEvent } from "../src/kube/types.ts";
 import { type ComponentName, LocalCluster } from "../test/cluster/cluster.ts";
 import { waitFor } from "../test/helpers/wait.ts";
 import { installDevCrds } from "../test/tools/crds.ts";
@@ -61,6 +63,13 @@ const Namespaces: ResourceType = {
   plural: "namespaces",
   kind: "Namespace",
   namespaced: false,
+};
+const Deployments: ResourceType = {
+  group: "apps",
+  version: "v1",
+  plural: "deployments",
+  kind: "Deployment",
+  namespaced: true,
 };
 const ServiceAccounts: ResourceType = {
   group: "",
@@ -276,28 +285,52 @@ async function auditWrites(auditLog: string, splitAt: number) {
   return { run, idle };
 }
 
-type Seen = (app: Application, modified: boolean) => void;
+type Seen<T> = (object: T, modified: boolean) => void;
 
-/** Lists then watches the Applications (listing again whenever the server ends a watch) until aborted. */
-async function watchApps(client: KubeClient, see: Seen, signal: AbortSignal): Promise<void> {
+/** Lists then watches a namespace's objects (listing again whenever the server ends a watch) until aborted. */
+async function watchObjects<T extends KubeObject>(
+  client: KubeClient,
+  type: ResourceType,
+  namespace: string,
+  see: Seen<T>,
+  signal: AbortSignal,
+): Promise<void> {
   while (!signal.aborted) {
     try {
-      const list = await client.list<Application>(Applications, { namespace: APPS_NS });
-      for (const app of list.items) see(app, false);
+      const list = await client.list<T>(type, { namespace });
+      for (const object of list.items) see(object, false);
       const query = { watch: 1, resourceVersion: list.metadata?.resourceVersion, allowWatchBookmarks: true };
       await client.transport.stream(
-        { path: resourcePath(Applications, APPS_NS), query },
+        { path: resourcePath(type, namespace), query },
         (line) => {
-          const event = JSON.parse(line) as WatchEvent<Application>;
+          const event = JSON.parse(line) as WatchEvent<T>;
           if (event.type === "ADDED" || event.type === "MODIFIED")
             see(event.object, event.type === "MODIFIED");
         },
         signal,
       );
     } catch (error) {
-      if (!signal.aborted) console.error(`watch: ${(error as Error).message}; listing again`);
+      if (!signal.aborted) console.error(`watch ${type.plural}: ${(error as Error).message}; listing again`);
     }
   }
+}
+
+/** When each Deployment (named as its app) first had an available replica: the control plane's part. */
+function observeDeployments(client: KubeClient) {
+  const availableAt = new Map<string, number>();
+  const abort = new AbortController();
+  const see: Seen<KubeObject & { status?: { availableReplicas?: number } }> = (d) => {
+    const name = d.metadata?.name ?? "";
+    if ((d.status?.availableReplicas ?? 0) >= 1 && !availableAt.has(name)) availableAt.set(name, Date.now());
+  };
+  const watching = watchObjects(client, Deployments, DEST_NS, see, abort.signal);
+  return {
+    availableAt,
+    stop: async () => {
+      abort.abort();
+      await watching;
+    },
+  };
 }
 
 /** First arrival (Date.now()) of Synced, Healthy, and both, per Application, from a watch. */
@@ -308,7 +341,7 @@ function observeApps(client: KubeClient) {
   const latest = new Map<string, Application>();
   let modified = 0;
   let wake: () => void = () => undefined;
-  const see: Seen = (app, isModified) => {
+  const see: Seen<Application> = (app, isModified) => {
     const name = app.metadata?.name ?? "";
     const at = Date.now();
     if (isModified) modified++;
@@ -321,7 +354,7 @@ function observeApps(client: KubeClient) {
     if (readyAt.size >= APPS) wake();
   };
   const abort = new AbortController();
-  const watching = watchApps(client, see, abort.signal);
+  const watching = watchObjects(client, Applications, APPS_NS, see, abort.signal);
   return {
     syncedAt,
     healthyAt,
@@ -434,7 +467,12 @@ function reconcileFigures(before: Map<string, number>, after: Map<string, number
 }
 
 /** Per-app figures, from each app's own create: ms to Synced, to Healthy, to both. */
-function perApp(sources: AppSource[], sentAt: Map<string, number>, seen: ReturnType<typeof observeApps>) {
+function perApp(
+  sources: AppSource[],
+  sentAt: Map<string, number>,
+  seen: ReturnType<typeof observeApps>,
+  availableAt: Map<string, number>,
+) {
   return sources.map((s) => {
     const sent = sentAt.get(s.name) ?? Number.NaN;
     const after = (m: Map<string, number>) => (m.get(s.name) ?? Number.NaN) - sent;
@@ -446,6 +484,9 @@ function perApp(sources: AppSource[], sentAt: Map<string, number>, seen: ReturnT
       syncedMs: after(seen.syncedAt),
       healthyMs: after(seen.healthyAt),
       readyMs: after(seen.readyAt),
+      deploymentAvailableMs: after(availableAt),
+      /** From the Deployment's first available replica to the Application reported Healthy. */
+      healthLagMs: (seen.healthyAt.get(s.name) ?? Number.NaN) - (availableAt.get(s.name) ?? Number.NaN),
     };
   });
 }
@@ -482,6 +523,7 @@ async function measure(cluster: LocalCluster, client: KubeClient, sources: AppSo
     rssMax = Math.max(rssMax, procStats(child.pid).rssMiB);
   }, 100);
   const seen = observeApps(client);
+  const deployments = observeDeployments(client);
 
   const t0 = Date.now();
   const sentAt = await createApps(client, sources);
@@ -500,8 +542,10 @@ async function measure(cluster: LocalCluster, client: KubeClient, sources: AppSo
   const metrics1 = await scrape(child.metricsPort);
   const { end, idle } = await measureIdle(child, seen, metrics1);
   clearInterval(sampler);
-  await seen.stop();
-  const apps = perApp(sources, sentAt, seen);
+  await Promise.all([seen.stop(), deployments.stop()]);
+  const apps = perApp(sources, sentAt, seen, deployments.availableAt);
+  const spreadOf = (key: "syncedMs" | "healthyMs" | "deploymentAvailableMs" | "healthLagMs") =>
+    spread(apps.map((a) => a[key]).filter(Number.isFinite));
   const requests = requestsByVerb(metrics0, metrics1);
   return {
     allReady,
@@ -510,8 +554,10 @@ async function measure(cluster: LocalCluster, client: KubeClient, sources: AppSo
     createMs,
     allSyncedMs: maxOf(seen.syncedAt) - t0,
     allReadyMs: allReady ? maxOf(seen.readyAt) - t0 : readyAt - t0,
-    synced: spread(apps.map((a) => a.syncedMs).filter(Number.isFinite)),
-    healthy: spread(apps.map((a) => a.healthyMs).filter(Number.isFinite)),
+    synced: spreadOf("syncedMs"),
+    healthy: spreadOf("healthyMs"),
+    deploymentAvailable: spreadOf("deploymentAvailableMs"),
+    healthLag: spreadOf("healthLagMs"),
     rssMiB: {
       idle: before.rssMiB,
       peak: Math.max(rssMax, end.rssMiB),
@@ -558,6 +604,8 @@ function coldRows(r: Result): [string, string][] {
     ["first create → all Synced and Healthy, s", secs(r.allReadyMs)],
     ["per app create → Synced p50/p99/max, s", trio(r.synced)],
     ["per app create → Healthy p50/p99/max, s", trio(r.healthy)],
+    ["  create → its Deployment available p50/p99/max, s", trio(r.deploymentAvailable)],
+    ["  Deployment available → app Healthy p50/p99/max, s", trio(r.healthLag)],
     [
       "controller RSS before / peak / VmHWM / steady, MiB",
       `${f(r.rssMiB.idle)} / ${f(r.rssMiB.peak)} / ${f(r.rssMiB.hwm)} / ${f(r.rssMiB.steady)}`,

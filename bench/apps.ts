@@ -262,13 +262,14 @@ const sumOf = (metrics: Map<string, number>, prefix: string, ...labelParts: stri
     .reduce((n, [, v]) => n + v, 0);
 
 /**
- * Mutating requests of the controller (user agent sluice/...) in the audit log, by "verb resource",
- * until `splitAt` (epoch ms) and after it.
+ * Mutating requests of the controller (user agent sluice/...) in the audit log, by "verb resource":
+ * until all were ready (`readyAt`, epoch ms), in the idle window, and after it (while stopping).
  */
-async function auditWrites(auditLog: string, splitAt: number) {
+async function auditWrites(auditLog: string, readyAt: number, idleEndAt: number) {
   const run: Record<string, number> = {};
   const idle: Record<string, number> = {};
-  if (!existsSync(auditLog)) return { run, idle };
+  const stopping: Record<string, number> = {};
+  if (!existsSync(auditLog)) return { run, idle, stopping };
   const lines = createInterface({ input: createReadStream(auditLog) });
   for await (const line of lines) {
     if (!line.includes('"userAgent":"sluice/')) continue;
@@ -279,10 +280,11 @@ async function auditWrites(auditLog: string, splitAt: number) {
     };
     const sub = e.objectRef?.subresource ? `/${e.objectRef.subresource}` : "";
     const what = `${e.verb} ${e.objectRef?.resource ?? "?"}${sub}`;
-    const counts = Date.parse(e.requestReceivedTimestamp) < splitAt ? run : idle;
+    const at = Date.parse(e.requestReceivedTimestamp);
+    const counts = at < readyAt ? run : at < idleEndAt ? idle : stopping;
     counts[what] = (counts[what] ?? 0) + 1;
   }
-  return { run, idle };
+  return { run, idle, stopping };
 }
 
 type Seen<T> = (object: T, modified: boolean) => void;
@@ -500,10 +502,12 @@ async function measureIdle(child: Child, seen: ReturnType<typeof observeApps>, m
   await new Promise((r) => setTimeout(r, IDLE_MS));
   const end = procStats(child.pid);
   const after = await scrape(child.metricsPort);
+  const endAt = Date.now();
   const requests = requestsByVerb(metrics, after);
   return {
     end,
     idle: {
+      endAt,
       seconds: IDLE_MS / 1000,
       controllerCpuSeconds: end.cpuSeconds - start.cpuSeconds,
       requests,
@@ -638,6 +642,7 @@ function idleRows(r: Result): [string, string][] {
     ["controller writes (audit log)", perAppOf(r.auditWrites.idle)],
     ["reconciles", String(r.idle.reconciles)],
     ["Application MODIFIED events seen", String(r.idle.applicationEventsSeen)],
+    ["controller writes after, while it stops (audit log)", perAppOf(r.auditWrites.stopping)],
   ];
 }
 
@@ -691,7 +696,7 @@ async function main(): Promise<void> {
       ...measured,
       child: childReport,
       git: await gitCounts(shim.log),
-      auditWrites: await auditWrites(cluster.info.auditLog, measured.readyAt),
+      auditWrites: await auditWrites(cluster.info.auditLog, measured.readyAt, measured.idle.endAt),
     };
     console.log(
       `Application benchmark (${new Date().toISOString()}, ${availableParallelism()} CPUs shared by controller, ` +

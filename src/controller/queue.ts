@@ -90,9 +90,10 @@ export class WorkQueue {
 
   /** Waits for the next key; undefined once the queue shuts down. Call done(key) when finished. */
   get(): Promise<string | undefined> {
+    // Keys still queued at shutdown are not handed out: the drain finishes only what is running.
+    if (this.shuttingDown) return Promise.resolve(undefined);
     const key = this.queue.shift();
     if (key !== undefined) return Promise.resolve(this.take(key));
-    if (this.shuttingDown) return Promise.resolve(undefined);
     return new Promise((resolve) => this.getters.push(resolve));
   }
 

@@ -126,3 +126,14 @@ test("metrics see adds, retries, depth and durations", async () => {
   assert.equal(seen.depth.at(-1), 0);
   assert.equal(q.longestRunningSeconds(), 0);
 });
+
+test("keys still queued at shutdown are not handed out: only the running ones finish", async () => {
+  const { q } = queue();
+  q.add("running");
+  q.add("queued");
+  const running = await q.get();
+  const drain = q.shutDownWithDrain();
+  assert.equal(await q.get(), undefined, "a queued key is not started once shutting down");
+  q.done(running ?? "");
+  await drain;
+});

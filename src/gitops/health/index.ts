@@ -120,6 +120,30 @@ function rolloutHealth(o: Live): Health {
   }
 }
 
+// Argo CD's HPA rules (gitops-engine health_hpa.go): the first condition that names a failure is
+// Degraded, the first that names a settled scale is Healthy; otherwise it waits to autoscale.
+const HPA_DEGRADED = new Set([
+  "AbleToScale/FailedGetScale",
+  "AbleToScale/FailedUpdateScale",
+  "ScalingActive/FailedGetResourceMetric",
+  "ScalingActive/InvalidSelector",
+]);
+const HPA_HEALTHY = new Set([
+  "AbleToScale/SucceededRescale",
+  "ScalingLimited/DesiredWithinRange",
+  "ScalingLimited/TooFewReplicas",
+  "ScalingLimited/TooManyReplicas",
+]);
+
+function hpaHealth(o: Live): Health {
+  for (const c of o.status?.conditions ?? []) {
+    const key = `${c.type}/${c.reason}`;
+    if (HPA_DEGRADED.has(key)) return { status: "Degraded", message: c.message ?? key };
+    if (HPA_HEALTHY.has(key)) return { status: "Healthy", ...(c.message ? { message: c.message } : {}) };
+  }
+  return progressing("Waiting to Autoscale");
+}
+
 /** Generic kinds: a Stalled or not-Ready condition says so; otherwise nothing says it is unwell. */
 function conditionsHealth(o: Live): Health {
   const stalled = condition(o, "Stalled");
@@ -138,6 +162,7 @@ const BY_KIND: Record<string, (o: Live) => Health> = {
   "batch/Job": jobHealth,
   "/PersistentVolumeClaim": pvcHealth,
   "networking.k8s.io/Ingress": loadBalanced,
+  "autoscaling/HorizontalPodAutoscaler": hpaHealth,
   "sluice.dev/Rollout": rolloutHealth,
   "argoproj.io/Rollout": rolloutHealth,
 };

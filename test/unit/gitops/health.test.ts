@@ -77,3 +77,42 @@ test("other kinds by their conditions; a missing object is Missing; the worst de
   assert.equal(worst([{ status: "Missing" }, { status: "Degraded" }]).status, "Degraded");
   assert.equal(worst([]).status, "Healthy");
 });
+
+test("HorizontalPodAutoscaler: a failure condition is Degraded, a settled scale Healthy, else waiting", () => {
+  const hpa = (conditions: { type: string; status: string; reason: string; message?: string }[]) => ({
+    apiVersion: "autoscaling/v2",
+    kind: "HorizontalPodAutoscaler",
+    metadata: { name: "web" },
+    status: { conditions },
+  });
+  assert.deepEqual(healthOf("autoscaling", hpa([])), {
+    status: "Progressing",
+    message: "Waiting to Autoscale",
+  });
+  assert.deepEqual(
+    healthOf(
+      "autoscaling",
+      hpa([
+        { type: "AbleToScale", status: "True", reason: "ReadyForNewScale" },
+        { type: "ScalingActive", status: "False", reason: "FailedGetResourceMetric", message: "no metrics" },
+      ]),
+    ),
+    { status: "Degraded", message: "no metrics" },
+  );
+  assert.equal(
+    healthOf(
+      "autoscaling",
+      hpa([
+        { type: "AbleToScale", status: "True", reason: "SucceededRescale" },
+        { type: "ScalingActive", status: "False", reason: "FailedGetResourceMetric" },
+      ]),
+    ).status,
+    "Healthy",
+    "the first condition that decides wins",
+  );
+  assert.equal(
+    healthOf("autoscaling", hpa([{ type: "ScalingLimited", status: "True", reason: "TooFewReplicas" }]))
+      .status,
+    "Healthy",
+  );
+});

@@ -15,13 +15,20 @@ const loopDelay = monitorEventLoopDelay({ resolution: 1 });
 const options = {
   ...parseOptions([], {}),
   kubeconfig,
-  namespace,
+  // The kernel watches every namespace (the apps' objects go to another one); Applications are
+  // honoured in `namespace` only.
+  namespace: undefined,
   leaderElect: false,
   metricsAddr: "127.0.0.1:0",
 };
 const sluice = await runSluice(
   options,
-  [applicationControllerWith(repoCacheDir ? { repoCacheDir } : {})],
+  [
+    applicationControllerWith({
+      ...(namespace ? { namespace } : {}),
+      ...(repoCacheDir ? { repoCacheDir } : {}),
+    }),
+  ],
   createLogger("warn"),
 );
 while (sluice.kernel.notReadyReason() !== undefined) await new Promise((r) => setTimeout(r, 50));

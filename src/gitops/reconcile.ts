@@ -58,9 +58,23 @@ const syncOptions = (app: Application) => [
 
 const jittered = (ms: number) => Math.round(ms * (0.9 + Math.random() * 0.2));
 
-function problemsOf(app: Application): string[] {
+function problemsOf(app: Application, watched: string | undefined): string[] {
   const rules = (app.spec?.ignoreDifferences ?? []) as unknown as IgnoreRule[];
-  return [...validateApplication(app), ...ignoreProblems(rules)].map((p) => `${p.path}: ${p.message}`);
+  const destination = app.spec?.destination?.namespace;
+  // Objects outside the namespace sluice watches could be applied but never watched: no drift,
+  // no self-heal, no health. Said at once instead.
+  const unwatched =
+    watched && destination && destination !== watched
+      ? [
+          {
+            path: "spec.destination.namespace",
+            message: `sluice watches only namespace "${watched}" (--namespace)`,
+          },
+        ]
+      : [];
+  return [...validateApplication(app), ...ignoreProblems(rules), ...unwatched].map(
+    (p) => `${p.path}: ${p.message}`,
+  );
 }
 
 /** The status with the error conditions this look decides on set or cleared. */
@@ -222,7 +236,7 @@ type CannotCompare = { type: "InvalidSpecError" | "ComparisonError"; message: st
 /** Reads the source, places and compares every object: what this look sees, or why it cannot. */
 async function observe(look: Look): Promise<Observed | CannotCompare> {
   const { shell, app, key } = look;
-  const problems = problemsOf(app);
+  const problems = problemsOf(app, shell.kernel.namespace);
   if (problems.length > 0) return { type: "InvalidSpecError", message: problems.join("; ") };
   let reading: Awaited<ReturnType<typeof readSource>>;
   try {

@@ -240,3 +240,56 @@ test("an automated sync that would prune everything is refused without allowEmpt
     (await configMapValue("a")) === undefined ? true : pending("a exists"),
   );
 });
+
+test("ignoreDifferences: a JSON pointer and a field manager's fields are not drift, so selfHeal leaves them", async (t) => {
+  const repo = await repository(t);
+  await repo.commit({ "app/a.yaml": configMap("a", "1"), "app/b.yaml": configMap("b", "1") }, "first");
+  const { namespace, client, until, configMapValue } = await gitopsSetUp(t, "drift-ignore");
+  await client.create(
+    Applications,
+    application(namespace, repo.url, {
+      syncPolicy: { automated: { selfHeal: true } },
+      ignoreDifferences: [
+        { group: "", kind: "ConfigMap", name: "a", jsonPointers: ["/data/value"] },
+        { kind: "ConfigMap", name: "b", managedFieldsManagers: ["vault-injector"] },
+      ],
+    }),
+    "test",
+  );
+  const synced = await until("Synced", (a) => a.status?.sync?.status === "Synced");
+  await client.mergePatch(ConfigMaps, { namespace, name: "a" }, { data: { value: "tuned" } }, "kubectl-edit");
+  await client.mergePatch(
+    ConfigMaps,
+    { namespace, name: "b" },
+    { data: { value: "injected" } },
+    "vault-injector",
+  );
+  const touched = await client.mergePatch<Application>(
+    Applications,
+    { namespace, name: "demo" },
+    { spec: { info: [{ name: "touch", value: "1" }] } },
+    "test",
+  );
+  const looked = await until(
+    "looked at again",
+    (a) => a.status?.observedGeneration === touched.metadata?.generation,
+  );
+  assert.equal(looked.status?.sync?.status, "Synced", JSON.stringify(looked.status?.resources));
+  assert.equal(
+    looked.status?.operationState?.finishedAt,
+    synced.status?.operationState?.finishedAt,
+    "no sync ran",
+  );
+  assert.equal(await configMapValue("a"), "tuned");
+  assert.equal(await configMapValue("b"), "injected");
+  // The same field written by a manager no rule names is drift again, and healed.
+  await client.mergePatch(
+    ConfigMaps,
+    { namespace, name: "b" },
+    { data: { value: "by-hand" } },
+    "kubectl-edit",
+  );
+  await waitFor("the hand edit reverted", async () =>
+    (await configMapValue("b")) === "1" ? true : pending(String(await configMapValue("b"))),
+  );
+});

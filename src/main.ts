@@ -15,6 +15,8 @@ const controllersFor = (options: SluiceOptions): ControllerSetup[] => [
     namespace: options.applicationNamespace,
     pollMs: options.repoPollMs,
     ...(options.repoCacheDir ? { repoCacheDir: options.repoCacheDir } : {}),
+    kustomizePath: options.kustomizePath,
+    helmPath: options.helmPath,
   }),
 ];
 

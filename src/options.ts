@@ -32,6 +32,9 @@ export interface SluiceOptions {
   repoPollMs: number;
   /** Where repository mirrors live; a private temporary directory when undefined. */
   repoCacheDir: string | undefined;
+  /** The binaries the Git core renders kustomizations and Helm charts with. */
+  kustomizePath: string;
+  helmPath: string;
 }
 
 const flags = {
@@ -65,6 +68,11 @@ const flags = {
   },
   "repo-poll": { type: "string", help: "how often Git repositories are read again, e.g. 3m (default 3m)" },
   "repo-cache-dir": { type: "string", help: "where Git mirrors are kept (default: a private temp dir)" },
+  "kustomize-path": {
+    type: "string",
+    help: "kustomize binary for Applications (default: kustomize on PATH)",
+  },
+  "helm-path": { type: "string", help: "helm binary for Applications (default: helm on PATH)" },
   help: { type: "boolean", help: "print this help" },
 } as const;
 
@@ -135,6 +143,12 @@ function checkLeaseTimings(options: SluiceOptions): void {
   }
 }
 
+/** The render tools' binaries (their own function: parseOptions stays under the complexity cap). */
+const renderBinaries = (get: (flag: keyof typeof flags) => string | undefined) => ({
+  kustomizePath: get("kustomize-path") ?? "kustomize",
+  helmPath: get("helm-path") ?? "helm",
+});
+
 export function parseOptions(
   argv: string[],
   env: NodeJS.ProcessEnv = process.env,
@@ -170,6 +184,7 @@ export function parseOptions(
     applicationNamespace: get("application-namespace") ?? env.POD_NAMESPACE ?? get("namespace") ?? "default",
     repoPollMs: parseDurationMs(get("repo-poll") ?? "3m", "repo-poll"),
     repoCacheDir: get("repo-cache-dir"),
+    ...renderBinaries(get),
     help: values.help === true,
   };
   checkLeaseTimings(parsed);

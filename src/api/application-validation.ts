@@ -1,6 +1,7 @@
 // What sluice checks of an Application before touching Git or the cluster: a source it can read
-// now (a Git repo with a directory of manifests), the in-cluster destination, project `default`;
-// every Argo CD field it does not implement yet is named "not supported yet", never ignored.
+// now (a Git repo with a directory of manifests, a kustomization or a local Helm chart), the
+// in-cluster destination, project `default`; every Argo CD field it does not implement yet is named
+// "not supported yet", never ignored.
 import type { Application } from "./application.ts";
 
 export interface AppProblem {
@@ -14,13 +15,54 @@ const IN_CLUSTER = new Set(["https://kubernetes.default.svc", "https://kubernete
 const NOT_YET: [string, (a: Application) => unknown][] = [
   ["spec.sources", (a) => a.spec?.sources],
   ["spec.source.chart", (a) => a.spec?.source?.chart],
-  ["spec.source.kustomize", (a) => a.spec?.source?.kustomize],
-  ["spec.source.helm", (a) => a.spec?.source?.helm],
   ["spec.source.plugin", (a) => a.spec?.source?.plugin],
   ["spec.source.directory.jsonnet", (a) => a.spec?.source?.directory?.jsonnet],
   ["spec.syncPolicy.retry", (a) => a.spec?.syncPolicy?.retry],
   ["spec.sourceHydrator", (a) => a.spec?.sourceHydrator],
 ];
+
+/** The `source.kustomize` and `source.helm` fields sluice's renderers act on; others are named. */
+const RENDER_FIELDS = {
+  kustomize: new Set([
+    "namePrefix",
+    "nameSuffix",
+    "images",
+    "commonLabels",
+    "commonAnnotations",
+    "forceCommonLabels",
+    "forceCommonAnnotations",
+    "labelWithoutSelector",
+    "labelIncludeTemplates",
+    "namespace",
+    "replicas",
+  ]),
+  helm: new Set([
+    "releaseName",
+    "namespace",
+    "valueFiles",
+    "ignoreMissingValueFiles",
+    "values",
+    "valuesObject",
+    "parameters",
+    "skipCrds",
+    "skipSchemaValidation",
+  ]),
+};
+
+function renderProblems(app: Application): AppProblem[] {
+  const source = app.spec?.source ?? {};
+  const problems: AppProblem[] = [];
+  const types = (["directory", "kustomize", "helm"] as const).filter((t) => source[t] !== undefined);
+  if (types.length > 1)
+    problems.push({ path: "spec.source", message: `only one of ${types.join(", ")} may be set` });
+  for (const type of ["kustomize", "helm"] as const)
+    for (const field of Object.keys(source[type] ?? {}))
+      if (!RENDER_FIELDS[type].has(field)) {
+        const path = `spec.source.${type}.${field}`;
+        problems.push({ path, message: `${path} is not supported yet` });
+      }
+  return problems;
+}
 
 function destinationProblems(app: Application): AppProblem[] {
   const destination = app.spec?.destination;
@@ -67,6 +109,7 @@ export function validateApplication(app: Application): AppProblem[] {
   if (!app.spec?.source?.repoURL && !app.spec?.sources)
     problems.push({ path: "spec.source.repoURL", message: "is required" });
   problems.push(...destinationProblems(app));
+  problems.push(...renderProblems(app));
   problems.push(...syncOptionProblems("spec.syncPolicy.syncOptions", app.spec?.syncPolicy?.syncOptions));
   problems.push(...syncOptionProblems("operation.sync.syncOptions", app.operation?.sync?.syncOptions));
   for (const [path, present] of NOT_YET)

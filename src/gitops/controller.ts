@@ -31,6 +31,11 @@ export interface ApplicationConfig {
    * Application elsewhere could point anywhere with sluice's rights (DESIGN.md §8 tenancy).
    */
   namespace?: string;
+  /** The kustomize and helm binaries (default: on PATH). */
+  kustomizePath?: string;
+  helmPath?: string;
+  /** Kustomize/helm renders at once, across all Applications (default 4). */
+  renderConcurrency?: number;
 }
 
 /** The refresh annotation is taken off once the refresh it asked for is done (as Argo CD does). */
@@ -79,7 +84,7 @@ export function applicationControllerWith(config: ApplicationConfig = {}): Contr
       kernel,
       cache: new RepoCache(root, { onRequest: (r) => metrics.gitRequest(r) }),
       metrics,
-      sources: new SourceCache(),
+      sources: new SourceCache(config),
       writer: kernel.statusWriter(GITOPS_FIELD_MANAGER),
       events: kernel.events(GITOPS_FIELD_MANAGER),
       pollMs: config.pollMs ?? 180_000,

@@ -1,6 +1,7 @@
-// Shared pieces of the Git core's integration tests: a real git repository the test commits to,
-// an Application on it, and a sluice running the Application controller with helpers to wait on
-// the Application's status and read what it applied.
+// Shared pieces of the Git core's tests: a real git repository the test commits to, an Application
+// on it, and a sluice running the Application controller with helpers to wait on the Application's
+// status and read what it applied; file trees and the render tools (the kustomize and helm the
+// harness builds) for the renderers' unit tests.
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -8,16 +9,40 @@ import type { TestContext } from "node:test";
 import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
 import type { Application } from "../../src/api/application.ts";
-import { applicationControllerWith } from "../../src/gitops/controller.ts";
+import { type ApplicationConfig, applicationControllerWith } from "../../src/gitops/controller.ts";
+import { type RenderToolsConfig, renderTools } from "../../src/gitops/render/index.ts";
 import { git } from "../../src/gitops/source/git.ts";
 import { isNotFound } from "../../src/kube/errors.ts";
 import { Applications, ConfigMaps } from "../../src/kube/resources.ts";
 import type { KubeObject } from "../../src/kube/types.ts";
+import { binaryPaths } from "../cluster/binaries.ts";
 import { testClient, useNamespace } from "./kube.ts";
 import { ensureCrd, startSluice } from "./sluice.ts";
 import { pending, waitFor } from "./wait.ts";
 
 const crdFile = resolve(fileURLToPath(import.meta.url), "../../../crds/application.yaml");
+
+/** Writes `files` (path → text) under `dir`. */
+export async function writeFiles(dir: string, files: Record<string, string>): Promise<void> {
+  for (const [path, text] of Object.entries(files)) {
+    await mkdir(dirname(join(dir, path)), { recursive: true });
+    await writeFile(join(dir, path), text);
+  }
+}
+
+/** A fresh directory holding `files`, removed when the test ends. */
+export async function fileTree(t: TestContext, files: Record<string, string> = {}): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "sluice-tree-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  await writeFiles(dir, files);
+  return dir;
+}
+
+/** Render tools on the kustomize and helm binaries the harness builds (test/cluster/build.sh). */
+export function testRenderTools(config: RenderToolsConfig = {}) {
+  const paths = binaryPaths();
+  return renderTools({ kustomizePath: paths.kustomize, helmPath: paths.helm, ...config });
+}
 
 export async function repository(t: TestContext) {
   const dir = await mkdtemp(join(tmpdir(), "sluice-app-repo-"));
@@ -62,10 +87,18 @@ export function application(
   };
 }
 
-export async function gitopsSetUp(t: TestContext, prefix: string) {
+/** The controller polls every 60 s and renders with the harness's kustomize and helm unless `config` says otherwise. */
+export async function gitopsSetUp(t: TestContext, prefix: string, config: ApplicationConfig = {}) {
   await ensureCrd(parse(await readFile(crdFile, "utf8")));
   const namespace = await useNamespace(t, prefix);
-  const sluice = await startSluice(t, [applicationControllerWith({ pollMs: 60_000 })], { namespace });
+  const paths = binaryPaths();
+  const controller = applicationControllerWith({
+    pollMs: 60_000,
+    kustomizePath: paths.kustomize,
+    helmPath: paths.helm,
+    ...config,
+  });
+  const sluice = await startSluice(t, [controller], { namespace });
   const client = testClient();
   const appNow = () => client.get<Application>(Applications, { namespace, name: "demo" });
   const until = (what: string, ok: (a: Application) => boolean) =>

@@ -5,13 +5,13 @@
 // (repo-server path-traversal advisories, ../shared/reference/reliability.md). File count and total
 // size are capped. A file that does not parse is an error naming the file and line.
 import { lstat, readdir, readFile, realpath } from "node:fs/promises";
-import { isAbsolute, join, matchesGlob, relative, sep } from "node:path";
+import { join, matchesGlob } from "node:path";
 import { parseAllDocuments } from "yaml";
 import type { KubeObject } from "../../kube/types.ts";
+import { confinedPath, escapes, RenderError } from "./confine.ts";
 
-export class RenderError extends Error {
-  override name = "RenderError";
-}
+// Kept importable from here: the renderers' callers know one error type.
+export { RenderError };
 
 export interface DirectoryOptions {
   recurse?: boolean;
@@ -34,28 +34,6 @@ export interface Rendered {
 
 const MANIFEST = /\.(ya?ml|json)$/i;
 
-/** The source path inside the checkout, refused when it leaves it (by `..`, absolutely, or by symlink). */
-export async function confinedPath(checkout: string, path: string): Promise<string> {
-  if (isAbsolute(path)) throw new RenderError(`source.path "${path}" must be relative to the repository`);
-  const root = await realpath(checkout);
-  const target = join(root, path);
-  if (escapes(root, target)) throw new RenderError(`source.path "${path}" leaves the repository`);
-  let real: string;
-  try {
-    real = await realpath(target);
-  } catch {
-    throw new RenderError(`source.path "${path}" does not exist in the repository`);
-  }
-  if (escapes(root, real))
-    throw new RenderError(`source.path "${path}" leads out of the repository (symlink)`);
-  return real;
-}
-
-const escapes = (root: string, path: string) => {
-  const rel = relative(root, path);
-  return rel === ".." || rel.startsWith(`..${sep}`) || isAbsolute(rel);
-};
-
 /** Manifest files under `dir` (relative paths), dot-files and dot-directories skipped, as Argo CD does. */
 async function manifestFiles(dir: string, recurse: boolean, prefix = ""): Promise<string[]> {
   const found: string[] = [];
@@ -75,14 +53,19 @@ const selected = (file: string, options: DirectoryOptions) =>
   (!options.include || matchesGlob(file, options.include)) &&
   !(options.exclude && matchesGlob(file, options.exclude));
 
-/** Objects of one file's documents; a `List` is its items. */
-function parseManifests(text: string, file: string): KubeObject[] {
+/**
+ * Objects of one file's (or one tool run's) documents; a `List` is its items. Errors name the file,
+ * the line and the document number (what a reader of a tool's output can find).
+ */
+export function parseManifests(text: string, file: string): KubeObject[] {
   const objects: KubeObject[] = [];
   for (const [i, doc] of parseAllDocuments(text, { prettyErrors: true }).entries()) {
     const error = doc.errors[0];
     if (error) {
       const at = error.linePos?.[0];
-      throw new RenderError(`${file}${at ? `:${at.line}:${at.col}` : ""}: ${error.message.split("\n")[0]}`);
+      throw new RenderError(
+        `${file}${at ? `:${at.line}:${at.col}` : ""}: document ${i + 1}: ${error.message.split("\n")[0]}`,
+      );
     }
     const value = doc.toJS() as unknown;
     if (value === null || value === undefined) continue;

@@ -2,9 +2,12 @@
 // Application's own status writes, a label change) reuses the last reading until the poll interval
 // has passed, so the repository is fetched on the poll, on the refresh annotation or on a changed
 // source — as Argo CD's repo-server refreshes — never once per status write. Renders are also kept
-// by (commit, path, directory options): a new commit that does not touch what changes nothing.
+// by (commit, path, directory/kustomize/helm options): a new commit that does not touch what
+// changes nothing. The render tools (kustomize, helm, their shared concurrency cap) live here, with
+// the renders they make.
 import type { Application } from "../../api/application.ts";
 import type { Rendered } from "../render/directory.ts";
+import { type RenderTools, type RenderToolsConfig, renderTools } from "../render/index.ts";
 
 interface Reading {
   sha: string;
@@ -18,7 +21,13 @@ export class SourceCache {
   private readonly readings = new Map<string, Reading>();
   private readonly renders = new Map<string, Rendered[]>();
 
-  /** The key of what an Application reads: repository, revision, path and directory options. */
+  readonly tools: RenderTools;
+
+  constructor(config: RenderToolsConfig = {}) {
+    this.tools = renderTools(config);
+  }
+
+  /** The key of what an Application reads: repository, revision, path and render options. */
   static keyOf(app: Application): string {
     const s = app.spec?.source ?? {};
     const revision = app.operation?.sync?.revision ?? s.targetRevision ?? "HEAD";
@@ -29,6 +38,10 @@ export class SourceCache {
       revision,
       s.path,
       s.directory,
+      s.kustomize,
+      s.helm,
+      // Helm renders into the destination namespace.
+      app.spec?.destination?.namespace,
     ]);
   }
 

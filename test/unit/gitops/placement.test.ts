@@ -92,17 +92,25 @@ test("validation: in-cluster destination, default project, and the fields not su
       ...base.spec,
       destination: { server: "https://other:6443" },
       sources: [{}],
-      source: { repoURL: "r", helm: {} },
+      source: { repoURL: "r", plugin: {}, helm: { releaseName: "x", kubeVersion: "1.30" } },
     },
   }).map((p) => `${p.path}: ${p.message}`);
   for (const want of [
     /destination.namespace: is required/,
     /destination.server: only https:\/\/kubernetes.default.svc/,
     /spec.sources is not supported yet/,
-    /spec.source.helm is not supported yet/,
+    /spec.source.plugin is not supported yet/,
+    /spec.source.helm.kubeVersion is not supported yet/,
   ])
     assert.ok(
       messages.some((m) => want.test(m)),
       `${want}: ${messages.join(" | ")}`,
     );
+  assert.ok(!messages.some((m) => m.includes("releaseName")), "a helm field sluice renders is accepted");
+  assert.deepEqual(
+    validateApplication({
+      spec: { ...base.spec, source: { repoURL: "r", kustomize: { namePrefix: "p-" }, helm: {} } },
+    }).map((p) => `${p.path}: ${p.message}`),
+    ["spec.source: only one of kustomize, helm may be set"],
+  );
 });

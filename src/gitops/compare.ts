@@ -34,6 +34,14 @@ export interface CompareInputs {
 
 const MAX_VERDICTS = 50_000;
 
+/**
+ * Controllers whose fields Git does not force back (DESIGN.md §8 points 1–2): the Rollout
+ * controller owns the Services' selectors once it adds the pod-template-hash (the selector is an
+ * atomic map, so the whole of it). A Git change to such a field waits until that controller lets
+ * go of it.
+ */
+const DEFER_TO = ["sluice-rollout"];
+
 /** The part of a live object a dry run depends on: not its status, versions or write times. */
 function liveSignature(live: KubeObject): unknown {
   const { status: _status, ...rest } = live as KubeObject & { status?: unknown };
@@ -51,7 +59,14 @@ export class Comparer {
 
   async compare(key: string, inputs: CompareInputs): Promise<ObjectState> {
     const { placed, type, live, rules } = inputs;
-    const body = applyBody(placed.object, live, GITOPS_FIELD_MANAGER, rules, inputs.respectIgnoreDifferences);
+    const body = applyBody(
+      placed.object,
+      live,
+      GITOPS_FIELD_MANAGER,
+      rules,
+      inputs.respectIgnoreDifferences,
+      DEFER_TO,
+    );
     const state = { placed, type, live, body };
     if (!live) return { ...state, status: "OutOfSync", drift: [], message: "missing" };
     const hash = hashOf([body, liveSignature(live), rules]);

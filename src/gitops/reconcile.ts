@@ -22,6 +22,7 @@ import { type IgnoreRule, ignoreProblems } from "./diff/index.ts";
 import type { ManagedObjects } from "./live.ts";
 import type { GitopsMetrics } from "./metrics.ts";
 import { compareAll, entryOf, type ObjectsContext, placeAll, pruneCandidates } from "./objects.ts";
+import type { Rendered } from "./render/index.ts";
 import { ComparisonError, manifestsOf } from "./source/manifests.ts";
 import type { RepoCache } from "./source/repo-cache.ts";
 import { SourceCache } from "./source/source-cache.ts";
@@ -114,16 +115,25 @@ async function cannotCompare(look: Look, type: "InvalidSpecError" | "ComparisonE
 }
 
 /** The source's objects: the last reading unless this look is a refresh or the poll is due. */
-async function readSource(look: Look) {
+async function readSource(look: Look): Promise<{ sha: string; rendered: Rendered[]; fresh: boolean }> {
   const { shell, app } = look;
   const key = SourceCache.keyOf(app);
   const refresh =
     app.operation !== undefined || REFRESH_ANNOTATIONS.some((a) => app.metadata?.annotations?.[a]);
   const kept = refresh ? undefined : shell.sources.fresh(key, look.nowMs, shell.pollMs);
+  // A reading that failed is kept too: until the next poll or refresh, a look says the same
+  // error rather than falling back to an older reading that Git has moved past.
+  if (kept && "error" in kept) throw new ComparisonError(kept.error);
   if (kept) return { ...kept, fresh: false };
-  const reading = await manifestsOf(shell.cache, app, shell.sources);
-  shell.sources.remember(key, { ...reading, at: look.nowMs });
-  return { ...reading, fresh: true };
+  try {
+    const reading = await manifestsOf(shell.cache, app, shell.sources);
+    shell.sources.remember(key, { ...reading, at: look.nowMs });
+    return { ...reading, fresh: true };
+  } catch (error) {
+    if (error instanceof ComparisonError)
+      shell.sources.remember(key, { error: error.message, at: look.nowMs });
+    throw error;
+  }
 }
 
 function decide(look: Look, sha: string, states: ObjectState[], leftovers: ToPrune[]): SyncDecision {

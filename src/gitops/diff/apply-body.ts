@@ -7,7 +7,8 @@ import { formatPointer } from "./json-pointer.ts";
 
 /**
  * `desired` minus the fields another manager owns through the /scale subresource in `live` (an
- * HPA's spec.replicas), and, with RespectIgnoreDifferences, with ignored fields left as live has them.
+ * HPA's spec.replicas) or that a manager in `deferTo` owns now (the Rollout controller's Service
+ * selectors: an atomic map it takes over when it adds the pod-template-hash), and, with RespectIgnoreDifferences, with ignored fields left as live has them.
  * Never mutates its inputs.
  */
 export function applyBody(
@@ -16,13 +17,17 @@ export function applyBody(
   ownManager: string,
   rules: readonly IgnoreRule[],
   respectIgnoreDifferences: boolean,
+  deferTo: readonly string[] = [],
 ): KubeObject {
   const body = clone(desired);
   if (live === undefined) return body;
-  // Dropping the field (rather than sending live's value) gives up our claim, so the scaler keeps
-  // sole ownership and the next apply does not fight it.
+  // Dropping the field (rather than sending live's value) gives up our claim, so the scaler (or
+  // the controller deferred to) keeps sole ownership and the next apply does not fight it.
+  const yielded = (entry: { manager?: string; subresource?: string }) =>
+    entry.manager !== ownManager &&
+    (entry.subresource === "scale" || (entry.manager !== undefined && deferTo.includes(entry.manager)));
   const scaled = managedFields(live)
-    .filter((entry) => entry.subresource === "scale" && entry.manager !== ownManager)
+    .filter(yielded)
     .flatMap((entry) => ownedPaths(entry.fieldsV1, body));
   removeAllCollapsing(body, scaled);
   if (respectIgnoreDifferences) keepIgnoredAsLive(body, live, matchingRules(rules, live));

@@ -9,11 +9,8 @@ import type { Application } from "../../api/application.ts";
 import type { Rendered } from "../render/directory.ts";
 import { type RenderTools, type RenderToolsConfig, renderTools } from "../render/index.ts";
 
-interface Reading {
-  sha: string;
-  rendered: Rendered[];
-  at: number;
-}
+/** One reading of a source: what it rendered to, or why it could not be read. */
+export type Reading = { sha: string; rendered: Rendered[]; at: number } | { error: string; at: number };
 
 const MAX_RENDERS = 200;
 

@@ -213,3 +213,32 @@ test("a look that is not a refresh reuses the last reading: a new commit waits f
   await until("Synced at the second commit after the refresh", (a) => a.status?.sync?.revision === second);
   assert.equal(await configMapValue("a"), "2");
 });
+
+test("after a refresh that cannot read the new commit, later looks keep the error (never the older reading)", async (t) => {
+  const repo = await repository(t);
+  const first = await repo.commit({ "app/a.yaml": configMap("a", "1") }, "first");
+  const { namespace, client, until, refresh } = await gitopsSetUp(t, "app-kept-error");
+  await client.create(Applications, application(namespace, repo.url), "test");
+  await until("Synced", (a) => a.status?.sync?.revision === first && a.status.sync.status === "Synced");
+  await repo.commit({ "app/a.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: [oops\n" }, "broken");
+  await refresh();
+  await until(
+    "ComparisonError",
+    (a) => a.status?.conditions?.some((c) => c.type === "ComparisonError") ?? false,
+  );
+  const touched = await client.mergePatch<Application>(
+    Applications,
+    { namespace, name: "demo" },
+    { spec: { info: [{ name: "touch", value: "1" }] } },
+    "test",
+  );
+  const looked = await until(
+    "looked at again",
+    (a) => a.status?.observedGeneration === touched.metadata?.generation,
+  );
+  assert.equal(looked.status?.sync?.status, "Unknown", JSON.stringify(looked.status?.sync));
+  assert.match(
+    looked.status?.conditions?.find((c) => c.type === "ComparisonError")?.message ?? "",
+    /a\.yaml/,
+  );
+});

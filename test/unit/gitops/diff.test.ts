@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { applyBody, compare, REDACTED, redact } from "../../../src/gitops/diff/index.ts";
+import type { KubeObject } from "../../../src/kube/types.ts";
 import {
   DEPLOYMENT_CONTROLLER,
   desiredDeployment,
@@ -162,6 +163,35 @@ test("replicas stay in the apply body unless another manager owns them through t
       managedFields === undefined ? undefined : frozen(serverDeployment("nginx:1.27", 3, managedFields));
     assert.deepEqual(applyBody(desired, live, "sluice-gitops", [], false), desiredDeployment(), name);
   }
+});
+
+test("fields a deferred-to controller owns now are dropped from the body; others' are not", () => {
+  // The Rollout controller adds the pod-template-hash to a Service's selector, an atomic map: it
+  // then owns the whole selector, and Git must not force {app: web} back over it.
+  const service = (selector: Record<string, string>, managedFields?: unknown[]) =>
+    ({
+      apiVersion: "v1",
+      kind: "Service",
+      metadata: { name: "web-stable", namespace: "team", ...(managedFields ? { managedFields } : {}) },
+      spec: { selector, ports: [{ port: 80 }] },
+    }) as KubeObject;
+  const desired = frozen(service({ app: "web" }));
+  const rolloutOwnsSelector = entry("sluice-rollout", { "f:spec": { "f:selector": {} } });
+  const live = frozen(
+    service({ app: "web", "rollouts-pod-template-hash": "abc" }, [
+      entry("sluice-gitops", { "f:spec": { "f:ports": {} } }),
+      rolloutOwnsSelector,
+    ]),
+  );
+  const deferred = applyBody(desired, live, "sluice-gitops", [], false, ["sluice-rollout"]);
+  assert.equal(has(deferred, "/spec/selector"), false);
+  assert.deepEqual(read(deferred, "/spec/ports"), [{ port: 80 }]);
+  assert.deepEqual(applyBody(desired, live, "sluice-gitops", [], false), desired, "not deferred: kept");
+  assert.deepEqual(
+    applyBody(desired, live, "sluice-gitops", [], false, ["someone-else"]),
+    desired,
+    "only the named managers are deferred to",
+  );
 });
 
 test("a desired object without replicas is unchanged by an HPA's scale entry", () => {

@@ -62,7 +62,7 @@ export async function repository(t: TestContext) {
     await run("commit", "--quiet", "--allow-empty", "-m", message);
     return (await run("rev-parse", "HEAD")).trim();
   };
-  return { url: `file://${dir}`, commit };
+  return { url: `file://${dir}`, dir, commit };
 }
 
 export const configMap = (name: string, value: string) =>

@@ -84,6 +84,14 @@ export class Comparer {
     return { ...state, ...verdict(drift) };
   }
 
+  /**
+   * An object just applied from `body` is what Git says: the server's answer becomes the verdict,
+   * so the look that its own watch event causes needs no dry run.
+   */
+  settle(key: string, body: KubeObject, applied: KubeObject, rules: IgnoreRule[]): void {
+    this.remember(key, { hash: hashOf([body, liveSignature(applied), rules]), drift: [] });
+  }
+
   /** Verdicts of an Application that is gone. */
   forget(prefix: string): void {
     for (const key of this.verdicts.keys()) if (key.startsWith(prefix)) this.verdicts.delete(key);

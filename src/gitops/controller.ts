@@ -84,7 +84,10 @@ export function applicationControllerWith(config: ApplicationConfig = {}): Contr
       kernel,
       cache: new RepoCache(root, { onRequest: (r) => metrics.gitRequest(r) }),
       metrics,
-      sources: new SourceCache(config),
+      sources: new SourceCache({
+        ...config,
+        onRender: (type, seconds, ok) => metrics.rendered(type, seconds, ok),
+      }),
       writer: kernel.statusWriter(GITOPS_FIELD_MANAGER),
       events: kernel.events(GITOPS_FIELD_MANAGER),
       pollMs: config.pollMs ?? 180_000,

@@ -35,6 +35,7 @@ export class GitopsMetrics {
   private readonly reconcile: Histogram;
   private readonly gitRequests: Counter<"repo" | "request" | "result">;
   private readonly gitDuration: Histogram<"request">;
+  private readonly renderDuration: Histogram<"renderer" | "result">;
   private readonly infoSeries = new Map<string, Record<InfoLabels, string>>();
 
   constructor(registry: Registry) {
@@ -70,6 +71,17 @@ export class GitopsMetrics {
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
       registers,
     });
+    this.renderDuration = new Histogram({
+      name: "sluice_render_duration_seconds",
+      help: "Duration of rendering a source (directory, kustomize, helm), by result",
+      labelNames: ["renderer", "result"],
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 90],
+      registers,
+    });
+  }
+
+  rendered(renderer: string, seconds: number, ok: boolean): void {
+    this.renderDuration.observe({ renderer, result: ok ? "ok" : "error" }, seconds);
   }
 
   /** Replaces an Application's info series with its current state. */

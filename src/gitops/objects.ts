@@ -5,7 +5,7 @@ import type { Application } from "../api/application.ts";
 import type { ApiDiscovery } from "../kube/discovery.ts";
 import { isUnknownKind } from "../kube/errors.ts";
 import type { ResourceType } from "../kube/resources.ts";
-import { applyOrder, type Placed, place } from "./apply/placement.ts";
+import { applyOrder, type Placed, place, TRACKING_ANNOTATION } from "./apply/placement.ts";
 import { type InventoryEntry, leftBehind, provablyOwned } from "./apply/prune.ts";
 import type { ToPrune } from "./apply/sync.ts";
 import type { Comparer, ObjectState } from "./compare.ts";
@@ -72,6 +72,10 @@ export async function placeAll(ctx: ObjectsContext, rendered: Rendered[]) {
   return { ordered, refused };
 }
 
+/** Where the Comparer keeps an object's verdict: per Application and tracked object. */
+export const verdictKey = (appKey: string, placed: Placed): string =>
+  `${appKey}|${placed.object.metadata?.annotations?.[TRACKING_ANNOTATION]}`;
+
 /** Each placed object with its live copy and its drift. */
 export async function compareAll(
   ctx: ObjectsContext,
@@ -83,7 +87,7 @@ export async function compareAll(
   for (const { placed, type } of ordered) {
     const ref = { namespace: placed.object.metadata?.namespace, name: placed.object.metadata?.name ?? "" };
     const live = await ctx.live.liveOf(type, ref);
-    const key = `${ctx.key}|${placed.object.metadata?.annotations?.["sluice.dev/tracking-id"]}`;
+    const key = verdictKey(ctx.key, placed);
     states.push(await ctx.comparer.compare(key, { placed, type, live, rules, respectIgnoreDifferences }));
   }
   return states;

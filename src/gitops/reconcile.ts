@@ -21,11 +21,21 @@ import { decideSync, HEAL_BACKOFF_CAP_MS, type SyncDecision } from "./decide.ts"
 import { type IgnoreRule, ignoreProblems } from "./diff/index.ts";
 import type { ManagedObjects } from "./live.ts";
 import type { GitopsMetrics } from "./metrics.ts";
-import { compareAll, entryOf, type ObjectsContext, placeAll, pruneCandidates } from "./objects.ts";
+import {
+  compareAll,
+  entryOf,
+  type ObjectsContext,
+  placeAll,
+  pruneCandidates,
+  verdictKey,
+} from "./objects.ts";
 import type { Rendered } from "./render/index.ts";
 import { ComparisonError, manifestsOf } from "./source/manifests.ts";
 import type { RepoCache } from "./source/repo-cache.ts";
 import { SourceCache } from "./source/source-cache.ts";
+
+/** How old a fetch of a repository a look that is not a refresh may use. */
+const FETCH_REUSE_MS = 15_000;
 
 export const REFRESH_ANNOTATIONS = ["sluice.dev/refresh", "argocd.argoproj.io/refresh"];
 
@@ -126,7 +136,9 @@ async function readSource(look: Look): Promise<{ sha: string; rendered: Rendered
   if (kept && "error" in kept) throw new ComparisonError(kept.error);
   if (kept) return { ...kept, fresh: false };
   try {
-    const reading = await manifestsOf(shell.cache, app, shell.sources);
+    // A refresh reads Git now; a poll or a first look may share a fetch made moments ago.
+    const reuse = refresh ? 0 : Math.min(FETCH_REUSE_MS, shell.pollMs);
+    const reading = await manifestsOf(shell.cache, app, shell.sources, reuse);
     shell.sources.remember(key, { ...reading, at: look.nowMs });
     return { ...reading, fresh: true };
   } catch (error) {
@@ -186,6 +198,7 @@ async function syncNow(
   } else shell.heals.delete(look.key);
   await shell.events.record(app, "Normal", Reasons.SyncStarted, `Sync to ${sha.slice(0, 7)} started`);
   const outcome: SyncOutcome = await runSync(shell.kernel.client, plan);
+  settleApplied(look, states, outcome);
   shell.metrics.synced(app, outcome.ok ? "Succeeded" : "Failed");
   await recordSyncEvents(look, sha, outcome);
   const operationState: ApplicationStatus["operationState"] = {
@@ -200,6 +213,15 @@ async function syncNow(
     syncResult: { revision: sha, resources: outcome.resources },
   };
   return { outcome, operationState };
+}
+
+/** What a sync applied is in sync: its verdicts are the server's answers (no dry run next look). */
+function settleApplied(look: Look, states: ObjectState[], outcome: SyncOutcome) {
+  const rules = (look.app.spec?.ignoreDifferences ?? []) as unknown as IgnoreRule[];
+  for (const { body, object } of outcome.applied ?? []) {
+    const state = states.find((s) => s.body === body);
+    if (state) look.shell.comparer.settle(verdictKey(look.key, state.placed), body, object, rules);
+  }
 }
 
 async function recordSyncEvents(look: Look, sha: string, outcome: SyncOutcome) {

@@ -43,6 +43,8 @@ export interface SyncOutcome {
   ok: boolean;
   message: string;
   resources: ResourceResult[];
+  /** The server's answer to each apply that succeeded, by the body applied. */
+  applied?: { body: KubeObject; object: KubeObject }[];
 }
 
 const named = (e: InventoryEntry) => `${e.kind}/${e.name}`;
@@ -101,22 +103,26 @@ export async function runSync(client: KubeClient, plan: SyncPlan): Promise<SyncO
   const failed = await dryRunAll(client, plan);
   if (failed) return failed;
   const resources: ResourceResult[] = [];
+  const applied: { body: KubeObject; object: KubeObject }[] = [];
   for (const o of plan.apply) {
     try {
-      await client.apply(o.type, o.body, GITOPS_FIELD_MANAGER, { force: true });
+      applied.push({
+        body: o.body,
+        object: await client.apply(o.type, o.body, GITOPS_FIELD_MANAGER, { force: true }),
+      });
       resources.push(
         result(o.entry, "Synced", `${o.entry.kind.toLowerCase()}/${o.entry.name} serverside-applied`),
       );
     } catch (error) {
       const message = (error as Error).message;
       resources.push(result(o.entry, "SyncFailed", message));
-      return { ok: false, message: `${named(o.entry)}: ${message}`, resources };
+      return { ok: false, message: `${named(o.entry)}: ${message}`, resources, applied };
     }
   }
   try {
     resources.push(...(await pruneAll(client, plan)));
   } catch (error) {
-    return { ok: false, message: `prune failed: ${(error as Error).message}`, resources };
+    return { ok: false, message: `prune failed: ${(error as Error).message}`, resources, applied };
   }
-  return { ok: true, message: "successfully synced (all tasks run)", resources };
+  return { ok: true, message: "successfully synced (all tasks run)", resources, applied };
 }

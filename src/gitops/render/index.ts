@@ -26,6 +26,8 @@ export interface RenderToolsConfig {
   renderConcurrency?: number | undefined;
   /** Deadline of one tool run (default 90 s, Argo CD's exec timeout). */
   renderTimeoutMs?: number | undefined;
+  /** Told of every render: which renderer, how long, whether it worked (for metrics). */
+  onRender?: ((type: SourceType, seconds: number, ok: boolean) => void) | undefined;
 }
 
 /** The tools and their shared limits; made once per controller. */
@@ -35,6 +37,7 @@ export interface RenderTools {
   timeoutMs: number;
   limits: RenderLimits;
   slots: Slots;
+  onRender?: ((type: SourceType, seconds: number, ok: boolean) => void) | undefined;
 }
 
 export function renderTools(config: RenderToolsConfig = {}): RenderTools {
@@ -44,6 +47,7 @@ export function renderTools(config: RenderToolsConfig = {}): RenderTools {
     timeoutMs: config.renderTimeoutMs ?? 90_000,
     limits: DEFAULT_LIMITS,
     slots: new Slots(config.renderConcurrency ?? 4),
+    onRender: config.onRender,
   };
 }
 
@@ -103,5 +107,14 @@ export async function render(
   source: ApplicationSource,
   context: RenderContext,
 ): Promise<Rendered[]> {
-  return RENDERERS[await sourceTypeOf(checkout, source)](checkout, source, context);
+  const type = await sourceTypeOf(checkout, source);
+  const started = performance.now();
+  let ok = false;
+  try {
+    const rendered = await RENDERERS[type](checkout, source, context);
+    ok = true;
+    return rendered;
+  } finally {
+    context.tools.onRender?.(type, (performance.now() - started) / 1000, ok);
+  }
 }

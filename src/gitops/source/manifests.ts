@@ -24,6 +24,8 @@ export async function manifestsOf(
   cache: RepoCache,
   app: Application,
   renders?: SourceCache,
+  /** A fetch of the repository younger than this is reused (0: fetch now). */
+  fetchMaxAgeMs = 0,
 ): Promise<{ sha: string; rendered: Rendered[] }> {
   const source = app.spec?.source ?? {};
   const url = source.repoURL ?? "";
@@ -33,7 +35,7 @@ export async function manifestsOf(
     tools: toolsOf(renders),
   };
   try {
-    await cache.fetch(url);
+    await cache.fetch(url, fetchMaxAgeMs);
     const sha = await cache.resolve(url, app.operation?.sync?.revision ?? source.targetRevision ?? "HEAD");
     const make = async () => {
       const checkout = await cache.checkout(url, sha);

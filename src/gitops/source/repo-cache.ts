@@ -36,7 +36,9 @@ const SHA = /^[0-9a-f]{7,40}$/i;
 
 export class RepoCache {
   private readonly locks = new Map<string, Promise<unknown>>();
-  private readonly fetching = new Map<string, Promise<void>>();
+  /** Per repository: the fetch waiting for the lock, and the last one started (running or done). */
+  private readonly queuedFetches = new Map<string, Promise<void>>();
+  private readonly lastFetches = new Map<string, { startedAt: number; done: Promise<void> }>();
 
   constructor(
     private readonly root: string,
@@ -49,15 +51,32 @@ export class RepoCache {
     return join(this.root, "mirrors", digest);
   }
 
-  /** Brings the mirror up to date (cloning it the first time); concurrent callers share one fetch. */
-  fetch(url: string): Promise<void> {
+  /**
+   * Brings the mirror up to date (cloning it the first time). A fetch that started less than
+   * `maxAgeMs` ago — running or done — is shared, so Applications on one repository that look
+   * together fetch once; a refresh passes 0 and gets a fetch that starts after it asked (one more
+   * is queued behind a running fetch, and everyone asking meanwhile shares that one).
+   */
+  fetch(url: string, maxAgeMs = 0): Promise<void> {
     checkRepoURL(url);
     const key = normalizeRepoURL(url);
-    const running = this.fetching.get(key);
-    if (running) return running;
-    const fetched = this.locked(key, () => this.fetchNow(url)).finally(() => this.fetching.delete(key));
-    this.fetching.set(key, fetched);
-    return fetched;
+    const queued = this.queuedFetches.get(key);
+    if (queued) return queued;
+    const last = this.lastFetches.get(key);
+    if (last && last.startedAt >= performance.now() - maxAgeMs) return last.done;
+    const entry: { startedAt: number; done: Promise<void> } = { startedAt: 0, done: Promise.resolve() };
+    entry.done = this.locked(key, async () => {
+      this.queuedFetches.delete(key);
+      entry.startedAt = performance.now();
+      this.lastFetches.set(key, entry);
+      await this.fetchNow(url).catch((error: unknown) => {
+        // A failed fetch is not shared with later callers: the next one tries again.
+        if (this.lastFetches.get(key) === entry) this.lastFetches.delete(key);
+        throw error;
+      });
+    });
+    this.queuedFetches.set(key, entry.done);
+    return entry.done;
   }
 
   /**

@@ -39,6 +39,7 @@ test("automated sync applies the path, follows a new commit on refresh, and appl
     new RegExp(`sluice_app_sync_total\\{namespace="${namespace}",name="demo",phase="Succeeded"\\} 1`),
   );
   assert.match(metrics, /sluice_git_request_total\{repo="file:\/\/[^"]+",request="clone",result="ok"\} \d/);
+  assert.match(metrics, /sluice_render_duration_seconds_count\{renderer="directory",result="ok"\} [1-9]/);
   const a = await client.get<KubeObject>(ConfigMaps, { namespace, name: "a" });
   assert.equal(a.metadata?.labels?.["sluice.dev/application"], "demo");
   assert.equal(a.metadata?.annotations?.["sluice.dev/tracking-id"], `demo:/ConfigMap:${namespace}/a`);

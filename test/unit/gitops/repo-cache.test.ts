@@ -83,6 +83,30 @@ test("a fetch sees new commits; fetches asked for at once share one", async (t) 
   assert.equal(await cache.resolve(repo.url, "main"), third);
 });
 
+test("a fetch younger than maxAgeMs is reused; a refresh (0) asked during a fetch gets one that starts after it", async (t) => {
+  const repo = await upstream(t);
+  const requests: string[] = [];
+  const cache = new RepoCache(await tempDir(t, "sluice-cache-"), {
+    onRequest: (r) => requests.push(r.request),
+  });
+  await cache.fetch(repo.url);
+  const newer = await repo.commit("app.yaml", "version: 10\n", "newer");
+  await cache.fetch(repo.url, 60_000);
+  assert.deepEqual(requests, ["clone"], "a recent fetch is reused");
+  assert.notEqual(await cache.resolve(repo.url, "main"), newer, "so the new commit is not seen yet");
+  // A poll's fetch is running when a commit lands and a refresh asks: the refresh waits for a
+  // fetch that starts after it, shared by every refresh asked meanwhile.
+  const running = cache.fetch(repo.url);
+  const latest = await repo.commit("app.yaml", "version: 11\n", "latest");
+  const refreshA = cache.fetch(repo.url, 0);
+  const refreshB = cache.fetch(repo.url, 0);
+  assert.equal(refreshA, refreshB);
+  assert.notEqual(refreshA, running);
+  await refreshA;
+  assert.equal(await cache.resolve(repo.url, "main"), latest);
+  assert.deepEqual(requests, ["clone", "fetch", "fetch"]);
+});
+
 test("an unreachable repository is a GitError with git's words, and leaves no half-made mirror", async (t) => {
   const cache = new RepoCache(await tempDir(t, "sluice-cache-"));
   const url = "file:///nonexistent/sluice-repo";

@@ -22,6 +22,8 @@ export interface ObjectState {
   /** JSON pointers that differ from Git, or why the object is OutOfSync. */
   drift: string[];
   message?: string;
+  /** Its kind comes with this CRD in the same sync (not served yet). */
+  awaitsCrd?: string;
 }
 
 export interface CompareInputs {

@@ -5,6 +5,7 @@ import type { Application } from "../api/application.ts";
 import type { ApiDiscovery } from "../kube/discovery.ts";
 import { isUnknownKind } from "../kube/errors.ts";
 import type { ResourceType } from "../kube/resources.ts";
+import { definedInRender } from "./apply/crds.ts";
 import { applyOrder, type Placed, place, TRACKING_ANNOTATION } from "./apply/placement.ts";
 import { type InventoryEntry, leftBehind, provablyOwned } from "./apply/prune.ts";
 import type { ToPrune } from "./apply/sync.ts";
@@ -45,9 +46,32 @@ const typeOf = (p: Placed, plural: string): ResourceType => ({
   namespaced: p.namespaced,
 });
 
+/** A placed object with its resource; `awaitsCrd` when its kind comes with a CRD in this render. */
+export interface Typed {
+  placed: Placed;
+  type: ResourceType;
+  awaitsCrd?: string;
+}
+
+/** The kind's resource: served now, or defined by a CRD in the same render. */
+async function resourceOf(ctx: ObjectsContext, rendered: Rendered[], object: Rendered["object"]) {
+  const gvk = { ...splitApiVersion(object.apiVersion ?? ""), kind: object.kind ?? "" };
+  try {
+    return { resource: await ctx.discovery.resourceFor(gvk) };
+  } catch (error) {
+    if (!isUnknownKind(error)) throw error;
+    const defined = definedInRender(
+      rendered.map((r) => r.object),
+      gvk,
+    );
+    if (defined) return { resource: defined.resource, awaitsCrd: defined.crd };
+    throw error;
+  }
+}
+
 /** Every rendered object placed and typed, in apply order, or the refusals. */
 export async function placeAll(ctx: ObjectsContext, rendered: Rendered[]) {
-  const placed: { placed: Placed; type: ResourceType }[] = [];
+  const placed: Typed[] = [];
   const refused: string[] = [];
   const target = {
     name: ctx.app.metadata?.name ?? "",
@@ -55,13 +79,15 @@ export async function placeAll(ctx: ObjectsContext, rendered: Rendered[]) {
   };
   for (const { object, file } of rendered) {
     try {
-      const resource = await ctx.discovery.resourceFor({
-        ...splitApiVersion(object.apiVersion ?? ""),
-        kind: object.kind ?? "",
-      });
+      const { resource, awaitsCrd } = await resourceOf(ctx, rendered, object);
       const result = place(object, resource.namespaced, target);
       if ("refused" in result) refused.push(`${file}: ${result.refused}`);
-      else placed.push({ placed: result, type: typeOf(result, resource.plural) });
+      else
+        placed.push({
+          placed: result,
+          type: typeOf(result, resource.plural),
+          ...(awaitsCrd ? { awaitsCrd } : {}),
+        });
     } catch (error) {
       if (!isUnknownKind(error)) throw error;
       refused.push(`${file}: ${(error as Error).message}`);
@@ -79,12 +105,26 @@ export const verdictKey = (appKey: string, placed: Placed): string =>
 /** Each placed object with its live copy and its drift. */
 export async function compareAll(
   ctx: ObjectsContext,
-  ordered: { placed: Placed; type: ResourceType }[],
+  ordered: Typed[],
   rules: IgnoreRule[],
   respectIgnoreDifferences: boolean,
 ): Promise<ObjectState[]> {
   const states: ObjectState[] = [];
-  for (const { placed, type } of ordered) {
+  for (const { placed, type, awaitsCrd } of ordered) {
+    if (awaitsCrd) {
+      const message = `waits for CustomResourceDefinition ${awaitsCrd}`;
+      states.push({
+        placed,
+        type,
+        live: undefined,
+        body: placed.object,
+        status: "OutOfSync",
+        drift: [],
+        message,
+        awaitsCrd,
+      });
+      continue;
+    }
     const ref = { namespace: placed.object.metadata?.namespace, name: placed.object.metadata?.name ?? "" };
     const live = await ctx.live.liveOf(type, ref);
     const key = verdictKey(ctx.key, placed);

@@ -188,7 +188,7 @@ async function syncNow(
       : undefined,
     apply: states
       .filter((s) => everything || s.status === "OutOfSync")
-      .map((s) => ({ entry: entryOf(s.placed), type: s.type, body: s.body })),
+      .map((s) => ({ entry: entryOf(s.placed), type: s.type, body: s.body, awaitsCrd: s.awaitsCrd })),
     prune: decision.prune ? leftovers : [],
   };
   if (decision.selfHeal) {
@@ -199,6 +199,8 @@ async function syncNow(
   await shell.events.record(app, "Normal", Reasons.SyncStarted, `Sync to ${sha.slice(0, 7)} started`);
   const outcome: SyncOutcome = await runSync(shell.kernel.client, plan);
   settleApplied(look, states, outcome);
+  // Kinds this sync brought in are served now: the next look must not find them unknown.
+  if (plan.apply.some((o) => o.awaitsCrd)) shell.kernel.dynamicClient.discovery.invalidate();
   shell.metrics.synced(app, outcome.ok ? "Succeeded" : "Failed");
   await recordSyncEvents(look, sha, outcome);
   const operationState: ApplicationStatus["operationState"] = {

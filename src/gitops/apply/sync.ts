@@ -9,6 +9,7 @@ import type { KubeClient } from "../../kube/client.ts";
 import { isNotFound } from "../../kube/errors.ts";
 import { Namespaces, type ResourceType } from "../../kube/resources.ts";
 import type { KubeObject } from "../../kube/types.ts";
+import { untilServed } from "./crds.ts";
 import type { InventoryEntry } from "./prune.ts";
 import { pruneDisabled } from "./prune.ts";
 
@@ -25,6 +26,8 @@ export interface ToApply {
   entry: InventoryEntry;
   type: ResourceType;
   body: KubeObject;
+  /** A CRD applied earlier in this sync that must be served first (no dry run before). */
+  awaitsCrd?: string | undefined;
 }
 
 export interface ToPrune {
@@ -56,6 +59,7 @@ const result = (entry: InventoryEntry, status: ResultCode, message: string): Res
 
 async function dryRunAll(client: KubeClient, plan: SyncPlan): Promise<SyncOutcome | undefined> {
   for (const o of plan.apply) {
+    if (o.awaitsCrd) continue;
     try {
       await client.apply(o.type, o.body, GITOPS_FIELD_MANAGER, { dryRun: true, force: true });
     } catch (error) {
@@ -104,8 +108,13 @@ export async function runSync(client: KubeClient, plan: SyncPlan): Promise<SyncO
   if (failed) return failed;
   const resources: ResourceResult[] = [];
   const applied: { body: KubeObject; object: KubeObject }[] = [];
+  const served = new Set<string>();
   for (const o of plan.apply) {
     try {
+      if (o.awaitsCrd && !served.has(o.awaitsCrd)) {
+        await untilServed(client, o.awaitsCrd, o.type);
+        served.add(o.awaitsCrd);
+      }
       applied.push({
         body: o.body,
         object: await client.apply(o.type, o.body, GITOPS_FIELD_MANAGER, { force: true }),

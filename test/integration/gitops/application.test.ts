@@ -243,3 +243,55 @@ test("after a refresh that cannot read the new commit, later looks keep the erro
     /a\.yaml/,
   );
 });
+
+test("a CustomResourceDefinition and objects of its kind in one commit: the CRD first, the objects once it is served", async (t) => {
+  const group = `g${Math.random().toString(36).slice(2, 8)}.sluice.test`;
+  const crd = `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: widgets.${group}
+spec:
+  group: ${group}
+  scope: Namespaced
+  names: { plural: widgets, singular: widget, kind: Widget }
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          x-kubernetes-preserve-unknown-fields: true
+`;
+  const widget = `apiVersion: ${group}/v1\nkind: Widget\nmetadata:\n  name: first\nspec:\n  size: 3\n`;
+  const repo = await repository(t);
+  const sha = await repo.commit({ "app/crd.yaml": crd, "app/widget.yaml": widget }, "operator");
+  const { namespace, client, until } = await gitopsSetUp(t, "app-crd");
+  const Widgets = { group, version: "v1", plural: "widgets", kind: "Widget", namespaced: true };
+  const Crds = {
+    group: "apiextensions.k8s.io",
+    version: "v1",
+    plural: "customresourcedefinitions",
+    kind: "CustomResourceDefinition",
+    namespaced: false,
+  };
+  t.after(() => client.delete(Crds, { name: `widgets.${group}` }).catch(() => undefined));
+  await client.create(Applications, application(namespace, repo.url), "test");
+  const synced = await until(
+    "Synced and Healthy",
+    (a) =>
+      a.status?.sync?.revision === sha &&
+      a.status.sync.status === "Synced" &&
+      a.status.health?.status === "Healthy",
+  );
+  assert.deepEqual(
+    synced.status?.resources?.map((r) => `${r.kind}/${r.name}`),
+    [`CustomResourceDefinition/widgets.${group}`, "Widget/first"],
+  );
+  const live = await client.get<KubeObject & { spec?: { size?: number } }>(Widgets, {
+    namespace,
+    name: "first",
+  });
+  assert.equal(live.spec?.size, 3);
+  assert.equal(live.metadata?.labels?.["sluice.dev/application"], "demo");
+});

@@ -44,11 +44,14 @@ const MAX_VERDICTS = 50_000;
  */
 const DEFER_TO = ["sluice-rollout"];
 
-/** The part of a live object a dry run depends on: not its status, versions or write times. */
+/** The part of a live object a dry run depends on: not its status, versions, write times or status writers. */
 function liveSignature(live: KubeObject): unknown {
   const { status: _status, ...rest } = live as KubeObject & { status?: unknown };
   const { managedFields, resourceVersion: _rv, generation: _g, ...metadata } = rest.metadata ?? {};
-  const owners = (managedFields ?? []).map(({ time: _time, ...entry }) => entry);
+  // Who owns what matters (it shapes the body); when, and the status writers, do not.
+  const owners = (managedFields ?? [])
+    .filter((entry) => entry.subresource !== "status")
+    .map(({ time: _time, ...entry }) => entry);
   return { ...rest, metadata: { ...metadata, owners } };
 }
 

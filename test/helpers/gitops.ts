@@ -88,7 +88,13 @@ export function application(
 }
 
 /** The controller polls every 60 s and renders with the harness's kustomize and helm unless `config` says otherwise. */
-export async function gitopsSetUp(t: TestContext, prefix: string, config: ApplicationConfig = {}) {
+export async function gitopsSetUp(
+  t: TestContext,
+  prefix: string,
+  config: ApplicationConfig = {},
+  /** Run the kernel on every namespace (Applications still only in the test's namespace). */
+  options: { allNamespaces?: boolean } = {},
+) {
   await ensureCrd(parse(await readFile(crdFile, "utf8")));
   const namespace = await useNamespace(t, prefix);
   const paths = binaryPaths();
@@ -96,9 +102,12 @@ export async function gitopsSetUp(t: TestContext, prefix: string, config: Applic
     pollMs: 60_000,
     kustomizePath: paths.kustomize,
     helmPath: paths.helm,
+    namespace,
     ...config,
   });
-  const sluice = await startSluice(t, [controller], { namespace });
+  const sluice = await startSluice(t, [controller], {
+    namespace: options.allNamespaces ? undefined : namespace,
+  });
   const client = testClient();
   const appNow = () => client.get<Application>(Applications, { namespace, name: "demo" });
   const until = (what: string, ok: (a: Application) => boolean) =>

@@ -295,3 +295,26 @@ spec:
   assert.equal(live.spec?.size, 3);
   assert.equal(live.metadata?.labels?.["sluice.dev/application"], "demo");
 });
+
+test("CreateNamespace=true creates the destination namespace before applying into it", async (t) => {
+  const repo = await repository(t);
+  const sha = await repo.commit({ "app/a.yaml": configMap("a", "1") }, "first");
+  const { namespace, client, until } = await gitopsSetUp(t, "app-create-ns", {}, { allNamespaces: true });
+  const destination = `${namespace}-dest`;
+  const Namespaces = { group: "", version: "v1", plural: "namespaces", kind: "Namespace", namespaced: false };
+  t.after(() => client.delete(Namespaces, { name: destination }).catch(() => undefined));
+  const app = application(namespace, repo.url, {
+    syncPolicy: { automated: {}, syncOptions: ["CreateNamespace=true"] },
+  });
+  app.spec = {
+    ...app.spec,
+    destination: { server: "https://kubernetes.default.svc", namespace: destination },
+  };
+  await client.create(Applications, app, "test");
+  await until("Synced", (a) => a.status?.sync?.revision === sha && a.status.sync.status === "Synced");
+  const a = await client.get<KubeObject & { data?: Record<string, string> }>(ConfigMaps, {
+    namespace: destination,
+    name: "a",
+  });
+  assert.equal(a.data?.value, "1");
+});

@@ -293,3 +293,33 @@ test("ignoreDifferences: a JSON pointer and a field manager's fields are not dri
     (await configMapValue("b")) === "1" ? true : pending(String(await configMapValue("b"))),
   );
 });
+
+test("a Secret's values never reach the Application's status or Events, drifted or not", async (t) => {
+  const secretValue = "s3cr3t-value-9f2c";
+  const secret = `apiVersion: v1\nkind: Secret\nmetadata:\n  name: creds\nstringData:\n  password: ${secretValue}\n`;
+  const repo = await repository(t);
+  await repo.commit({ "app/secret.yaml": secret }, "secret");
+  const { namespace, client, until } = await gitopsSetUp(t, "drift-secret");
+  await client.create(Applications, application(namespace, repo.url), "test");
+  await until("Synced", (a) => a.status?.sync?.status === "Synced");
+  const Secrets: ResourceType = {
+    group: "",
+    version: "v1",
+    plural: "secrets",
+    kind: "Secret",
+    namespaced: true,
+  };
+  const edited = Buffer.from("hand-set-4d1a").toString("base64");
+  await client.mergePatch(
+    Secrets,
+    { namespace, name: "creds" },
+    { data: { password: edited } },
+    "kubectl-edit",
+  );
+  const drifted = await until("OutOfSync", (a) => a.status?.sync?.status === "OutOfSync");
+  assert.match(JSON.stringify(drifted.status?.resources), /\/data\/password/, "the drifted key is named");
+  const events = await client.list<KubeObject & { message?: string }>(Events, { namespace });
+  const seen = JSON.stringify([drifted.status, events.items.map((e) => e.message)]);
+  for (const value of [secretValue, Buffer.from(secretValue).toString("base64"), "hand-set-4d1a", edited])
+    assert.ok(!seen.includes(value), `a Secret value leaked: ${value}`);
+});

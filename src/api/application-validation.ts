@@ -3,6 +3,7 @@
 // in-cluster destination, project `default`; every Argo CD field it does not implement yet is named
 // "not supported yet", never ignored.
 import type { Application } from "./application.ts";
+import { DurationError, parseDuration } from "./duration.ts";
 
 export interface AppProblem {
   path: string;
@@ -17,7 +18,6 @@ const NOT_YET: [string, (a: Application) => unknown][] = [
   ["spec.source.chart", (a) => a.spec?.source?.chart],
   ["spec.source.plugin", (a) => a.spec?.source?.plugin],
   ["spec.source.directory.jsonnet", (a) => a.spec?.source?.directory?.jsonnet],
-  ["spec.syncPolicy.retry", (a) => a.spec?.syncPolicy?.retry],
   ["spec.sourceHydrator", (a) => a.spec?.sourceHydrator],
 ];
 
@@ -98,6 +98,35 @@ function syncOptionProblems(path: string, options: string[] | undefined): AppPro
   );
 }
 
+function durationProblem(path: string, value: unknown): AppProblem[] {
+  if (value === undefined) return [];
+  try {
+    parseDuration(value as string | number, path);
+    return [];
+  } catch (error) {
+    if (!(error instanceof DurationError)) throw error;
+    return [{ path, message: error.message }];
+  }
+}
+
+function retryProblems(retry: Record<string, unknown> | undefined): AppProblem[] {
+  if (!retry) return [];
+  const path = "spec.syncPolicy.retry";
+  const backoff = (retry.backoff ?? {}) as Record<string, unknown>;
+  const limitOk =
+    retry.limit === undefined || (Number.isInteger(retry.limit) && (retry.limit as number) >= -1);
+  const factorOk =
+    backoff.factor === undefined || (typeof backoff.factor === "number" && backoff.factor >= 1);
+  return [
+    ...(limitOk
+      ? []
+      : [{ path: `${path}.limit`, message: "must be an integer ≥ -1 (-1: retry without end)" }]),
+    ...durationProblem(`${path}.backoff.duration`, backoff.duration),
+    ...durationProblem(`${path}.backoff.maxDuration`, backoff.maxDuration),
+    ...(factorOk ? [] : [{ path: `${path}.backoff.factor`, message: "must be a number ≥ 1" }]),
+  ];
+}
+
 export function validateApplication(app: Application): AppProblem[] {
   const problems: AppProblem[] = [];
   const project = app.spec?.project ?? "default";
@@ -111,6 +140,7 @@ export function validateApplication(app: Application): AppProblem[] {
   problems.push(...destinationProblems(app));
   problems.push(...renderProblems(app));
   problems.push(...syncOptionProblems("spec.syncPolicy.syncOptions", app.spec?.syncPolicy?.syncOptions));
+  problems.push(...retryProblems(app.spec?.syncPolicy?.retry));
   problems.push(...syncOptionProblems("operation.sync.syncOptions", app.operation?.sync?.syncOptions));
   for (const [path, present] of NOT_YET)
     if (present(app)) problems.push({ path, message: `${path} is not supported yet` });

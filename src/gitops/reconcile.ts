@@ -17,7 +17,14 @@ import {
   type ToPrune,
 } from "./apply/sync.ts";
 import type { Comparer, ObjectState } from "./compare.ts";
-import { decideSync, HEAL_BACKOFF_CAP_MS, type SyncDecision } from "./decide.ts";
+import {
+  decideSync,
+  HEAL_BACKOFF_CAP_MS,
+  healDelayMs,
+  retryDelayMs,
+  retryPolicyOf,
+  type SyncDecision,
+} from "./decide.ts";
 import { type IgnoreRule, ignoreProblems } from "./diff/index.ts";
 import type { ManagedObjects } from "./live.ts";
 import type { GitopsMetrics } from "./metrics.ts";
@@ -167,7 +174,9 @@ function decide(look: Look, sha: string, states: ObjectState[], leftovers: ToPru
       revision: last?.syncResult?.revision,
       phase: last?.phase,
       finishedAtMs: last?.finishedAt ? Date.parse(last.finishedAt) : undefined,
+      retryCount: last?.retryCount,
     },
+    retry: retryPolicyOf(app.spec?.syncPolicy?.retry),
     healAttempts: healing ? heal.attempts : 0,
     nowMs: look.nowMs,
   });
@@ -210,6 +219,7 @@ async function syncNow(
     },
     phase: outcome.ok ? "Succeeded" : "Failed",
     message: outcome.message,
+    ...(decision.retry ? { retryCount: (app.status?.operationState?.retryCount ?? 0) + 1 } : {}),
     startedAt: look.now,
     finishedAt: new Date(shell.kernel.clock.now()).toISOString(),
     syncResult: { revision: sha, resources: outcome.resources },
@@ -346,5 +356,24 @@ export async function reconcileApp(shell: Shell, app: Application, key: string) 
     const ref = { namespace: app.metadata?.namespace, name: app.metadata?.name ?? "" };
     await shell.kernel.client.mergePatch(Applications, ref, { operation: null }, GITOPS_FIELD_MANAGER);
   }
-  return { requeueAfterMs: decision.action === "wait" ? decision.afterMs : jittered(shell.pollMs) };
+  return { requeueAfterMs: nextLookMs(look, decision, synced?.operationState) };
+}
+
+/** When to look again without an event: a backoff that ends, a failed sync's retry, else the poll. */
+function nextLookMs(look: Look, decision: SyncDecision, state: ApplicationStatus["operationState"]): number {
+  const poll = jittered(look.shell.pollMs);
+  if (decision.action === "wait") return Math.min(decision.afterMs, poll);
+  if (state?.phase !== "Failed") return poll;
+  const retry = retryPolicyOf(look.app.spec?.syncPolicy?.retry);
+  if (retry) {
+    const retries = state.retryCount ?? 0;
+    if (retry.limit >= 0 && retries >= retry.limit) return poll;
+    return Math.min(retryDelayMs(retry, retries), poll);
+  }
+  // selfHeal tries a failed sync again after its own backoff.
+  if (look.app.spec?.syncPolicy?.automated?.selfHeal) {
+    const heal = look.shell.heals.get(look.key);
+    return Math.min(healDelayMs(heal?.attempts ?? 0), poll);
+  }
+  return poll;
 }

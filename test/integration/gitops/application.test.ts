@@ -135,7 +135,8 @@ test("Argo CD fields sluice does not implement yet are named, never ignored", as
   await client.create(
     Applications,
     application(namespace, "https://example.com/repo.git", {
-      syncPolicy: { automated: { prune: true }, retry: { limit: 2 }, syncOptions: ["Replace=true"] },
+      syncPolicy: { automated: { prune: true }, retry: { limit: 2.5 }, syncOptions: ["Replace=true"] },
+      sources: [{ repoURL: "https://example.com/other.git" }],
       project: "team",
     }),
     "test",
@@ -147,7 +148,8 @@ test("Argo CD fields sluice does not implement yet are named, never ignored", as
   const message = app.status?.conditions?.find((c) => c.type === "InvalidSpecError")?.message ?? "";
   for (const want of [
     /spec.project: only the default project/,
-    /spec.syncPolicy.retry is not supported yet/,
+    /spec.sources is not supported yet/,
+    /spec.syncPolicy.retry.limit: must be an integer/,
     /spec.syncPolicy.syncOptions\[0\]: sync option "Replace=true" is not supported yet/,
   ])
     assert.match(message, want);

@@ -96,3 +96,31 @@ test("bad commits never prune or half-apply: malformed YAML, a symlink out of th
   );
   assert.equal(await configMapValue("cm-9"), "2");
 });
+
+test("syncPolicy.retry: a failed automated sync is tried again after its backoff, up to the limit", async (t) => {
+  const repo = await repository(t);
+  const invalid = `apiVersion: v1\nkind: Service\nmetadata:\n  name: broken\nspec:\n  ports:\n    - port: 99999999\n`;
+  const sha = await repo.commit({ "app/a.yaml": configMap("a", "1"), "app/z.yaml": invalid }, "invalid");
+  const { namespace, client, until } = await gitopsSetUp(t, "retry");
+  await client.create(
+    Applications,
+    application(namespace, repo.url, {
+      syncPolicy: {
+        automated: {},
+        retry: { limit: 2, backoff: { duration: "1s", factor: 2, maxDuration: "1m" } },
+      },
+    }),
+    "test",
+  );
+  const spent = await until(
+    "failed after two retries",
+    (a) => a.status?.operationState?.phase === "Failed" && a.status.operationState.retryCount === 2,
+  );
+  assert.equal(spent.status?.operationState?.syncResult?.revision, sha);
+  const failures = (
+    await client.list<KubeObject & { reason?: string; count?: number }>(Events, { namespace })
+  ).items
+    .filter((e) => e.reason === "SyncFailed")
+    .reduce((n, e) => n + (e.count ?? 1), 0);
+  assert.equal(failures, 3, "the first attempt and two retries");
+});

@@ -2,7 +2,7 @@
 // backoff; never an automated prune of everything unless allowEmpty.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { decideSync, healDelayMs, type SyncInputs } from "../../../src/gitops/decide.ts";
+import { decideSync, healDelayMs, retryDelayMs, type SyncInputs } from "../../../src/gitops/decide.ts";
 
 const base: SyncInputs = {
   revision: "b".repeat(40),
@@ -97,5 +97,41 @@ test("an automated prune of everything is refused unless allowEmpty; other cases
   assert.equal(
     decideSync({ ...empty, automated: { prune: true }, operation: { prune: true } }).action,
     "sync",
+  );
+});
+
+test("retry: a failed automated sync is tried again after its backoff, up to the limit (-1: no end)", () => {
+  const retry = { limit: 2, durationMs: 5_000, factor: 2, maxDurationMs: 180_000 };
+  const failed = {
+    revision: base.revision,
+    phase: "Failed",
+    finishedAtMs: base.nowMs - 4_000,
+    retryCount: 0,
+  };
+  assert.deepEqual(decideSync({ ...base, retry, last: failed }), {
+    action: "wait",
+    afterMs: 1_000,
+    reason: "retry backoff",
+  });
+  assert.deepEqual(decideSync({ ...base, retry, last: { ...failed, finishedAtMs: base.nowMs - 5_000 } }), {
+    action: "sync",
+    prune: false,
+    selfHeal: false,
+    retry: true,
+  });
+  // Second retry waits 10 s; the limit of 2 stops the third.
+  const second = decideSync({ ...base, retry, last: { ...failed, retryCount: 1 } });
+  assert.deepEqual(second, { action: "wait", afterMs: 6_000, reason: "retry backoff" });
+  const spent = decideSync({ ...base, retry, last: { ...failed, retryCount: 2 } });
+  assert.equal(spent.action, "none");
+  assert.match((spent as { reason: string }).reason, /retried 2 times \(limit 2\)/);
+  const forever = { ...retry, limit: -1 };
+  assert.equal(
+    decideSync({ ...base, retry: forever, last: { ...failed, retryCount: 50, finishedAtMs: 0 } }).action,
+    "sync",
+  );
+  assert.deepEqual(
+    [0, 1, 2, 5, 10].map((n) => retryDelayMs(retry, n)),
+    [5_000, 10_000, 20_000, 160_000, 180_000],
   );
 });

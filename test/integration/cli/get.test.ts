@@ -10,9 +10,10 @@ import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import type { Rollout } from "../../../src/api/rollout.ts";
+import { Rollouts } from "../../../src/kube/resources.ts";
 import { rolloutController } from "../../../src/rollout/controller.ts";
 import { ENV, requireEnv } from "../../helpers/env.ts";
-import { useNamespace } from "../../helpers/kube.ts";
+import { testClient, useNamespace } from "../../helpers/kube.ts";
 import {
   createRollout,
   createServices,
@@ -49,6 +50,13 @@ test("get, list and status read a canary as it moves; exit codes for CI gates, m
       },
     },
     { replicas: 2 },
+  );
+  // The test ends mid-update (aborted), where the Rollout holds the restore-services finalizer; the
+  // controller is stopped by then, so drop it or the namespace never goes.
+  t.after(() =>
+    testClient()
+      .mergePatch(Rollouts, { namespace, name: "web" }, { metadata: { finalizers: null } }, "sluice-test")
+      .catch(() => undefined),
   );
   const healthy = await web.until(
     "first deploy Healthy",

@@ -3,7 +3,7 @@
 // through `kubectl sluice`) is judged by exit codes and the structure of what it prints.
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { chmod, mkdtemp, symlink } from "node:fs/promises";
+import { chmod, mkdtemp, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { test } from "node:test";
@@ -13,7 +13,7 @@ import type { Rollout } from "../../../src/api/rollout.ts";
 import { Rollouts } from "../../../src/kube/resources.ts";
 import { rolloutController } from "../../../src/rollout/controller.ts";
 import { ENV, requireEnv } from "../../helpers/env.ts";
-import { testClient, useNamespace } from "../../helpers/kube.ts";
+import { testClient, testKubeConfig, useNamespace } from "../../helpers/kube.ts";
 import {
   createRollout,
   createServices,
@@ -27,6 +27,24 @@ import { runCaptured } from "../../unit/cli/capture.ts";
 
 const run = promisify(execFile);
 const root = resolve(fileURLToPath(import.meta.url), "../../../..");
+
+/**
+ * A copy of the test kubeconfig with a second context "cli-ns" (same cluster and user) whose
+ * namespace is `namespace`, made the current one.
+ */
+async function kubeconfigWithContext(namespace: string): Promise<string> {
+  const config = JSON.parse(testKubeConfig().exportConfig()) as {
+    contexts: { name: string; context: Record<string, string> }[];
+    "current-context": string;
+  };
+  const current = config.contexts.find((c) => c.name === config["current-context"]);
+  assert.ok(current, "the test kubeconfig has a current context");
+  config.contexts.push({ name: "cli-ns", context: { ...current.context, namespace } });
+  config["current-context"] = "cli-ns";
+  const file = join(await mkdtemp(join(tmpdir(), "sluice-cli-kubeconfig-")), "config");
+  await writeFile(file, JSON.stringify(config));
+  return file;
+}
 
 /** `text` split into the blocks `get -w` prints when piped (each starts with its Name: line). */
 const blocks = (text: string) => text.split(/^(?=Name:)/m).filter((b) => b.trim() !== "");
@@ -75,6 +93,35 @@ test("get, list and status read a canary as it moves; exit codes for CI gates, m
 
   const status = await cli("status", "web");
   assert.deepEqual([status.code, status.out], [0, "Healthy\n"], status.err);
+
+  // Symbols and colour only on a terminal; NO_COLOR keeps the symbols and drops the colour.
+  const tty = await runCaptured(["get", "rollout", "web", ...flags], { isTTY: true });
+  const green = (text: string) => `\x1b[32m${text}\x1b[0m`;
+  assert.ok(tty.out.includes(`Status:          ${green("✔")} Healthy\n`), tty.out);
+  const noColor = await runCaptured(["get", "rollout", "web", ...flags], {
+    isTTY: true,
+    env: { NO_COLOR: "1" },
+  });
+  assert.match(noColor.out, /^Status: +✔ Healthy$/m);
+  assert.ok(!noColor.out.includes("\x1b["), "no ANSI codes with NO_COLOR");
+
+  // --context picks a context, whose namespace is the default one (no -n).
+  const kubeconfig = await kubeconfigWithContext(namespace);
+  const byContext = await runCaptured([
+    "status",
+    "web",
+    "--no-watch",
+    "--kubeconfig",
+    kubeconfig,
+    "--context",
+    "cli-ns",
+  ]);
+  assert.deepEqual([byContext.code, byContext.out], [0, "Healthy\n"], byContext.err);
+  const noSuchContext = await runCaptured(["status", "web", "--kubeconfig", kubeconfig, "--context", "nope"]);
+  assert.deepEqual(
+    [noSuchContext.code, noSuchContext.err],
+    [1, 'Error: context "nope" does not exist in the kubeconfig\n'],
+  );
 
   const list = await cli("list", "rollouts", "-o", "name");
   assert.deepEqual([list.code, list.out], [0, "rollout.sluice.dev/web\n"], list.err);
@@ -176,6 +223,11 @@ test("get, list and status read a canary as it moves; exit codes for CI gates, m
     env,
   });
   assert.equal((JSON.parse(viaKubectl.stdout) as Rollout).metadata?.uid, healthy.metadata?.uid);
+  // $KUBECONFIG and its current context's namespace, as kubectl hands them to a plugin.
+  const fromEnv = await run("kubectl", ["sluice", "list", "rollouts", "-o", "name"], {
+    env: { ...env, KUBECONFIG: kubeconfig },
+  });
+  assert.equal(fromEnv.stdout, "rollout.sluice.dev/web\n");
   const notFound = await run("kubectl", ["sluice", "status", "nope", ...flags], { env }).then(
     () => 0,
     (e: { code: number }) => e.code,

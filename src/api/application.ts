@@ -54,6 +54,31 @@ export interface SyncResultResource {
   message: string;
 }
 
+/** One deploy (Argo CD's RevisionHistory). */
+export interface HistoryEntry {
+  id: number;
+  revision: string;
+  deployStartedAt?: string;
+  deployedAt: string;
+  source?: ApplicationSource;
+  initiatedBy?: Record<string, unknown>;
+}
+
+/** A Rollout applied from `revision` that was aborted: Git's template is held back until Git moves. */
+export interface FailedRollout {
+  rollout: string;
+  revision: string;
+  reason: string;
+  at: string;
+}
+
+/** sluice's own status (recorded in status, never by editing spec — DESIGN.md §8). */
+export interface ApplicationSluiceStatus {
+  /** Set by a rollback: automated sync does nothing until the user resumes it. */
+  automationSuspended?: { reason: string; at: string };
+  failedRollouts?: FailedRollout[];
+}
+
 export interface ApplicationStatus {
   sync?: {
     status: "Synced" | "OutOfSync" | "Unknown";
@@ -76,11 +101,15 @@ export interface ApplicationStatus {
   conditions?: Condition[];
   reconciledAt?: string;
   observedGeneration?: number;
+  history?: HistoryEntry[];
+  sluice?: ApplicationSluiceStatus;
 }
 
 export interface Application extends TypedObject<ApplicationSpec, ApplicationStatus> {
   operation?: {
     sync?: { revision?: string; prune?: boolean; syncOptions?: string[] };
+    /** Re-apply the manifests of a history entry, and suspend automated sync. */
+    rollback?: { id: number; prune?: boolean };
     initiatedBy?: Record<string, unknown>;
   };
 }

@@ -17,6 +17,7 @@ import { GITOPS_FIELD_MANAGER } from "./apply/sync.ts";
 import { Comparer } from "./compare.ts";
 import { ManagedObjects } from "./live.ts";
 import { GitopsMetrics } from "./metrics.ts";
+import { RESUME_ANNOTATION } from "./operation.ts";
 import { REFRESH_ANNOTATIONS, reconcileApp, type Shell } from "./reconcile.ts";
 import { RepoCache } from "./source/repo-cache.ts";
 import { SourceCache } from "./source/source-cache.ts";
@@ -38,9 +39,11 @@ export interface ApplicationConfig {
   renderConcurrency?: number;
 }
 
-/** The refresh annotation is taken off once the refresh it asked for is done (as Argo CD does). */
+/** The refresh (and resume) annotations are taken off once what they asked for is done (as Argo CD does). */
 async function clearRefresh(shell: Shell, app: Application) {
-  const present = REFRESH_ANNOTATIONS.filter((a) => app.metadata?.annotations?.[a] !== undefined);
+  const present = [...REFRESH_ANNOTATIONS, RESUME_ANNOTATION].filter(
+    (a) => app.metadata?.annotations?.[a] !== undefined,
+  );
   if (present.length === 0) return;
   const annotations = Object.fromEntries(present.map((a) => [a, null]));
   const ref = { namespace: app.metadata?.namespace, name: app.metadata?.name ?? "" };

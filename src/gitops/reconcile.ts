@@ -2,7 +2,7 @@
 // refresh or an operation); place every object; compare each with live (compare.ts) and find what
 // Git left behind (objects.ts); decide whether to sync (decide.ts) and run the sync (apply/sync.ts);
 // then write the status — only when it changed — with per-object sync and health.
-import type { Application, ApplicationStatus } from "../api/application.ts";
+import type { Application, ApplicationStatus, FailedRollout } from "../api/application.ts";
 import { validateApplication } from "../api/application-validation.ts";
 import { setCondition } from "../api/conditions.ts";
 import type { Kernel } from "../controller/kernel.ts";
@@ -26,6 +26,7 @@ import {
   type SyncDecision,
 } from "./decide.ts";
 import { type IgnoreRule, ignoreProblems } from "./diff/index.ts";
+import { isDeploy, withDeploy } from "./history.ts";
 import type { ManagedObjects } from "./live.ts";
 import type { GitopsMetrics } from "./metrics.ts";
 import {
@@ -36,7 +37,9 @@ import {
   pruneCandidates,
   verdictKey,
 } from "./objects.ts";
+import { operationView, suspensionAfter } from "./operation.ts";
 import type { Rendered } from "./render/index.ts";
+import { failedHealth, failedRollouts } from "./rollback-aware.ts";
 import { ComparisonError, manifestsOf } from "./source/manifests.ts";
 import type { RepoCache } from "./source/repo-cache.ts";
 import { SourceCache } from "./source/source-cache.ts";
@@ -109,6 +112,25 @@ function conditionsOf(look: Look, set?: { type: string; message: string }) {
   return conditions;
 }
 
+/** An operation that cannot start (a rollback to a history id that is not there): Failed, cleared. */
+async function operationFailed(look: Look, message: string) {
+  const { shell, app } = look;
+  await shell.events.record(app, "Warning", Reasons.SyncFailed, message);
+  await shell.writer.write(Applications, app, {
+    ...app.status,
+    operationState: {
+      ...(app.operation ? { operation: app.operation } : {}),
+      phase: "Failed",
+      message,
+      startedAt: look.now,
+      finishedAt: look.now,
+    },
+  });
+  const ref = { namespace: app.metadata?.namespace, name: app.metadata?.name ?? "" };
+  await shell.kernel.client.mergePatch(Applications, ref, { operation: null }, GITOPS_FIELD_MANAGER);
+  return undefined;
+}
+
 /** A look that cannot compare: the condition (one Event per new message), sync Unknown. */
 async function cannotCompare(look: Look, type: "InvalidSpecError" | "ComparisonError", message: string) {
   const { shell, app } = look;
@@ -155,9 +177,16 @@ async function readSource(look: Look): Promise<{ sha: string; rendered: Rendered
   }
 }
 
-function decide(look: Look, sha: string, states: ObjectState[], leftovers: ToPrune[]): SyncDecision {
+/** A Rollout whose template failed at this revision: automation leaves it alone (rollback-aware). */
+const isHeld = (seen: Observed, s: ObjectState) =>
+  s.placed.object.kind === "Rollout" && seen.held.has(s.placed.object.metadata?.name ?? "");
+
+function decide(look: Look, seen: Observed): SyncDecision {
   const { app, shell } = look;
-  const automated = app.spec?.syncPolicy?.automated;
+  const { sha, leftovers } = seen;
+  const states = seen.states.filter((s) => !isHeld(seen, s));
+  // A rollback suspended automated sync until the user resumes it (recorded in status).
+  const automated = app.status?.sluice?.automationSuspended ? undefined : app.spec?.syncPolicy?.automated;
   const last = app.status?.operationState;
   const heal = shell.heals.get(look.key);
   const healing = heal && heal.revision === sha && look.nowMs - heal.atMs < HEAL_BACKOFF_CAP_MS * 2;
@@ -182,15 +211,12 @@ function decide(look: Look, sha: string, states: ObjectState[], leftovers: ToPru
   });
 }
 
-async function syncNow(
-  look: Look,
-  decision: Extract<SyncDecision, { action: "sync" }>,
-  sha: string,
-  states: ObjectState[],
-  leftovers: ToPrune[],
-) {
+async function syncNow(look: Look, decision: Extract<SyncDecision, { action: "sync" }>, seen: Observed) {
   const { shell, app } = look;
+  const { sha, leftovers } = seen;
   const everything = app.operation !== undefined;
+  // Only a person's operation applies a held Rollout's template again.
+  const states = everything ? seen.states : seen.states.filter((s) => !isHeld(seen, s));
   const plan: SyncPlan = {
     createNamespace: syncOptions(app).includes("CreateNamespace=true")
       ? app.spec?.destination?.namespace
@@ -273,6 +299,9 @@ interface Observed {
   fresh: boolean;
   states: ObjectState[];
   leftovers: ToPrune[];
+  /** Rollouts aborted at this revision, and their names (held back from automation). */
+  failed: FailedRollout[];
+  held: Set<string>;
 }
 
 type CannotCompare = { type: "InvalidSpecError" | "ComparisonError"; message: string };
@@ -305,7 +334,37 @@ async function observe(look: Look): Promise<Observed | CannotCompare> {
     ctx,
     ordered.map((o) => o.placed),
   );
-  return { sha: reading.sha, fresh: reading.fresh, states, leftovers };
+  const last = app.status?.operationState;
+  const failed = failedRollouts(
+    app.status?.sluice?.failedRollouts,
+    states
+      .filter((st) => st.placed.object.kind === "Rollout")
+      .map((st) => ({ name: st.placed.object.metadata?.name ?? "", group: st.placed.group, live: st.live })),
+    reading.sha,
+    last?.phase === "Succeeded" ? last.syncResult?.revision : undefined,
+    look.now,
+  );
+  const held = new Set(failed.map((f) => f.rollout));
+  return { sha: reading.sha, fresh: reading.fresh, states, leftovers, failed, held };
+}
+
+/** The history after this look: a successful sync that deploys something new is recorded. */
+function historyAfter(look: Look, sha: string, synced: Awaited<ReturnType<typeof syncNow>> | undefined) {
+  const { app } = look;
+  const state = synced?.operationState;
+  if (!synced?.outcome.ok || !state || !isDeploy(app.status?.history, sha, app.operation !== undefined))
+    return app.status?.history;
+  return withDeploy(
+    app.status?.history,
+    {
+      revision: sha,
+      ...(state.startedAt ? { deployStartedAt: state.startedAt } : {}),
+      deployedAt: state.finishedAt ?? look.now,
+      source: app.spec?.source ?? {},
+      initiatedBy: app.operation?.initiatedBy ?? { automated: true },
+    },
+    app.spec?.revisionHistoryLimit,
+  );
 }
 
 function statusAfter(
@@ -316,16 +375,27 @@ function statusAfter(
 ): ApplicationStatus {
   const { app } = look;
   const result = lookResult(seen.states, seen.leftovers, synced?.outcome);
+  for (const r of result.resources)
+    if (r.kind === "Rollout" && seen.held.has(r.name) && r.status === "OutOfSync")
+      r.message = `held back: its template failed at revision ${seen.sha.slice(0, 7)}; waiting for a new commit`;
   const refused = decision.action === "refuse" ? { type: "SyncError", message: decision.message } : undefined;
+  const suspended = suspensionAfter(app, synced?.outcome, look.now);
+  const sluice = {
+    ...(suspended ? { automationSuspended: suspended } : {}),
+    ...(seen.failed.length > 0 ? { failedRollouts: seen.failed } : {}),
+  };
+  const history = historyAfter(look, seen.sha, synced);
   return {
     ...app.status,
+    ...(history ? { history } : {}),
+    sluice,
     conditions: conditionsOf(look, refused),
     sync: {
       status: result.sync,
       revision: seen.sha,
       comparedTo: { source: app.spec?.source ?? {}, destination: app.spec?.destination ?? {} },
     },
-    health: result.health,
+    health: failedHealth(seen.failed) ?? result.health,
     resources: result.resources,
     ...(synced ? { operationState: synced.operationState } : {}),
     // The last time Git was read (Argo CD's: the last comparison with the latest revision).
@@ -334,16 +404,22 @@ function statusAfter(
   };
 }
 
-export async function reconcileApp(shell: Shell, app: Application, key: string) {
+export async function reconcileApp(shell: Shell, asked: Application, key: string) {
   const nowMs = shell.kernel.clock.now();
-  const look: Look = { shell, app, key, nowMs, now: new Date(nowMs).toISOString() };
+  const view = operationView(asked);
+  const look: Look = {
+    shell,
+    app: "app" in view ? view.app : asked,
+    key,
+    nowMs,
+    now: new Date(nowMs).toISOString(),
+  };
+  if ("error" in view) return operationFailed(look, view.error);
+  const app = look.app;
   const seen = await observe(look);
   if ("type" in seen) return cannotCompare(look, seen.type, seen.message);
-  const decision = decide(look, seen.sha, seen.states, seen.leftovers);
-  const synced =
-    decision.action === "sync"
-      ? await syncNow(look, decision, seen.sha, seen.states, seen.leftovers)
-      : undefined;
+  const decision = decide(look, seen);
+  const synced = decision.action === "sync" ? await syncNow(look, decision, seen) : undefined;
   const status = statusAfter(look, seen, decision, synced);
   if (decision.action === "refuse" && !app.status?.conditions?.some((c) => c.message === decision.message))
     await shell.events.record(app, "Warning", Reasons.SyncError, decision.message);

@@ -1,5 +1,7 @@
 // What the analysis commands read off an AnalysisRun: the Rollout that made it, each metric's
 // provider, and how many metrics ended which way. Pure.
+
+import { dryRunMatcher } from "../../analysis/metric-match.ts";
 import type { AnalysisPhase, AnalysisRun, Metric, MetricResult, RunSummary } from "../../api/analysis.ts";
 import { REVISION_ANNOTATION } from "../../rollout/world.ts";
 
@@ -54,10 +56,10 @@ export function metricLines(run: AnalysisRun): MetricLine[] {
   return lines;
 }
 
-/** A dry-run metric is measured but does not decide the run ("*" in spec.dryRun names them all). */
+/** A dry-run metric is measured but does not decide the run: as the controller flagged it, else by the spec's rules. */
 export function isDryRun(run: AnalysisRun, line: MetricLine): boolean {
   if (line.result?.dryRun !== undefined) return line.result.dryRun;
-  return (run.spec?.dryRun ?? []).some((d) => d.metricName === line.name || d.metricName === "*");
+  return dryRunMatcher(run.spec?.dryRun)(line.name);
 }
 
 /**

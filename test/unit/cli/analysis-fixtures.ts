@@ -168,7 +168,7 @@ export function runningRun(): AnalysisRun {
         },
         { name: "canary-job", initialDelay: "5m", provider: { job: { spec: { template: {} } } } },
       ],
-      dryRun: [{ metricName: "canary-job" }],
+      dryRun: [{ metricName: "^canary-" }],
     },
     status: {
       phase: "Running",

@@ -5,6 +5,7 @@ import { registerGet } from "./commands/get.ts";
 import { registerLint } from "./commands/lint.ts";
 import { registerList } from "./commands/list.ts";
 import { registerStatus } from "./commands/status.ts";
+import { registerTerminate } from "./commands/terminate.ts";
 import { registerVersion } from "./commands/version.ts";
 import { EXIT_OK, EXIT_USAGE, errorMessage, exitCodeOf } from "./errors.ts";
 import type { CliIO } from "./io.ts";
@@ -33,6 +34,7 @@ function buildProgram(io: CliIO, exit: { code: number }): Command {
   registerGet(program, ctx);
   registerList(program, ctx);
   registerStatus(program, ctx);
+  registerTerminate(program, ctx);
   registerLint(program, ctx);
   registerVersion(program, ctx);
   return program;

@@ -41,7 +41,7 @@ export function ownedSelector(selector: LabelSelector | undefined): string {
 }
 
 /** A 404 that names the object means the object is missing; any other 404 means the kind is. */
-function missingKind(error: unknown, name: string): boolean {
+export function missingKind(error: unknown, name: string): boolean {
   if (!isNotFound(error)) return false;
   const details = (error as KubeError).details as { name?: string } | undefined;
   return details?.name !== name;

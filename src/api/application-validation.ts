@@ -87,6 +87,10 @@ const SYNC_OPTIONS = new Set([
   "CreateNamespace=true",
   "ServerSideApply=true",
   "Validate=true",
+  "Validate=false",
+  "Replace=true",
+  "ApplyOutOfSyncOnly=true",
+  "FailOnSharedResource=true",
   "RespectIgnoreDifferences=true",
 ]);
 

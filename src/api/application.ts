@@ -21,10 +21,12 @@ export interface ApplicationSpec {
     automated?: { enabled?: boolean; prune?: boolean; selfHeal?: boolean; allowEmpty?: boolean };
     syncOptions?: string[];
     retry?: Record<string, unknown>;
-    managedNamespaceMetadata?: Record<string, unknown>;
+    managedNamespaceMetadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
   };
   ignoreDifferences?: Record<string, unknown>[];
   revisionHistoryLimit?: number;
+  /** sluice's own: Applications (same namespace) that must be Synced and Healthy before this one syncs. */
+  dependsOn?: string[];
   /** Free-form notes shown to users (Argo CD's `info`). */
   info?: { name: string; value: string }[];
   sourceHydrator?: Record<string, unknown>;
@@ -77,6 +79,8 @@ export interface ApplicationSluiceStatus {
   /** Set by a rollback: automated sync does nothing until the user resumes it. */
   automationSuspended?: { reason: string; at: string };
   failedRollouts?: FailedRollout[];
+  /** dependsOn: what this Application waits for, since when, and when it was last satisfied. */
+  dependencies?: { waitingFor?: string[]; waitingSince?: string; satisfiedAt?: string };
 }
 
 export interface ApplicationStatus {

@@ -69,6 +69,14 @@ function changedBeyondStatus(app: Application, old: Application | undefined): bo
   );
 }
 
+/** The Applications whose dependsOn names `app` (same namespace). */
+function dependentsOf(app: Application, all: Iterable<Application>): Application[] {
+  const name = app.metadata?.name ?? "";
+  return [...all].filter(
+    (other) => other.metadata?.namespace === app.metadata?.namespace && other.spec?.dependsOn?.includes(name),
+  );
+}
+
 export function applicationControllerWith(config: ApplicationConfig = {}): ControllerSetup {
   return (kernel) => {
     const apps = kernel.informer<Application>({
@@ -96,6 +104,7 @@ export function applicationControllerWith(config: ApplicationConfig = {}): Contr
       pollMs: config.pollMs ?? 180_000,
       live: new ManagedObjects(kernel, enqueueNamed),
       comparer: new Comparer(kernel.client),
+      application: (namespace, name) => apps.cache.get(`${namespace}/${name}`),
       heals: new Map(),
     };
     controller = kernel.controller({
@@ -130,6 +139,8 @@ export function applicationControllerWith(config: ApplicationConfig = {}): Contr
       }
       if (event !== "update" || changedBeyondStatus(app, old) || waitingForOwnWrite.delete(key))
         controller?.enqueue(key);
+      // Applications that depend on this one look again when it changes (its status included).
+      for (const other of dependentsOf(app, apps.cache.values())) controller?.enqueue(keyOf(other));
     });
   };
 }

@@ -2,20 +2,19 @@
 // refresh or an operation); place every object; compare each with live (compare.ts) and find what
 // Git left behind (objects.ts); decide whether to sync (decide.ts) and run the sync (apply/sync.ts);
 // then write the status — only when it changed — with per-object sync and health.
-import type { Application, ApplicationStatus, FailedRollout } from "../api/application.ts";
+import type {
+  Application,
+  ApplicationSluiceStatus,
+  ApplicationStatus,
+  FailedRollout,
+} from "../api/application.ts";
 import { validateApplication } from "../api/application-validation.ts";
 import { setCondition } from "../api/conditions.ts";
 import type { Kernel } from "../controller/kernel.ts";
 import { Applications } from "../kube/resources.ts";
 import { Reasons } from "../telemetry/reasons.ts";
 import { lookResult } from "./app-status.ts";
-import {
-  GITOPS_FIELD_MANAGER,
-  runSync,
-  type SyncOutcome,
-  type SyncPlan,
-  type ToPrune,
-} from "./apply/sync.ts";
+import { GITOPS_FIELD_MANAGER, runSync, type SyncOutcome, type ToPrune } from "./apply/sync.ts";
 import type { Comparer, ObjectState } from "./compare.ts";
 import {
   decideSync,
@@ -25,19 +24,14 @@ import {
   retryPolicyOf,
   type SyncDecision,
 } from "./decide.ts";
+import { dependencyState } from "./depends.ts";
 import { type IgnoreRule, ignoreProblems } from "./diff/index.ts";
 import { isDeploy, withDeploy } from "./history.ts";
 import type { ManagedObjects } from "./live.ts";
 import type { GitopsMetrics } from "./metrics.ts";
-import {
-  compareAll,
-  entryOf,
-  type ObjectsContext,
-  placeAll,
-  pruneCandidates,
-  verdictKey,
-} from "./objects.ts";
+import { compareAll, type ObjectsContext, placeAll, pruneCandidates, verdictKey } from "./objects.ts";
 import { operationView, suspensionAfter } from "./operation.ts";
+import { appSyncOptions, sharedObjects, syncPlan } from "./plan.ts";
 import type { Rendered } from "./render/index.ts";
 import { failedHealth, failedRollouts } from "./rollback-aware.ts";
 import { ComparisonError, manifestsOf } from "./source/manifests.ts";
@@ -59,6 +53,8 @@ export interface Shell {
   live: ManagedObjects;
   comparer: Comparer;
   metrics: GitopsMetrics;
+  /** Another Application of a namespace, from the informer's cache (dependsOn). */
+  application: (namespace: string, name: string) => Application | undefined;
   /** Self-heals in a row per Application, at one revision. */
   heals: Map<string, { revision: string; attempts: number; atMs: number }>;
 }
@@ -71,11 +67,6 @@ interface Look {
   nowMs: number;
   now: string;
 }
-
-const syncOptions = (app: Application) => [
-  ...(app.spec?.syncPolicy?.syncOptions ?? []),
-  ...(app.operation?.sync?.syncOptions ?? []),
-];
 
 const jittered = (ms: number) => Math.round(ms * (0.9 + Math.random() * 0.2));
 
@@ -99,16 +90,17 @@ function problemsOf(app: Application, watched: string | undefined): string[] {
 }
 
 /** The status with the error conditions this look decides on set or cleared. */
-function conditionsOf(look: Look, set?: { type: string; message: string }) {
+function conditionsOf(look: Look, ...set: ({ type: string; message: string } | undefined)[]) {
   let conditions = (look.app.status?.conditions ?? []).filter(
-    (c) => !["ComparisonError", "InvalidSpecError", "SyncError"].includes(c.type),
+    (c) => !["ComparisonError", "InvalidSpecError", "SyncError", "SharedResourceWarning"].includes(c.type),
   );
-  if (set)
-    conditions = setCondition(
-      conditions,
-      { type: set.type, status: "True", reason: set.type, message: set.message },
-      look.now,
-    );
+  for (const condition of set)
+    if (condition)
+      conditions = setCondition(
+        conditions,
+        { type: condition.type, status: "True", reason: condition.type, message: condition.message },
+        look.now,
+      );
   return conditions;
 }
 
@@ -214,28 +206,23 @@ function decide(look: Look, seen: Observed): SyncDecision {
 async function syncNow(look: Look, decision: Extract<SyncDecision, { action: "sync" }>, seen: Observed) {
   const { shell, app } = look;
   const { sha, leftovers } = seen;
-  const everything = app.operation !== undefined;
   // Only a person's operation applies a held Rollout's template again.
-  const states = everything ? seen.states : seen.states.filter((s) => !isHeld(seen, s));
-  const plan: SyncPlan = {
-    createNamespace: syncOptions(app).includes("CreateNamespace=true")
-      ? app.spec?.destination?.namespace
-      : undefined,
-    apply: states
-      .filter((s) => everything || s.status === "OutOfSync")
-      .map((s) => ({ entry: entryOf(s.placed), type: s.type, body: s.body, awaitsCrd: s.awaitsCrd })),
-    prune: decision.prune ? leftovers : [],
-  };
+  const states = app.operation ? seen.states : seen.states.filter((s) => !isHeld(seen, s));
+  const plan = syncPlan(app, states, leftovers, decision.prune);
   if (decision.selfHeal) {
     const heal = shell.heals.get(look.key);
     const attempts = heal?.revision === sha ? heal.attempts + 1 : 1;
     shell.heals.set(look.key, { revision: sha, attempts, atMs: look.nowMs });
   } else shell.heals.delete(look.key);
   await shell.events.record(app, "Normal", Reasons.SyncStarted, `Sync to ${sha.slice(0, 7)} started`);
-  const outcome: SyncOutcome = await runSync(shell.kernel.client, plan);
+  const outcome: SyncOutcome =
+    "refused" in plan
+      ? { ok: false, message: plan.refused, resources: [] }
+      : await runSync(shell.kernel.client, plan);
   settleApplied(look, states, outcome);
   // Kinds this sync brought in are served now: the next look must not find them unknown.
-  if (plan.apply.some((o) => o.awaitsCrd)) shell.kernel.dynamicClient.discovery.invalidate();
+  if (!("refused" in plan) && plan.apply.some((o) => o.awaitsCrd))
+    shell.kernel.dynamicClient.discovery.invalidate();
   shell.metrics.synced(app, outcome.ok ? "Succeeded" : "Failed");
   await recordSyncEvents(look, sha, outcome);
   const operationState: ApplicationStatus["operationState"] = {
@@ -302,6 +289,8 @@ interface Observed {
   /** Rollouts aborted at this revision, and their names (held back from automation). */
   failed: FailedRollout[];
   held: Set<string>;
+  /** dependsOn: the Applications not Synced and Healthy yet (none: free to sync). */
+  waitingFor: string[];
 }
 
 type CannotCompare = { type: "InvalidSpecError" | "ComparisonError"; message: string };
@@ -328,7 +317,7 @@ async function observe(look: Look): Promise<Observed | CannotCompare> {
   const { ordered, refused } = await placeAll(ctx, reading.rendered);
   if (refused.length > 0) return { type: "ComparisonError", message: refused.join("; ") };
   const rules = (app.spec?.ignoreDifferences ?? []) as unknown as IgnoreRule[];
-  const respect = syncOptions(app).includes("RespectIgnoreDifferences=true");
+  const respect = appSyncOptions(app).includes("RespectIgnoreDifferences=true");
   const states = await compareAll(ctx, ordered, rules, respect);
   const leftovers = await pruneCandidates(
     ctx,
@@ -345,7 +334,42 @@ async function observe(look: Look): Promise<Observed | CannotCompare> {
     look.now,
   );
   const held = new Set(failed.map((f) => f.rollout));
-  return { sha: reading.sha, fresh: reading.fresh, states, leftovers, failed, held };
+  return { sha: reading.sha, fresh: reading.fresh, states, leftovers, failed, held, waitingFor: [] };
+}
+
+/** sluice's own status: automation suspended by a rollback, failed Rollouts, dependsOn. */
+function sluiceStatusAfter(
+  look: Look,
+  seen: Observed,
+  synced: Awaited<ReturnType<typeof syncNow>> | undefined,
+): ApplicationSluiceStatus {
+  const suspended = suspensionAfter(look.app, synced?.outcome, look.now);
+  const dependencies = dependenciesAfter(look.app, seen.waitingFor, look.now);
+  return {
+    ...(suspended ? { automationSuspended: suspended } : {}),
+    ...(seen.failed.length > 0 ? { failedRollouts: seen.failed } : {}),
+    ...(dependencies ? { dependencies } : {}),
+  };
+}
+
+/** dependsOn in status: what is waited for and since when, or when the wait was last satisfied. */
+function dependenciesAfter(app: Application, waitingFor: string[], now: string) {
+  if (!app.spec?.dependsOn?.length) return undefined;
+  const previous = app.status?.sluice?.dependencies;
+  const since = previous?.waitingSince ?? now;
+  if (waitingFor.length > 0) return { waitingFor, waitingSince: previous?.waitingFor ? since : now };
+  return {
+    ...(previous?.waitingSince ? { waitingSince: previous.waitingSince } : {}),
+    satisfiedAt: previous?.satisfiedAt && !previous.waitingFor ? previous.satisfiedAt : now,
+  };
+}
+
+/** Argo CD's SharedResourceWarning: objects another Application tracks too. */
+function sharedWarning(app: Application, states: ObjectState[]) {
+  const shared = sharedObjects(app, states);
+  return shared.length > 0
+    ? { type: "SharedResourceWarning", message: `also tracked by another Application: ${shared.join(", ")}` }
+    : undefined;
 }
 
 /** The history after this look: a successful sync that deploys something new is recorded. */
@@ -379,17 +403,13 @@ function statusAfter(
     if (r.kind === "Rollout" && seen.held.has(r.name) && r.status === "OutOfSync")
       r.message = `held back: its template failed at revision ${seen.sha.slice(0, 7)}; waiting for a new commit`;
   const refused = decision.action === "refuse" ? { type: "SyncError", message: decision.message } : undefined;
-  const suspended = suspensionAfter(app, synced?.outcome, look.now);
-  const sluice = {
-    ...(suspended ? { automationSuspended: suspended } : {}),
-    ...(seen.failed.length > 0 ? { failedRollouts: seen.failed } : {}),
-  };
+  const sluice = sluiceStatusAfter(look, seen, synced);
   const history = historyAfter(look, seen.sha, synced);
   return {
     ...app.status,
     ...(history ? { history } : {}),
     sluice,
-    conditions: conditionsOf(look, refused),
+    conditions: conditionsOf(look, refused, sharedWarning(app, seen.states)),
     sync: {
       status: result.sync,
       revision: seen.sha,
@@ -416,9 +436,17 @@ export async function reconcileApp(shell: Shell, asked: Application, key: string
   };
   if ("error" in view) return operationFailed(look, view.error);
   const app = look.app;
-  const seen = await observe(look);
-  if ("type" in seen) return cannotCompare(look, seen.type, seen.message);
-  const decision = decide(look, seen);
+  const deps = dependencyState(app, (name) => shell.application(app.metadata?.namespace ?? "", name));
+  if ("cycle" in deps)
+    return cannotCompare(look, "InvalidSpecError", `spec.dependsOn: a cycle ${deps.cycle.join(" → ")}`);
+  const observed = await observe(look);
+  if ("type" in observed) return cannotCompare(look, observed.type, observed.message);
+  const seen = { ...observed, waitingFor: "waiting" in deps ? deps.waiting : [] };
+  // Nothing syncs — not even an operation, which stays asked for — until dependencies are ready.
+  const decision: SyncDecision =
+    seen.waitingFor.length > 0
+      ? { action: "none", reason: `waiting for ${seen.waitingFor.join(", ")}` }
+      : decide(look, seen);
   const synced = decision.action === "sync" ? await syncNow(look, decision, seen) : undefined;
   const status = statusAfter(look, seen, decision, synced);
   if (decision.action === "refuse" && !app.status?.conditions?.some((c) => c.message === decision.message))
@@ -428,7 +456,7 @@ export async function reconcileApp(shell: Shell, asked: Application, key: string
   shell.metrics.application({ ...app, status });
   // As Argo CD: the operation is done once its state is recorded (status first: this patch moves
   // the object's resourceVersion, which the status write is conditional on).
-  if (app.operation) {
+  if (app.operation && synced) {
     const ref = { namespace: app.metadata?.namespace, name: app.metadata?.name ?? "" };
     await shell.kernel.client.mergePatch(Applications, ref, { operation: null }, GITOPS_FIELD_MANAGER);
   }

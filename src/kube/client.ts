@@ -94,14 +94,19 @@ export class KubeClient {
     type: ResourceType,
     object: T,
     fieldManager: string,
-    options: { force?: boolean; dryRun?: boolean } = {},
+    options: { force?: boolean; dryRun?: boolean; fieldValidation?: "Ignore" | "Warn" | "Strict" } = {},
   ): Promise<T> {
     const name = object.metadata?.name;
     if (!name) throw new Error(`apply of a ${type.kind} without metadata.name`);
     return this.transport.request<T>({
       verb: "patch",
       path: resourcePath(type, object.metadata?.namespace, name),
-      query: { fieldManager, force: options.force ?? false, dryRun: options.dryRun ? "All" : undefined },
+      query: {
+        fieldManager,
+        force: options.force ?? false,
+        dryRun: options.dryRun ? "All" : undefined,
+        fieldValidation: options.fieldValidation,
+      },
       body: object,
       contentType: APPLY_PATCH,
     });

@@ -48,6 +48,7 @@ const spec = (): Schema =>
     syncPolicy: syncPolicy(),
     ignoreDifferences: arr(anyObject()),
     revisionHistoryLimit: int(),
+    dependsOn: arr(str()),
     info: arr(obj({ name: str(), value: str() })),
     sourceHydrator: anyObject(),
   });

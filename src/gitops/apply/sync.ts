@@ -28,6 +28,10 @@ export interface ToApply {
   body: KubeObject;
   /** A CRD applied earlier in this sync that must be served first (no dry run before). */
   awaitsCrd?: string | undefined;
+  /** Replace=true: created, or replaced whole (PUT) over the live object at this resourceVersion. */
+  replace?: { liveResourceVersion: string | undefined } | undefined;
+  /** Validate=false: the API server does not check fields against the schema. */
+  skipValidation?: boolean | undefined;
 }
 
 export interface ToPrune {
@@ -38,6 +42,8 @@ export interface ToPrune {
 
 export interface SyncPlan {
   createNamespace?: string | undefined;
+  /** managedNamespaceMetadata: labels and annotations of the created namespace. */
+  namespaceMetadata?: { labels?: Record<string, string>; annotations?: Record<string, string> } | undefined;
   apply: ToApply[];
   prune: ToPrune[];
 }
@@ -57,11 +63,29 @@ const result = (entry: InventoryEntry, status: ResultCode, message: string): Res
   message,
 });
 
+const validation = (o: ToApply) => (o.skipValidation ? { fieldValidation: "Ignore" as const } : {});
+
+/** Server-side apply (Git wins conflicts), or with Replace=true a create or a whole replace. */
+function applyOne(client: KubeClient, o: ToApply): Promise<KubeObject> {
+  if (!o.replace)
+    return client.apply(o.type, o.body, GITOPS_FIELD_MANAGER, { force: true, ...validation(o) });
+  if (o.replace.liveResourceVersion === undefined) return client.create(o.type, o.body, GITOPS_FIELD_MANAGER);
+  const body = {
+    ...o.body,
+    metadata: { ...o.body.metadata, resourceVersion: o.replace.liveResourceVersion },
+  };
+  return client.update(o.type, body, GITOPS_FIELD_MANAGER);
+}
+
 async function dryRunAll(client: KubeClient, plan: SyncPlan): Promise<SyncOutcome | undefined> {
   for (const o of plan.apply) {
     if (o.awaitsCrd) continue;
     try {
-      await client.apply(o.type, o.body, GITOPS_FIELD_MANAGER, { dryRun: true, force: true });
+      await client.apply(o.type, o.body, GITOPS_FIELD_MANAGER, {
+        dryRun: true,
+        force: true,
+        ...validation(o),
+      });
     } catch (error) {
       const message = (error as Error).message;
       return {
@@ -101,7 +125,11 @@ async function pruneAll(client: KubeClient, plan: SyncPlan): Promise<ResourceRes
 
 export async function runSync(client: KubeClient, plan: SyncPlan): Promise<SyncOutcome> {
   if (plan.createNamespace) {
-    const namespace = { apiVersion: "v1", kind: "Namespace", metadata: { name: plan.createNamespace } };
+    const namespace = {
+      apiVersion: "v1",
+      kind: "Namespace",
+      metadata: { name: plan.createNamespace, ...plan.namespaceMetadata },
+    };
     await client.apply(Namespaces, namespace, GITOPS_FIELD_MANAGER, { force: false });
   }
   const failed = await dryRunAll(client, plan);
@@ -115,10 +143,7 @@ export async function runSync(client: KubeClient, plan: SyncPlan): Promise<SyncO
         await untilServed(client, o.awaitsCrd, o.type);
         served.add(o.awaitsCrd);
       }
-      applied.push({
-        body: o.body,
-        object: await client.apply(o.type, o.body, GITOPS_FIELD_MANAGER, { force: true }),
-      });
+      applied.push({ body: o.body, object: await applyOne(client, o) });
       resources.push(
         result(o.entry, "Synced", `${o.entry.kind.toLowerCase()}/${o.entry.name} serverside-applied`),
       );

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Application } from "../../../src/api/application.ts";
 import { isNotFound } from "../../../src/kube/errors.ts";
-import { Applications, ConfigMaps, Events } from "../../../src/kube/resources.ts";
+import { Applications, ConfigMaps, Events, Namespaces } from "../../../src/kube/resources.ts";
 import type { KubeObject } from "../../../src/kube/types.ts";
 import { application, configMap, gitopsSetUp, repository } from "../../helpers/gitops.ts";
 import { pending, waitFor } from "../../helpers/wait.ts";
@@ -135,7 +135,7 @@ test("Argo CD fields sluice does not implement yet are named, never ignored", as
   await client.create(
     Applications,
     application(namespace, "https://example.com/repo.git", {
-      syncPolicy: { automated: { prune: true }, retry: { limit: 2.5 }, syncOptions: ["Replace=true"] },
+      syncPolicy: { automated: { prune: true }, retry: { limit: 2.5 }, syncOptions: ["Delete=confirm"] },
       sources: [{ repoURL: "https://example.com/other.git" }],
       project: "team",
     }),
@@ -150,7 +150,7 @@ test("Argo CD fields sluice does not implement yet are named, never ignored", as
     /spec.project: only the default project/,
     /spec.sources is not supported yet/,
     /spec.syncPolicy.retry.limit: must be an integer/,
-    /spec.syncPolicy.syncOptions\[0\]: sync option "Replace=true" is not supported yet/,
+    /spec.syncPolicy.syncOptions\[0\]: sync option "Delete=confirm" is not supported yet/,
   ])
     assert.match(message, want);
 });
@@ -303,10 +303,13 @@ test("CreateNamespace=true creates the destination namespace before applying int
   const sha = await repo.commit({ "app/a.yaml": configMap("a", "1") }, "first");
   const { namespace, client, until } = await gitopsSetUp(t, "app-create-ns", {}, { allNamespaces: true });
   const destination = `${namespace}-dest`;
-  const Namespaces = { group: "", version: "v1", plural: "namespaces", kind: "Namespace", namespaced: false };
   t.after(() => client.delete(Namespaces, { name: destination }).catch(() => undefined));
   const app = application(namespace, repo.url, {
-    syncPolicy: { automated: {}, syncOptions: ["CreateNamespace=true"] },
+    syncPolicy: {
+      automated: {},
+      syncOptions: ["CreateNamespace=true"],
+      managedNamespaceMetadata: { labels: { team: "web" }, annotations: { owner: "web-team" } },
+    },
   });
   app.spec = {
     ...app.spec,
@@ -319,4 +322,61 @@ test("CreateNamespace=true creates the destination namespace before applying int
     name: "a",
   });
   assert.equal(a.data?.value, "1");
+  const created = await client.get<KubeObject>(Namespaces, { name: destination });
+  assert.equal(created.metadata?.labels?.team, "web", "managedNamespaceMetadata labels");
+  assert.equal(created.metadata?.annotations?.owner, "web-team");
+});
+
+test("sync options: Replace=true replaces instead of applying; FailOnSharedResource=true refuses an object another Application tracks", async (t) => {
+  const repo = await repository(t);
+  await repo.commit({ "app/a.yaml": configMap("a", "1"), "app/b.yaml": configMap("b", "1") }, "first");
+  const { namespace, client, until } = await gitopsSetUp(t, "app-options");
+  // b is already tracked by another Application.
+  await client.create(
+    ConfigMaps,
+    {
+      metadata: { name: "b", namespace, labels: { "sluice.dev/application": "other" } },
+      data: { value: "theirs" },
+    },
+    "other",
+  );
+  await client.create(
+    Applications,
+    application(namespace, repo.url, {
+      syncPolicy: { automated: {}, syncOptions: ["FailOnSharedResource=true"] },
+    }),
+    "test",
+  );
+  const refused = await until("the sync failed", (a) => a.status?.operationState?.phase === "Failed");
+  assert.match(
+    refused.status?.operationState?.message ?? "",
+    /ConfigMap\/b \(Application other\).*FailOnSharedResource/,
+  );
+  assert.match(
+    refused.status?.conditions?.find((c) => c.type === "SharedResourceWarning")?.message ?? "",
+    /ConfigMap\/b \(Application other\)/,
+  );
+  const theirs = await client.get<KubeObject & { data?: Record<string, string> }>(ConfigMaps, {
+    namespace,
+    name: "b",
+  });
+  assert.equal(theirs.data?.value, "theirs", "not taken over");
+  // Replace=true (as an operation's option): a create or a whole replace, not a server-side apply.
+  await client.delete(ConfigMaps, { namespace, name: "b" });
+  await client.mergePatch(
+    Applications,
+    { namespace, name: "demo" },
+    { operation: { sync: { syncOptions: ["Replace=true"] } } },
+    "test",
+  );
+  await until(
+    "Synced by the operation",
+    (a) => a.status?.sync?.status === "Synced" && a.operation === undefined,
+  );
+  const replaced = await client.get<KubeObject>(ConfigMaps, { namespace, name: "a" });
+  const ours = (replaced.metadata?.managedFields ?? []).filter((f) => f.manager === "sluice-gitops");
+  assert.ok(
+    ours.some((f) => f.operation === "Update"),
+    JSON.stringify(ours),
+  );
 });

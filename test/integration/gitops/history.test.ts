@@ -187,3 +187,58 @@ test("rollback-aware sync: an aborted Rollout marks its revision failed; self-he
   assert.equal(moved.status?.operationState?.syncResult?.revision, v3);
   assert.equal(await imageNow(), "registry.example/web:3");
 });
+
+test("dependsOn: B syncs only once A is Synced and Healthy (timestamps in status); a cycle is named", async (t) => {
+  const repo = await repository(t);
+  const deployment = (name: string) =>
+    stringify({
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: { app: name } },
+        template: { metadata: { labels: { app: name } }, spec: { containers: [{ name, image: "x:1" }] } },
+      },
+    });
+  await repo.commit({ "a/db.yaml": deployment("db"), "b/web.yaml": configMap("web", "1") }, "two apps");
+  const { namespace, client } = await gitopsSetUp(t, "depends");
+  const appNamed = (name: string, path: string, dependsOn?: string[]) => {
+    const a = application(namespace, repo.url);
+    a.metadata = { name, namespace };
+    a.spec = { ...a.spec, source: { ...a.spec?.source, path }, ...(dependsOn ? { dependsOn } : {}) };
+    return a;
+  };
+  const get = (name: string) => client.get<Application>(Applications, { namespace, name });
+  // B first, so it has to wait for A.
+  await client.create(Applications, appNamed("b", "b", ["a"]), "test");
+  await waitFor("b waiting for a", async () => {
+    const b = await get("b");
+    return b.status?.sluice?.dependencies?.waitingFor?.includes("a")
+      ? b
+      : pending(JSON.stringify(b.status?.sluice));
+  });
+  await client.create(Applications, appNamed("a", "a"), "test");
+  const b = await waitFor("b synced after a", async () => {
+    const x = await get("b");
+    return x.status?.sync?.status === "Synced" && x.status.operationState
+      ? x
+      : pending(JSON.stringify(x.status?.sluice));
+  });
+  const a = await get("a");
+  assert.equal(a.status?.health?.status, "Healthy");
+  const satisfiedAt = Date.parse(b.status?.sluice?.dependencies?.satisfiedAt ?? "");
+  const waitingSince = Date.parse(b.status?.sluice?.dependencies?.waitingSince ?? "");
+  const bSyncedAt = Date.parse(b.status?.operationState?.startedAt ?? "");
+  const aDeployedAt = Date.parse(a.status?.history?.[0]?.deployedAt ?? "");
+  assert.ok(waitingSince <= aDeployedAt, "b waited from before a was deployed");
+  assert.ok(aDeployedAt <= satisfiedAt && satisfiedAt <= bSyncedAt, "b synced only once a was ready");
+
+  // A cycle: a depends on b, which depends on a.
+  await client.mergePatch(Applications, { namespace, name: "a" }, { spec: { dependsOn: ["b"] } }, "test");
+  await waitFor("the cycle named", async () => {
+    const x = await get("a");
+    const message = x.status?.conditions?.find((c) => c.type === "InvalidSpecError")?.message ?? "";
+    return /cycle a → b → a/.test(message) ? x : pending(message);
+  });
+});

@@ -66,6 +66,7 @@ test("a canary driven through the CLI: set image, promote, pause and resume, abo
   await refused("rollout 'web' has no update in progress: nothing to promote", "promote", "web");
   await refused("rollout 'web' is not aborted: nothing to retry", "retry", "rollout", "web");
   await refused("rollout 'web' has no update in progress: nothing to abort", "abort", "web");
+  await refused(`rollout "nope" not found in namespace "${namespace}"`, "promote", "nope");
 
   assert.equal(
     await ok('rollout "web" image updated', "set", "image", "web", "web=web:2"),

@@ -2,10 +2,14 @@
 // in-process. Exit codes: 0 ok, 1 the thing asked about is bad or not found, 2 usage errors.
 import { Command, CommanderError } from "commander";
 import { registerGet } from "./commands/get.ts";
+import { registerAbort, registerPause, registerRestart, registerRetry } from "./commands/lifecycle.ts";
 import { registerLint } from "./commands/lint.ts";
 import { registerList } from "./commands/list.ts";
+import { registerPromote } from "./commands/promote.ts";
+import { registerSet } from "./commands/set.ts";
 import { registerStatus } from "./commands/status.ts";
 import { registerTerminate } from "./commands/terminate.ts";
+import { registerUndo } from "./commands/undo.ts";
 import { registerVersion } from "./commands/version.ts";
 import { EXIT_OK, EXIT_USAGE, errorMessage, exitCodeOf } from "./errors.ts";
 import type { CliIO } from "./io.ts";
@@ -35,6 +39,13 @@ function buildProgram(io: CliIO, exit: { code: number }): Command {
   registerList(program, ctx);
   registerStatus(program, ctx);
   registerTerminate(program, ctx);
+  registerPromote(program, ctx);
+  registerAbort(program, ctx);
+  registerRetry(program, ctx);
+  registerPause(program, ctx);
+  registerRestart(program, ctx);
+  registerSet(program, ctx);
+  registerUndo(program, ctx);
   registerLint(program, ctx);
   registerVersion(program, ctx);
   return program;

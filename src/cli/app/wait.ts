@@ -73,8 +73,7 @@ export async function waitForApplication(
     if (!synced) return;
     const app = informer.cache.get(`${ref.namespace}/${ref.name}`);
     if (!app) return end.settle({ kind: "deleted", last });
-    const line =
-      appStateLine(app) + (waitVerdict(app, want) === undefined && app.operation ? " (sync requested)" : "");
+    const line = appStateLine(app) + (app.operation ? " (sync requested)" : "");
     if (line !== last) io.out(`${line}\n`);
     last = line;
     const verdict = waitVerdict(app, want);

@@ -76,7 +76,7 @@ function registerRefresh(app: Command, ctx: CommandContext): void {
     .command("refresh")
     .description("make the controller read Git now instead of at its next poll")
     .argument("<name>", "the application")
-    .option("--hard", "ask for a hard refresh (the annotation says hard)")
+    .option("--hard", "ask for a hard refresh (Argo CD's word; sluice reads Git again either way)")
     .action(
       ctx.action(async (name: string, options: { hard?: boolean }, command: Command) =>
         withCluster(command, async (cluster) => {

@@ -9,12 +9,16 @@ import { test } from "node:test";
 import { stringify } from "yaml";
 import type { Application } from "../../../src/api/application.ts";
 import type { Rollout } from "../../../src/api/rollout.ts";
-import { Applications, ConfigMaps, Rollouts } from "../../../src/kube/resources.ts";
+import { Applications, ConfigMaps, Rollouts, Secrets } from "../../../src/kube/resources.ts";
 import { ENV, requireEnv } from "../../helpers/env.ts";
 import { application, configMap, gitopsSetUp, repository } from "../../helpers/gitops.ts";
 import { testKubeConfig } from "../../helpers/kube.ts";
 import { installRolloutCrd } from "../../helpers/rollouts.ts";
 import { runCaptured } from "../../unit/cli/capture.ts";
+
+const SECRET =
+  "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\nstringData:\n  password: from-git-s3cret\n  user: admin\n";
+const b64 = (text: string) => Buffer.from(text).toString("base64");
 
 const cliIn = (namespace: string) => {
   const flags = ["-n", namespace, "--kubeconfig", requireEnv(ENV.kubeconfig)];
@@ -31,7 +35,7 @@ const rowWith = (text: string, ...cells: string[]) =>
 test("app list, get, wait, sync, refresh and diff on a non-automated Application", async (t) => {
   const repo = await repository(t);
   const first = await repo.commit(
-    { "app/a.yaml": configMap("a", "1"), "app/b.yaml": configMap("b", "1") },
+    { "app/a.yaml": configMap("a", "1"), "app/b.yaml": configMap("b", "1"), "app/s.yaml": SECRET },
     "first: a and b",
   );
   const { namespace, client, until, configMapValue } = await gitopsSetUp(t, "cli-app");
@@ -106,12 +110,24 @@ test("app list, get, wait, sync, refresh and diff on a non-automated Application
     { data: { value: "by-hand" } },
     "kubectl-patch",
   );
+  await client.mergePatch(
+    Secrets,
+    { namespace, name: "s" },
+    { data: { password: b64("by-hand-s3cret") } },
+    "kubectl-patch",
+  );
   const drifted = await cli("app", "diff", "demo");
   assert.equal(drifted.code, 1, drifted.err);
   assert.match(drifted.out, new RegExp(`^===== /ConfigMap ${namespace}/a ======$`, "m"));
   assert.match(drifted.out, /^- {2}value: by-hand$/m);
   assert.match(drifted.out, /^\+ {2}value: "1"$/m);
   assert.doesNotMatch(drifted.out, /ConfigMap [^\n]*\/b =/, "b did not change");
+  // The Secret's changed key shows as a changed mask: no value, plain or base64, is printed.
+  assert.match(drifted.out, new RegExp(`^===== /Secret ${namespace}/s ======$`, "m"));
+  assert.match(drifted.out, /^- {2}password: \+{8} \(live\)$/m);
+  assert.match(drifted.out, /^\+ {2}password: \+{8} \(git\)$/m);
+  for (const value of ["s3cret", b64("from-git-s3cret"), b64("by-hand-s3cret"), "admin", b64("admin")])
+    assert.ok(!drifted.out.includes(value), `the diff holds ${value}`);
 
   // The controller polls every 60 s: only the refresh makes it read the new commit this soon.
   const second = await repo.commit({ "app/b.yaml": configMap("b", "2") }, "second");

@@ -20,6 +20,8 @@ export interface Cluster {
   client: KubeClient;
   /** The namespace commands act in. */
   namespace: string;
+  /** The kubeconfig user of the current context (who a request says it is, e.g. app sync). */
+  user: string | undefined;
   close(): void;
 }
 
@@ -69,6 +71,7 @@ export function connect(globals: GlobalOptions): Cluster {
   return {
     client: new KubeClient(transport),
     namespace: globals.namespace ?? contextNamespace ?? "default",
+    user: kc.getCurrentUser()?.name,
     close: () => transport.close(),
   };
 }

@@ -1,6 +1,7 @@
 // The command tree of `kubectl sluice` (commander), run against an injected IO so tests call it
 // in-process. Exit codes: 0 ok, 1 the thing asked about is bad or not found, 2 usage errors.
 import { Command, CommanderError } from "commander";
+import { registerApp } from "./commands/app.ts";
 import { registerGet } from "./commands/get.ts";
 import { registerAbort, registerPause, registerRestart, registerRetry } from "./commands/lifecycle.ts";
 import { registerLint } from "./commands/lint.ts";
@@ -48,6 +49,7 @@ function buildProgram(io: CliIO, exit: { code: number }): Command {
   registerUndo(program, ctx);
   registerLint(program, ctx);
   registerVersion(program, ctx);
+  registerApp(program, ctx);
   return program;
 }
 

@@ -24,6 +24,8 @@ export interface ObjectState {
   message?: string;
   /** Its kind comes with this CRD in the same sync (not served yet). */
   awaitsCrd?: string;
+  /** The server's dry-run answer, when this comparison made one (not a kept verdict). */
+  predicted?: KubeObject;
 }
 
 export interface CompareInputs {
@@ -86,7 +88,7 @@ export class Comparer {
     }
     const drift = compare(predicted, live, rules).paths;
     this.remember(key, { hash, drift });
-    return { ...state, ...verdict(drift) };
+    return { ...state, ...verdict(drift), predicted };
   }
 
   /**

@@ -19,7 +19,8 @@ export interface ObjectsContext {
   /** "namespace/name" of the Application: verdicts are kept under it. */
   key: string;
   discovery: ApiDiscovery;
-  live: ManagedObjects;
+  /** Live copies (the controller's informers; the CLI reads with GETs). */
+  live: Pick<ManagedObjects, "liveOf">;
   comparer: Comparer;
 }
 

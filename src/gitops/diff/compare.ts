@@ -11,8 +11,12 @@ export interface Comparison {
   paths: string[];
 }
 
-/** Predicted (server dry-run result) vs live after normalisation and the rules that match the object. */
-export function compare(predicted: KubeObject, live: KubeObject, rules: readonly IgnoreRule[]): Comparison {
+/** Both sides as they are compared: normalised, without the fields the matching rules ignore. */
+export function comparedSides(
+  predicted: KubeObject,
+  live: KubeObject,
+  rules: readonly IgnoreRule[],
+): { predicted: Record<string, unknown>; live: Record<string, unknown> } {
   const predictedSide = normalize(predicted);
   const liveSide = normalize(live);
   const matched = matchingRules(rules, live);
@@ -25,6 +29,12 @@ export function compare(predicted: KubeObject, live: KubeObject, rules: readonly
     pruneEmpty(predictedSide);
     pruneEmpty(liveSide);
   }
-  const paths = changedPaths(predictedSide, liveSide);
+  return { predicted: predictedSide, live: liveSide };
+}
+
+/** Predicted (server dry-run result) vs live after normalisation and the rules that match the object. */
+export function compare(predicted: KubeObject, live: KubeObject, rules: readonly IgnoreRule[]): Comparison {
+  const sides = comparedSides(predicted, live, rules);
+  const paths = changedPaths(sides.predicted, sides.live);
   return { drifted: paths.length > 0, paths };
 }

@@ -160,7 +160,7 @@ test("a canary driven through the CLI: set image, promote, pause and resume, abo
 
   // A real 409: another writer changes the Rollout between the read and the patch; the command
   // reads again and its second patch lands.
-  const store = clusterStore({ client: testClient(), namespace, close: () => undefined });
+  const store = clusterStore({ client: testClient(), namespace, user: undefined, close: () => undefined });
   let interfered = false;
   const racing: RolloutStore = {
     ...store,

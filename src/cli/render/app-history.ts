@@ -1,5 +1,5 @@
 // `app history NAME`: Argo CD's `argocd app history` columns — ID, DATE, REVISION — once the
-// controller records `status.history` (issue 14). Pure.
+// controller records in `status.history`. Pure.
 import { age } from "./age.ts";
 import type { HistoryEntry } from "./app-info.ts";
 import { formatTable } from "./table.ts";

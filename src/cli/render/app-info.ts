@@ -45,7 +45,7 @@ export function appStateLine(app: Application): string {
     .join(" ");
 }
 
-/** One entry of `status.history` (recorded once issue 14 lands; read when present). */
+/** One entry of `status.history`. */
 export interface HistoryEntry {
   id: number;
   revision?: string;

@@ -136,9 +136,20 @@ test("app list, get, wait, sync, refresh and diff on a non-automated Application
   await until("the controller read the second commit", (a) => a.status?.sync?.revision === second);
 
   const history = await cli("app", "history", "demo");
-  assert.equal(history.code, 1);
-  assert.match(history.err, /Application history is not recorded yet \(issue 14\)/);
-  assert.equal((await cli("app", "rollback", "demo", "1")).code, 1);
+  assert.equal(history.code, 0, history.err);
+  const deployed = (await until("a deploy recorded", (a) => (a.status?.history?.length ?? 0) > 0)).status
+    ?.history?.[0];
+  assert.ok(history.out.includes(deployed?.revision?.slice(0, 7) ?? "?"), history.out);
+  assert.equal((await cli("app", "rollback", "demo", "99")).code, 1, "no such history entry");
+  const rollback = await cli("app", "rollback", "demo", String(deployed?.id));
+  assert.equal(rollback.code, 0, rollback.err);
+  await until(
+    "rolled back, automation suspended",
+    (a) => a.status?.sluice?.automationSuspended !== undefined,
+  );
+  const resume = await cli("app", "resume", "demo");
+  assert.equal(resume.code, 0, resume.err);
+  await until("automation resumed", (a) => a.status?.sluice?.automationSuspended === undefined);
 });
 
 const rollout = (image: string): Rollout => ({

@@ -111,6 +111,9 @@ export class WebhookHandler {
       ...answer.headers,
     });
     res.end(text);
+    // Past the cap nothing more is read: once the answer is out, the connection goes (rather than
+    // Node's default of reading the rest of the body to discard it).
+    if (answer.status === 413) res.on("finish", () => req.socket.destroy());
   }
 
   /** Everything the headers alone can refuse; else the provider that sent the delivery. */

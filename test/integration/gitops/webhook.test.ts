@@ -8,12 +8,13 @@ import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
 import { test } from "node:test";
 import type { Application } from "../../../src/api/application.ts";
+import { microTime } from "../../../src/controller/leader-election.ts";
 import { git } from "../../../src/gitops/source/git.ts";
 import { WEBHOOK_REFRESH_ANNOTATION } from "../../../src/gitops/webhook/refresh.ts";
-import { Applications, ConfigMaps, Secrets } from "../../../src/kube/resources.ts";
+import { Applications, ConfigMaps, Leases, Secrets } from "../../../src/kube/resources.ts";
 import type { KubeObject } from "../../../src/kube/types.ts";
 import { application, configMap, gitopsSetUp, repository } from "../../helpers/gitops.ts";
-import { metricValue } from "../../helpers/sluice.ts";
+import { metricValue, startSluice } from "../../helpers/sluice.ts";
 import { recordWatch } from "../../helpers/watch.ts";
 
 const SECRET = "webhook-test-secret";
@@ -41,31 +42,39 @@ async function setUp(t: Parameters<typeof gitopsSetUp>[0], prefix: string) {
   await client.create(Applications, application(namespace, repo.url), "test");
   await env.until("Synced at the first commit", (a) => a.status?.sync?.revision === first);
   const url = `http://127.0.0.1:${sluice.webhookPort}/api/webhook`;
-  /** A GitHub push delivery for `ref`, naming the repository the way GitHub does (several spellings). */
-  const githubPush = (ref: string, options: { secret?: string; pad?: number } = {}) => {
-    const body = JSON.stringify({
-      ref,
-      repository: {
-        html_url: "https://github.example.com/team/other-spelling",
-        clone_url: `${repo.url}.git`,
-        default_branch: "main",
-      },
-      ...(options.pad ? { pad: "x".repeat(options.pad) } : {}),
-    });
-    const signature = createHmac("sha256", options.secret ?? SECRET)
-      .update(body)
-      .digest("hex");
-    return fetch(url, {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        "x-github-event": "push",
-        "x-hub-signature-256": `sha256=${signature}`,
-      },
-      body,
-    });
-  };
-  return { ...env, repo, url, githubPush };
+  const push = (ref: string, options: { secret?: string; pad?: number } = {}) =>
+    githubPush(url, repo.url, ref, options);
+  return { ...env, repo, url, githubPush: push };
+}
+
+/** A GitHub push delivery for `ref` of `repoURL`, signed with `secret`. */
+function githubPush(
+  url: string,
+  repoURL: string,
+  ref: string,
+  options: { secret?: string; pad?: number } = {},
+) {
+  const body = JSON.stringify({
+    ref,
+    repository: {
+      html_url: "https://github.example.com/team/other-spelling",
+      clone_url: `${repoURL}.git`,
+      default_branch: "main",
+    },
+    ...(options.pad ? { pad: "x".repeat(options.pad) } : {}),
+  });
+  const signature = createHmac("sha256", options.secret ?? SECRET)
+    .update(body)
+    .digest("hex");
+  return fetch(url, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      "x-github-event": "push",
+      "x-hub-signature-256": `sha256=${signature}`,
+    },
+    body,
+  });
 }
 
 test("a signed push refreshes and applies; a bad signature, an oversized payload and another branch refresh nothing", async (t) => {
@@ -162,8 +171,7 @@ test("time from a push to the object applied, over 20 pushes", async (t) => {
       return at < 0 ? undefined : at;
     });
     latencies.push((configMaps.arrivals[index] ?? Number.NaN) - pushedAt);
-    // One push at a time: the next is sent once this refresh is done (see the note on overlapping
-    // pushes in the report).
+    // One push at a time: the next is sent once this refresh is done, so each figure is one push's.
     await until(
       `refresh ${i} done`,
       (a) =>
@@ -179,4 +187,48 @@ test("time from a push to the object applied, over 20 pushes", async (t) => {
       `min ${sorted[0]} ms, max ${sorted.at(-1)} ms`,
   );
   assert.equal(latencies.filter(Number.isFinite).length, 20);
+});
+
+test("a standby replica's receiver sets the refresh annotation and the leader applies the commit", async (t) => {
+  const env = await setUp(t, "webhook-standby");
+  const { namespace, client, repo, until, configMapValue } = env;
+  // Another replica holds the Lease for an hour: this one stands by, its write fence closed.
+  const lease = "webhook-standby";
+  await client.create(
+    Leases,
+    {
+      apiVersion: "coordination.k8s.io/v1",
+      kind: "Lease",
+      metadata: { name: lease, namespace },
+      spec: { holderIdentity: "the-leader", leaseDurationSeconds: 3600, renewTime: microTime(Date.now()) },
+    } as KubeObject,
+    "test",
+  );
+  const standby = await startSluice(t, [], {
+    leaderElect: true,
+    leaderElectionNamespace: namespace,
+    leaderElectionId: lease,
+    identity: "standby",
+    applicationNamespace: namespace,
+    webhookAddr: "127.0.0.1:0",
+  });
+  const second = await repo.commit({ "app/a.yaml": configMap("a", "standby") }, "second");
+  const res = await githubPush(
+    `http://127.0.0.1:${standby.webhookPort}/api/webhook`,
+    repo.url,
+    "refs/heads/main",
+  );
+  assert.equal(res.status, 200);
+  assert.deepEqual(await res.json(), { refreshed: 1 });
+  await until(
+    "the leader applied the commit the standby's webhook announced",
+    (a) => a.status?.sync?.revision === second,
+  );
+  assert.equal(await configMapValue("a"), "standby");
+  const held = await client.get<KubeObject & { spec?: { holderIdentity?: string } }>(Leases, {
+    namespace,
+    name: lease,
+  });
+  assert.equal(held.spec?.holderIdentity, "the-leader", "the receiver never led");
+  assert.equal(standby.kernel.notReadyReason(), "kernel new", "its kernel never started");
 });

@@ -4,6 +4,7 @@ import type { Server } from "node:http";
 import type { Logger } from "pino";
 import { type ControllerSetup, Kernel } from "./controller/kernel.ts";
 import { LeaderElector } from "./controller/leader-election.ts";
+import { startWebhookServer } from "./gitops/webhook/server.ts";
 import { KubeClient } from "./kube/client.ts";
 import { loadKubeConfig } from "./kube/config.ts";
 import { KubeTransport } from "./kube/transport.ts";
@@ -16,6 +17,8 @@ import { VERSION } from "./version.ts";
 export interface RunningSluice {
   logger: Logger;
   metricsPort: number;
+  /** The Git webhook receiver's port, when --webhook-addr is set. */
+  webhookPort: number | undefined;
   kernel: Kernel;
   /** Resolves with the exit code: 0 after stop(), 1 when leadership was lost. */
   done: Promise<number>;
@@ -55,6 +58,19 @@ export async function runSluice(
     notReadyReason: () => (standingBy ? undefined : kernel.notReadyReason()),
   });
   const metricsPort = boundPort(server);
+  // Every replica serves webhooks, leader or not: a push only sets the refresh annotation (DESIGN.md §8).
+  const webhookServer = options.webhookAddr
+    ? await startWebhookServer({
+        address: parseListenAddress(options.webhookAddr),
+        client,
+        namespace: options.applicationNamespace,
+        logger,
+        registry: metrics.registry,
+        maxPayloadBytes: options.webhookMaxPayloadBytes,
+        allowUnsigned: options.webhookAllowUnsigned,
+      })
+    : undefined;
+  const webhookPort = webhookServer ? boundPort(webhookServer) : undefined;
 
   let resolveDone: (code: number) => void = () => undefined;
   const done = new Promise<number>((resolve) => {
@@ -71,15 +87,19 @@ export async function runSluice(
     await elector?.release();
     transport.close();
     // Idle keep-alive connections (a scraper's) would hold close() open forever.
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeAllConnections();
-    await closed;
+    await Promise.all([server, webhookServer].map((s) => (s ? closeServer(s) : undefined)));
     logger.info({ code }, "sluice stopped");
     resolveDone(code);
   };
 
   logger.info(
-    { version: VERSION, identity: options.identity, namespace: options.namespace ?? "(all)", metricsPort },
+    {
+      version: VERSION,
+      identity: options.identity,
+      namespace: options.namespace ?? "(all)",
+      metricsPort,
+      ...(webhookPort !== undefined ? { webhookPort } : {}),
+    },
     "sluice starting",
   );
   if (options.leaderElect) {
@@ -120,5 +140,11 @@ export async function runSluice(
     });
   }
 
-  return { logger, metricsPort, kernel, done, stop: () => shutdown(0) };
+  return { logger, metricsPort, webhookPort, kernel, done, stop: () => shutdown(0) };
+}
+
+function closeServer(server: Server): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeAllConnections();
+  return closed;
 }

@@ -4,7 +4,9 @@ import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { parseArgs } from "node:util";
 import { DurationError, parseDuration } from "./api/duration.ts";
+import { parseQuantity } from "./api/quantity.ts";
 import type { LogFormatChoice, LogLevel } from "./telemetry/logger.ts";
+import { parseListenAddress } from "./telemetry/server.ts";
 
 export interface SluiceOptions {
   kubeconfig: string | undefined;
@@ -35,6 +37,12 @@ export interface SluiceOptions {
   /** The binaries the Git core renders kustomizations and Helm charts with. */
   kustomizePath: string;
   helmPath: string;
+  /** Where the Git webhook receiver listens (host:port); undefined: no receiver. */
+  webhookAddr: string | undefined;
+  /** Webhook bodies larger than this are refused with 413 (default 1 MiB). */
+  webhookMaxPayloadBytes: number;
+  /** Accept webhooks from a provider with no secret configured (Argo CD's default; sluice refuses them). */
+  webhookAllowUnsigned: boolean;
 }
 
 const flags = {
@@ -73,6 +81,18 @@ const flags = {
     help: "kustomize binary for Applications (default: kustomize on PATH)",
   },
   "helm-path": { type: "string", help: "helm binary for Applications (default: helm on PATH)" },
+  "webhook-addr": {
+    type: "string",
+    help: "address of the Git webhook receiver, POST /api/webhook, e.g. :8081 (default: off; the chart sets :8081)",
+  },
+  "webhook-max-payload": {
+    type: "string",
+    help: "largest webhook body accepted, bytes or a quantity like 1Mi (default 1Mi)",
+  },
+  "webhook-allow-unsigned": {
+    type: "string",
+    help: "true|false: accept webhooks of a provider with no secret configured (default false: 401)",
+  },
   help: { type: "boolean", help: "print this help" },
 } as const;
 
@@ -143,6 +163,32 @@ function checkLeaseTimings(options: SluiceOptions): void {
   }
 }
 
+/** A byte count: a whole number of bytes or a quantity ("1Mi", "512Ki"), at least 1. */
+function parseBytes(value: string, flag: string): number {
+  const bytes = parseQuantity(value);
+  if (bytes === undefined || !Number.isSafeInteger(bytes) || bytes < 1)
+    throw new OptionsError(`--${flag}: "${value}" is not a positive number of bytes (e.g. 1048576 or 1Mi)`);
+  return bytes;
+}
+
+/** The webhook receiver's flags; "off" or empty turns it off. */
+const webhookOptions = (get: (flag: keyof typeof flags) => string | undefined) => {
+  const given = get("webhook-addr");
+  const addr = given === undefined || given === "off" ? undefined : given;
+  if (addr !== undefined) {
+    try {
+      parseListenAddress(addr);
+    } catch (error) {
+      throw new OptionsError(`--webhook-addr: ${(error as Error).message}`);
+    }
+  }
+  return {
+    webhookAddr: addr,
+    webhookMaxPayloadBytes: parseBytes(get("webhook-max-payload") ?? "1Mi", "webhook-max-payload"),
+    webhookAllowUnsigned: parseBool(get("webhook-allow-unsigned") ?? "false", "webhook-allow-unsigned"),
+  };
+};
+
 /** The render tools' binaries (their own function: parseOptions stays under the complexity cap). */
 const renderBinaries = (get: (flag: keyof typeof flags) => string | undefined) => ({
   kustomizePath: get("kustomize-path") ?? "kustomize",
@@ -185,6 +231,7 @@ export function parseOptions(
     repoPollMs: parseDurationMs(get("repo-poll") ?? "3m", "repo-poll"),
     repoCacheDir: get("repo-cache-dir"),
     ...renderBinaries(get),
+    ...webhookOptions(get),
     help: values.help === true,
   };
   checkLeaseTimings(parsed);

@@ -92,8 +92,11 @@ export async function gitopsSetUp(
   t: TestContext,
   prefix: string,
   config: ApplicationConfig = {},
-  /** Run the kernel on every namespace (Applications still only in the test's namespace). */
-  options: { allNamespaces?: boolean } = {},
+  /**
+   * allNamespaces: run the kernel on every namespace (Applications still only in the test's).
+   * webhook: serve the Git webhook receiver on a free loopback port (sluice.webhookPort).
+   */
+  options: { allNamespaces?: boolean; webhook?: boolean } = {},
 ) {
   await ensureCrd(parse(await readFile(crdFile, "utf8")));
   const namespace = await useNamespace(t, prefix);
@@ -107,6 +110,7 @@ export async function gitopsSetUp(
   });
   const sluice = await startSluice(t, [controller], {
     namespace: options.allNamespaces ? undefined : namespace,
+    ...(options.webhook ? { webhookAddr: "127.0.0.1:0", applicationNamespace: namespace } : {}),
   });
   const client = testClient();
   const appNow = () => client.get<Application>(Applications, { namespace, name: "demo" });

@@ -58,5 +58,8 @@ for (const [form, extra] of [
       args.some((a) => a.startsWith("--namespace=")),
       form === "single-namespace",
     );
+    // The webhook receiver on its own port and Service, not the metrics one.
+    assert.ok(args.includes("--webhook-addr=:8081"));
+    assert.ok(docs.some((d) => d.kind === "Service" && d.metadata.name === "sluice-webhook"));
   });
 }

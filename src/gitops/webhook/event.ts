@@ -1,0 +1,81 @@
+// What a webhook delivery means to sluice, whoever sent it: a push (the repository under every URL
+// the payload names, and the refs that moved), a ping, or something to ignore. Payloads are
+// untrusted: every field is read with its type checked (Argo CD's webhook panicked on a payload
+// without `repository`, with `links.clone` not an array, with an empty `refUpdates` —
+// reliability.md §3.1), and a payload that lacks what a push needs is a PayloadError (400).
+import type { IncomingHttpHeaders } from "node:http";
+
+export interface PushRef {
+  kind: "branch" | "tag";
+  name: string;
+}
+
+export type WebhookEvent =
+  | {
+      type: "push";
+      /** Every URL the payload gives for the repository (web, HTTPS clone, SSH, git://). */
+      repoURLs: string[];
+      refs: PushRef[];
+      /** The repository's default branch, when the payload says (for targetRevision HEAD). */
+      defaultBranch?: string;
+    }
+  | { type: "ping" }
+  | { type: "ignored"; event: string };
+
+export class PayloadError extends Error {
+  override name = "PayloadError";
+}
+
+/** One header's value (the first, when repeated). */
+export function header(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const value = headers[name.toLowerCase()];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+export type JsonObject = Record<string, unknown>;
+
+export function objectAt(value: unknown, key: string): JsonObject | undefined {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
+  const field = (value as JsonObject)[key];
+  return typeof field === "object" && field !== null && !Array.isArray(field)
+    ? (field as JsonObject)
+    : undefined;
+}
+
+export function stringAt(value: unknown, key: string): string | undefined {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
+  const field = (value as JsonObject)[key];
+  return typeof field === "string" && field !== "" ? field : undefined;
+}
+
+export function arrayAt(value: unknown, key: string): unknown[] {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return [];
+  const field = (value as JsonObject)[key];
+  return Array.isArray(field) ? field : [];
+}
+
+/** The strings among `keys` of `value`, in order, without duplicates. */
+export function stringsAt(value: unknown, keys: readonly string[]): string[] {
+  const found = keys.map((k) => stringAt(value, k)).filter((s): s is string => s !== undefined);
+  return [...new Set(found)];
+}
+
+/** `refs/heads/x` → branch x, `refs/tags/x` → tag x; anything else (pull refs, notes) is not a push we follow. */
+export function refOf(ref: string | undefined): PushRef | undefined {
+  if (ref?.startsWith("refs/heads/") && ref.length > "refs/heads/".length)
+    return { kind: "branch", name: ref.slice("refs/heads/".length) };
+  if (ref?.startsWith("refs/tags/") && ref.length > "refs/tags/".length)
+    return { kind: "tag", name: ref.slice("refs/tags/".length) };
+  return undefined;
+}
+
+/** A push event from its parts, or a PayloadError naming what is missing. */
+export function pushEvent(
+  repoURLs: string[],
+  refs: PushRef[],
+  defaultBranch: string | undefined,
+): WebhookEvent {
+  if (repoURLs.length === 0) throw new PayloadError("push payload names no repository URL");
+  if (refs.length === 0) throw new PayloadError("push payload names no branch or tag");
+  return { type: "push", repoURLs, refs, ...(defaultBranch ? { defaultBranch } : {}) };
+}

@@ -12,6 +12,7 @@ import type { Application } from "../api/application.ts";
 import { keyOf } from "../controller/cache.ts";
 import type { ControllerSetup } from "../controller/kernel.ts";
 import { jsonEqual } from "../controller/status.ts";
+import { isNotFound, KubeError } from "../kube/errors.ts";
 import { Applications } from "../kube/resources.ts";
 import { GITOPS_FIELD_MANAGER } from "./apply/sync.ts";
 import { Comparer } from "./compare.ts";
@@ -41,18 +42,22 @@ export interface ApplicationConfig {
 
 /** The refresh (and resume) annotations are taken off once what they asked for is done (as Argo CD does). */
 async function clearRefresh(shell: Shell, app: Application) {
-  const present = [...REFRESH_ANNOTATIONS, RESUME_ANNOTATION].filter(
-    (a) => app.metadata?.annotations?.[a] !== undefined,
-  );
+  const seen = app.metadata?.annotations ?? {};
+  const present = [...REFRESH_ANNOTATIONS, RESUME_ANNOTATION].filter((a) => seen[a] !== undefined);
   if (present.length === 0) return;
-  const annotations = Object.fromEntries(present.map((a) => [a, null]));
+  // Only the values this look acted on are taken off: a refresh asked for meanwhile (a webhook
+  // push during the look) fails the test, stays, and makes the next look.
+  const pointer = (a: string) => `/metadata/annotations/${a.replaceAll("~", "~0").replaceAll("/", "~1")}`;
+  const operations = present.flatMap((a) => [
+    { op: "test" as const, path: pointer(a), value: seen[a] },
+    { op: "remove" as const, path: pointer(a) },
+  ]);
   const ref = { namespace: app.metadata?.namespace, name: app.metadata?.name ?? "" };
-  await shell.kernel.client.mergePatch(
-    Applications,
-    ref,
-    { metadata: { annotations } },
-    GITOPS_FIELD_MANAGER,
-  );
+  await shell.kernel.client
+    .jsonPatch(Applications, ref, operations, GITOPS_FIELD_MANAGER)
+    .catch((error: unknown) => {
+      if (!(error instanceof KubeError && (error.statusCode === 422 || isNotFound(error)))) throw error;
+    });
 }
 
 /** An update worth a look: anything but the status (which this controller writes itself). */

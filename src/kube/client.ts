@@ -113,6 +113,25 @@ export class KubeClient {
   }
 
   /**
+   * RFC 6902 JSON patch: its `test` operations make it conditional on values (the API server
+   * answers 422 when one fails, and nothing is changed).
+   */
+  jsonPatch<T extends KubeObject>(
+    type: ResourceType,
+    ref: ObjectRef,
+    operations: { op: "test" | "remove" | "add" | "replace"; path: string; value?: unknown }[],
+    fieldManager: string,
+  ): Promise<T> {
+    return this.transport.request<T>({
+      verb: "patch",
+      path: resourcePath(type, ref.namespace, ref.name),
+      query: { fieldManager },
+      body: operations,
+      contentType: "application/json-patch+json",
+    });
+  }
+
+  /**
    * JSON merge patch of the object or of a subresource (e.g. "status"). With `resourceVersion`
    * the API server rejects the patch with 409 when the object changed since it was read.
    */
@@ -121,7 +140,7 @@ export class KubeClient {
     ref: ObjectRef,
     patch: Record<string, unknown>,
     fieldManager: string,
-    options: { resourceVersion?: string | undefined; subresource?: string } = {},
+    options: { resourceVersion?: string | undefined; subresource?: string; bypassFence?: boolean } = {},
   ): Promise<T> {
     const body = options.resourceVersion
       ? {
@@ -135,6 +154,7 @@ export class KubeClient {
       query: { fieldManager },
       body,
       contentType: MERGE_PATCH,
+      ...(options.bypassFence ? { bypassFence: true } : {}),
     });
   }
 

@@ -17,7 +17,10 @@ export interface RequestSpec {
   contentType?: string;
   /** Accept header; JSON by default (e.g. a Table: application/json;as=Table;v=v1;g=meta.k8s.io). */
   accept?: string;
-  /** Only the leader elector's own Lease writes may pass a closed fence. */
+  /**
+   * Writes that may pass a closed fence: the leader elector's own Lease, and a webhook's refresh
+   * annotation, which any replica sets (DESIGN.md §8 HA: a non-leader only sets the annotation).
+   */
   bypassFence?: boolean;
   /** The request's deadline, answer and body included (default: the transport's requestTimeoutMs). */
   timeoutMs?: number;

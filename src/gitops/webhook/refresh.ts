@@ -7,7 +7,7 @@
 import type { Application } from "../../api/application.ts";
 import type { KubeClient } from "../../kube/client.ts";
 import { isNotFound } from "../../kube/errors.ts";
-import { Applications, resourcePath } from "../../kube/resources.ts";
+import { Applications } from "../../kube/resources.ts";
 import type { WebhookEvent } from "./event.ts";
 import { applicationsFor } from "./match.ts";
 
@@ -53,14 +53,13 @@ export class Refresher {
 
   private async annotate(name: string, value: string): Promise<"refreshed" | "failed" | "gone"> {
     try {
-      await this.client.transport.request({
-        verb: "patch",
-        path: resourcePath(Applications, this.namespace, name),
-        query: { fieldManager: WEBHOOK_FIELD_MANAGER },
-        body: { metadata: { annotations: { [WEBHOOK_REFRESH_ANNOTATION]: value } } },
-        contentType: "application/merge-patch+json",
-        bypassFence: true,
-      });
+      await this.client.mergePatch(
+        Applications,
+        { namespace: this.namespace, name },
+        { metadata: { annotations: { [WEBHOOK_REFRESH_ANNOTATION]: value } } },
+        WEBHOOK_FIELD_MANAGER,
+        { bypassFence: true },
+      );
       return "refreshed";
     } catch (error) {
       return isNotFound(error) ? "gone" : "failed";

@@ -17,16 +17,21 @@ export const SLUICE_FINALIZER = "sluice.dev/resources-finalizer";
 
 export type Propagation = "Foreground" | "Background";
 
-/** The resources finalizer an Application carries and the propagation it asks for (foreground by default, as Argo CD). */
+/**
+ * The resources finalizer an Application carries and the propagation it asks for (foreground by
+ * default, as Argo CD). sluice's has no suffixed forms: a finalizer holds at most one "/".
+ */
 export function resourcesFinalizer(
   finalizers: readonly string[] | undefined,
 ): { finalizer: string; propagation: Propagation } | undefined {
   for (const finalizer of finalizers ?? []) {
-    for (const base of [ARGO_FINALIZER, SLUICE_FINALIZER]) {
-      if (finalizer === base || finalizer === `${base}/foreground`)
-        return { finalizer, propagation: "Foreground" };
-      if (finalizer === `${base}/background`) return { finalizer, propagation: "Background" };
-    }
+    if (
+      finalizer === ARGO_FINALIZER ||
+      finalizer === SLUICE_FINALIZER ||
+      finalizer === `${ARGO_FINALIZER}/foreground`
+    )
+      return { finalizer, propagation: "Foreground" };
+    if (finalizer === `${ARGO_FINALIZER}/background`) return { finalizer, propagation: "Background" };
   }
   return undefined;
 }

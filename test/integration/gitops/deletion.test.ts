@@ -2,12 +2,13 @@
 // reverse sync waves — each wave only once the one before is gone (an object held by a test
 // finalizer holds the rest back) — proved from the audit log's delete times; then the Application
 // itself is gone. Without the finalizer its objects stay and lose the tracking label and
-// annotation. An object of the inventory that another Application now tracks is never touched.
+// annotation. An object of the inventory that another Application now tracks is never touched. A
+// delete the API server refuses (an admission policy) is a DeletionError until it goes through.
 import assert from "node:assert/strict";
 import { type TestContext, test } from "node:test";
 import type { Application } from "../../../src/api/application.ts";
-import { isNotFound } from "../../../src/kube/errors.ts";
-import { Applications, ConfigMaps, Events, Secrets } from "../../../src/kube/resources.ts";
+import { isAlreadyExists, isNotFound } from "../../../src/kube/errors.ts";
+import { Applications, ConfigMaps, Events, type ResourceType, Secrets } from "../../../src/kube/resources.ts";
 import type { KubeObject } from "../../../src/kube/types.ts";
 import {
   type AuditEvent,
@@ -226,4 +227,111 @@ test("without the finalizer: the objects stay and lose the tracking label and an
       (e) => e.objectRef?.resource !== "configmaps" || e.requestURI.includes("fieldManager=sluice-gitops"),
     ),
   );
+});
+
+const admission = (kind: string, plural: string): ResourceType => ({
+  group: "admissionregistration.k8s.io",
+  version: "v1",
+  kind,
+  plural,
+  namespaced: false,
+});
+const Policies = admission("ValidatingAdmissionPolicy", "validatingadmissionpolicies");
+const PolicyBindings = admission("ValidatingAdmissionPolicyBinding", "validatingadmissionpolicybindings");
+const GUARD = "test.sluice.dev/guard";
+
+/** An admission policy refusing deletes of guarded ConfigMaps in `namespace`, in force when this returns. */
+async function guardDeletes(t: TestContext, setup: Setup) {
+  const { client, namespace } = setup;
+  const name = `sluice-test-guard-${namespace}`;
+  t.after(async () => {
+    await client.delete(PolicyBindings, { name }).catch(() => undefined);
+    await client.delete(Policies, { name }).catch(() => undefined);
+  });
+  const expression = `!has(oldObject.metadata.labels) || !('${GUARD}' in oldObject.metadata.labels)`;
+  await client.create(
+    Policies,
+    {
+      apiVersion: "admissionregistration.k8s.io/v1",
+      kind: "ValidatingAdmissionPolicy",
+      metadata: { name },
+      spec: {
+        failurePolicy: "Fail",
+        matchConstraints: {
+          resourceRules: [
+            { apiGroups: [""], apiVersions: ["v1"], operations: ["DELETE"], resources: ["configmaps"] },
+          ],
+        },
+        validations: [{ expression, message: "guarded by the test: not deleted" }],
+      },
+    } as KubeObject,
+    "test",
+  );
+  await client.create(
+    PolicyBindings,
+    {
+      apiVersion: "admissionregistration.k8s.io/v1",
+      kind: "ValidatingAdmissionPolicyBinding",
+      metadata: { name },
+      spec: {
+        policyName: name,
+        validationActions: ["Deny"],
+        matchResources: { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": namespace } } },
+      },
+    } as KubeObject,
+    "test",
+  );
+  // The API server loads policies asynchronously: a guarded probe is refused once it is in force.
+  const probe = { namespace, name: "guard-probe" };
+  await waitFor("the admission policy in force", async () => {
+    await client
+      .create(
+        ConfigMaps,
+        { apiVersion: "v1", kind: "ConfigMap", metadata: { ...probe, labels: { [GUARD]: "true" } } },
+        "test",
+      )
+      .catch((error: unknown) => {
+        if (!isAlreadyExists(error)) throw error;
+      });
+    try {
+      await client.delete(ConfigMaps, probe);
+      return pending("the probe was deleted");
+    } catch (error) {
+      return /guarded by the test/.test(String(error)) ? true : pending(String(error));
+    }
+  });
+  return { release: () => client.delete(PolicyBindings, { name }) };
+}
+
+test("a delete the API refuses: DeletionError condition and Event with the API's message, the finalizer stays; once allowed the Application goes", async (t) => {
+  const repo = await repository(t);
+  const guarded = `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: guarded\n  labels:\n    ${GUARD}: "true"\ndata:\n  value: "x"\n`;
+  await repo.commit({ "app/guarded.yaml": guarded }, "guarded");
+  const setup = await gitopsSetUp(t, "app-delete-error");
+  const { namespace, client, until } = setup;
+  releaseOnEnd(t, setup);
+  const app = application(namespace, repo.url);
+  // sluice's own finalizer this time.
+  app.metadata = { ...app.metadata, finalizers: ["sluice.dev/resources-finalizer"] };
+  await client.create(Applications, app, "test");
+  await until("Synced", (a) => a.status?.sync?.status === "Synced" && a.status.resources?.length === 1);
+  const { release } = await guardDeletes(t, setup);
+
+  await client.delete(Applications, { namespace, name: "demo" });
+  const refused = await until(
+    "DeletionError",
+    (a) => a.status?.conditions?.some((c) => c.type === "DeletionError") ?? false,
+  );
+  const condition = refused.status?.conditions?.find((c) => c.type === "DeletionError");
+  assert.match(condition?.message ?? "", /ConfigMap\/guarded: .*guarded by the test: not deleted/);
+  assert.deepEqual(refused.metadata?.finalizers, ["sluice.dev/resources-finalizer"]);
+  const events = await client.list<KubeObject & { reason?: string; message?: string }>(Events, { namespace });
+  assert.ok(
+    events.items.some((e) => e.reason === "DeletionError" && /guarded by the test/.test(e.message ?? "")),
+    "a DeletionError Event with the API's message",
+  );
+
+  await release();
+  await gone("the Application", () => client.get<Application>(Applications, { namespace, name: "demo" }));
+  await assert.rejects(client.get(ConfigMaps, { namespace, name: "guarded" }), isNotFound);
 });

@@ -145,7 +145,6 @@ test("resources finalizers: Argo CD's (plain, /foreground, /background) and slui
     propagation: "Background",
   });
   assert.equal(resourcesFinalizer(["sluice.dev/resources-finalizer"])?.propagation, "Foreground");
-  assert.equal(resourcesFinalizer(["sluice.dev/resources-finalizer/background"])?.propagation, "Background");
   assert.equal(resourcesFinalizer(["sluice.dev/restore-stable-services"]), undefined);
   assert.equal(resourcesFinalizer(["resources-finalizer.argocd.argoproj.io/orphan"]), undefined);
   assert.equal(resourcesFinalizer(undefined), undefined);

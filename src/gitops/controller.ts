@@ -3,7 +3,7 @@
 // changes (not when only its status does: that is this controller's own write), when one of its
 // managed objects changes (the tracking label names it), on its requeue timers (poll with jitter,
 // self-heal backoff), and at once on the refresh annotation (also Argo CD's), which is taken off
-// once the refresh is done.
+// once the refresh is done. Deleting an Application deletes or orphans what it applied (delete.ts).
 import { randomBytes } from "node:crypto";
 import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -16,6 +16,7 @@ import { isNotFound, KubeError } from "../kube/errors.ts";
 import { Applications } from "../kube/resources.ts";
 import { GITOPS_FIELD_MANAGER } from "./apply/sync.ts";
 import { Comparer } from "./compare.ts";
+import { Teardown } from "./delete.ts";
 import { ManagedObjects } from "./live.ts";
 import { GitopsMetrics } from "./metrics.ts";
 import { RESUME_ANNOTATION } from "./operation.ts";
@@ -112,18 +113,21 @@ export function applicationControllerWith(config: ApplicationConfig = {}): Contr
       application: (namespace, name) => apps.cache.get(`${namespace}/${name}`),
       heals: new Map(),
     };
+    const teardown = new Teardown(shell);
     controller = kernel.controller({
       name: "application",
       workers: kernel.options.workers ?? 4,
       reconcile: async ({ key }) => {
         const app = apps.cache.get(key);
-        if (!app?.metadata || app.metadata.deletionTimestamp) return undefined;
+        // Gone without a resources finalizer: what it applied stays, untracked (delete.ts).
+        if (!app?.metadata) return teardown.orphanLeftBehind(key);
         if (shell.writer.tracker.isStale(key, app.metadata.resourceVersion)) {
           // Looked at again when our own write reaches the cache (an update this handler would
           // otherwise skip as status-only).
           waitingForOwnWrite.add(key);
           return undefined;
         }
+        if (app.metadata.deletionTimestamp) return teardown.finalize(app);
         const started = performance.now();
         const result = await reconcileApp(shell, app, key);
         await clearRefresh(shell, app);
@@ -141,7 +145,8 @@ export function applicationControllerWith(config: ApplicationConfig = {}): Contr
         shell.comparer.forget(`${key}|`);
         shell.heals.delete(key);
         metrics.forget(key);
-      }
+        teardown.gone(key, app);
+      } else teardown.present(key);
       if (event !== "update" || changedBeyondStatus(app, old) || waitingForOwnWrite.delete(key))
         controller?.enqueue(key);
       // Applications that depend on this one look again when it changes (its status included).

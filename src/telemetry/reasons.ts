@@ -36,6 +36,11 @@ export const Reasons = {
   OutOfSync: "OutOfSync",
   Pruned: "Pruned",
   HealthDegraded: "HealthDegraded",
+  // Deleting an Application: its objects deleted wave by wave (resources finalizer), a delete the
+  // API refused (Argo CD's DeletionError), or left in place without the tracking label.
+  ResourceDeleted: "ResourceDeleted",
+  DeletionError: "DeletionError",
+  ResourcesOrphaned: "ResourcesOrphaned",
 } as const;
 
 export type Reason = (typeof Reasons)[keyof typeof Reasons];

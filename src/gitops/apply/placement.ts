@@ -7,7 +7,7 @@ import type { KubeObject } from "../../kube/types.ts";
 
 export const TRACKING_LABEL = "sluice.dev/application";
 export const TRACKING_ANNOTATION = "sluice.dev/tracking-id";
-const SYNC_WAVE = "argocd.argoproj.io/sync-wave";
+export const SYNC_WAVE = "argocd.argoproj.io/sync-wave";
 
 export interface Placed {
   object: KubeObject;

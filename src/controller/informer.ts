@@ -268,6 +268,13 @@ export class Informer<T extends KubeObject> {
     if (!this.options.keepManagedFields && object.metadata && "managedFields" in object.metadata) {
       delete (object.metadata as Record<string, unknown>).managedFields;
     }
+    // A list's items carry no apiVersion or kind (the list does); watch events do. Cached objects
+    // always say what they are, whichever way they arrived.
+    if (!object.kind) {
+      const { group, version, kind } = this.options.type;
+      object.kind = kind;
+      object.apiVersion = group ? `${group}/${version}` : version;
+    }
     return object;
   }
 

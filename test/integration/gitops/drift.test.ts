@@ -6,9 +6,11 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Application } from "../../../src/api/application.ts";
+import { applicationControllerWith } from "../../../src/gitops/controller.ts";
 import { Applications, ConfigMaps, Events, type ResourceType } from "../../../src/kube/resources.ts";
 import type { KubeObject } from "../../../src/kube/types.ts";
 import { application, configMap, gitopsSetUp, repository } from "../../helpers/gitops.ts";
+import { startSluice } from "../../helpers/sluice.ts";
 import { pending, waitFor } from "../../helpers/wait.ts";
 
 type ConfigMap = KubeObject & { data?: Record<string, string> };
@@ -322,4 +324,24 @@ test("a Secret's values never reach the Application's status or Events, drifted 
   const seen = JSON.stringify([drifted.status, events.items.map((e) => e.message)]);
   for (const value of [secretValue, Buffer.from(secretValue).toString("base64"), "hand-set-4d1a", edited])
     assert.ok(!seen.includes(value), `a Secret value leaked: ${value}`);
+});
+
+test("after a controller restart, objects it lists at start are still provably its own: a file deleted meanwhile is pruned", async (t) => {
+  const repo = await repository(t);
+  await repo.commit({ "app/a.yaml": configMap("a", "1"), "app/b.yaml": configMap("b", "1") }, "first");
+  const { namespace, client, until, configMapValue, sluice } = await gitopsSetUp(t, "prune-restart");
+  await client.create(
+    Applications,
+    application(namespace, repo.url, { syncPolicy: { automated: { prune: true } } }),
+    "test",
+  );
+  await until("Synced", (a) => a.status?.sync?.status === "Synced");
+  await sluice.stop();
+  await repo.commit({ "app/b.yaml": null }, "drop b");
+  // A new controller: its informers list a and b (list items carry no kind of their own).
+  await startSluice(t, [applicationControllerWith({ namespace, pollMs: 60_000 })], { namespace });
+  await waitFor("b pruned by the new controller", async () =>
+    (await configMapValue("b")) === undefined ? true : pending("b exists"),
+  );
+  assert.equal(await configMapValue("a"), "1");
 });

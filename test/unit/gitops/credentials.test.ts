@@ -23,6 +23,7 @@ import {
   splitUserinfo,
   withGitAuth,
 } from "../../../src/gitops/source/git-auth.ts";
+import { checkRepoURL } from "../../../src/gitops/source/repo-url.ts";
 
 const b64 = (s: string) => Buffer.from(s).toString("base64");
 const secret = (name: string, label: string, type: string, data: Record<string, string>) => ({
@@ -211,6 +212,10 @@ test("a URL's password is taken out of it and redacted from every message", () =
   assert.equal(
     new GitError("revision x not found in https://u:topsecret@h/r", "NotFound").message.includes("topsecret"),
     false,
+  );
+  assert.throws(
+    () => checkRepoURL("https://u:topsecret@h/r x"),
+    (e: Error) => /contains whitespace/.test(e.message) && !e.message.includes("topsecret"),
   );
   assert.equal(
     scrubSecrets("echo hunter2 back", { kind: "https", username: "u", password: "hunter2" }),

@@ -4,17 +4,39 @@
 // `repo-creds` prefix Secret and Argo CD's known-hosts ConfigMap — while a wrong password, a wrong
 // key and an unknown host key are each a ComparisonError naming the repository and the reason. The
 // password and the private key appear nowhere in sluice's log, the Events, the Applications'
-// status or the API server's audit log.
+// status or the API server's audit log. The chart's RBAC grants those reads in its own namespace.
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
 import { type TestContext, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { parseAllDocuments } from "yaml";
 import type { Application } from "../../../src/api/application.ts";
-import { Applications, ConfigMaps, Events, Secrets } from "../../../src/kube/resources.ts";
+import { Applications, ConfigMaps, Events, type ResourceType, Secrets } from "../../../src/kube/resources.ts";
 import type { KubeObject } from "../../../src/kube/types.ts";
+import { binaryPaths } from "../../cluster/binaries.ts";
 import { readAllAuditEvents } from "../../helpers/audit.ts";
 import { httpGitServer, sshGitServer, sshKeyPair, testSecret } from "../../helpers/git-servers.ts";
 import { application, configMap, gitopsSetUp, repository } from "../../helpers/gitops.ts";
+import { testClient, useNamespace } from "../../helpers/kube.ts";
 import { pending, waitFor } from "../../helpers/wait.ts";
+
+const run = promisify(execFile);
+const chart = resolve(fileURLToPath(import.meta.url), "../../../../charts/sluice");
+const rbac = (plural: string, kind: string): ResourceType => ({
+  group: plural === "serviceaccounts" ? "" : "rbac.authorization.k8s.io",
+  version: "v1",
+  plural,
+  kind,
+  namespaced: true,
+});
+const NAMESPACED_RBAC: Record<string, ResourceType> = {
+  ServiceAccount: rbac("serviceaccounts", "ServiceAccount"),
+  Role: rbac("roles", "Role"),
+  RoleBinding: rbac("rolebindings", "RoleBinding"),
+};
 
 type Client = Awaited<ReturnType<typeof gitopsSetUp>>["client"];
 
@@ -189,4 +211,51 @@ test("private repos over HTTPS basic auth and SSH sync; wrong password, wrong ke
     ["the audit log", audit],
   ] as const)
     for (const value of values) assert.ok(!text.includes(value), `a secret value is in ${where}`);
+});
+
+const SubjectAccessReviews: ResourceType = {
+  group: "authorization.k8s.io",
+  version: "v1",
+  plural: "subjectaccessreviews",
+  kind: "SubjectAccessReview",
+  namespaced: false,
+};
+
+test("the chart lets sluice's ServiceAccount list repo Secrets and read the known-hosts ConfigMaps in its own namespace only", async (t) => {
+  const namespace = await useNamespace(t, "creds-rbac");
+  const other = await useNamespace(t, "creds-rbac-other");
+  const release = "sluice-creds";
+  const home = join(chart, "..", "..", ".sluice", "helm");
+  const { stdout } = await run(binaryPaths().helm, ["template", release, chart, "--namespace", namespace], {
+    env: { ...process.env, HELM_CACHE_HOME: home, HELM_CONFIG_HOME: home, HELM_DATA_HOME: home },
+  });
+  const client = testClient();
+  // Only the namespaced pieces: a Role is what grants Secrets, and it is what is checked.
+  for (const doc of parseAllDocuments(stdout)) {
+    const object = doc.toJS() as (KubeObject & { kind: string }) | null;
+    const type = object && NAMESPACED_RBAC[object.kind];
+    if (object && type)
+      await client.create(type, { ...object, metadata: { ...object.metadata, namespace } }, "test");
+  }
+  const allowed = async (ns: string, verb: string, resource: string, name?: string) => {
+    const review = await client.create<KubeObject & { spec?: unknown; status?: { allowed?: boolean } }>(
+      SubjectAccessReviews,
+      {
+        apiVersion: "authorization.k8s.io/v1",
+        kind: "SubjectAccessReview",
+        spec: {
+          user: `system:serviceaccount:${namespace}:${release}`,
+          resourceAttributes: { namespace: ns, verb, resource, ...(name ? { name } : {}) },
+        },
+      },
+      "test",
+    );
+    return review.status?.allowed === true;
+  };
+  for (const verb of ["get", "list", "watch"])
+    assert.ok(await allowed(namespace, verb, "secrets"), `${verb} secrets`);
+  for (const name of ["sluice-ssh-known-hosts", "argocd-ssh-known-hosts-cm"])
+    assert.ok(await allowed(namespace, "get", "configmaps", name), `get configmap ${name}`);
+  assert.ok(!(await allowed(namespace, "get", "configmaps", "something-else")), "no other ConfigMap");
+  assert.ok(!(await allowed(other, "list", "secrets")), "no Secrets listed elsewhere");
 });

@@ -252,7 +252,11 @@ test("the chart lets sluice's ServiceAccount list repo Secrets and read the know
     );
     return review.status?.allowed === true;
   };
-  for (const verb of ["get", "list", "watch"])
+  // The API server's authorizer learns of a new RoleBinding through its own watch: wait for it.
+  await waitFor("the chart's Role in effect", async () =>
+    (await allowed(namespace, "list", "secrets")) ? true : pending("list secrets not allowed"),
+  );
+  for (const verb of ["get", "watch"])
     assert.ok(await allowed(namespace, verb, "secrets"), `${verb} secrets`);
   for (const name of ["sluice-ssh-known-hosts", "argocd-ssh-known-hosts-cm"])
     assert.ok(await allowed(namespace, "get", "configmaps", name), `get configmap ${name}`);

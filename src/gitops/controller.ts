@@ -21,6 +21,7 @@ import { ManagedObjects } from "./live.ts";
 import { GitopsMetrics } from "./metrics.ts";
 import { RESUME_ANNOTATION } from "./operation.ts";
 import { REFRESH_ANNOTATIONS, reconcileApp, type Shell } from "./reconcile.ts";
+import { RepoCredentials } from "./source/credentials.ts";
 import { RepoCache } from "./source/repo-cache.ts";
 import { SourceCache } from "./source/source-cache.ts";
 
@@ -99,7 +100,13 @@ export function applicationControllerWith(config: ApplicationConfig = {}): Contr
     const metrics = new GitopsMetrics(kernel.options.metrics.registry);
     const shell: Shell = {
       kernel,
-      cache: new RepoCache(root, { onRequest: (r) => metrics.gitRequest(r) }),
+      cache: new RepoCache(root, {
+        onRequest: (r) => metrics.gitRequest(r),
+        // Repository credentials live beside the Applications they serve (DESIGN.md §8 tenancy).
+        credentials: new RepoCredentials(kernel.client, config.namespace ?? kernel.namespace ?? "default", {
+          onNote: (note) => kernel.logger.warn(note),
+        }).provider,
+      }),
       metrics,
       sources: new SourceCache({
         ...config,

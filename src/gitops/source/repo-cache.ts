@@ -2,12 +2,16 @@
 // root directory, fetched with a deadline; revisions (branch, tag, SHA, HEAD) resolved to a commit;
 // the tree at a commit checked out into a scratch directory for rendering. Operations on one
 // mirror are serialised (a lock per repository), and callers asking to fetch while a fetch runs
-// share it, so two Applications on one repository fetch once.
+// share it, so two Applications on one repository fetch once. Clones and fetches get the
+// repository's credentials from the provider (credentials.ts); a password written in the URL is
+// taken out of it and handed over the same way, so it is in no argv and no mirror's config.
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
+import { type CredentialsProvider, isHTTPURL, isSSHURL } from "./credentials.ts";
 import { GitError, git } from "./git.ts";
+import { type GitCredentials, redactURLs, splitUserinfo } from "./git-auth.ts";
 import { checkRepoURL, normalizeRepoURL } from "./repo-url.ts";
 
 export interface Checkout {
@@ -23,6 +27,8 @@ export interface RepoCacheOptions {
   fetchTimeoutMs?: number;
   /** Told of every request to a remote (for metrics). */
   onRequest?: (request: GitRequest) => void;
+  /** Credentials for a repository (asked on clone and fetch only). */
+  credentials?: CredentialsProvider;
 }
 
 export interface GitRequest {
@@ -136,7 +142,27 @@ export class RepoCache {
 
   private async fetchMirror(url: string): Promise<void> {
     const timeoutMs = this.options.fetchTimeoutMs ?? 60_000;
-    await git(["fetch", "--prune", "--quiet", "origin"], { cwd: this.mirrorOf(url), timeoutMs });
+    const auth = await this.authOf(url);
+    await git(["fetch", "--prune", "--quiet", "origin"], { cwd: this.mirrorOf(url), timeoutMs, ...auth });
+  }
+
+  /** The URL git is given (no password), the credentials for it, and how messages name it. */
+  private async authOf(url: string): Promise<{ remote: string; credentials: GitCredentials | undefined }> {
+    const { url: bare, username, password } = splitUserinfo(url);
+    const remote = redactURLs(url);
+    // A password in an HTTPS URL is the Application's own choice and wins over any Secret (ssh
+    // takes no password: sluice never answers a prompt there).
+    if (password !== undefined && isHTTPURL(url))
+      return { remote, credentials: { kind: "https", username: username || "git", password } };
+    // file:// and git:// take no credentials: no Secret is read for them.
+    if (!this.options.credentials || !(isHTTPURL(url) || isSSHURL(url)))
+      return { remote, credentials: undefined };
+    try {
+      return { remote, credentials: await this.options.credentials(bare) };
+    } catch (error) {
+      const why = error instanceof Error ? error.message : String(error);
+      throw new GitError(`repository ${remote}: cannot read its credentials: ${why}`, "Failed");
+    }
   }
 
   private async cloneMirror(url: string): Promise<void> {
@@ -146,7 +172,8 @@ export class RepoCache {
     // A half-made clone (a crash, a timeout) is removed so the next attempt starts clean.
     await rm(dir, { recursive: true, force: true });
     try {
-      await git(["clone", "--mirror", "--quiet", "--", url, dir], { timeoutMs });
+      const auth = await this.authOf(url);
+      await git(["clone", "--mirror", "--quiet", "--", splitUserinfo(url).url, dir], { timeoutMs, ...auth });
     } catch (error) {
       await rm(dir, { recursive: true, force: true });
       throw error;

@@ -1,9 +1,14 @@
 // Repository URLs: which ones sluice fetches, and one normal form per repository (so
 // `https://Git.example.com/team/app.git/` and `https://git.example.com/team/app` share a mirror, and
 // a webhook for one finds Applications written with the other).
+import { redactURLs } from "./git-auth.ts";
 
 export class RepoURLError extends Error {
   override name = "RepoURLError";
+  constructor(message: string) {
+    // Messages quote the URL; a password in it never reaches status, Events or logs.
+    super(redactURLs(message));
+  }
 }
 
 const ALLOWED = /^(https?:\/\/|ssh:\/\/|git:\/\/|file:\/\/|[\w.-]+@[\w.-]+:)/;

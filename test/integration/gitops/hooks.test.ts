@@ -1,7 +1,8 @@
 // Sync hooks against a real git repository and the real API server (kwok completes Job pods, and
 // fails those labelled kwok.sluice.dev/fail): a PreSync Job is created and completes before any
 // object is applied (audit log order), HookSucceeded deletes it after, a PostSync Job runs after
-// the objects, BeforeHookCreation replaces the PostSync Job on the next sync; a failing PreSync
+// the objects, BeforeHookCreation replaces the PostSync Job on the next sync and a hook gone from
+// Git is not pruned; a failing PreSync
 // Job stops the sync (nothing applied, the operation Failed naming it) and the SyncFail hook runs.
 import assert from "node:assert/strict";
 import { test } from "node:test";
@@ -69,7 +70,11 @@ test("a PreSync Job runs before anything is applied and HookSucceeded deletes it
   );
   const { namespace, client, until, refresh, configMapValue } = await gitopsSetUp(t, "hooks");
   const mark = await auditMark();
-  await client.create(Applications, application(namespace, repo.url), "test");
+  await client.create(
+    Applications,
+    application(namespace, repo.url, { syncPolicy: { automated: { prune: true } } }),
+    "test",
+  );
   const synced = await until(
     "the first sync Succeeded",
     (a) => a.status?.operationState?.phase === "Succeeded" && a.status.sync?.revision === first,
@@ -115,6 +120,22 @@ test("a PreSync Job runs before anything is applied and HookSucceeded deletes it
     `deleted before it is created again: ${again.filter((e) => e.objectRef?.namespace === namespace).map(describeAudit)}`,
   );
   assert.equal(await configMapValue("a"), "2");
+
+  // A hook gone from Git is not pruned (hooks are no inventory), even with automated prune.
+  const third = await repo.commit({ "app/smoke.yaml": null, "app/a.yaml": configMap("a", "3") }, "third");
+  const beforeThird = await auditMark();
+  await refresh();
+  const done = await until(
+    "the third sync Succeeded",
+    (a) => a.status?.operationState?.phase === "Succeeded" && a.status.sync?.revision === third,
+  );
+  assert.equal(done.status?.sync?.status, "Synced");
+  assert.equal(await configMapValue("a"), "3");
+  const kept = await client.get<KubeObject>(Jobs, { namespace, name: "smoke" });
+  assert.equal(kept.metadata?.uid, replaced.metadata?.uid, "the smoke Job is not pruned");
+  assert.equal(kept.metadata?.deletionTimestamp, undefined, "nor being deleted");
+  const late = await auditUntilNow(beforeThird, namespace);
+  assert.equal(indexOf(late, namespace, "delete", "jobs", "smoke"), -1, "no delete of the smoke Job");
 });
 
 test("a failing PreSync Job stops the sync: nothing applied, the operation Failed naming it, SyncFail hooks run", async (t) => {

@@ -38,10 +38,13 @@ export interface ResourceStatus {
   kind: string;
   namespace?: string;
   name: string;
-  status: "Synced" | "OutOfSync";
+  /** Absent for a hook: hooks are not compared with Git. */
+  status?: "Synced" | "OutOfSync";
   message?: string;
   /** In the last inventory, gone from Git, not pruned (yet). */
   requiresPruning?: boolean;
+  /** A sync hook (argocd.argoproj.io/hook): not part of the synced inventory, never pruned. */
+  hook?: boolean;
   health?: { status: string; message?: string };
 }
 
@@ -54,6 +57,9 @@ export interface SyncResultResource {
   name: string;
   status: "Synced" | "SyncFailed" | "Pruned" | "PruneSkipped";
   message: string;
+  /** For a hook: the phase it ran in and how far it got (Argo CD's hookType and hookPhase). */
+  hookType?: "PreSync" | "Sync" | "PostSync" | "SyncFail";
+  hookPhase?: "Running" | "Succeeded" | "Failed";
 }
 
 /** One deploy (Argo CD's RevisionHistory). */

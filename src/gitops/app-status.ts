@@ -18,7 +18,7 @@ export interface LookResult {
 const sameEntry = (a: InventoryEntry, b: InventoryEntry) =>
   a.group === b.group && a.kind === b.kind && a.namespace === b.namespace && a.name === b.name;
 
-function afterSync(state: ObjectState, outcome: SyncOutcome | undefined): ResourceStatus["status"] {
+function afterSync(state: ObjectState, outcome: SyncOutcome | undefined): "Synced" | "OutOfSync" {
   const applied = outcome?.resources.find((r) => sameEntry(r, entryOf(state.placed)));
   if (applied) return applied.status === "Synced" ? "Synced" : "OutOfSync";
   return state.status;

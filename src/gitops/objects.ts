@@ -6,6 +6,7 @@ import type { ApiDiscovery } from "../kube/discovery.ts";
 import { isUnknownKind } from "../kube/errors.ts";
 import type { ResourceType } from "../kube/resources.ts";
 import { definedInRender } from "./apply/crds.ts";
+import { classify } from "./apply/hooks.ts";
 import { applyOrder, type Placed, place, TRACKING_ANNOTATION } from "./apply/placement.ts";
 import { type InventoryEntry, leftBehind, provablyOwned } from "./apply/prune.ts";
 import type { ToPrune } from "./apply/sync.ts";
@@ -136,7 +137,8 @@ export async function compareAll(
 
 /** Objects of the last inventory Git no longer holds and that are provably this Application's. */
 export async function pruneCandidates(ctx: ObjectsContext, desired: Placed[]): Promise<ToPrune[]> {
-  const inventory = (ctx.app.status?.resources ?? []) as InventoryEntry[];
+  // Hooks are listed in status but are no inventory: never pruned.
+  const inventory = (ctx.app.status?.resources ?? []).filter((r) => !r.hook) as InventoryEntry[];
   const name = ctx.app.metadata?.name ?? "";
   const candidates: ToPrune[] = [];
   for (const entry of leftBehind(inventory, desired)) {
@@ -149,7 +151,8 @@ export async function pruneCandidates(ctx: ObjectsContext, desired: Placed[]): P
       throw error;
     }
     const live = await ctx.live.liveOf(resource, { namespace: entry.namespace, name: entry.name });
-    if (live && provablyOwned(name, live)) candidates.push({ entry, type: resource, live });
+    if (live && provablyOwned(name, live) && classify(live).role !== "hook")
+      candidates.push({ entry, type: resource, live });
   }
   return candidates;
 }

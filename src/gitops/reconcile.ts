@@ -14,7 +14,9 @@ import type { Kernel } from "../controller/kernel.ts";
 import { Applications } from "../kube/resources.ts";
 import { Reasons } from "../telemetry/reasons.ts";
 import { lookResult } from "./app-status.ts";
-import { GITOPS_FIELD_MANAGER, runSync, type SyncOutcome, type ToPrune } from "./apply/sync.ts";
+import { runSyncWithHooks } from "./apply/hook-run.ts";
+import { type Hooked, hookStatuses, nameGenerated, splitHooks } from "./apply/hooks.ts";
+import { GITOPS_FIELD_MANAGER, type SyncOutcome, type ToPrune } from "./apply/sync.ts";
 import type { Comparer, ObjectState } from "./compare.ts";
 import {
   decideSync,
@@ -29,7 +31,14 @@ import { type IgnoreRule, ignoreProblems } from "./diff/index.ts";
 import { isDeploy, withDeploy } from "./history.ts";
 import type { ManagedObjects } from "./live.ts";
 import type { GitopsMetrics } from "./metrics.ts";
-import { compareAll, type ObjectsContext, placeAll, pruneCandidates, verdictKey } from "./objects.ts";
+import {
+  compareAll,
+  type ObjectsContext,
+  placeAll,
+  pruneCandidates,
+  type Typed,
+  verdictKey,
+} from "./objects.ts";
 import { operationView, suspensionAfter } from "./operation.ts";
 import { appSyncOptions, sharedObjects, syncPlan } from "./plan.ts";
 import type { Rendered } from "./render/index.ts";
@@ -215,10 +224,12 @@ async function syncNow(look: Look, decision: Extract<SyncDecision, { action: "sy
     shell.heals.set(look.key, { revision: sha, attempts, atMs: look.nowMs });
   } else shell.heals.delete(look.key);
   await shell.events.record(app, "Normal", Reasons.SyncStarted, `Sync to ${sha.slice(0, 7)} started`);
+  // Hooks run in every sync, not in a look that only compares.
+  const run = { client: shell.kernel.client, hooks: seen.hooks, desired: states };
   const outcome: SyncOutcome =
     "refused" in plan
       ? { ok: false, message: plan.refused, resources: [] }
-      : await runSync(shell.kernel.client, plan);
+      : await runSyncWithHooks(run, plan);
   settleApplied(look, states, outcome);
   // Kinds this sync brought in are served now: the next look must not find them unknown.
   if (!("refused" in plan) && plan.apply.some((o) => o.awaitsCrd))
@@ -291,6 +302,8 @@ interface Observed {
   held: Set<string>;
   /** dependsOn: the Applications not Synced and Healthy yet (none: free to sync). */
   waitingFor: string[];
+  /** Sync hooks: run by a sync, never compared or pruned. */
+  hooks: Hooked<Typed>[];
 }
 
 type CannotCompare = { type: "InvalidSpecError" | "ComparisonError"; message: string };
@@ -314,11 +327,13 @@ async function observe(look: Look): Promise<Observed | CannotCompare> {
     live: shell.live,
     comparer: shell.comparer,
   };
-  const { ordered, refused } = await placeAll(ctx, reading.rendered);
+  const rendered = nameGenerated(reading.rendered, reading.sha, look.nowMs);
+  const { ordered, refused } = await placeAll(ctx, rendered);
   if (refused.length > 0) return { type: "ComparisonError", message: refused.join("; ") };
   const rules = (app.spec?.ignoreDifferences ?? []) as unknown as IgnoreRule[];
   const respect = appSyncOptions(app).includes("RespectIgnoreDifferences=true");
-  const states = await compareAll(ctx, ordered, rules, respect);
+  const { ordinary, hooks } = splitHooks(ordered);
+  const states = await compareAll(ctx, ordinary, rules, respect);
   const leftovers = await pruneCandidates(
     ctx,
     ordered.map((o) => o.placed),
@@ -334,7 +349,7 @@ async function observe(look: Look): Promise<Observed | CannotCompare> {
     look.now,
   );
   const held = new Set(failed.map((f) => f.rollout));
-  return { sha: reading.sha, fresh: reading.fresh, states, leftovers, failed, held, waitingFor: [] };
+  return { sha: reading.sha, fresh: reading.fresh, states, leftovers, failed, held, hooks, waitingFor: [] };
 }
 
 /** sluice's own status: automation suspended by a rollback, failed Rollouts, dependsOn. */
@@ -416,7 +431,7 @@ function statusAfter(
       comparedTo: { source: app.spec?.source ?? {}, destination: app.spec?.destination ?? {} },
     },
     health: failedHealth(seen.failed) ?? result.health,
-    resources: result.resources,
+    resources: [...result.resources, ...hookStatuses(seen.hooks)],
     ...(synced ? { operationState: synced.operationState } : {}),
     // The last time Git was read (Argo CD's: the last comparison with the latest revision).
     reconciledAt: seen.fresh || !app.status?.reconciledAt ? look.now : app.status.reconciledAt,

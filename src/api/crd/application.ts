@@ -63,6 +63,7 @@ const resourceStatus = (): Schema =>
     status: str(),
     message: str(),
     requiresPruning: bool(),
+    hook: bool(),
     health: obj({ status: str(), message: str() }),
   });
 

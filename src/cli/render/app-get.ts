@@ -117,7 +117,7 @@ function resources(app: Application, style: Style): string[] {
     r.kind,
     r.namespace ?? "",
     r.name,
-    appStatusText(style, r.status),
+    r.status ? appStatusText(style, r.status) : r.hook ? "hook" : "",
     r.health ? appStatusText(style, r.health.status) : "",
     resourceMessage(r),
   ]);

@@ -46,6 +46,8 @@ export interface SyncPlan {
   namespaceMetadata?: { labels?: Record<string, string>; annotations?: Record<string, string> } | undefined;
   apply: ToApply[];
   prune: ToPrune[];
+  /** Runs after the dry run, before anything is applied (PreSync hooks); a failure stops the sync. */
+  beforeApply?: () => Promise<SyncOutcome | undefined>;
 }
 
 export interface SyncOutcome {
@@ -132,7 +134,7 @@ export async function runSync(client: KubeClient, plan: SyncPlan): Promise<SyncO
     };
     await client.apply(Namespaces, namespace, GITOPS_FIELD_MANAGER, { force: false });
   }
-  const failed = await dryRunAll(client, plan);
+  const failed = (await dryRunAll(client, plan)) ?? (await plan.beforeApply?.());
   if (failed) return failed;
   const resources: ResourceResult[] = [];
   const applied: { body: KubeObject; object: KubeObject }[] = [];

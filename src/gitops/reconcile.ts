@@ -43,6 +43,7 @@ import { operationView, suspensionAfter } from "./operation.ts";
 import { appSyncOptions, sharedObjects, syncPlan } from "./plan.ts";
 import type { Rendered } from "./render/index.ts";
 import { failedHealth, failedRollouts } from "./rollback-aware.ts";
+import { redactURLs } from "./source/git-auth.ts";
 import { ComparisonError, manifestsOf } from "./source/manifests.ts";
 import type { RepoCache } from "./source/repo-cache.ts";
 import { SourceCache } from "./source/source-cache.ts";
@@ -387,6 +388,12 @@ function sharedWarning(app: Application, states: ObjectState[]) {
     : undefined;
 }
 
+/** The source as status records it: a password written into the repository URL is not copied. */
+function comparedSource(app: Application) {
+  const source = app.spec?.source ?? {};
+  return source.repoURL ? { ...source, repoURL: redactURLs(source.repoURL) } : source;
+}
+
 /** The history after this look: a successful sync that deploys something new is recorded. */
 function historyAfter(look: Look, sha: string, synced: Awaited<ReturnType<typeof syncNow>> | undefined) {
   const { app } = look;
@@ -399,7 +406,7 @@ function historyAfter(look: Look, sha: string, synced: Awaited<ReturnType<typeof
       revision: sha,
       ...(state.startedAt ? { deployStartedAt: state.startedAt } : {}),
       deployedAt: state.finishedAt ?? look.now,
-      source: app.spec?.source ?? {},
+      source: comparedSource(app),
       initiatedBy: app.operation?.initiatedBy ?? { automated: true },
     },
     app.spec?.revisionHistoryLimit,
@@ -428,7 +435,7 @@ function statusAfter(
     sync: {
       status: result.sync,
       revision: seen.sha,
-      comparedTo: { source: app.spec?.source ?? {}, destination: app.spec?.destination ?? {} },
+      comparedTo: { source: comparedSource(app), destination: app.spec?.destination ?? {} },
     },
     health: failedHealth(seen.failed) ?? result.health,
     resources: [...result.resources, ...hookStatuses(seen.hooks)],

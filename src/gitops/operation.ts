@@ -3,6 +3,7 @@
 // suspended — recorded in status, never by editing spec (DESIGN.md §8) — until the user resumes it
 // with the resume annotation or asks for a sync operation.
 import type { Application, ApplicationSluiceStatus } from "../api/application.ts";
+import { redactURLs } from "./source/git-auth.ts";
 
 export const RESUME_ANNOTATION = "sluice.dev/resume-automated-sync";
 
@@ -15,10 +16,14 @@ export function operationView(app: Application): { app: Application } | { error:
   if (!rollback) return { app };
   const entry = app.status?.history?.find((h) => h.id === rollback.id);
   if (!entry) return { error: `rollback: history id ${rollback.id} not found` };
+  // History keeps the URL without a password written into it; the spec still has it.
+  const specURL = app.spec?.source?.repoURL;
+  const source = entry.source ?? app.spec?.source ?? {};
+  const repoURL = specURL && redactURLs(specURL) === source.repoURL ? specURL : source.repoURL;
   return {
     app: {
       ...app,
-      spec: { ...app.spec, source: entry.source ?? app.spec?.source ?? {} },
+      spec: { ...app.spec, source: { ...source, ...(repoURL ? { repoURL } : {}) } },
       operation: {
         ...app.operation,
         sync: { revision: entry.revision, ...(rollback.prune ? { prune: true } : {}) },

@@ -42,7 +42,7 @@ export function registerLint(program: Command, ctx: CommandContext): void {
       "check Rollouts, AnalysisTemplates, ClusterAnalysisTemplates and AnalysisRuns in files with the controller's validator (offline)",
     )
     .requiredOption(
-      "-f, --filename <path>",
+      "-f, --filename <file>",
       'a file or a directory of .yaml/.yml/.json files to check ("-" reads stdin); repeatable',
       collect,
     )

@@ -4,6 +4,7 @@
 // timers, so a restart loses nothing. A completed run with a ttlStrategy is deleted when its TTL
 // runs out (requeued for that time). Field manager: sluice-analysis.
 import type { AnalysisPhase, AnalysisRun, AnalysisRunStatus, MetricResult } from "../api/analysis.ts";
+import { analysisSpecProblems } from "../api/analysis-spec-validation.ts";
 import { keyOf } from "../controller/cache.ts";
 import type { ControllerSetup, Kernel } from "../controller/kernel.ts";
 import type { Registry } from "../controller/registry.ts";
@@ -15,10 +16,9 @@ import { metricProviders } from "../metricproviders/registry.ts";
 import { ArgumentError, needsSecrets, type ResolvedArguments, RunArguments, resolveMetric } from "./args.ts";
 import { isCompleted, runPhase } from "./assess.ts";
 import { endUnfinished, isDue, METRIC_TERMINATED, type Measuring, stepMetric } from "./measure.ts";
-import { dryRunMatcher, retentionLimit, unmatchedRule } from "./metric-match.ts";
+import { dryRunMatcher, retentionLimit } from "./metric-match.ts";
 import { AnalysisMetrics } from "./metrics.ts";
 import { summarize } from "./summary.ts";
-import { metricSupportProblem } from "./support.ts";
 import { deleteAt } from "./ttl.ts";
 
 export const ANALYSIS_FIELD_MANAGER = "sluice-analysis";
@@ -71,12 +71,7 @@ const seriesOf = (results: MetricResult[]) => results.map((r) => ({ metric: r.na
 /** Checked before the first measurement only: a run already measuring is never made an Error half-way. */
 function upFrontProblem(run: AnalysisRun, providers: Registry<MetricProvider>): string | undefined {
   if (run.status?.startedAt !== undefined) return undefined;
-  const metrics = run.spec?.metrics ?? [];
-  const names = metrics.map((m) => m.name);
-  return (
-    unmatchedRule(run.spec ?? {}, names) ??
-    metrics.map((m) => metricSupportProblem(m, providers)).find((p) => p)
-  );
+  return analysisSpecProblems(run.spec ?? {}, providers)[0];
 }
 
 /**

@@ -3,17 +3,14 @@
 // order, writing status once. Field manager: sluice-rollout (DESIGN.md §8).
 import type { AnalysisRun } from "../api/analysis.ts";
 import type { Rollout } from "../api/rollout.ts";
-import { type FieldProblem, formatProblem, validateRollout } from "../api/rollout-validation.ts";
+import { invalidSpec } from "../api/rollout-spec-problems.ts";
 import { byNamespace, byOwnerUid, keyOf } from "../controller/cache.ts";
 import type { ControllerSetup, Kernel } from "../controller/kernel.ts";
 import { AnalysisRuns, ReplicaSets, Rollouts, Services } from "../kube/resources.ts";
 import type { KubeObject } from "../kube/types.ts";
 import { Reasons } from "../telemetry/reasons.ts";
-import { routersFor } from "../trafficrouting/registry.ts";
-import type { RoutingProblem } from "../trafficrouting/router.ts";
 import { adopt, effectiveHash, orphansFor } from "./adoption.ts";
 import { cutShort } from "./analysis-history.ts";
-import { analysisBlocks, analysisProblems } from "./analysis-validation.ts";
 import { applyPlan, type Shell } from "./apply-plan.ts";
 import { computePhase, setCondition } from "./conditions.ts";
 import type { RolloutContext, RunSighting, TemplateLookup } from "./context.ts";
@@ -24,7 +21,7 @@ import { restartPending, restartRound } from "./restart.ts";
 import { withHealthy } from "./rollout-conditions.ts";
 import { RoutingObjects, routedKey } from "./routing-objects.ts";
 import { byRoutedObject, byServiceNamed } from "./service-index.ts";
-import { lookupTemplates } from "./template-lookup.ts";
+import { clusterTemplates, lookupTemplates } from "./template-lookup.ts";
 import type { ReplicaSet, Service } from "./world.ts";
 
 export const ROLLOUT_FIELD_MANAGER = "sluice-rollout";
@@ -179,7 +176,10 @@ async function reconcileRollout(
     for (const wanted of plan.lookups)
       templates.set(
         wanted.name,
-        await lookupTemplates(kernel.client, rollout.metadata?.namespace ?? "", wanted.analysis),
+        await lookupTemplates(
+          clusterTemplates(kernel.client, rollout.metadata?.namespace ?? ""),
+          wanted.analysis,
+        ),
       );
     context = { ...base, templates };
     plan = planRollout(context);
@@ -200,13 +200,16 @@ async function refuseInvalid(
   templateHash: string,
   now: number,
 ): Promise<number | undefined> {
-  const problems = [
-    ...validateRollout(rollout, { service: shell.serviceSelector }).filter((p) => p.severity === "error"),
-    ...routingProblems(rollout, shell.routing, await shell.routed.watch(rollout)),
-  ].map(formatProblem);
-  const analysis = startingUpdate(rollout, templateHash)
-    ? await checkAnalysis(shell, rollout)
-    : { waiting: [], invalid: [] };
+  const { problems, ...analysis } = await invalidSpec(
+    rollout,
+    {
+      service: shell.serviceSelector,
+      routing: shell.routing,
+      unserved: await shell.routed.watch(rollout),
+      templates: clusterTemplates(shell.client, rollout.metadata?.namespace ?? ""),
+    },
+    startingUpdate(rollout, templateHash),
+  );
   const messages = [...problems, ...analysis.invalid, ...analysis.waiting];
   if (messages.length === 0) return undefined;
   const onlyWaiting = problems.length === 0 && analysis.invalid.length === 0;
@@ -242,31 +245,6 @@ const startingUpdate = (rollout: Rollout, templateHash: string) => {
   const { stableRS, currentPodHash } = rollout.status ?? {};
   return stableRS !== undefined && templateHash !== currentPodHash && templateHash !== stableRS;
 };
-
-async function checkAnalysis(shell: Reconcile, rollout: Rollout) {
-  const blocks = analysisBlocks(rollout);
-  const lookups = new Map<string, TemplateLookup>();
-  const namespace = rollout.metadata?.namespace ?? "";
-  for (const block of blocks)
-    lookups.set(block.field, await lookupTemplates(shell.client, namespace, block.analysis));
-  return analysisProblems(rollout, blocks, lookups);
-}
-
-/** What is wrong with the objects the Rollout's traffic routers read (a missing stable Ingress, ...). */
-function routingProblems(
-  rollout: Rollout,
-  lookup: RolloutContext["routing"],
-  unserved: RoutingProblem[],
-): FieldProblem[] {
-  const trafficRouting = rollout.spec?.strategy?.canary?.trafficRouting;
-  if (!trafficRouting) return [];
-  // A kind the cluster does not serve is the one problem worth saying about its objects.
-  const problems =
-    unserved.length > 0
-      ? unserved
-      : routersFor(trafficRouting).routers.flatMap((router) => router.problems({ rollout, lookup }));
-  return problems.map((p) => ({ ...p, severity: "error" as const }));
-}
 
 const controlledBy = (run: AnalysisRun, uid: string) =>
   run.metadata?.ownerReferences?.some((ref) => ref.uid === uid && ref.controller === true) ?? false;

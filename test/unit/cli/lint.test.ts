@@ -10,11 +10,12 @@ const run = promisify(execFile);
 const root = resolve(fileURLToPath(import.meta.url), "../../../..");
 const fixture = (name: string) => join(root, "test/fixtures/lint", name);
 
-async function lint(...files: string[]): Promise<{ code: number; out: string }> {
+async function lint(...args: string[]): Promise<{ code: number; out: string }> {
+  const flags = args.flatMap((a) => (a.startsWith("-") ? [a] : ["-f", a]));
   try {
     const { stdout } = await run(
       process.execPath,
-      ["--import", "tsx", join(root, "src/cli/main.ts"), "lint", ...files.flatMap((f) => ["-f", f])],
+      ["--import", "tsx", join(root, "src/cli/main.ts"), "lint", ...flags],
       { cwd: root },
     );
     return { code: 0, out: stdout };
@@ -63,4 +64,44 @@ test("lint without -f prints usage and exits 2; a missing file is an error", asy
   const missing = await lint(fixture("nope.yaml"));
   assert.equal(missing.code, 1);
   assert.match(missing.out, /nope\.yaml: ENOENT/);
+});
+
+test("lint -f DIR checks its .yaml, .yml and .json files in name order; -R also its subdirectories", async () => {
+  const flat = await lint(fixture("dir"));
+  assert.equal(flat.code, 1, flat.out);
+  const files = (out: string) => [
+    ...new Set(
+      out
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => l.split(": ")[0]),
+    ),
+  ];
+  assert.deepEqual(files(flat.out), [fixture("dir/a-template.yml"), fixture("dir/b-run.json")]);
+  assert.match(flat.out, /a-template\.yml: 1 AnalysisTemplate\(s\) valid/);
+  assert.match(
+    flat.out,
+    /b-run\.json: AnalysisRun manual: error: metric "dd": provider datadog is not supported yet/,
+  );
+  const deep = await lint(fixture("dir"), "-R");
+  assert.deepEqual(files(deep.out), [
+    fixture("dir/a-template.yml"),
+    fixture("dir/b-run.json"),
+    fixture("dir/nested/rollout.yaml"),
+  ]);
+  assert.match(deep.out, /Rollout nested: error: spec\.strategy\.canary\.steps\[0\]\.setWeight: .*got 150/);
+});
+
+test("lint checks a Rollout's analysis against the templates in the file; one elsewhere is a warning", async () => {
+  const { code, out } = await lint(fixture("analysis.yaml"));
+  assert.equal(code, 1, out);
+  assert.match(
+    out,
+    /Rollout web: error: spec\.strategy\.canary\.steps\[1\]\.analysis: metric "rate" has an interval and no count/,
+  );
+  assert.match(
+    out,
+    /Rollout web: warning: spec\.strategy\.canary\.steps\[2\]\.analysis: ClusterAnalysisTemplate "shared" is not in this file; not checked/,
+  );
+  assert.match(out, /AnalysisTemplate rate: error: metric "legacy": provider needs exactly one kind, got 0/);
 });

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Rollout } from "../../../src/api/rollout.ts";
-import { analysisBlocks, analysisProblems } from "../../../src/rollout/analysis-validation.ts";
+import { analysisBlocks, analysisProblems } from "../../../src/api/rollout-analysis-validation.ts";
 import type { TemplateLookup } from "../../../src/rollout/context.ts";
 
 const rollout: Rollout = {

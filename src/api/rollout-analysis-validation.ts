@@ -1,12 +1,18 @@
 // The analysis a Rollout references, checked up front as the peer's validation does: a missing
 // template, args that cannot be resolved, or a gating metric that never ends is an InvalidSpec
-// before anything moves — not a surprise at the step, after traffic has shifted. Pure: the
-// templates come looked up.
+// before anything moves — not a surprise at the step, after traffic has shifted. Pure but for the
+// lookups, which go through a source (the cluster for the controller, a file for lint).
 import { metricSupportProblem } from "../analysis/support.ts";
-import type { AnalysisTemplateSpec } from "../api/analysis.ts";
-import type { Rollout, RolloutAnalysis } from "../api/rollout.ts";
-import type { TemplateLookup } from "./context.ts";
-import { analysisFieldPath, buildRun, RolloutAnalysisError, type RunKind } from "./rollout-analysis.ts";
+import type { TemplateLookup } from "../rollout/context.ts";
+import {
+  analysisFieldPath,
+  buildRun,
+  RolloutAnalysisError,
+  type RunKind,
+} from "../rollout/rollout-analysis.ts";
+import { lookupTemplates, type TemplateSource } from "../rollout/template-lookup.ts";
+import type { AnalysisTemplateSpec } from "./analysis.ts";
+import type { Rollout, RolloutAnalysis } from "./rollout.ts";
 
 export interface AnalysisBlock {
   kind: RunKind;
@@ -28,6 +34,16 @@ export function analysisBlocks(rollout: Rollout): AnalysisBlock[] {
   if (bg?.prePromotionAnalysis) blocks.push({ kind: "PrePromotion", analysis: bg.prePromotionAnalysis });
   if (bg?.postPromotionAnalysis) blocks.push({ kind: "PostPromotion", analysis: bg.postPromotionAnalysis });
   return blocks.map((b) => ({ ...b, field: analysisFieldPath(b) }));
+}
+
+/** Each block's templates from `source`, by block field. */
+export async function lookupBlocks(
+  blocks: AnalysisBlock[],
+  source: TemplateSource,
+): Promise<Map<string, TemplateLookup>> {
+  const lookups = new Map<string, TemplateLookup>();
+  for (const block of blocks) lookups.set(block.field, await lookupTemplates(source, block.analysis));
+  return lookups;
 }
 
 export interface AnalysisProblems {

@@ -101,8 +101,9 @@ export interface ApplicationStatus {
     /** What was run: Argo CD records the operation with its state. */
     operation?: { sync?: { revision?: string; prune?: boolean }; initiatedBy?: Record<string, unknown> };
     phase: "Running" | "Succeeded" | "Failed" | "Error";
-    /** Retries of a failed sync that led to this state (syncPolicy.retry). */
+    /** Retries of a failed sync that led to this state (syncPolicy.retry), and when the next is due. */
     retryCount?: number;
+    nextRetryAt?: string;
     message?: string;
     startedAt?: string;
     finishedAt?: string;

@@ -249,7 +249,17 @@ async function syncNow(look: Look, decision: Extract<SyncDecision, { action: "sy
     finishedAt: new Date(shell.kernel.clock.now()).toISOString(),
     syncResult: { revision: sha, resources: outcome.resources },
   };
-  return { outcome, operationState };
+  const next = nextRetryAt(app, operationState);
+  return { outcome, operationState: next ? { ...operationState, nextRetryAt: next } : operationState };
+}
+
+/** When a failed sync will be tried again (syncPolicy.retry), as Argo CD shows it; or undefined. */
+function nextRetryAt(app: Application, state: NonNullable<ApplicationStatus["operationState"]>) {
+  const policy = retryPolicyOf(app.spec?.syncPolicy?.retry);
+  if (state.phase !== "Failed" || !policy || app.operation) return undefined;
+  const retries = state.retryCount ?? 0;
+  if (policy.limit >= 0 && retries >= policy.limit) return undefined;
+  return new Date(Date.parse(state.finishedAt ?? "") + retryDelayMs(policy, retries)).toISOString();
 }
 
 /** What a sync applied is in sync: its verdicts are the server's answers (no dry run next look). */

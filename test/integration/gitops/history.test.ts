@@ -4,17 +4,23 @@
 // Degraded naming it, and self-heal does not push the failed template back over an undo until a
 // new commit.
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { type TestContext, test } from "node:test";
 import { stringify } from "yaml";
+import { analysisRunController } from "../../../src/analysis/controller.ts";
+import type { AnalysisRun } from "../../../src/api/analysis.ts";
 import type { Application } from "../../../src/api/application.ts";
 import type { Rollout } from "../../../src/api/rollout.ts";
 import { GITOPS_FIELD_MANAGER } from "../../../src/gitops/apply/sync.ts";
 import { RESUME_ANNOTATION } from "../../../src/gitops/operation.ts";
-import { Applications, Rollouts } from "../../../src/kube/resources.ts";
+import { AnalysisRuns, Applications, ReplicaSets, Rollouts } from "../../../src/kube/resources.ts";
 import { rolloutController } from "../../../src/rollout/controller.ts";
-import { auditMark, auditMatches, auditUntilNow } from "../../helpers/audit.ts";
+import { POD_TEMPLATE_HASH_LABEL } from "../../../src/rollout/hash.ts";
+import type { ReplicaSet } from "../../../src/rollout/world.ts";
+import { auditMark, auditMatches, auditUntilNow, describeAudit } from "../../helpers/audit.ts";
 import { application, configMap, gitopsSetUp, repository } from "../../helpers/gitops.ts";
-import { installRolloutCrd } from "../../helpers/rollouts.ts";
+import { installRolloutCrd, rolloutIn } from "../../helpers/rollouts.ts";
 import { startSluice } from "../../helpers/sluice.ts";
 import { pending, waitFor } from "../../helpers/wait.ts";
 
@@ -186,6 +192,198 @@ test("rollback-aware sync: an aborted Rollout marks its revision failed; self-he
   );
   assert.equal(moved.status?.operationState?.syncResult?.revision, v3);
   assert.equal(await imageNow(), "registry.example/web:3");
+});
+
+/** A web metric's endpoint on 127.0.0.1 answering `{"ratio": …}` with whatever `answer.ratio` holds now. */
+async function ratioServer(t: TestContext) {
+  const answer = { ratio: 0.5 };
+  const server = createServer((_req, res) => {
+    res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify(answer));
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  t.after(() => new Promise<void>((r) => server.close(() => r())));
+  return { answer, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/ratio` };
+}
+
+/**
+ * The Git side of a canary with a step analysis: the Rollout (setWeight 50 → analysis → pause →
+ * setWeight 100) and its AnalysisTemplate, one measurement judged at once (count 1, failureLimit
+ * 0), so a bad ratio fails the run on its first measurement. The pause keeps a canary whose
+ * analysis passes in progress where a test can see it.
+ */
+const canaryManifests = (image: string, url: string) => ({
+  "app/rollout.yaml": stringify({
+    apiVersion: "sluice.dev/v1alpha1",
+    kind: "Rollout",
+    metadata: { name: "web" },
+    spec: {
+      replicas: 2,
+      selector: { matchLabels: { app: "web" } },
+      template: { metadata: { labels: { app: "web" } }, spec: { containers: [{ name: "web", image }] } },
+      strategy: {
+        canary: {
+          steps: [
+            { setWeight: 50 },
+            { analysis: { templates: [{ templateName: "ratio" }] } },
+            { pause: {} },
+            { setWeight: 100 },
+          ],
+        },
+      },
+    },
+  }),
+  "app/analysis.yaml": stringify({
+    apiVersion: "sluice.dev/v1alpha1",
+    kind: "AnalysisTemplate",
+    metadata: { name: "ratio" },
+    spec: {
+      metrics: [
+        {
+          name: "ratio",
+          count: 1,
+          failureLimit: 0,
+          successCondition: "result >= 0.95",
+          provider: { web: { url, jsonPath: "{$.ratio}" } },
+        },
+      ],
+    },
+  }),
+});
+
+test("rollback-aware sync, as issue 14 proves it: a failed analysis aborts the canary, the Application is Degraded naming it, 60 s of self-heal leave the undo alone, the next commit starts a new canary", async (t) => {
+  await installRolloutCrd();
+  const metric = await ratioServer(t);
+  const repo = await repository(t);
+  const v1 = await repo.commit(canaryManifests("registry.example/web:1", metric.url), "v1");
+  const { namespace, client, until, refresh } = await gitopsSetUp(t, "rollback-analysis");
+  await startSluice(t, [rolloutController, analysisRunController], { namespace });
+  // The test ends with a canary in progress, where the Rollout holds the restore-services
+  // finalizer; the controllers are stopped by then (hooks run in order), so drop it or the
+  // namespace never goes.
+  t.after(() =>
+    client
+      .mergePatch(Rollouts, { namespace, name: "web" }, { metadata: { finalizers: null } }, "sluice-test")
+      .catch(() => undefined),
+  );
+  await client.create(
+    Applications,
+    application(namespace, repo.url, { syncPolicy: { automated: { selfHeal: true } } }),
+    "test",
+  );
+  await until(
+    "Synced and Healthy at v1",
+    (a) => a.status?.sync?.revision === v1 && a.status.health?.status === "Healthy",
+  );
+  const rollout = rolloutIn(namespace);
+  const v1Hash = (await rollout.until("v1 Healthy", (r) => r.status?.phase === "Healthy")).status
+    ?.currentPodHash;
+  assert.ok(v1Hash, "v1 has a pod-template hash");
+
+  // v2: a new image whose analysis fails (the endpoint answers 0.5 < 0.95). The canary starts,
+  // the run fails on its one measurement, and the Rollout aborts.
+  const v2 = await repo.commit(canaryManifests("registry.example/web:2", metric.url), "v2");
+  await refresh();
+  const aborted = await rollout.until(
+    "the v2 canary aborted by its analysis",
+    (r) => r.status?.abort === true && r.status.phase === "Degraded",
+  );
+  const v2Hash = aborted.status?.currentPodHash;
+  assert.ok(v2Hash && v2Hash !== v1Hash, "v2 was a new canary");
+  const runs = await client.list<AnalysisRun>(AnalysisRuns, { namespace });
+  assert.deepEqual(
+    runs.items.map((r) => [r.metadata?.labels?.[POD_TEMPLATE_HASH_LABEL], r.status?.phase]),
+    [[v2Hash, "Failed"]],
+    "one run, of the v2 canary, and it failed",
+  );
+  const degraded = await until(
+    "Degraded naming the Rollout",
+    (a) => a.status?.health?.status === "Degraded" && (a.status.sluice?.failedRollouts?.length ?? 0) > 0,
+  );
+  assert.match(
+    degraded.status?.health?.message ?? "",
+    new RegExp(`Rollout web failed at revision ${v2.slice(0, 7)}`),
+  );
+  assert.deepEqual(
+    degraded.status?.sluice?.failedRollouts?.map((f) => [f.rollout, f.revision]),
+    [["web", v2]],
+  );
+
+  // A person undoes to v1's template as kubectl-sluice does. Git still says v2 and self-heal is
+  // on: without the failed mark the Git core would patch v2 back within seconds.
+  const mark = await auditMark();
+  await client.mergePatch(
+    Rollouts,
+    { namespace, name: "web" },
+    { spec: { template: { spec: { containers: [{ name: "web", image: "registry.example/web:1" }] } } } },
+    "kubectl-sluice",
+  );
+  const held = await until("the Rollout shown held back", (a) =>
+    (a.status?.resources ?? []).some((r) => r.kind === "Rollout" && /held back/.test(r.message ?? "")),
+  );
+  assert.equal(held.status?.sync?.status, "OutOfSync");
+  // The proof's 60 s: a negative needs a window in which nothing may happen, so it is waited out
+  // with a plain timer (there is no event to wait for). It spans many self-heal backoffs and a
+  // full 60 s poll of the repository.
+  await new Promise((resolve) => setTimeout(resolve, 60_000));
+  const writes = (await auditUntilNow(mark, namespace)).filter(
+    (e) =>
+      auditMatches(e, {
+        namespace,
+        resource: "rollouts",
+        verbs: ["patch", "update", "create"],
+        fieldManager: GITOPS_FIELD_MANAGER,
+      }) && !e.requestURI.includes("dryRun"),
+  );
+  assert.deepEqual(
+    writes.map((e) => `${describeAudit(e)} ${e.requestURI}`),
+    [],
+    "the aborted template is not re-applied for 60 s",
+  );
+  const undone = await rollout.get();
+  assert.equal(
+    (undone.spec?.template?.spec as { containers?: { image?: string }[] } | undefined)?.containers?.[0]
+      ?.image,
+    "registry.example/web:1",
+  );
+  assert.equal(undone.status?.currentPodHash, v1Hash, "the Rollout is back on v1's template");
+  const stillHeld = await until("still Degraded at v2", (a) => a.status?.sync?.revision === v2);
+  assert.equal(stillHeld.status?.health?.status, "Degraded");
+  assert.equal(stillHeld.status?.sluice?.failedRollouts?.[0]?.revision, v2);
+
+  // v3 (the fix: the endpoint now answers 0.99) moves the branch past v2: the mark is cleared and
+  // a new canary starts, its analysis passes, and it waits at the pause.
+  metric.answer.ratio = 0.99;
+  const v3 = await repo.commit(canaryManifests("registry.example/web:3", metric.url), "v3");
+  await refresh();
+  const canary = await rollout.until(
+    "a new canary for v3",
+    (r) =>
+      r.status?.currentPodHash !== undefined &&
+      r.status.currentPodHash !== v1Hash &&
+      r.status.currentPodHash !== v2Hash &&
+      (r.status.phase === "Progressing" || r.status.phase === "Paused"),
+  );
+  const v3Hash = canary.status?.currentPodHash ?? "";
+  assert.equal(canary.status?.abort ?? false, false);
+  const replicaSets = await client.list<ReplicaSet>(ReplicaSets, { namespace });
+  assert.ok(
+    replicaSets.items.some((rs) => rs.metadata?.labels?.[POD_TEMPLATE_HASH_LABEL] === v3Hash),
+    `a ReplicaSet for v3's template hash ${v3Hash}`,
+  );
+  const moved = await until(
+    "synced at v3, no failed mark",
+    (a: Application) =>
+      a.status?.sync?.revision === v3 &&
+      a.status.operationState?.syncResult?.revision === v3 &&
+      !a.status.sluice?.failedRollouts,
+  );
+  assert.notEqual(moved.status?.health?.status, "Degraded");
+  const paused = await rollout.until(
+    "the v3 canary past its analysis, at the pause",
+    (r) => r.status?.phase === "Paused" && r.status.currentStepIndex === 2,
+  );
+  assert.equal(paused.status?.currentPodHash, v3Hash);
+  assert.notEqual(paused.status?.abort, true);
 });
 
 test("dependsOn: B syncs only once A is Synced and Healthy (timestamps in status); a cycle is named", async (t) => {

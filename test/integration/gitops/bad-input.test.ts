@@ -112,10 +112,16 @@ test("syncPolicy.retry: a failed automated sync is tried again after its backoff
     }),
     "test",
   );
-  const first = await until("the first attempt failed, its retry due", (a) => a.status?.operationState?.phase === "Failed");
+  const first = await until(
+    "the first attempt failed, its retry due",
+    (a) => a.status?.operationState?.phase === "Failed",
+  );
   const due = Date.parse(first.status?.operationState?.nextRetryAt ?? "");
   const ended = Date.parse(first.status?.operationState?.finishedAt ?? "");
-  assert.ok(due - ended >= 1_000 * 2 ** (first.status?.operationState?.retryCount ?? 0) - 1, "backoff from the end");
+  assert.ok(
+    due - ended >= 1_000 * 2 ** (first.status?.operationState?.retryCount ?? 0) - 1,
+    "backoff from the end",
+  );
   const spent = await until(
     "failed after two retries",
     (a) => a.status?.operationState?.phase === "Failed" && a.status.operationState.retryCount === 2,

@@ -23,7 +23,7 @@ import {
   type TeardownStep,
   teardownPlan,
 } from "./apply/teardown.ts";
-import type { Shell } from "./reconcile.ts";
+import type { Shell } from "./look.ts";
 
 /** How soon a look comes back while a wave's objects are going (their delete events may wake it sooner). */
 const WAVE_RECHECK_MS = 1_000;

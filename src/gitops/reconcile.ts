@@ -2,22 +2,13 @@
 // refresh or an operation); place every object; compare each with live (compare.ts) and find what
 // Git left behind (objects.ts); decide whether to sync (decide.ts) and run the sync (apply/sync.ts);
 // then write the status — only when it changed — with per-object sync and health.
-import type {
-  Application,
-  ApplicationSluiceStatus,
-  ApplicationStatus,
-  FailedRollout,
-} from "../api/application.ts";
+
+import type { Application, ApplicationStatus } from "../api/application.ts";
 import { validateApplication } from "../api/application-validation.ts";
-import { setCondition } from "../api/conditions.ts";
-import type { Kernel } from "../controller/kernel.ts";
 import { Applications } from "../kube/resources.ts";
 import { Reasons } from "../telemetry/reasons.ts";
-import { lookResult } from "./app-status.ts";
-import { runSyncWithHooks } from "./apply/hook-run.ts";
-import { type Hooked, hookStatuses, nameGenerated, splitHooks } from "./apply/hooks.ts";
-import { GITOPS_FIELD_MANAGER, type SyncOutcome, type ToPrune } from "./apply/sync.ts";
-import type { Comparer, ObjectState } from "./compare.ts";
+import { nameGenerated, splitHooks } from "./apply/hooks.ts";
+import { GITOPS_FIELD_MANAGER } from "./apply/sync.ts";
 import {
   decideSync,
   HEAL_BACKOFF_CAP_MS,
@@ -28,55 +19,21 @@ import {
 } from "./decide.ts";
 import { dependencyState } from "./depends.ts";
 import { type IgnoreRule, ignoreProblems } from "./diff/index.ts";
-import { isDeploy, withDeploy } from "./history.ts";
-import type { ManagedObjects } from "./live.ts";
-import type { GitopsMetrics } from "./metrics.ts";
-import {
-  compareAll,
-  type ObjectsContext,
-  placeAll,
-  pruneCandidates,
-  type Typed,
-  verdictKey,
-} from "./objects.ts";
-import { operationView, suspensionAfter } from "./operation.ts";
-import { appSyncOptions, sharedObjects, syncPlan } from "./plan.ts";
+import { type CannotCompare, isHeld, type Look, type Observed, type Shell } from "./look.ts";
+import { conditionsOf, statusAfter } from "./look-status.ts";
+import { compareAll, type ObjectsContext, placeAll, pruneCandidates } from "./objects.ts";
+import { operationView } from "./operation.ts";
+import { appSyncOptions } from "./plan.ts";
 import type { Rendered } from "./render/index.ts";
-import { failedHealth, failedRollouts } from "./rollback-aware.ts";
-import { redactURLs } from "./source/git-auth.ts";
+import { failedRollouts } from "./rollback-aware.ts";
 import { ComparisonError, manifestsOf } from "./source/manifests.ts";
-import type { RepoCache } from "./source/repo-cache.ts";
 import { SourceCache } from "./source/source-cache.ts";
+import { syncNow } from "./sync-run.ts";
 
 /** How old a fetch of a repository a look that is not a refresh may use. */
 const FETCH_REUSE_MS = 15_000;
 
 export const REFRESH_ANNOTATIONS = ["sluice.dev/refresh", "argocd.argoproj.io/refresh"];
-
-export interface Shell {
-  kernel: Kernel;
-  cache: RepoCache;
-  sources: SourceCache;
-  writer: ReturnType<Kernel["statusWriter"]>;
-  events: ReturnType<Kernel["events"]>;
-  pollMs: number;
-  live: ManagedObjects;
-  comparer: Comparer;
-  metrics: GitopsMetrics;
-  /** Another Application of a namespace, from the informer's cache (dependsOn). */
-  application: (namespace: string, name: string) => Application | undefined;
-  /** Self-heals in a row per Application, at one revision. */
-  heals: Map<string, { revision: string; attempts: number; atMs: number }>;
-}
-
-/** What one look works with. */
-interface Look {
-  shell: Shell;
-  app: Application;
-  key: string;
-  nowMs: number;
-  now: string;
-}
 
 const jittered = (ms: number) => Math.round(ms * (0.9 + Math.random() * 0.2));
 
@@ -97,21 +54,6 @@ function problemsOf(app: Application, watched: string | undefined): string[] {
   return [...validateApplication(app), ...ignoreProblems(rules), ...unwatched].map(
     (p) => `${p.path}: ${p.message}`,
   );
-}
-
-/** The status with the error conditions this look decides on set or cleared. */
-function conditionsOf(look: Look, ...set: ({ type: string; message: string } | undefined)[]) {
-  let conditions = (look.app.status?.conditions ?? []).filter(
-    (c) => !["ComparisonError", "InvalidSpecError", "SyncError", "SharedResourceWarning"].includes(c.type),
-  );
-  for (const condition of set)
-    if (condition)
-      conditions = setCondition(
-        conditions,
-        { type: condition.type, status: "True", reason: condition.type, message: condition.message },
-        look.now,
-      );
-  return conditions;
 }
 
 /** An operation that cannot start (a rollback to a history id that is not there): Failed, cleared. */
@@ -179,10 +121,6 @@ async function readSource(look: Look): Promise<{ sha: string; rendered: Rendered
   }
 }
 
-/** A Rollout whose template failed at this revision: automation leaves it alone (rollback-aware). */
-const isHeld = (seen: Observed, s: ObjectState) =>
-  s.placed.object.kind === "Rollout" && seen.held.has(s.placed.object.metadata?.name ?? "");
-
 function decide(look: Look, seen: Observed): SyncDecision {
   const { app, shell } = look;
   const { sha, leftovers } = seen;
@@ -213,78 +151,6 @@ function decide(look: Look, seen: Observed): SyncDecision {
   });
 }
 
-async function syncNow(look: Look, decision: Extract<SyncDecision, { action: "sync" }>, seen: Observed) {
-  const { shell, app } = look;
-  const { sha, leftovers } = seen;
-  // Only a person's operation applies a held Rollout's template again.
-  const states = app.operation ? seen.states : seen.states.filter((s) => !isHeld(seen, s));
-  const plan = syncPlan(app, states, leftovers, decision.prune);
-  if (decision.selfHeal) {
-    const heal = shell.heals.get(look.key);
-    const attempts = heal?.revision === sha ? heal.attempts + 1 : 1;
-    shell.heals.set(look.key, { revision: sha, attempts, atMs: look.nowMs });
-  } else shell.heals.delete(look.key);
-  await shell.events.record(app, "Normal", Reasons.SyncStarted, `Sync to ${sha.slice(0, 7)} started`);
-  // Hooks run in every sync, not in a look that only compares.
-  const run = { client: shell.kernel.client, hooks: seen.hooks, desired: states };
-  const outcome: SyncOutcome =
-    "refused" in plan
-      ? { ok: false, message: plan.refused, resources: [] }
-      : await runSyncWithHooks(run, plan);
-  settleApplied(look, states, outcome);
-  // Kinds this sync brought in are served now: the next look must not find them unknown.
-  if (!("refused" in plan) && plan.apply.some((o) => o.awaitsCrd))
-    shell.kernel.dynamicClient.discovery.invalidate();
-  shell.metrics.synced(app, outcome.ok ? "Succeeded" : "Failed");
-  await recordSyncEvents(look, sha, outcome);
-  const operationState: ApplicationStatus["operationState"] = {
-    operation: {
-      sync: { revision: sha, prune: decision.prune },
-      initiatedBy: app.operation?.initiatedBy ?? { automated: true },
-    },
-    phase: outcome.ok ? "Succeeded" : "Failed",
-    message: outcome.message,
-    ...(decision.retry ? { retryCount: (app.status?.operationState?.retryCount ?? 0) + 1 } : {}),
-    startedAt: look.now,
-    finishedAt: new Date(shell.kernel.clock.now()).toISOString(),
-    syncResult: { revision: sha, resources: outcome.resources },
-  };
-  const next = nextRetryAt(app, operationState);
-  return { outcome, operationState: next ? { ...operationState, nextRetryAt: next } : operationState };
-}
-
-/** When a failed sync will be tried again (syncPolicy.retry), as Argo CD shows it; or undefined. */
-function nextRetryAt(app: Application, state: NonNullable<ApplicationStatus["operationState"]>) {
-  const policy = retryPolicyOf(app.spec?.syncPolicy?.retry);
-  if (state.phase !== "Failed" || !policy || app.operation) return undefined;
-  const retries = state.retryCount ?? 0;
-  if (policy.limit >= 0 && retries >= policy.limit) return undefined;
-  return new Date(Date.parse(state.finishedAt ?? "") + retryDelayMs(policy, retries)).toISOString();
-}
-
-/** What a sync applied is in sync: its verdicts are the server's answers (no dry run next look). */
-function settleApplied(look: Look, states: ObjectState[], outcome: SyncOutcome) {
-  const rules = (look.app.spec?.ignoreDifferences ?? []) as unknown as IgnoreRule[];
-  for (const { body, object } of outcome.applied ?? []) {
-    const state = states.find((s) => s.body === body);
-    if (state) look.shell.comparer.settle(verdictKey(look.key, state.placed), body, object, rules);
-  }
-}
-
-async function recordSyncEvents(look: Look, sha: string, outcome: SyncOutcome) {
-  const { shell, app } = look;
-  const short = sha.slice(0, 7);
-  await shell.events.record(
-    app,
-    outcome.ok ? "Normal" : "Warning",
-    outcome.ok ? Reasons.SyncSucceeded : Reasons.SyncFailed,
-    `Sync to ${short}: ${outcome.message}`,
-  );
-  const pruned = outcome.resources.filter((r) => r.status === "Pruned").map((r) => `${r.kind}/${r.name}`);
-  if (pruned.length > 0)
-    await shell.events.record(app, "Normal", Reasons.Pruned, `Pruned ${pruned.join(", ")}`);
-}
-
 /** Events on transitions a user alerts on: OutOfSync, health Degraded. */
 async function recordTransitions(look: Look, status: ApplicationStatus) {
   const { shell, app } = look;
@@ -302,22 +168,6 @@ async function recordTransitions(look: Look, status: ApplicationStatus) {
   if (status.health?.status === "Degraded" && app.status?.health?.status !== "Degraded")
     await shell.events.record(app, "Warning", Reasons.HealthDegraded, status.health.message ?? "Degraded");
 }
-
-interface Observed {
-  sha: string;
-  fresh: boolean;
-  states: ObjectState[];
-  leftovers: ToPrune[];
-  /** Rollouts aborted at this revision, and their names (held back from automation). */
-  failed: FailedRollout[];
-  held: Set<string>;
-  /** dependsOn: the Applications not Synced and Healthy yet (none: free to sync). */
-  waitingFor: string[];
-  /** Sync hooks: run by a sync, never compared or pruned. */
-  hooks: Hooked<Typed>[];
-}
-
-type CannotCompare = { type: "InvalidSpecError" | "ComparisonError"; message: string };
 
 /** Reads the source, places and compares every object: what this look sees, or why it cannot. */
 async function observe(look: Look): Promise<Observed | CannotCompare> {
@@ -361,99 +211,6 @@ async function observe(look: Look): Promise<Observed | CannotCompare> {
   );
   const held = new Set(failed.map((f) => f.rollout));
   return { sha: reading.sha, fresh: reading.fresh, states, leftovers, failed, held, hooks, waitingFor: [] };
-}
-
-/** sluice's own status: automation suspended by a rollback, failed Rollouts, dependsOn. */
-function sluiceStatusAfter(
-  look: Look,
-  seen: Observed,
-  synced: Awaited<ReturnType<typeof syncNow>> | undefined,
-): ApplicationSluiceStatus {
-  const suspended = suspensionAfter(look.app, synced?.outcome, look.now);
-  const dependencies = dependenciesAfter(look.app, seen.waitingFor, look.now);
-  return {
-    ...(suspended ? { automationSuspended: suspended } : {}),
-    ...(seen.failed.length > 0 ? { failedRollouts: seen.failed } : {}),
-    ...(dependencies ? { dependencies } : {}),
-  };
-}
-
-/** dependsOn in status: what is waited for and since when, or when the wait was last satisfied. */
-function dependenciesAfter(app: Application, waitingFor: string[], now: string) {
-  if (!app.spec?.dependsOn?.length) return undefined;
-  const previous = app.status?.sluice?.dependencies;
-  const since = previous?.waitingSince ?? now;
-  if (waitingFor.length > 0) return { waitingFor, waitingSince: previous?.waitingFor ? since : now };
-  return {
-    ...(previous?.waitingSince ? { waitingSince: previous.waitingSince } : {}),
-    satisfiedAt: previous?.satisfiedAt && !previous.waitingFor ? previous.satisfiedAt : now,
-  };
-}
-
-/** Argo CD's SharedResourceWarning: objects another Application tracks too. */
-function sharedWarning(app: Application, states: ObjectState[]) {
-  const shared = sharedObjects(app, states);
-  return shared.length > 0
-    ? { type: "SharedResourceWarning", message: `also tracked by another Application: ${shared.join(", ")}` }
-    : undefined;
-}
-
-/** The source as status records it: a password written into the repository URL is not copied. */
-function comparedSource(app: Application) {
-  const source = app.spec?.source ?? {};
-  return source.repoURL ? { ...source, repoURL: redactURLs(source.repoURL) } : source;
-}
-
-/** The history after this look: a successful sync that deploys something new is recorded. */
-function historyAfter(look: Look, sha: string, synced: Awaited<ReturnType<typeof syncNow>> | undefined) {
-  const { app } = look;
-  const state = synced?.operationState;
-  if (!synced?.outcome.ok || !state || !isDeploy(app.status?.history, sha, app.operation !== undefined))
-    return app.status?.history;
-  return withDeploy(
-    app.status?.history,
-    {
-      revision: sha,
-      ...(state.startedAt ? { deployStartedAt: state.startedAt } : {}),
-      deployedAt: state.finishedAt ?? look.now,
-      source: comparedSource(app),
-      initiatedBy: app.operation?.initiatedBy ?? { automated: true },
-    },
-    app.spec?.revisionHistoryLimit,
-  );
-}
-
-function statusAfter(
-  look: Look,
-  seen: Observed,
-  decision: SyncDecision,
-  synced: Awaited<ReturnType<typeof syncNow>> | undefined,
-): ApplicationStatus {
-  const { app } = look;
-  const result = lookResult(seen.states, seen.leftovers, synced?.outcome);
-  for (const r of result.resources)
-    if (r.kind === "Rollout" && seen.held.has(r.name) && r.status === "OutOfSync")
-      r.message = `held back: its template failed at revision ${seen.sha.slice(0, 7)}; waiting for a new commit`;
-  const refused = decision.action === "refuse" ? { type: "SyncError", message: decision.message } : undefined;
-  const sluice = sluiceStatusAfter(look, seen, synced);
-  const history = historyAfter(look, seen.sha, synced);
-  return {
-    ...app.status,
-    ...(history ? { history } : {}),
-    sluice,
-    conditions: conditionsOf(look, refused, sharedWarning(app, seen.states)),
-    sync: {
-      status: result.sync,
-      revision: seen.sha,
-      comparedTo: { source: comparedSource(app), destination: app.spec?.destination ?? {} },
-    },
-    health: failedHealth(seen.failed) ?? result.health,
-    resources: [...result.resources, ...hookStatuses(seen.hooks)],
-    ...(synced ? { operationState: synced.operationState } : {}),
-    // The last time Git was read (Argo CD's: the last comparison with the latest revision).
-    reconciledAt: seen.fresh || !app.status?.reconciledAt ? look.now : app.status.reconciledAt,
-    observedGeneration: app.metadata?.generation ?? 0,
-  };
 }
 
 export async function reconcileApp(shell: Shell, asked: Application, key: string) {

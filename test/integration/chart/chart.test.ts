@@ -9,7 +9,8 @@ import { promisify } from "node:util";
 import { KubernetesObjectApi, PatchStrategy } from "@kubernetes/client-node";
 import { parseAllDocuments } from "yaml";
 import { binaryPaths } from "../../cluster/binaries.ts";
-import { testKubeConfig, useNamespace } from "../../helpers/kube.ts";
+import { testClient, testKubeConfig, useNamespace } from "../../helpers/kube.ts";
+import { CustomResourceDefinitions } from "../../tools/crds.ts";
 
 const run = promisify(execFile);
 const chart = resolve(fileURLToPath(import.meta.url), "../../../../charts/sluice");
@@ -46,8 +47,18 @@ for (const [form, extra] of [
     );
     const kinds = docs.map((d) => d.kind).sort();
     assert.ok(kinds.includes("Deployment") && kinds.includes("ServiceAccount") && kinds.includes("Service"));
+    // The CRDs come with the chart (crds.install defaults to true).
+    assert.equal(kinds.filter((k) => k === "CustomResourceDefinition").length, 5);
     const api = KubernetesObjectApi.makeApiClient(testKubeConfig());
     for (const doc of docs) {
+      if (doc.kind === "CustomResourceDefinition") {
+        // Sent as they are: client-node's typed serializer drops x-kubernetes-* schema keys.
+        await testClient().apply(CustomResourceDefinitions, doc, "sluice-chart-test", {
+          force: true,
+          dryRun: true,
+        });
+        continue;
+      }
       doc.metadata.namespace ??= namespace;
       await api.patch(doc, undefined, "All", "sluice-chart-test", true, PatchStrategy.ServerSideApply);
     }

@@ -25,12 +25,13 @@ export interface RunningSluice {
   stop(): Promise<void>;
 }
 
-export async function runSluice(
+/** The API transport (user agent, request counter, crash points for tests), client and kernel. */
+async function wireKernel(
   options: SluiceOptions,
   setups: ControllerSetup[],
-  logger: Logger = createLogger(options.logLevel, { format: resolveLogFormat(options.logFormat) }),
-): Promise<RunningSluice> {
-  const metrics = new SluiceMetrics(VERSION);
+  logger: Logger,
+  metrics: SluiceMetrics,
+) {
   const kc = loadKubeConfig(options.kubeconfig);
   const crashAfter = Number(process.env.SLUICE_CRASH_AFTER_WRITE ?? "");
   const transport = new KubeTransport(kc, {
@@ -49,7 +50,81 @@ export async function runSluice(
     workers: options.workers,
   });
   for (const setup of setups) await setup(kernel);
+  return { transport, client, kernel };
+}
 
+/** Every replica serves webhooks, leader or not: a push only sets the refresh annotation (DESIGN.md §8). */
+function startWebhooks(options: SluiceOptions, client: KubeClient, logger: Logger, metrics: SluiceMetrics) {
+  if (!options.webhookAddr) return Promise.resolve(undefined);
+  return startWebhookServer({
+    address: parseListenAddress(options.webhookAddr),
+    client,
+    namespace: options.applicationNamespace,
+    logger,
+    registry: metrics.registry,
+    maxPayloadBytes: options.webhookMaxPayloadBytes,
+    allowUnsigned: options.webhookAllowUnsigned,
+  });
+}
+
+interface Election {
+  options: SluiceOptions;
+  client: KubeClient;
+  transport: KubeTransport;
+  kernel: Kernel;
+  logger: Logger;
+  metrics: SluiceMetrics;
+  signal: AbortSignal;
+  /** Leading: the kernel runs. Not leading any more: the process ends (shutdown(1)). */
+  onLeading: () => void;
+  shutdown: (code: number) => Promise<void>;
+}
+
+/** Runs for the Lease; the kernel starts on leading, and losing the lease ends the process. */
+function startElection(e: Election): LeaderElector {
+  const lease = e.options.leaderElectionId;
+  const elector = new LeaderElector({
+    client: e.client,
+    namespace: e.options.leaderElectionNamespace,
+    name: lease,
+    identity: e.options.identity,
+    leaseDurationMs: e.options.leaseDurationMs,
+    renewDeadlineMs: e.options.renewDeadlineMs,
+    retryPeriodMs: e.options.retryPeriodMs,
+    logger: e.logger,
+    onStartedLeading: () => {
+      e.onLeading();
+      e.metrics.leader.set({ lease }, 1);
+      startKernel(e.kernel, e.logger, e.shutdown);
+    },
+    onStoppedLeading: () => {
+      e.metrics.leader.set({ lease }, 0);
+      // Exit and let the process be restarted: a clean start is simpler to trust than
+      // un-winding every informer and controller in place (the fence already stopped writes).
+      void e.shutdown(1);
+    },
+    onNewLeader: (identity) => e.logger.info({ leader: identity }, "leader observed"),
+  });
+  e.transport.setWriteFence(() => elector.fence());
+  void elector.run(e.signal);
+  return elector;
+}
+
+/** Not awaited: /readyz reports the sync, and an informer that cannot sync must not hang start-up. */
+function startKernel(kernel: Kernel, logger: Logger, shutdown: (code: number) => Promise<void>) {
+  void kernel.start().catch((error: Error) => {
+    logger.error({ err: error.message }, "kernel failed to start");
+    void shutdown(1);
+  });
+}
+
+export async function runSluice(
+  options: SluiceOptions,
+  setups: ControllerSetup[],
+  logger: Logger = createLogger(options.logLevel, { format: resolveLogFormat(options.logFormat) }),
+): Promise<RunningSluice> {
+  const metrics = new SluiceMetrics(VERSION);
+  const { transport, client, kernel } = await wireKernel(options, setups, logger, metrics);
   let elector: LeaderElector | undefined;
   let standingBy = options.leaderElect;
   const server: Server = await startTelemetryServer(parseListenAddress(options.metricsAddr), {
@@ -58,18 +133,7 @@ export async function runSluice(
     notReadyReason: () => (standingBy ? undefined : kernel.notReadyReason()),
   });
   const metricsPort = boundPort(server);
-  // Every replica serves webhooks, leader or not: a push only sets the refresh annotation (DESIGN.md §8).
-  const webhookServer = options.webhookAddr
-    ? await startWebhookServer({
-        address: parseListenAddress(options.webhookAddr),
-        client,
-        namespace: options.applicationNamespace,
-        logger,
-        registry: metrics.registry,
-        maxPayloadBytes: options.webhookMaxPayloadBytes,
-        allowUnsigned: options.webhookAllowUnsigned,
-      })
-    : undefined;
+  const webhookServer = await startWebhooks(options, client, logger, metrics);
   const webhookPort = webhookServer ? boundPort(webhookServer) : undefined;
 
   let resolveDone: (code: number) => void = () => undefined;
@@ -78,7 +142,6 @@ export async function runSluice(
   });
   const electionAbort = new AbortController();
   let stopping = false;
-
   const shutdown = async (code: number) => {
     if (stopping) return;
     stopping = true;
@@ -103,42 +166,22 @@ export async function runSluice(
     "sluice starting",
   );
   if (options.leaderElect) {
-    const lease = options.leaderElectionId;
-    elector = new LeaderElector({
+    const onLeading = () => {
+      standingBy = false;
+    };
+    const signal = electionAbort.signal;
+    elector = startElection({
+      options,
       client,
-      namespace: options.leaderElectionNamespace,
-      name: lease,
-      identity: options.identity,
-      leaseDurationMs: options.leaseDurationMs,
-      renewDeadlineMs: options.renewDeadlineMs,
-      retryPeriodMs: options.retryPeriodMs,
+      transport,
+      kernel,
       logger,
-      onStartedLeading: () => {
-        standingBy = false;
-        metrics.leader.set({ lease }, 1);
-        void kernel.start().catch((error: Error) => {
-          logger.error({ err: error.message }, "kernel failed to start");
-          void shutdown(1);
-        });
-      },
-      onStoppedLeading: () => {
-        metrics.leader.set({ lease }, 0);
-        // Exit and let the process be restarted: a clean start is simpler to trust than
-        // un-winding every informer and controller in place (the fence already stopped writes).
-        void shutdown(1);
-      },
-      onNewLeader: (identity) => logger.info({ leader: identity }, "leader observed"),
+      metrics,
+      signal,
+      onLeading,
+      shutdown,
     });
-    const activeElector = elector;
-    transport.setWriteFence(() => activeElector.fence());
-    void elector.run(electionAbort.signal);
-  } else {
-    // Not awaited: /readyz reports the sync, and an informer that cannot sync must not hang start-up.
-    void kernel.start().catch((error: Error) => {
-      logger.error({ err: error.message }, "kernel failed to start");
-      void shutdown(1);
-    });
-  }
+  } else startKernel(kernel, logger, shutdown);
 
   return { logger, metricsPort, webhookPort, kernel, done, stop: () => shutdown(0) };
 }

@@ -144,5 +144,18 @@ export async function gitopsSetUp(
       throw error;
     }
   };
-  return { namespace, client, until, refresh, configMapValue, sluice };
+  /**
+   * Changes the Application's spec without touching its source (Argo CD's `info`), which makes a
+   * look that is not a refresh, and waits until that look's status is written.
+   */
+  const lookAgain = async () => {
+    const touched = await client.mergePatch<Application>(
+      Applications,
+      { namespace, name: "demo" },
+      { spec: { info: [{ name: "touch", value: String(Date.now()) }] } },
+      "test",
+    );
+    return until("looked at again", (a) => a.status?.observedGeneration === touched.metadata?.generation);
+  };
+  return { namespace, client, until, refresh, configMapValue, sluice, lookAgain };
 }

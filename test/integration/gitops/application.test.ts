@@ -187,7 +187,7 @@ spec:
 test("a look that is not a refresh reuses the last reading: a new commit waits for the refresh or the poll", async (t) => {
   const repo = await repository(t);
   const first = await repo.commit({ "app/a.yaml": configMap("a", "1") }, "first");
-  const { namespace, client, until, refresh, configMapValue } = await gitopsSetUp(t, "app-poll");
+  const { namespace, client, until, refresh, configMapValue, lookAgain } = await gitopsSetUp(t, "app-poll");
   await client.create(Applications, application(namespace, repo.url), "test");
   const synced = await until(
     "Synced at the first commit",
@@ -195,16 +195,7 @@ test("a look that is not a refresh reuses the last reading: a new commit waits f
   );
   const second = await repo.commit({ "app/a.yaml": configMap("a", "2") }, "second");
   // Any change to the Application makes a look; only a refresh (or the poll) reads Git again.
-  const touched = await client.mergePatch<Application>(
-    Applications,
-    { namespace, name: "demo" },
-    { spec: { info: [{ name: "owner", value: "team-a" }] } },
-    "test",
-  );
-  const looked = await until(
-    "looked at again",
-    (a) => a.status?.observedGeneration === touched.metadata?.generation,
-  );
+  const looked = await lookAgain();
   assert.equal(looked.status?.sync?.revision, first, "the new commit is not read without a refresh");
   assert.equal(
     looked.status?.reconciledAt,
@@ -220,7 +211,7 @@ test("a look that is not a refresh reuses the last reading: a new commit waits f
 test("after a refresh that cannot read the new commit, later looks keep the error (never the older reading)", async (t) => {
   const repo = await repository(t);
   const first = await repo.commit({ "app/a.yaml": configMap("a", "1") }, "first");
-  const { namespace, client, until, refresh } = await gitopsSetUp(t, "app-kept-error");
+  const { namespace, client, until, refresh, lookAgain } = await gitopsSetUp(t, "app-kept-error");
   await client.create(Applications, application(namespace, repo.url), "test");
   await until("Synced", (a) => a.status?.sync?.revision === first && a.status.sync.status === "Synced");
   await repo.commit({ "app/a.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: [oops\n" }, "broken");
@@ -229,16 +220,7 @@ test("after a refresh that cannot read the new commit, later looks keep the erro
     "ComparisonError",
     (a) => a.status?.conditions?.some((c) => c.type === "ComparisonError") ?? false,
   );
-  const touched = await client.mergePatch<Application>(
-    Applications,
-    { namespace, name: "demo" },
-    { spec: { info: [{ name: "touch", value: "1" }] } },
-    "test",
-  );
-  const looked = await until(
-    "looked at again",
-    (a) => a.status?.observedGeneration === touched.metadata?.generation,
-  );
+  const looked = await lookAgain();
   assert.equal(looked.status?.sync?.status, "Unknown", JSON.stringify(looked.status?.sync));
   assert.match(
     looked.status?.conditions?.find((c) => c.type === "ComparisonError")?.message ?? "",

@@ -5,7 +5,6 @@
 // Application's, and never all at once by an automated sync without allowEmpty.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { Application } from "../../../src/api/application.ts";
 import { applicationControllerWith } from "../../../src/gitops/controller.ts";
 import { Applications, ConfigMaps, Events, type ResourceType } from "../../../src/kube/resources.ts";
 import type { KubeObject } from "../../../src/kube/types.ts";
@@ -107,7 +106,7 @@ test("without selfHeal an edit makes the Application OutOfSync, naming the objec
 test("fields other writers own are not drift: an HPA's replicas through /scale, a label another manager adds", async (t) => {
   const repo = await repository(t);
   await repo.commit({ "app/web.yaml": deployment(1) }, "first");
-  const { namespace, client, until } = await gitopsSetUp(t, "drift-owners");
+  const { namespace, client, until, lookAgain } = await gitopsSetUp(t, "drift-owners");
   await client.create(
     Applications,
     application(namespace, repo.url, { syncPolicy: { automated: { selfHeal: true } } }),
@@ -140,16 +139,7 @@ test("fields other writers own are not drift: an HPA's replicas through /scale, 
     "labeller",
   );
   // A later look (a change to the Application) still finds it Synced, and did not scale back.
-  const touched = await client.mergePatch<Application>(
-    Applications,
-    { namespace, name: "demo" },
-    { spec: { info: [{ name: "touch", value: "1" }] } },
-    "test",
-  );
-  const looked = await until(
-    "looked at again",
-    (a) => a.status?.observedGeneration === touched.metadata?.generation,
-  );
+  const looked = await lookAgain();
   assert.equal(looked.status?.sync?.status, "Synced", JSON.stringify(looked.status?.resources));
   assert.equal(
     looked.status?.operationState?.finishedAt,
@@ -246,7 +236,7 @@ test("an automated sync that would prune everything is refused without allowEmpt
 test("ignoreDifferences: a JSON pointer and a field manager's fields are not drift, so selfHeal leaves them", async (t) => {
   const repo = await repository(t);
   await repo.commit({ "app/a.yaml": configMap("a", "1"), "app/b.yaml": configMap("b", "1") }, "first");
-  const { namespace, client, until, configMapValue } = await gitopsSetUp(t, "drift-ignore");
+  const { namespace, client, until, configMapValue, lookAgain } = await gitopsSetUp(t, "drift-ignore");
   await client.create(
     Applications,
     application(namespace, repo.url, {
@@ -266,16 +256,7 @@ test("ignoreDifferences: a JSON pointer and a field manager's fields are not dri
     { data: { value: "injected" } },
     "vault-injector",
   );
-  const touched = await client.mergePatch<Application>(
-    Applications,
-    { namespace, name: "demo" },
-    { spec: { info: [{ name: "touch", value: "1" }] } },
-    "test",
-  );
-  const looked = await until(
-    "looked at again",
-    (a) => a.status?.observedGeneration === touched.metadata?.generation,
-  );
+  const looked = await lookAgain();
   assert.equal(looked.status?.sync?.status, "Synced", JSON.stringify(looked.status?.resources));
   assert.equal(
     looked.status?.operationState?.finishedAt,

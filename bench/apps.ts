@@ -13,7 +13,10 @@
 //    (a logging `git` first on its PATH), reconciles and queue wait.
 // Prints a table and writes the raw figures to .sluice/bench/apps-<time>.json.
 //
-//   npm run bench:apps -- [--apps 100] [--repos 10] [--keep]
+//   npm run bench -- apps [--apps 100] [--repos 10] [--keep] [--stock]
+//
+// The cluster runs with the bench-only control-plane settings (LocalCluster's `bench`) unless
+// --stock.
 //
 // --keep leaves the cluster running (stop it with SLUICE_CLUSTER_DIR=<dir> npm run cluster:down).
 import { spawn } from "node:child_process";
@@ -40,13 +43,15 @@ const { values: flags } = parseArgs({
     apps: { type: "string", default: "100" },
     repos: { type: "string", default: "10" },
     keep: { type: "boolean", default: false },
+    // The control plane as tests run it (client QPS throttles, priority and fairness on).
+    stock: { type: "boolean", default: false },
   },
   strict: true,
 });
 const APPS = Number(flags.apps);
 const REPOS = Math.max(1, Math.min(Number(flags.repos), APPS));
 if (!Number.isInteger(APPS) || APPS < 1 || !Number.isInteger(REPOS)) {
-  console.error("usage: apps.ts [--apps N] [--repos R] [--keep]");
+  console.error("usage: npm run bench -- apps [--apps N] [--repos R] [--keep] [--stock]");
   process.exit(2);
 }
 /** Applications live here (the controller's namespace); their objects go to DEST_NS. */
@@ -678,6 +683,7 @@ async function main(): Promise<void> {
   const sources = await makeRepos(join(work, "repos"));
   const cluster = await LocalCluster.start({
     prometheus: false,
+    bench: !flags.stock,
     // kwok nodes hold 110 pods each.
     nodes: Math.max(3, Math.ceil(APPS / 100) + 1),
     detached: flags.keep,

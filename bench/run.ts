@@ -5,6 +5,10 @@ import { join } from "node:path";
 
 /** Name → file in bench/, and one line on what it measures. */
 const BENCHES: Record<string, { file: string; about: string }> = {
+  rollouts: {
+    file: "rollouts.ts",
+    about: "N Rollouts: first deploy, steady state, a bulk image change (latency, writes, RSS)",
+  },
   apps: { file: "apps.ts", about: "N Applications from local repos, cold to Synced and Healthy" },
   "rollout-memory": {
     file: "rollout-memory.ts",

@@ -19,15 +19,15 @@ import { parseArgs } from "node:util";
 import type { Rollout } from "../src/api/rollout.ts";
 import { KubeClient } from "../src/kube/client.ts";
 import { loadKubeConfig } from "../src/kube/config.ts";
-import { Ingresses, type ResourceType, Rollouts, Services } from "../src/kube/resources.ts";
+import { type ResourceType, Rollouts } from "../src/kube/resources.ts";
 import { KubeTransport } from "../src/kube/transport.ts";
-import type { KubeObject } from "../src/kube/types.ts";
 import { type ComponentName, LocalCluster } from "../test/cluster/cluster.ts";
 import { installDevCrds } from "../test/tools/crds.ts";
 import { auditWrites, totalOf } from "./lib/audit.ts";
 import { type BenchChild, startBenchChild } from "./lib/child.ts";
 import { quantileMsBetween, requestsByVerb, type Series, scrape } from "./lib/metrics.ts";
 import { procStats, rssSampler } from "./lib/proc.ts";
+import { BENCH_MANAGER, benchRollout, createRouting, forEachIndex } from "./lib/rollouts.ts";
 import { watchObjects } from "./lib/watch.ts";
 
 const { values: flags } = parseArgs({
@@ -44,8 +44,10 @@ if (!Number.isInteger(COUNT) || COUNT < 1) {
   process.exit(2);
 }
 const NS = "bench-rollouts";
-const MANAGER = "sluice-bench";
-const CONCURRENCY = 16;
+const MANAGER = BENCH_MANAGER;
+const STEPS = [{ setWeight: 50 }, { pause: { duration: "1s" } }];
+/** Every other Rollout is routed through nginx. */
+const routed = (i: number) => i % 2 === 0;
 const TIMEOUT_MS = 180_000 + COUNT * 200;
 const STEADY_MS = 30_000;
 const Namespaces: ResourceType = {
@@ -55,69 +57,6 @@ const Namespaces: ResourceType = {
   kind: "Namespace",
   namespaced: false,
 };
-
-const routed = (i: number) => i % 2 === 0;
-
-function rollout(i: number): Rollout {
-  const name = `web-${i}`;
-  const traffic = routed(i)
-    ? {
-        canaryService: `${name}-canary`,
-        stableService: `${name}-stable`,
-        trafficRouting: { nginx: { stableIngress: name } },
-      }
-    : {};
-  return {
-    apiVersion: "sluice.dev/v1alpha1",
-    kind: "Rollout",
-    metadata: { name, namespace: NS },
-    spec: {
-      replicas: 1,
-      selector: { matchLabels: { app: name } },
-      template: {
-        metadata: { labels: { app: name } },
-        spec: { containers: [{ name: "web", image: "web:1" }] },
-      },
-      strategy: { canary: { ...traffic, steps: [{ setWeight: 50 }, { pause: { duration: "1s" } }] } },
-    },
-  } as Rollout;
-}
-
-/** The Services and stable Ingress a routed Rollout names. */
-function routingObjects(i: number): [ResourceType, KubeObject][] {
-  const name = `web-${i}`;
-  const service = (suffix: string): KubeObject =>
-    ({
-      apiVersion: "v1",
-      kind: "Service",
-      metadata: { name: `${name}-${suffix}`, namespace: NS },
-      spec: { selector: { app: name }, ports: [{ port: 80 }] },
-    }) as KubeObject;
-  const backend = { service: { name: `${name}-stable`, port: { number: 80 } } };
-  const ingress = {
-    apiVersion: "networking.k8s.io/v1",
-    kind: "Ingress",
-    metadata: { name, namespace: NS },
-    spec: {
-      ingressClassName: "nginx",
-      rules: [{ host: `${name}.example.com`, http: { paths: [{ path: "/", pathType: "Prefix", backend }] } }],
-    },
-  } as KubeObject;
-  return [
-    [Services, service("stable")],
-    [Services, service("canary")],
-    [Ingresses, ingress],
-  ];
-}
-
-/** Runs `work(i)` for i in 0..n-1, CONCURRENCY at a time. */
-async function forEachIndex(n: number, work: (i: number) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    for (let i = next++; i < n; i = next++) await work(i);
-  };
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-}
 
 /** When each Rollout was last seen Healthy on its current generation, from a watch. */
 function observeRollouts(client: KubeClient) {
@@ -172,10 +111,7 @@ function latencies(before: Series, after: Series) {
 async function prepare(cluster: LocalCluster, client: KubeClient): Promise<void> {
   await installDevCrds(cluster.info.kubeconfig);
   await client.create(Namespaces, { apiVersion: "v1", kind: "Namespace", metadata: { name: NS } }, MANAGER);
-  await forEachIndex(COUNT, async (i) => {
-    if (!routed(i)) return;
-    for (const [type, object] of routingObjects(i)) await client.create(type, object, MANAGER);
-  });
+  await createRouting(client, NS, COUNT, routed);
 }
 
 /** From the first create to all Healthy, then the steady window. */
@@ -183,7 +119,7 @@ async function firstDeploy(cluster: LocalCluster, client: KubeClient, child: Ben
   const seen = observeRollouts(client);
   const m0 = await scrape(child.metricsPort);
   const t0 = Date.now();
-  await forEachIndex(COUNT, (i) => client.create(Rollouts, rollout(i), MANAGER));
+  await forEachIndex(COUNT, (i) => client.create(Rollouts, benchRollout(NS, i, STEPS, routed(i)), MANAGER));
   const allHealthy = await seen.allHealthy(TIMEOUT_MS);
   const healthyMs = (allHealthy ? seen.lastAt() : Date.now()) - t0;
   const m1 = await scrape(child.metricsPort);

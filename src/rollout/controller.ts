@@ -16,6 +16,7 @@ import { computePhase, setCondition } from "./conditions.ts";
 import type { RolloutContext, RunSighting, TemplateLookup } from "./context.ts";
 import { finalizeDeletion, hasFinalizer } from "./finalizer.ts";
 import { POD_TEMPLATE_HASH_LABEL, podTemplateHash } from "./hash.ts";
+import { registerRolloutMetrics } from "./metrics.ts";
 import { planRollout } from "./plan.ts";
 import { restartPending, restartRound } from "./restart.ts";
 import { withHealthy } from "./rollout-conditions.ts";
@@ -31,6 +32,7 @@ export const rolloutController: ControllerSetup = (kernel) => {
     type: Rollouts,
     indexers: { services: byServiceNamed, routed: byRoutedObject },
   });
+  registerRolloutMetrics(kernel.options.metrics.registry, () => rollouts.cache.values());
   const replicaSets = kernel.informer<ReplicaSet>({
     type: ReplicaSets,
     labelSelector: POD_TEMPLATE_HASH_LABEL,

@@ -33,6 +33,7 @@ test("label names in braces and grouping lists, strings, comments and Grafana va
     ["sluice_rollout_info"],
   );
   assert.deepEqual(metricNames('label_replace(m, "dst", "$1", "src", "(a b)") # a comment names c'), ["m"]);
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a Grafana variable, not a JS template
   assert.deepEqual(metricNames("rate(m[${__interval}])"), ["m"]);
   assert.deepEqual(metricNames("a unless on (namespace, name) (b == 1)"), ["a", "b"]);
 });

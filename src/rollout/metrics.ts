@@ -3,8 +3,11 @@
 // queries carry over by renaming. The gauges are computed at scrape time from the Rollout
 // informer's cache: no bookkeeping per reconcile, no API call per scrape, and a deleted Rollout's
 // series are gone at the next scrape. A standby replica's cache is empty: only the leader reports.
-import { Gauge, type Registry } from "prom-client";
+// The one counter, of Events (the peer's rollout_events_total), is counted as they are recorded.
+import { Counter, Gauge, type Registry } from "prom-client";
 import type { Rollout, TrafficRouting } from "../api/rollout.ts";
+import type { KubeObject } from "../kube/types.ts";
+import type { EventType } from "../telemetry/events.ts";
 
 export interface RolloutSeries {
   info: { namespace: string; name: string; strategy: string; traffic_router: string; phase: string };
@@ -164,4 +167,44 @@ export function registerRolloutMetrics(registry: Registry, list: () => Iterable<
     labelNames: ["namespace", "name"],
     pick: (s) => (s.aborted ? 1 : 0),
   });
+}
+
+type EventLabels = "namespace" | "name" | "type" | "reason";
+
+/**
+ * sluice_rollout_events_total: the Events the Rollout controller records, by Rollout, type and
+ * reason (RolloutAborted counts aborts). A deleted Rollout's series are dropped with it.
+ */
+export class RolloutEventCounter {
+  private readonly events: Counter<EventLabels>;
+  private readonly seen = new Map<string, Map<string, Record<EventLabels, string>>>();
+
+  constructor(registry: Registry) {
+    this.events = new Counter({
+      name: "sluice_rollout_events_total",
+      help: "Events recorded about Rollouts, by type and reason (RolloutAborted, RolloutCompleted, RolloutStepCompleted, …)",
+      labelNames: ["namespace", "name", "type", "reason"],
+      registers: [registry],
+    });
+  }
+
+  counted(object: KubeObject, type: EventType, reason: string): void {
+    const labels = {
+      namespace: object.metadata?.namespace ?? "",
+      name: object.metadata?.name ?? "",
+      type,
+      reason,
+    };
+    this.events.inc(labels);
+    const key = `${labels.namespace}/${labels.name}`;
+    const series = this.seen.get(key) ?? new Map<string, Record<EventLabels, string>>();
+    series.set(`${type}/${reason}`, labels);
+    this.seen.set(key, series);
+  }
+
+  /** Drops the series of a Rollout that is gone (`key`: namespace/name). */
+  forget(key: string): void {
+    for (const labels of this.seen.get(key)?.values() ?? []) this.events.remove(labels);
+    this.seen.delete(key);
+  }
 }

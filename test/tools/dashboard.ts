@@ -115,7 +115,7 @@ const rollouts: Section = [
       title: "Available and desired replicas",
       description: "Available pods of each Rollout (all its ReplicaSets) against spec.replicas.",
       type: "timeseries",
-      w: 24,
+      w: 12,
       queries: [
         {
           expr: `max by (namespace, name) (sluice_rollout_info_replicas_available{${NS}})`,
@@ -124,6 +124,19 @@ const rollouts: Section = [
         {
           expr: `max by (namespace, name) (sluice_rollout_info_replicas_desired{${NS}})`,
           legend: "{{namespace}}/{{name}} desired",
+        },
+      ],
+    },
+    {
+      title: "Warning events",
+      description:
+        "Warning Events recorded about Rollouts, by reason: RolloutAborted counts aborts; AnalysisRunFailed, InvalidSpec and others say why.",
+      type: "timeseries",
+      w: 12,
+      queries: [
+        {
+          expr: `sum by (namespace, name, reason) (increase(sluice_rollout_events_total{${NS}, type="Warning"}[${RATE}]))`,
+          legend: "{{namespace}}/{{name}} {{reason}}",
         },
       ],
     },

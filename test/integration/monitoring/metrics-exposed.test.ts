@@ -1,7 +1,7 @@
 // What the dashboard and the alerts read is what a running controller serves: sluice started with
 // the Rollout, AnalysisRun and Application controllers and the webhook receiver (as src/main.ts
 // wires it), a canary paused at its second step and a finished web-metric AnalysisRun; /metrics
-// shows the canary's phase, step and weight and the run's value, and every metric name in every
+// shows the canary's phase, step, weight and Events and the run's value, and every metric name in every
 // dashboard query and alert expression is exposed (a metric with no samples yet counts: prom-client
 // prints its HELP and TYPE).
 import assert from "node:assert/strict";
@@ -114,6 +114,10 @@ test("a running controller exposes the canary's phase, step and weight, and ever
   assert.equal(sample(`sluice_rollout_canary_weight{${ours}}`), "20");
   assert.equal(sample(`sluice_rollout_info_replicas_desired{${ours}}`), "5");
   assert.equal(sample(`sluice_rollout_aborted{${ours}}`), "0");
+  const stepsDone = sample(
+    `sluice_rollout_events_total{${ours},type="Normal",reason="RolloutStepCompleted"}`,
+  );
+  assert.ok(Number(stepsDone) >= 1, `RolloutStepCompleted counted: ${stepsDone}`);
   assert.equal(
     sample(`sluice_analysis_run_metric_value{namespace="${namespace}",name="check",metric="ratio"}`),
     "0.97",

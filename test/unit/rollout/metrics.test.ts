@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Registry } from "prom-client";
 import type { Rollout } from "../../../src/api/rollout.ts";
-import { registerRolloutMetrics, rolloutSeries } from "../../../src/rollout/metrics.ts";
+import { RolloutEventCounter, registerRolloutMetrics, rolloutSeries } from "../../../src/rollout/metrics.ts";
 
 const pausedCanary: Rollout = {
   metadata: { namespace: "shop", name: "web", generation: 3 },
@@ -93,4 +93,27 @@ test("a scrape prints the Rollouts in the cache now, and nothing for one that is
   assert.doesNotMatch(second, /name="web"/);
   // Registered metrics still print HELP and TYPE with no samples.
   assert.match(second, /^# TYPE sluice_rollout_info gauge$/m);
+});
+
+test("Events are counted by Rollout, type and reason; a deleted Rollout's series go with it", async () => {
+  const registry = new Registry();
+  const counter = new RolloutEventCounter(registry);
+  const web = { metadata: { namespace: "shop", name: "web" } };
+  const api = { metadata: { namespace: "shop", name: "api" } };
+  counter.counted(web, "Warning", "RolloutAborted");
+  counter.counted(web, "Warning", "RolloutAborted");
+  counter.counted(web, "Normal", "RolloutPaused");
+  counter.counted(api, "Normal", "RolloutCompleted");
+  const before = await registry.metrics();
+  assert.match(
+    before,
+    /^sluice_rollout_events_total\{namespace="shop",name="web",type="Warning",reason="RolloutAborted"\} 2$/m,
+  );
+  counter.forget("shop/web");
+  const after = await registry.metrics();
+  assert.doesNotMatch(after, /name="web"/);
+  assert.match(
+    after,
+    /^sluice_rollout_events_total\{namespace="shop",name="api",type="Normal",reason="RolloutCompleted"\} 1$/m,
+  );
 });

@@ -25,17 +25,25 @@ export interface ChartObject {
   data?: Record<string, string>;
 }
 
-/** `helm template rel charts/sluice --namespace ns --set …`, parsed. */
-export async function renderChart(set: string[] = []): Promise<ChartObject[]> {
+/** Runs the harness's helm with its state under .sluice/helm. */
+export async function helmRun(args: string[]): Promise<{ stdout: string; stderr: string }> {
   const home = join(repoRoot, ".sluice", "helm");
-  const { stdout } = await run(
-    helm,
-    ["template", "rel", chartDir, "--namespace", "ns", ...set.flatMap((s) => ["--set", s])],
-    {
-      env: { ...process.env, HELM_CACHE_HOME: home, HELM_CONFIG_HOME: home, HELM_DATA_HOME: home },
-      maxBuffer: 64 * 1024 * 1024,
-    },
-  );
+  return run(helm, args, {
+    env: { ...process.env, HELM_CACHE_HOME: home, HELM_CONFIG_HOME: home, HELM_DATA_HOME: home },
+    maxBuffer: 64 * 1024 * 1024,
+  });
+}
+
+/** `helm template rel charts/sluice --namespace <namespace> --set …`, parsed. */
+export async function renderChart(set: string[] = [], namespace = "ns"): Promise<ChartObject[]> {
+  const { stdout } = await helmRun([
+    "template",
+    "rel",
+    chartDir,
+    "--namespace",
+    namespace,
+    ...set.flatMap((s) => ["--set", s]),
+  ]);
   return parseAllDocuments(stdout)
     .map((d) => d.toJS() as ChartObject | null)
     .filter((d): d is ChartObject => d !== null);

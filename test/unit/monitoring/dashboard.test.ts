@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
-import { chartDir, noHelm, renderChart } from "../../helpers/chart.ts";
+import { chartDir, helmRun, noHelm, renderChart } from "../../helpers/chart.ts";
 import { dashboard } from "../../tools/dashboard.ts";
 import { metricNames } from "../../tools/promql-names.ts";
 
@@ -99,4 +99,18 @@ test("the dashboard ConfigMap: off by default; on, it carries the sidecar label 
   assert.equal(moved?.metadata.namespace, "monitoring");
   assert.equal(moved?.metadata.labels?.team_dashboard, "yes");
   assert.equal(moved?.metadata.labels?.grafana_dashboard, undefined);
+});
+
+test("helm lint --strict is clean with the dashboard and the alert rules on", { skip: noHelm }, async () => {
+  const { stdout } = await helmRun([
+    "lint",
+    "--strict",
+    chartDir,
+    ...["metrics.grafanaDashboard.enabled=true", "metrics.prometheusRule.enabled=true"].flatMap((s) => [
+      "--set",
+      s,
+    ]),
+  ]);
+  assert.match(stdout, /1 chart\(s\) linted, 0 chart\(s\) failed/, stdout);
+  assert.doesNotMatch(stdout, /\[(WARNING|ERROR)\]/, stdout);
 });

@@ -28,6 +28,8 @@ interface PanelSpec {
   max?: number;
   /** Value → text and colour (state timelines, stats). */
   mappings?: Record<string, [string, string]>;
+  /** From this value up the stat turns red (nothing: Grafana's default green/red at 80). */
+  redFrom?: number;
   stack?: boolean;
 }
 
@@ -68,6 +70,7 @@ const rollouts: Section = [
       w: 4,
       queries: [{ expr: `sum(sluice_rollout_aborted{${NS}}) or vector(0)` }],
       mappings: { "0": ["none", "green"] },
+      redFrom: 1,
     },
     {
       title: "Rollout phase",
@@ -337,6 +340,14 @@ function valueMappings(mappings: PanelSpec["mappings"]) {
   return [{ type: "value", options }];
 }
 
+const redFrom = (value: number) => ({
+  mode: "absolute",
+  steps: [
+    { color: "green", value: null },
+    { color: "red", value },
+  ],
+});
+
 function panelJson(spec: PanelSpec, id: number, gridPos: Record<string, number>) {
   const refIds = "ABCDEFGHIJ";
   const targets = spec.queries.map((q, i) => ({
@@ -361,6 +372,7 @@ function panelJson(spec: PanelSpec, id: number, gridPos: Record<string, number>)
         ...(spec.min !== undefined ? { min: spec.min } : {}),
         ...(spec.max !== undefined ? { max: spec.max } : {}),
         mappings: valueMappings(spec.mappings),
+        ...(spec.redFrom !== undefined ? { thresholds: redFrom(spec.redFrom) } : {}),
         custom,
       },
       overrides: [],

@@ -7,14 +7,22 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { noHelm } from "../../helpers/chart.ts";
 import { alertExpressions, dashboardExpressions, pausedCanaryUnderSluice } from "../../helpers/monitoring.ts";
+import { pending, waitFor } from "../../helpers/wait.ts";
 import { metricNames, seriesNames } from "../../tools/promql-names.ts";
 
 test("a running controller exposes the canary's phase, step and weight, and every metric the dashboard and alerts use", async (t) => {
   const { namespace, sluice } = await pausedCanaryUnderSluice(t, "monitoring");
-  const metrics = await (await fetch(`http://127.0.0.1:${sluice.metricsPort}/metrics`)).text();
-  const sample = (series: string) =>
-    new RegExp(`^${series.replace(/[{}()|.]/g, "\\$&")} (\\S+)$`, "m").exec(metrics)?.[1];
   const ours = `namespace="${namespace}",name="web"`;
+  const sampleIn = (metrics: string, series: string) =>
+    new RegExp(`^${series.replace(/[{}()|.]/g, "\\$&")} (\\S+)$`, "m").exec(metrics)?.[1];
+  const stepCompleted = `sluice_rollout_events_total{${ours},type="Normal",reason="RolloutStepCompleted"}`;
+  const value = `sluice_analysis_run_metric_value{namespace="${namespace}",name="check",metric="ratio"}`;
+  // The Event and the run's gauges follow the status writes the set-up waited for, a moment later.
+  const metrics = await waitFor("the step's Event and the run's value on /metrics", async () => {
+    const text = await (await fetch(`http://127.0.0.1:${sluice.metricsPort}/metrics`)).text();
+    return sampleIn(text, stepCompleted) && sampleIn(text, value) ? text : pending("not yet");
+  });
+  const sample = (series: string) => sampleIn(metrics, series);
   assert.equal(
     sample(`sluice_rollout_info{${ours},strategy="canary",traffic_router="",phase="Paused"}`),
     "1",
@@ -28,14 +36,8 @@ test("a running controller exposes the canary's phase, step and weight, and ever
   assert.equal(sample(`sluice_rollout_canary_weight{${ours}}`), "20");
   assert.equal(sample(`sluice_rollout_info_replicas_desired{${ours}}`), "5");
   assert.equal(sample(`sluice_rollout_aborted{${ours}}`), "0");
-  const stepsDone = sample(
-    `sluice_rollout_events_total{${ours},type="Normal",reason="RolloutStepCompleted"}`,
-  );
-  assert.ok(Number(stepsDone) >= 1, `RolloutStepCompleted counted: ${stepsDone}`);
-  assert.equal(
-    sample(`sluice_analysis_run_metric_value{namespace="${namespace}",name="check",metric="ratio"}`),
-    "0.97",
-  );
+  assert.ok(Number(sample(stepCompleted)) >= 1, "RolloutStepCompleted counted");
+  assert.equal(sample(value), "0.97");
 
   const exposed = seriesNames(metrics);
   const alerts = await alertExpressions();

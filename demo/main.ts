@@ -163,12 +163,15 @@ async function main(): Promise<number> {
       code = 1;
     }
   }
+  const ownCluster = started.cluster?.owned === true;
+  const running = started.session !== undefined;
   await stopAll(started);
-  out(
-    signals.isInterrupted()
-      ? "stopped: sluice, the exporter and the demo's cluster (if it started one)."
-      : "done.",
-  );
+  const what = ["sluice", "the sample exporter", ...(ownCluster ? ["the demo's cluster"] : [])].join(", ");
+  const left =
+    started.cluster && !ownCluster
+      ? ` The cluster keeps running; namespace ${options.namespace} stays until the next run.`
+      : "";
+  if (running || ownCluster) out(`stopped ${what}.${left}`);
   return signals.isInterrupted() ? 130 : code;
 }
 

@@ -17,13 +17,23 @@ export interface PokeTargets {
 
 export function pokeText(t: PokeTargets): string {
   const promQuery = `${t.prometheusUrl}/graph?g0.expr=${encodeURIComponent(t.query)}&g0.tab=0&g0.range_input=5m`;
+  const commands: [string, string][] = [
+    [
+      `kubectl sluice get rollout ${t.rollout} -w -n ${t.namespace}`,
+      "the canary, live (kubectl-sluice alone works too)",
+    ],
+    [
+      `kubectl sluice app get ${t.application} -n ${t.namespace}`,
+      "the Application: sync, health, revision, objects",
+    ],
+    [`kubectl sluice list analysisruns -n ${t.namespace}`, "the analysis verdicts"],
+    [`git -C ${t.repoDir} log --oneline`, "the repository sluice syncs from"],
+  ];
+  const width = Math.max(...commands.map(([c]) => c.length));
   return [
     "In another terminal:",
     `  export KUBECONFIG=${t.kubeconfig} PATH=${t.binDir}:$PATH`,
-    `  kubectl sluice get rollout ${t.rollout} -w -n ${t.namespace}     # the canary, live (kubectl-sluice works without kubectl too)`,
-    `  kubectl sluice app get ${t.application} -n ${t.namespace}        # the Application: sync, health, revision, objects`,
-    `  kubectl sluice list analysisruns -n ${t.namespace}`,
-    `  git -C ${t.repoDir} log --oneline                 # the repository sluice syncs from`,
+    ...commands.map(([command, why]) => `  ${command.padEnd(width)}   # ${why}`),
     `Prometheus:       ${t.prometheusUrl}  (error ratio per version: ${promQuery})`,
     `sluice /metrics:  ${t.sluiceMetricsUrl}`,
     `sample exporter:  ${t.exporterUrl}`,

@@ -1,8 +1,9 @@
-// Which cluster the demo runs on. A harness cluster already running (`npm run dev` or
-// `npm run cluster:up`, in .sluice/cluster, or one named with --cluster-dir) is used as it is and
-// left running. Otherwise the demo builds the control plane if needed (test/cluster/build.sh,
-// cached by version) and starts its own with the harness (LocalCluster, free loopback ports) in
-// its work dir, and stops it on exit.
+// Which cluster the demo runs on. By default its own: the demo builds the control plane if needed
+// (test/cluster/build.sh, cached by version) and starts it with the harness (LocalCluster, free
+// loopback ports) in its work dir, and stops it on exit. With --cluster-dir it uses a running
+// harness cluster (`npm run cluster:up`) as it is and leaves it running. Not `npm run dev`'s by
+// default: the sluice that dev runs watches every namespace, and two Rollout controllers on the
+// demo's Rollout would fight.
 import { spawn } from "node:child_process";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
@@ -45,8 +46,6 @@ function runBuild(): Promise<void> {
 export async function chooseCluster(options: {
   /** --cluster-dir: this running cluster, or an error. */
   explicitDir: string | undefined;
-  /** Looked at when no dir is given: `npm run dev`'s cluster. */
-  devDir: string;
   /** Where the demo's own cluster lives. */
   ownDir: string;
   say: (text: string) => void;
@@ -57,15 +56,6 @@ export async function chooseCluster(options: {
     return {
       cluster: found,
       origin: `the running cluster in ${options.explicitDir}`,
-      owned: false,
-      stop: async () => undefined,
-    };
-  }
-  const dev = runningCluster(options.devDir);
-  if (typeof dev !== "string") {
-    return {
-      cluster: dev,
-      origin: `the running cluster of npm run dev (${options.devDir})`,
       owned: false,
       stop: async () => undefined,
     };

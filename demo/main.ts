@@ -95,7 +95,6 @@ async function tell(options: DemoOptions, started: Started, signals: ReturnType<
   started.work = await claimWorkDir(DEMO_DIR, say);
   started.cluster = await chooseCluster({
     explicitDir: options.clusterDir,
-    devDir: join(REPO_ROOT, ".sluice", "cluster"),
     ownDir: join(DEMO_DIR, "cluster"),
     say,
   });

@@ -17,8 +17,9 @@ export const USAGE = `npm run demo -- [--fast] [--exit] [--namespace NS] [--clus
   --fast             the same story in CI time (2 s pauses, 1 s analysis interval)
   --exit             exit when the story is done (default: keep everything running until Ctrl-C)
   --namespace NS     the namespace the demo owns and makes afresh (default sluice-demo)
-  --cluster-dir DIR  use the running harness cluster in DIR (default: the one of npm run dev in
-                     .sluice/cluster if it runs, else start one in .sluice/demo/cluster)`;
+  --cluster-dir DIR  use the running harness cluster in DIR (npm run cluster:up makes one in
+                     .sluice/cluster) instead of starting one in .sluice/demo/cluster; no other
+                     sluice may run on it (npm run dev's watches every namespace)`;
 
 export class DemoOptionsError extends Error {}
 

@@ -47,13 +47,14 @@ export interface Session {
 }
 
 /** Deletes a namespace left by an earlier run and waits until it is gone. */
-async function removeNamespace(client: KubeClient, name: string): Promise<void> {
+async function removeNamespace(client: KubeClient, name: string, say: (text: string) => void): Promise<void> {
   try {
     await client.get(Namespaces, { name });
   } catch (error) {
     if (isNotFound(error)) return;
     throw error;
   }
+  say(`deleting namespace ${name} of an earlier run`);
   // No sluice runs on it now, so a Rollout's finalizer (restore routing on delete) would hold the
   // namespace in Terminating forever; the demo's namespace is the demo's own to clear.
   for (const r of (await client.list<Rollout>(Rollouts, { namespace: name })).items) {
@@ -93,7 +94,7 @@ export async function openSession(options: SessionOptions): Promise<Session> {
     say("installing the CRDs (Rollout, AnalysisTemplate, AnalysisRun, Application)");
     await installDevCrds(cluster.kubeconfig);
     if (options.createNamespace) {
-      await removeNamespace(client, namespace);
+      await removeNamespace(client, namespace, say);
       await client.create(
         Namespaces,
         { apiVersion: "v1", kind: "Namespace", metadata: { name: namespace } },

@@ -13,7 +13,7 @@ import { test } from "node:test";
 import { replicaSetImage } from "../../../demo/exporter.ts";
 import { PACES } from "../../../demo/manifests.ts";
 import { Narrator } from "../../../demo/narrate.ts";
-import { openSession } from "../../../demo/session.ts";
+import { openSession, type Session } from "../../../demo/session.ts";
 import { APPLICATION, Story } from "../../../demo/story.ts";
 import type { AnalysisRun } from "../../../src/api/analysis.ts";
 import type { Application } from "../../../src/api/application.ts";
@@ -40,12 +40,23 @@ test("demo --fast: v1 synced Healthy, v2 promoted by a passing canary, v3-bad ab
   const started = Date.now();
   // The Rollout CRD first: the watch below needs the kind served.
   await installRolloutCrd();
-  const namespace = await useNamespace(t, "demo");
+  // node:test runs after-hooks in the order they were added, so this one, added before the
+  // namespace's, stops sluice and then takes its finalizer off the Rollout before the namespace
+  // is deleted: with no controller left, the finalizer would hold the namespace in Terminating.
+  let session: Session | undefined;
+  let namespace = "";
+  t.after(async () => {
+    await session?.stop();
+    await testClient()
+      .mergePatch(Rollouts, { namespace, name: "web" }, { metadata: { finalizers: null } }, "sluice-test")
+      .catch(() => undefined);
+  });
+  namespace = await useNamespace(t, "demo");
   const workDir = await mkdtemp(join(tmpdir(), "sluice-demo-test-"));
   t.after(() => rm(workDir, { recursive: true, force: true }));
   const transcript: string[] = [];
   const narrator = new Narrator((line) => transcript.push(line));
-  const session = await openSession({
+  session = await openSession({
     cluster: {
       kubeconfig: requireEnv(ENV.kubeconfig),
       prometheusUrl: requireEnv(ENV.prometheusUrl),
@@ -57,7 +68,6 @@ test("demo --fast: v1 synced Healthy, v2 promoted by a passing canary, v3-bad ab
     repoPoll: "10s",
     say: (text) => narrator.say(text),
   });
-  t.after(() => session.stop());
   const rollouts = recordWatch<Rollout>(t, Rollouts, { namespace });
 
   const story = new Story(session, { pace: PACES.fast, narrator, chapterTimeoutMs: 60_000 });

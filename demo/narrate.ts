@@ -71,6 +71,12 @@ export function rolloutLine(r: Rollout | undefined, replicaSets: ReplicaSet[] = 
   const s = r.status;
   if (!s?.phase) return "rollout web: waiting for the controller";
   const stable = versions(replicaSets).get(s.stableRS ?? "");
+  const generation = r.metadata?.generation;
+  if (generation !== undefined && s.observedGeneration !== undefined && s.observedGeneration < generation) {
+    // The status still describes the old spec: say what is coming, not what was.
+    const image = (r.spec?.template?.spec?.containers as { image?: string }[] | undefined)?.[0]?.image;
+    return `rollout web: new template${image ? ` (${tagOf(image)})` : ""} seen, the controller is acting on it`;
+  }
   if (s.abort) {
     return `rollout web: ABORTED — ${s.message ?? "aborted"}; traffic back on ${stable?.version ?? "the stable version"}`;
   }

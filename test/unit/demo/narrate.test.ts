@@ -104,6 +104,13 @@ test("Healthy, aborted, a first deploy and an invalid spec", () => {
     rolloutLine(invalid, []),
     "rollout web: Degraded (InvalidSpec: steps[2]: no value) at step 1/5 setWeight 20",
   );
+  const stale = web({ phase: "Healthy", stableRS: "aaa", observedGeneration: 1 });
+  stale.metadata = { ...stale.metadata, generation: 2 };
+  assert.equal(
+    rolloutLine(stale, replicaSets),
+    "rollout web: new template (v2) seen, the controller is acting on it",
+    "a status of the previous spec is not read as the new one's",
+  );
   assert.equal(rolloutLine(undefined), "rollout web: not created yet");
   assert.equal(rolloutLine(web({})), "rollout web: waiting for the controller");
 });

@@ -158,7 +158,7 @@ async function main(): Promise<number> {
   } catch (error) {
     if (!signals.isInterrupted()) {
       console.error(`\ndemo failed: ${(error as Error).message}`);
-      console.error(`sluice's log: ${join(DEMO_DIR, "sluice.log")}`);
+      if (started.session) console.error(`sluice's log: ${started.session.controller.logFile}`);
       code = 1;
     }
   }

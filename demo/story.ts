@@ -181,8 +181,9 @@ export class Story {
       .join(" → ");
     this.narrator.say(
       `The repository holds a Rollout "web" (5 replicas, canary steps: ${steps} → 100%),\n` +
-        "its stable and canary Services, an nginx Ingress, and an AnalysisTemplate asking Prometheus\n" +
-        "for the canary's error ratio. A first deploy goes straight to stable: there is nothing to compare with.",
+        "its stable and canary Services, an nginx Ingress (sluice copies it as a canary Ingress and moves\n" +
+        "traffic with its canary-weight), and an AnalysisTemplate asking Prometheus for the canary's error\n" +
+        "ratio. A first deploy goes straight to stable: there is nothing to compare with.",
     );
     const sha = await this.commit("v1", "web v1");
     await this.createApplication();

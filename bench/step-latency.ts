@@ -24,7 +24,7 @@ import { KubeTransport } from "../src/kube/transport.ts";
 import type { KubeObject } from "../src/kube/types.ts";
 import { LocalCluster } from "../test/cluster/cluster.ts";
 import { installDevCrds } from "../test/tools/crds.ts";
-import { startBenchChild } from "./lib/child.ts";
+import { type BenchChild, startBenchChild } from "./lib/child.ts";
 import { BENCH_MANAGER, benchRollout, createRouting, forEachIndex } from "./lib/rollouts.ts";
 import { spread } from "./lib/stats.ts";
 import { watchObjects } from "./lib/watch.ts";
@@ -48,7 +48,7 @@ const STEPS = [
   { setWeight: 80 },
   { pause: {} },
 ];
-const TIMEOUT_MS = 180_000 + COUNT * 200;
+const TIMEOUT_MS = 60_000 + COUNT * 200;
 const Namespaces: ResourceType = {
   group: "",
   version: "v1",
@@ -63,6 +63,8 @@ function observe(client: KubeClient) {
   const weightSeenAt = new Map<string, number>();
   const deadlines = new Map<number, number>();
   const healthy = new Set<number>();
+  /** Paused at the first pause step (index 1), waiting for a promote. */
+  const parked = new Set<number>();
   const abort = new AbortController();
   const indexOf = (name: string) => Number(/^web-(\d+)/.exec(name)?.[1] ?? -1);
   const seeIngress = (ing: KubeObject) => {
@@ -78,6 +80,8 @@ function observe(client: KubeClient) {
       r.status?.phase === "Healthy" && (r.status.observedGeneration ?? 0) >= (r.metadata?.generation ?? 1);
     if (done) healthy.add(i);
     else healthy.delete(i);
+    if (r.status?.currentStepIndex === 1 && (r.status.pauseConditions?.length ?? 0) > 0) parked.add(i);
+    else parked.delete(i);
     const timed = r.status?.currentStepIndex === 3 ? r.status.pauseConditions?.[0]?.startTime : undefined;
     if (timed) deadlines.set(indexOf(r.metadata?.name ?? ""), Date.parse(timed) + PAUSE_MS);
   };
@@ -89,8 +93,12 @@ function observe(client: KubeClient) {
   const every = (ok: (i: number) => unknown) => Array.from({ length: COUNT }, (_, i) => i).every(ok);
   return {
     seen,
+    /** What the watches saw of a Rollout: weights in the order first seen (for a timeout's message). */
+    of: (i: number) =>
+      [...weightSeenAt.keys()].filter((k) => k.startsWith(`${i}:`)).map((k) => k.split(":")[1]),
     deadline: (i: number) => deadlines.get(i),
     allHealthy: () => every((i) => healthy.has(i)),
+    allParked: () => every((i) => parked.has(i)),
     allAt: (weight: number) => every((i) => seen(i, weight)),
     stop: async () => {
       abort.abort();
@@ -110,6 +118,18 @@ async function until(what: string, ok: () => boolean): Promise<void> {
 
 async function measure(client: KubeClient) {
   const seen = observe(client);
+  try {
+    return await promoteAll(client, seen);
+  } catch (error) {
+    throw new Error(
+      `${(error as Error).message}; web-0's canary Ingress showed weights ${seen.of(0).join(", ")}`,
+    );
+  } finally {
+    await seen.stop();
+  }
+}
+
+async function promoteAll(client: KubeClient, seen: ReturnType<typeof observe>) {
   await forEachIndex(COUNT, (i) => client.create(Rollouts, benchRollout(NS, i, STEPS, true), BENCH_MANAGER));
   await until("every Rollout Healthy", seen.allHealthy);
   const image = { spec: { template: { spec: { containers: [{ name: "web", image: "web:2" }] } } } };
@@ -117,6 +137,7 @@ async function measure(client: KubeClient) {
     client.mergePatch(Rollouts, { namespace: NS, name: `web-${i}` }, image, BENCH_MANAGER),
   );
   await until("every canary Ingress at 20", () => seen.allAt(20));
+  await until("every Rollout paused at step 1", seen.allParked);
   const promotedAt = new Map<number, number>();
   await forEachIndex(COUNT, async (i) => {
     promotedAt.set(i, Date.now());
@@ -126,7 +147,6 @@ async function measure(client: KubeClient) {
     });
   });
   await until("every canary Ingress at 80", () => seen.allAt(80));
-  await seen.stop();
   const indexes = Array.from({ length: COUNT }, (_, i) => i);
   const promote = indexes.map((i) => (seen.seen(i, 60) ?? Number.NaN) - (promotedAt.get(i) ?? Number.NaN));
   const pause = indexes.map((i) => (seen.seen(i, 80) ?? Number.NaN) - (seen.deadline(i) ?? Number.NaN));
@@ -137,6 +157,7 @@ async function main(): Promise<void> {
   const nodes = Math.max(3, Math.ceil((COUNT * 2) / 100) + 1);
   const cluster = await LocalCluster.start({ prometheus: false, bench: !flags.stock, nodes });
   const transport = new KubeTransport(loadKubeConfig(cluster.info.kubeconfig), { userAgent: BENCH_MANAGER });
+  let child: BenchChild | undefined;
   try {
     const client = new KubeClient(transport);
     await installDevCrds(cluster.info.kubeconfig);
@@ -146,9 +167,10 @@ async function main(): Promise<void> {
       BENCH_MANAGER,
     );
     await createRouting(client, NS, COUNT, () => true);
-    const child = await startBenchChild("rollouts-child.ts", [cluster.info.kubeconfig, NS]);
+    child = await startBenchChild("rollouts-child.ts", [cluster.info.kubeconfig, NS]);
     const raw = await measure(client);
     const childReport = await child.stop();
+    child = undefined;
     const finite = (values: number[]) => values.filter(Number.isFinite);
     const promote = spread(finite(raw.promoteToWeightMs));
     const pause = spread(finite(raw.pauseDeadlineToWeightMs));
@@ -157,7 +179,7 @@ async function main(): Promise<void> {
         `${flags.stock ? "stock" : "bench"} control-plane settings): ${COUNT} Rollouts routed by nginx`,
     );
     const row = (what: string, s: typeof promote) =>
-      console.log(`  ${what.padEnd(36)} p50 ${s.p50} ms, p99 ${s.p99} ms, max ${s.max} ms`);
+      console.log(`  ${what.padEnd(40)} p50 ${s.p50} ms, p99 ${s.p99} ms, max ${s.max} ms`);
     row("promote → weight on the Ingress", promote);
     row("pause deadline → weight on the Ingress", pause);
     const dir = join(import.meta.dirname, "..", ".sluice", "bench");
@@ -178,6 +200,7 @@ async function main(): Promise<void> {
     await writeFile(file, `${JSON.stringify(body)}\n`);
     console.log(`  raw figures: ${file}`);
   } finally {
+    await child?.stop();
     transport.close();
     await cluster.stop();
   }

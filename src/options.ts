@@ -30,6 +30,11 @@ export interface SluiceOptions {
   metricAddressAllow: string[];
   /** The one namespace whose Applications are honoured (DESIGN.md §8 tenancy). */
   applicationNamespace: string;
+  /**
+   * The only namespaces Applications may deploy into, each watched on its own (a namespaced
+   * install's Roles suffice); empty: any namespace the controller watches.
+   */
+  destinationNamespaces: string[];
   /** How often each Application's repository is read again (with ±10 % jitter). */
   repoPollMs: number;
   /** Where repository mirrors live; a private temporary directory when undefined. */
@@ -73,6 +78,10 @@ const flags = {
   "application-namespace": {
     type: "string",
     help: "the namespace whose Applications are honoured (default: $POD_NAMESPACE, else --namespace, else default)",
+  },
+  "destination-namespaces": {
+    type: "string",
+    help: "comma-separated namespaces Applications may deploy into, each watched on its own (default: any)",
   },
   "repo-poll": { type: "string", help: "how often Git repositories are read again, e.g. 3m (default 3m)" },
   "repo-cache-dir": { type: "string", help: "where Git mirrors are kept (default: a private temp dir)" },
@@ -189,6 +198,12 @@ const webhookOptions = (get: (flag: keyof typeof flags) => string | undefined) =
   };
 };
 
+const commaList = (value: string | undefined) =>
+  (value ?? "")
+    .split(",")
+    .map((item) => item.trim())
+    .filter(Boolean);
+
 /** The render tools' binaries (their own function: parseOptions stays under the complexity cap). */
 const renderBinaries = (get: (flag: keyof typeof flags) => string | undefined) => ({
   kustomizePath: get("kustomize-path") ?? "kustomize",
@@ -223,10 +238,8 @@ export function parseOptions(
     logLevel,
     logFormat: parseLogFormat(get("log-format") ?? "auto"),
     workers,
-    metricAddressAllow: (get("metric-address-allow") ?? "")
-      .split(",")
-      .map((h) => h.trim())
-      .filter(Boolean),
+    metricAddressAllow: commaList(get("metric-address-allow")),
+    destinationNamespaces: commaList(get("destination-namespaces")),
     applicationNamespace: get("application-namespace") ?? env.POD_NAMESPACE ?? get("namespace") ?? "default",
     repoPollMs: parseDurationMs(get("repo-poll") ?? "3m", "repo-poll"),
     repoCacheDir: get("repo-cache-dir"),

@@ -82,8 +82,14 @@ export class Kernel {
     return this.discoveryClient;
   }
 
-  /** Informers for kinds learnt at run time, filtered by `labelSelector`; stopped with the kernel. */
-  dynamicInformers(labelSelector: string, options: { keepManagedFields?: boolean } = {}): DynamicInformers {
+  /**
+   * Informers for kinds learnt at run time, filtered by `labelSelector`; stopped with the kernel.
+   * They watch the kernel's namespace unless `options.namespace` names another one.
+   */
+  dynamicInformers(
+    labelSelector: string,
+    options: { keepManagedFields?: boolean; namespace?: string } = {},
+  ): DynamicInformers {
     const informers = new DynamicInformers({
       client: this.client,
       discovery: this.dynamicClient.discovery,

@@ -1,273 +1,429 @@
-// The chart's RBAC is enough for what the controller does: the chart's ServiceAccount, roles and
-// bindings are installed for real, sluice runs with that ServiceAccount's token (leader election
-// on), and a canary with background analysis, an analysis step with a Job metric and a
-// secret-backed argument is rolled out, promoted and restarted. Any verb the chart forgot is a 403 the
-// controller logs, so the log must show none and the rollout must finish.
+// The chart's RBAC is enough for what the controller does, and the Git side's rules are each
+// needed. The chart's ServiceAccount, roles and bindings are installed for real and sluice runs as
+// the chart's Deployment runs it (its args and env, a TokenRequest token of its ServiceAccount; see
+// test/helpers/chart.ts). A Git repository holds an app — ConfigMaps, the stable and canary
+// Services, an nginx Ingress and a Rollout with nginx traffic routing, background analysis and an
+// analysis step (a web metric with a secret-backed argument, a Job metric, a
+// ClusterAnalysisTemplate) — which an Application in the release namespace deploys into another
+// namespace. A commit of a new image (and without one ConfigMap) is synced, pruned, and walked as a
+// canary by canary-Ingress weight, promoted and restarted. Any verb the chart forgot is a 403 the
+// controller logs, so the log must show none and everything must finish; this runs for each way the
+// chart can grant the Git side its rights. Then each of the Git side's rules is taken out in turn
+// and the Git part alone is run again: the log shows a refusal, so the first test would fail.
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { type TestContext, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
-import { CoreV1Api } from "@kubernetes/client-node";
-import { parseAllDocuments } from "yaml";
-import { analysisRunController } from "../../../src/analysis/controller.ts";
+import { parse } from "yaml";
 import type { AnalysisRun } from "../../../src/api/analysis.ts";
+import type { Application } from "../../../src/api/application.ts";
 import {
   AnalysisRuns,
   AnalysisTemplates,
+  Applications,
   ClusterAnalysisTemplates,
-  type ResourceType,
+  ConfigMaps,
+  Ingresses,
+  Secrets,
 } from "../../../src/kube/resources.ts";
-import type { KubeObject } from "../../../src/kube/types.ts";
-import { rolloutController } from "../../../src/rollout/controller.ts";
-import { binaryPaths } from "../../cluster/binaries.ts";
+import {
+  type ChartObject,
+  type ChartProcess,
+  installChartIdentity,
+  renderChart,
+  startAsDeployment,
+} from "../../helpers/chart.ts";
 import { installAnalysisCrds } from "../../helpers/exporter.ts";
-import { testClient, testKubeConfig, useNamespace } from "../../helpers/kube.ts";
-import { createRollout, installRolloutCrd, podTemplate, rolloutIn } from "../../helpers/rollouts.ts";
-import { startSluice } from "../../helpers/sluice.ts";
+import { repository } from "../../helpers/gitops.ts";
+import { testClient, useNamespace } from "../../helpers/kube.ts";
+import { installRolloutCrd, podTemplate, rolloutIn } from "../../helpers/rollouts.ts";
+import { ensureCrd } from "../../helpers/sluice.ts";
 import { pending, waitFor } from "../../helpers/wait.ts";
 
-const run = promisify(execFile);
-const chart = resolve(fileURLToPath(import.meta.url), "../../../../charts/sluice");
+const root = resolve(fileURLToPath(import.meta.url), "../../../..");
 
-const RBAC_KINDS: Record<string, ResourceType> = {
-  ServiceAccount: {
-    group: "",
-    version: "v1",
-    plural: "serviceaccounts",
-    kind: "ServiceAccount",
-    namespaced: true,
-  },
-  Role: {
-    group: "rbac.authorization.k8s.io",
-    version: "v1",
-    plural: "roles",
-    kind: "Role",
-    namespaced: true,
-  },
-  RoleBinding: {
-    group: "rbac.authorization.k8s.io",
-    version: "v1",
-    plural: "rolebindings",
-    kind: "RoleBinding",
-    namespaced: true,
-  },
-  ClusterRole: {
-    group: "rbac.authorization.k8s.io",
-    version: "v1",
-    plural: "clusterroles",
-    kind: "ClusterRole",
-    namespaced: false,
-  },
-  ClusterRoleBinding: {
-    group: "rbac.authorization.k8s.io",
-    version: "v1",
-    plural: "clusterrolebindings",
-    kind: "ClusterRoleBinding",
-    namespaced: false,
-  },
-};
-
-/** Installs the chart's identity and permissions (not its Deployment) and returns a kubeconfig for it. */
-async function installChartIdentity(
-  t: TestContext,
-  release: string,
-  namespace: string,
-  dir: string,
-  values: string[],
-): Promise<string> {
-  const home = join(chart, "..", "..", ".sluice", "helm");
-  const { stdout } = await run(
-    binaryPaths().helm,
-    ["template", release, chart, "--namespace", namespace, ...values],
-    { env: { ...process.env, HELM_CACHE_HOME: home, HELM_CONFIG_HOME: home, HELM_DATA_HOME: home } },
-  );
-  const client = testClient();
-  for (const doc of parseAllDocuments(stdout)) {
-    const object = doc.toJS() as (KubeObject & { kind: string }) | null;
-    const type = object ? RBAC_KINDS[object.kind] : undefined;
-    if (!object || !type) continue;
-    if (type.namespaced) object.metadata = { ...object.metadata, namespace };
-    await client.create(type, object, "test");
-    if (!type.namespaced)
-      t.after(() => client.delete(type, { name: object.metadata?.name ?? "" }).catch(() => {}));
-  }
-  const token = await testKubeConfig()
-    .makeApiClient(CoreV1Api)
-    .createNamespacedServiceAccountToken({
-      name: release,
-      namespace,
-      body: { apiVersion: "authentication.k8s.io/v1", kind: "TokenRequest", spec: { audiences: [] } },
-    });
-  const cluster = testKubeConfig().getCurrentCluster();
-  const caData =
-    cluster?.caData ?? (cluster?.caFile ? (await readFile(cluster.caFile)).toString("base64") : "");
-  const kubeconfig = {
-    apiVersion: "v1",
-    kind: "Config",
-    clusters: [{ name: "c", cluster: { server: cluster?.server, "certificate-authority-data": caData } }],
-    users: [{ name: release, user: { token: token.status?.token } }],
-    contexts: [{ name: "c", context: { cluster: "c", user: release } }],
-    "current-context": "c",
-  };
-  const file = join(dir, "kubeconfig");
-  await writeFile(file, JSON.stringify(kubeconfig));
-  return file;
+/** How the chart is installed: extra --set values, given the namespace the app deploys into. */
+interface Install {
+  name: string;
+  values: (appNamespace: string) => string[];
 }
 
-for (const form of ["cluster-wide", "single-namespace"] as const)
-  test(`the chart's RBAC (${form}) covers a canary with background, job, secret-backed and cluster-template analysis`, async (t) => {
-    await installRolloutCrd();
-    await installAnalysisCrds();
-    const namespace = await useNamespace(t, "rbac");
-    const release = `sluice-${randomBytes(3).toString("hex")}`;
-    const client = testClient();
-    const kubeconfig = await installChartIdentity(
-      t,
-      release,
-      namespace,
-      await mkdtemp(join(tmpdir(), "sluice-rbac-")),
-      form === "single-namespace" ? ["--set", `watchNamespace=${namespace}`] : [],
-    );
+const ALL_NAMESPACES_CLUSTER: Install = {
+  name: "all namespaces, Git side cluster-wide (defaults)",
+  values: () => [],
+};
+const ALL_NAMESPACES_NAMESPACED: Install = {
+  name: "all namespaces, Git side namespaced",
+  values: (app) => [
+    "applicationController.rbac.mode=namespaced",
+    `applicationController.rbac.namespaces={${app}}`,
+  ],
+};
+const ONE_NAMESPACE: Install = {
+  name: "watchNamespace, Git side in it",
+  values: (app) => [`watchNamespace=${app}`],
+};
 
-    // A JSON endpoint that wants the secret's token.
-    const server = createServer((req, res) => {
-      res.setHeader("Content-Type", "application/json");
-      res.end(JSON.stringify({ ok: req.headers.authorization === "Bearer s3cret" ? 1 : 0, up: 1 }));
-    });
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    t.after(() => new Promise<void>((r) => server.close(() => r())));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+interface Installed {
+  release: string;
+  /** Where the chart is installed and the Application lives. */
+  namespace: string;
+  /** Where the Application deploys (and sluice watches, with watchNamespace). */
+  appNamespace: string;
+  sluice: ChartProcess;
+}
 
-    await client.create(
-      { group: "", version: "v1", plural: "secrets", kind: "Secret", namespaced: true },
-      {
-        apiVersion: "v1",
-        kind: "Secret",
-        metadata: { name: "probe", namespace },
-        stringData: { token: "s3cret" },
-      },
-      "test",
-    );
-    const web = (name: string, extra: Record<string, unknown>) => ({
-      name,
-      successCondition: "result == 1",
-      provider: {
-        web: { url, jsonPath: "{$.ok}", headers: [{ key: "Authorization", value: "Bearer {{args.token}}" }] },
-      },
-      ...extra,
-    });
-    await client.create(
-      AnalysisTemplates,
-      {
-        apiVersion: "sluice.dev/v1alpha1",
-        kind: "AnalysisTemplate",
-        metadata: { name: "checks", namespace },
-        spec: {
-          args: [{ name: "token", valueFrom: { secretKeyRef: { name: "probe", key: "token" } } }],
-          metrics: [
-            web("probe", {}),
+/**
+ * Renders the chart (ports 0: several controllers share this machine), lets `edit` change the
+ * rendered objects, installs its identity and starts the controller as its Deployment would.
+ */
+async function install(t: TestContext, how: Install, edit?: (docs: ChartObject[]) => void) {
+  await installRolloutCrd();
+  await installAnalysisCrds();
+  await ensureCrd(parse(await readFile(join(root, "crds/application.yaml"), "utf8")));
+  const release = `sluice-${randomBytes(3).toString("hex")}`;
+  const namespace = await useNamespace(t, "rbac");
+  const appNamespace = await useNamespace(t, "rbac-app");
+  const docs = await renderChart(release, namespace, [
+    "metricsPort=0",
+    "webhook.port=0",
+    ...how.values(appNamespace),
+  ]);
+  edit?.(docs);
+  const kubeconfig = await installChartIdentity(t, docs, release, namespace);
+  // With a rule taken out, shutdown may wait on an informer that cannot list: no need to wait here.
+  const sluice = await startAsDeployment(t, docs, {
+    kubeconfig,
+    namespace,
+    ...(edit ? { graceMs: 500 } : {}),
+  });
+  return { release, namespace, appNamespace, sluice } satisfies Installed;
+}
+
+/** The lines of the controller's log that tell of a refused request. */
+const refusals = async (sluice: ChartProcess) => (await sluice.log()).filter((l) => /forbidden/i.test(l));
+
+const json = (o: unknown) => `${JSON.stringify(o, null, 1)}\n`;
+
+const service = (name: string) => ({
+  apiVersion: "v1",
+  kind: "Service",
+  metadata: { name },
+  spec: { selector: { app: "web" }, ports: [{ port: 80 }] },
+});
+
+const configMap = (name: string) => ({
+  apiVersion: "v1",
+  kind: "ConfigMap",
+  metadata: { name },
+  data: { a: "1" },
+});
+
+/** The app in Git: ConfigMaps, Services, the stable Ingress and the Rollout at `image`. */
+function appFiles(image: string, clusterTemplate: string): Record<string, string | null> {
+  const backend = { service: { name: "web-stable", port: { number: 80 } } };
+  const rollout = {
+    apiVersion: "sluice.dev/v1alpha1",
+    kind: "Rollout",
+    metadata: { name: "web" },
+    spec: {
+      replicas: 2,
+      selector: { matchLabels: { app: "web" } },
+      template: podTemplate(image),
+      strategy: {
+        canary: {
+          canaryService: "web-canary",
+          stableService: "web-stable",
+          trafficRouting: { nginx: { stableIngress: "web-ing" } },
+          analysis: { templates: [{ templateName: "watch" }] },
+          steps: [
+            { setWeight: 50 },
             {
-              name: "smoke",
-              provider: {
-                job: {
-                  spec: {
-                    backoffLimit: 0,
-                    template: {
-                      spec: { restartPolicy: "Never", containers: [{ name: "smoke", image: "smoke:1" }] },
-                    },
-                  },
-                },
+              analysis: {
+                templates: [
+                  { templateName: "checks" },
+                  { templateName: clusterTemplate, clusterScope: true },
+                ],
               },
             },
+            { pause: {} },
           ],
         },
       },
-      "test",
-    );
-    await client.create(
-      AnalysisTemplates,
-      {
-        apiVersion: "sluice.dev/v1alpha1",
-        kind: "AnalysisTemplate",
-        metadata: { name: "watch", namespace },
-        spec: {
-          args: [{ name: "token", valueFrom: { secretKeyRef: { name: "probe", key: "token" } } }],
-          metrics: [web("steady", { interval: "1s" })],
-        },
+    },
+  };
+  return {
+    "app/settings.yaml": json(configMap("settings")),
+    "app/obsolete.yaml": json(configMap("obsolete")),
+    "app/services.yaml": `${json(service("web-stable"))}---\n${json(service("web-canary"))}`,
+    "app/ingress.yaml": json({
+      apiVersion: "networking.k8s.io/v1",
+      kind: "Ingress",
+      metadata: { name: "web-ing" },
+      spec: {
+        ingressClassName: "nginx",
+        rules: [{ host: "web.example.com", http: { paths: [{ path: "/", pathType: "Prefix", backend }] } }],
       },
-      "test",
-    );
-    // Cluster-scoped: in the single-namespace form only the chart's extra ClusterRole grants it.
-    const clusterTemplate = `${release}-up`;
-    await client.create(
-      ClusterAnalysisTemplates,
-      {
-        apiVersion: "sluice.dev/v1alpha1",
-        kind: "ClusterAnalysisTemplate",
-        metadata: { name: clusterTemplate },
-        spec: {
-          metrics: [
-            { name: "up", successCondition: "result == 1", provider: { web: { url, jsonPath: "{$.up}" } } },
-          ],
-        },
+    }),
+    "app/rollout.yaml": json(rollout),
+  };
+}
+
+/** The Application "demo" in the release namespace, deploying `url`'s app/ into `appNamespace`. */
+async function createApplication(at: Installed, url: string) {
+  await testClient().create<Application>(
+    Applications,
+    {
+      apiVersion: "sluice.dev/v1alpha1",
+      kind: "Application",
+      metadata: { name: "demo", namespace: at.namespace },
+      spec: {
+        project: "default",
+        source: { repoURL: url, targetRevision: "main", path: "app" },
+        destination: { server: "https://kubernetes.default.svc", namespace: at.appNamespace },
+        syncPolicy: { automated: { prune: true } },
       },
-      "test",
-    );
-    t.after(() => client.delete(ClusterAnalysisTemplates, { name: clusterTemplate }).catch(() => {}));
-    const sluice = await startSluice(t, [rolloutController, analysisRunController], {
-      kubeconfig,
-      namespace,
-      leaderElect: true,
-      leaderElectionNamespace: namespace,
-      leaseDurationMs: 3000,
-      renewDeadlineMs: 2000,
-      retryPeriodMs: 500,
-    });
-    await createRollout(namespace, {
-      canary: {
-        steps: [
-          { setWeight: 50 },
-          {
-            analysis: {
-              templates: [{ templateName: "checks" }, { templateName: clusterTemplate, clusterScope: true }],
-            },
-          },
-        ],
-        analysis: { templates: [{ templateName: "watch" }] },
-      },
-    });
-    const rollout = rolloutIn(namespace);
-    const v1 = await rollout.until("v1 Healthy", (r) => r.status?.phase === "Healthy", 45_000);
-    await rollout.patchSpec({ template: podTemplate("web:2") });
-    const done = await rollout.until(
-      "v2 promoted through its analysis",
-      (r) => r.status?.phase === "Healthy" && r.status.stableRS !== v1.status?.stableRS,
-      60_000,
-    );
-    const runs = (await client.list<AnalysisRun>(AnalysisRuns, { namespace })).items;
-    const byType = (type: string) => runs.filter((r) => r.metadata?.labels?.["rollout-type"] === type);
-    const step = byType("Step")[0];
-    assert.equal(step?.status?.phase, "Successful", "the step's probe, Job and cluster template passed");
-    assert.deepEqual(step?.spec?.metrics?.map((m) => m.name).sort(), ["probe", "smoke", "up"]);
-    await waitFor("the background run terminated by the controller", async () => {
-      const [background] = (
-        await client.list<AnalysisRun>(AnalysisRuns, { namespace, labelSelector: "rollout-type=Background" })
-      ).items;
-      return background?.spec?.terminate === true ? true : pending(JSON.stringify(background?.spec));
-    });
-    assert.ok(done.status?.stableRS);
-    // A restart evicts pods (pods list, pods/eviction).
-    const restartAt = new Date().toISOString();
-    await rollout.patchSpec({ restartAt });
-    await rollout.until("restarted", (r) => r.status?.restartedAt === restartAt, 45_000);
-    const log = await readFile(sluice.logFile, "utf8");
-    const refused = log.split("\n").filter((line) => /Forbidden|forbidden/.test(line));
-    assert.deepEqual(refused, [], "no request of the controller was refused");
+    },
+    "test",
+  );
+}
+
+const appUntil = (at: Installed, what: string, ok: (a: Application) => boolean, timeoutMs = 45_000) =>
+  waitFor(
+    what,
+    async () => {
+      const a = await testClient().get<Application>(Applications, { namespace: at.namespace, name: "demo" });
+      return ok(a)
+        ? a
+        : pending(
+            JSON.stringify({ sync: a.status?.sync, health: a.status?.health, op: a.status?.operationState }),
+          );
+    },
+    { timeoutMs },
+  );
+
+/**
+ * The analysis the Rollout uses: a web endpoint that wants the Secret's token, templates "checks"
+ * (that endpoint and a Job) and "watch" (background), and a ClusterAnalysisTemplate (returned).
+ */
+async function analysisFixtures(t: TestContext, at: Installed): Promise<string> {
+  const client = testClient();
+  const namespace = at.appNamespace;
+  const server = createServer((req, res) => {
+    res.setHeader("Content-Type", "application/json");
+    res.end(JSON.stringify({ ok: req.headers.authorization === "Bearer s3cret" ? 1 : 0, up: 1 }));
   });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  t.after(() => new Promise<void>((r) => server.close(() => r())));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  const secret = {
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name: "probe", namespace },
+    stringData: { token: "s3cret" },
+  };
+  await client.create(Secrets, secret, "test");
+  const web = (name: string, extra: Record<string, unknown>) => ({
+    name,
+    successCondition: "result == 1",
+    provider: {
+      web: { url, jsonPath: "{$.ok}", headers: [{ key: "Authorization", value: "Bearer {{args.token}}" }] },
+    },
+    ...extra,
+  });
+  const args = [{ name: "token", valueFrom: { secretKeyRef: { name: "probe", key: "token" } } }];
+  const job = {
+    backoffLimit: 0,
+    template: { spec: { restartPolicy: "Never", containers: [{ name: "smoke", image: "smoke:1" }] } },
+  };
+  const template = (name: string, metrics: unknown[]) => ({
+    apiVersion: "sluice.dev/v1alpha1",
+    kind: "AnalysisTemplate",
+    metadata: { name, namespace },
+    spec: { args, metrics },
+  });
+  await client.create(
+    AnalysisTemplates,
+    template("checks", [web("probe", {}), { name: "smoke", provider: { job: { spec: job } } }]),
+    "test",
+  );
+  await client.create(AnalysisTemplates, template("watch", [web("steady", { interval: "1s" })]), "test");
+  // Cluster-scoped: in the one-namespace install only the chart's extra ClusterRole grants it.
+  const name = `${at.release}-up`;
+  const metrics = [
+    { name: "up", successCondition: "result == 1", provider: { web: { url, jsonPath: "{$.up}" } } },
+  ];
+  await client.create(
+    ClusterAnalysisTemplates,
+    {
+      apiVersion: "sluice.dev/v1alpha1",
+      kind: "ClusterAnalysisTemplate",
+      metadata: { name },
+      spec: { metrics },
+    },
+    "test",
+  );
+  t.after(() => client.delete(ClusterAnalysisTemplates, { name }).catch(() => {}));
+  return name;
+}
+
+const WEIGHT = "nginx.ingress.kubernetes.io/canary-weight";
+
+/** The canary Ingress's weight, once the nginx router has made it. */
+const canaryWeight = async (namespace: string) =>
+  (await testClient().get(Ingresses, { namespace, name: "web-web-ing-canary" })).metadata?.annotations?.[
+    WEIGHT
+  ];
+
+/** v2 from Git: pruned, walked by weight through its analysis to the pause, promoted, Healthy. */
+async function canaryFromGit(
+  at: Installed,
+  repo: Awaited<ReturnType<typeof repository>>,
+  clusterTemplate: string,
+) {
+  const client = testClient();
+  const namespace = at.appNamespace;
+  const rollout = rolloutIn(namespace);
+  const v1 = await rollout.until("v1 Healthy", (r) => r.status?.phase === "Healthy", 60_000);
+  const sha = await repo.commit({ ...appFiles("web:2", clusterTemplate), "app/obsolete.yaml": null }, "v2");
+  await client.mergePatch(
+    Applications,
+    { namespace: at.namespace, name: "demo" },
+    { metadata: { annotations: { "argocd.argoproj.io/refresh": "normal" } } },
+    "test",
+  );
+  await waitFor("the ConfigMap Git dropped pruned", async () =>
+    (await client.list(ConfigMaps, { namespace })).items.some((c) => c.metadata?.name === "obsolete")
+      ? pending("still there")
+      : true,
+  );
+  await rollout.until(
+    "v2 paused after its analysis",
+    (r) => r.status?.currentStepIndex === 2 && (r.status.pauseConditions?.length ?? 0) > 0,
+    60_000,
+  );
+  assert.equal(await canaryWeight(namespace), "50", "the canary Ingress carries the step's weight");
+  await rollout.patchStatus({ pauseConditions: null });
+  await rollout.until(
+    "v2 promoted",
+    (r) => r.status?.phase === "Healthy" && r.status.stableRS !== v1.status?.stableRS,
+    60_000,
+  );
+  assert.equal(await canaryWeight(namespace), "0", "traffic back on stable, the canary Ingress kept at 0");
+  const runs = (await client.list<AnalysisRun>(AnalysisRuns, { namespace })).items;
+  const step = runs.find((r) => r.metadata?.labels?.["rollout-type"] === "Step");
+  assert.equal(step?.status?.phase, "Successful", "the step's probe, Job and cluster template passed");
+  assert.deepEqual(step?.spec?.metrics?.map((m) => m.name).sort(), ["probe", "smoke", "up"]);
+  await waitFor("the background run terminated by the controller", async () => {
+    const [background] = (
+      await client.list<AnalysisRun>(AnalysisRuns, { namespace, labelSelector: "rollout-type=Background" })
+    ).items;
+    return background?.spec?.terminate === true ? true : pending(JSON.stringify(background?.spec));
+  });
+  await appUntil(
+    at,
+    "the Application Synced and Healthy at v2",
+    (a) =>
+      a.status?.sync?.status === "Synced" &&
+      a.status.sync.revision === sha &&
+      a.status.health?.status === "Healthy",
+  );
+  // A restart evicts pods (pods list, pods/eviction).
+  const restartAt = new Date().toISOString();
+  await rollout.patchSpec({ restartAt });
+  await rollout.until("restarted", (r) => r.status?.restartedAt === restartAt, 45_000);
+}
+
+for (const how of [ALL_NAMESPACES_CLUSTER, ALL_NAMESPACES_NAMESPACED, ONE_NAMESPACE])
+  test(`the chart's RBAC (${how.name}) covers a Git-synced app walked as an nginx canary with analysis`, async (t) => {
+    const at = await install(t, how);
+    const clusterTemplate = await analysisFixtures(t, at);
+    const repo = await repository(t);
+    const sha = await repo.commit(appFiles("web:1", clusterTemplate), "v1");
+    await createApplication(at, repo.url);
+    await appUntil(
+      at,
+      "the Application Synced at v1",
+      (a) => a.status?.sync?.status === "Synced" && a.status.sync.revision === sha,
+    );
+    await canaryFromGit(at, repo, clusterTemplate);
+    assert.deepEqual(await refusals(at.sluice), [], "no request of the controller was refused");
+  });
+
+/** One of the Git side's rules, and an install where nothing else grants what it does. */
+interface GitRule {
+  install: Install;
+  kind: "Role" | "ClusterRole";
+  /** The object's name after the release's, and for a Role whether it is in the app's namespace. */
+  suffix: string;
+  inAppNamespace: boolean;
+  rule: number;
+}
+
+const GIT_RULES: GitRule[] = [
+  // What Applications apply: everything, cluster-wide or in the namespaces given.
+  {
+    install: ALL_NAMESPACES_CLUSTER,
+    kind: "ClusterRole",
+    suffix: "-application-controller",
+    inAppNamespace: false,
+    rule: 0,
+  },
+  {
+    install: ALL_NAMESPACES_NAMESPACED,
+    kind: "Role",
+    suffix: "-application-controller",
+    inAppNamespace: true,
+    rule: 0,
+  },
+  { install: ONE_NAMESPACE, kind: "Role", suffix: "-application-controller", inAppNamespace: true, rule: 0 },
+  // Applications, their status and their Events in the release namespace (with watchNamespace,
+  // nothing else grants Events there).
+  { install: ONE_NAMESPACE, kind: "Role", suffix: "-applications", inAppNamespace: false, rule: 0 },
+  { install: ONE_NAMESPACE, kind: "Role", suffix: "-applications", inAppNamespace: false, rule: 1 },
+  { install: ONE_NAMESPACE, kind: "Role", suffix: "-applications", inAppNamespace: false, rule: 2 },
+];
+
+test("without any one of the Git side's rules, syncing an Application is refused somewhere", async (t) => {
+  for (const gitRule of GIT_RULES) {
+    let removed = "";
+    await t.test(
+      `${gitRule.install.name}: ${gitRule.kind} <release>${gitRule.suffix} rule ${gitRule.rule}`,
+      async (t) => {
+        const at = await install(t, gitRule.install, (docs) => {
+          const release = docs.find((d) => d.kind === "Deployment")?.metadata.name ?? "";
+          const role = docs.find(
+            (d) =>
+              d.kind === gitRule.kind &&
+              d.metadata.name === `${release}${gitRule.suffix}` &&
+              (gitRule.kind === "ClusterRole" ||
+                (d.metadata.namespace !== undefined) === gitRule.inAppNamespace),
+          );
+          const [rule] = role?.rules?.splice(gitRule.rule, 1) ?? [];
+          assert.ok(
+            rule,
+            `the chart renders ${gitRule.kind} ${release}${gitRule.suffix} with rule ${gitRule.rule}`,
+          );
+          removed = JSON.stringify(rule);
+        });
+        const repo = await repository(t);
+        await repo.commit(
+          { "app/settings.yaml": json(configMap("settings")), "app/web.yaml": json(service("web")) },
+          "v1",
+        );
+        await createApplication(at, repo.url);
+        const [refusal] = await waitFor(`a refusal without ${removed}`, async () => {
+          const lines = await refusals(at.sluice);
+          return lines.length > 0
+            ? lines
+            : pending(`${(await at.sluice.log()).length} log lines, none refused`);
+        });
+        t.diagnostic(`without ${removed}: ${refusal?.slice(0, 300)}`);
+      },
+    );
+  }
+});

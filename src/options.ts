@@ -28,6 +28,8 @@ export interface SluiceOptions {
   workers: number;
   /** Hosts (host or host:port) metric providers may call; empty: any address not denied. */
   metricAddressAllow: string[];
+  /** Act only on objects labelled sluice.dev/controller-instance-id=<this>; undefined: unlabelled ones. */
+  instanceId: string | undefined;
   /** The one namespace whose Applications are honoured (DESIGN.md §8 tenancy). */
   applicationNamespace: string;
   /**
@@ -74,6 +76,10 @@ const flags = {
   "metric-address-allow": {
     type: "string",
     help: "comma-separated host or host:port metric providers may call (default: any not denied)",
+  },
+  "instance-id": {
+    type: "string",
+    help: "act only on Rollouts, AnalysisRuns, Applications labelled sluice.dev/controller-instance-id=<id> (default: only unlabelled ones)",
   },
   "application-namespace": {
     type: "string",
@@ -240,6 +246,7 @@ export function parseOptions(
     workers,
     metricAddressAllow: commaList(get("metric-address-allow")),
     destinationNamespaces: commaList(get("destination-namespaces")),
+    instanceId: get("instance-id"),
     applicationNamespace: get("application-namespace") ?? env.POD_NAMESPACE ?? get("namespace") ?? "default",
     repoPollMs: parseDurationMs(get("repo-poll") ?? "3m", "repo-poll"),
     repoCacheDir: get("repo-cache-dir"),

@@ -26,7 +26,15 @@ export interface KernelOptions {
   workers?: number;
   /** The time reconciles plan with (tests may move it); the system clock by default. */
   clock?: Clock;
+  /**
+   * --instance-id: this controller acts only on Rollouts, AnalysisRuns and Applications labelled
+   * INSTANCE_ID_LABEL with it; without one, only on those without the label (as Argo Rollouts'
+   * --instance-id), so several controllers can share a cluster.
+   */
+  instanceId?: string | undefined;
 }
+
+export const INSTANCE_ID_LABEL = "sluice.dev/controller-instance-id";
 
 /** A controller setup registers its informers and controllers on the kernel. */
 export type ControllerSetup = (kernel: Kernel) => void | Promise<void>;
@@ -60,6 +68,12 @@ export class Kernel {
 
   get namespace(): string | undefined {
     return this.options.namespace;
+  }
+
+  /** The label selector of the objects this controller owns (its --instance-id's, or unlabelled). */
+  get instanceSelector(): string {
+    const id = this.options.instanceId;
+    return id ? `${INSTANCE_ID_LABEL}=${id}` : `!${INSTANCE_ID_LABEL}`;
   }
 
   informer<T extends KubeObject>(

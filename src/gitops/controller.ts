@@ -103,6 +103,7 @@ export function applicationControllerWith(config: ApplicationConfig = {}): Contr
     const apps = kernel.informer<Application>({
       type: Applications,
       namespace: config.namespace ?? kernel.namespace ?? "default",
+      labelSelector: kernel.instanceSelector,
     });
     const ownsCacheDir = config.repoCacheDir === undefined;
     const root = config.repoCacheDir ?? join(tmpdir(), `sluice-repos-${randomBytes(4).toString("hex")}`);

@@ -87,3 +87,9 @@ test("--destination-namespaces is a comma-separated list (env too); empty means 
   ]);
   assert.deepEqual(parseOptions([], { SLUICE_DESTINATION_NAMESPACES: "web" }).destinationNamespaces, ["web"]);
 });
+
+test("--instance-id: unset by default, else the controller's instance (SLUICE_INSTANCE_ID too)", () => {
+  assert.equal(parseOptions([], {}).instanceId, undefined);
+  assert.equal(parseOptions(["--instance-id", "blue"], {}).instanceId, "blue");
+  assert.equal(parseOptions([], { SLUICE_INSTANCE_ID: "green" }).instanceId, "green");
+});

@@ -8,8 +8,11 @@
 // namespace. A commit of a new image (and without one ConfigMap) is synced, pruned, and walked as a
 // canary by canary-Ingress weight, promoted and restarted. Any verb the chart forgot is a 403 the
 // controller logs, so the log must show none and everything must finish; this runs for each way the
-// chart can grant the Git side its rights. Then each of the Git side's rules is taken out in turn
-// and the Git part alone is run again: the log shows a refusal, so the first test would fail.
+// chart can grant the Git side its rights. Where it may deploy only into some namespaces, an
+// Application aimed elsewhere is refused by sluice itself. Each install has its own instanceID (the
+// cluster is shared; a Rollout without the label beside the app is left alone). Then each of the Git
+// side's rules is taken out in turn and the Git part alone is run again: the log shows a refusal, so
+// the first test would fail.
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
@@ -21,6 +24,8 @@ import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
 import type { AnalysisRun } from "../../../src/api/analysis.ts";
 import type { Application } from "../../../src/api/application.ts";
+import type { Rollout } from "../../../src/api/rollout.ts";
+import { INSTANCE_ID_LABEL } from "../../../src/controller/kernel.ts";
 import {
   AnalysisRuns,
   AnalysisTemplates,
@@ -28,6 +33,7 @@ import {
   ClusterAnalysisTemplates,
   ConfigMaps,
   Ingresses,
+  Rollouts,
   Secrets,
 } from "../../../src/kube/resources.ts";
 import {
@@ -40,7 +46,7 @@ import {
 import { installAnalysisCrds } from "../../helpers/exporter.ts";
 import { repository } from "../../helpers/gitops.ts";
 import { testClient, useNamespace } from "../../helpers/kube.ts";
-import { installRolloutCrd, podTemplate, rolloutIn } from "../../helpers/rollouts.ts";
+import { createRollout, installRolloutCrd, podTemplate, rolloutIn } from "../../helpers/rollouts.ts";
 import { ensureCrd } from "../../helpers/sluice.ts";
 import { pending, waitFor } from "../../helpers/wait.ts";
 
@@ -88,9 +94,12 @@ async function install(t: TestContext, how: Install, edit?: (docs: ChartObject[]
   const release = `sluice-${randomBytes(3).toString("hex")}`;
   const namespace = await useNamespace(t, "rbac");
   const appNamespace = await useNamespace(t, "rbac-app");
+  // Its own instance: watching all namespaces of this shared cluster, it would otherwise act on
+  // other tests' Rollouts and AnalysisRuns too.
   const docs = await renderChart(release, namespace, [
     "metricsPort=0",
     "webhook.port=0",
+    `instanceID=${release}`,
     ...how.values(appNamespace),
   ]);
   edit?.(docs);
@@ -104,8 +113,13 @@ async function install(t: TestContext, how: Install, edit?: (docs: ChartObject[]
   return { release, namespace, appNamespace, sluice } satisfies Installed;
 }
 
-/** The lines of the controller's log that tell of a refused request. */
-const refusals = async (sluice: ChartProcess) => (await sluice.log()).filter((l) => /forbidden/i.test(l));
+/**
+ * The lines of the controller's log that tell of a request RBAC refused ("... is forbidden: User
+ * ... cannot ..."); not the 403 of a namespace being deleted ("forbidden: unable to create new
+ * content in namespace ... because it is being terminated").
+ */
+const refusals = async (sluice: ChartProcess) =>
+  (await sluice.log()).filter((l) => /forbidden: User /.test(l));
 
 const json = (o: unknown) => `${JSON.stringify(o, null, 1)}\n`;
 
@@ -123,13 +137,13 @@ const configMap = (name: string) => ({
   data: { a: "1" },
 });
 
-/** The app in Git: ConfigMaps, Services, the stable Ingress and the Rollout at `image`. */
-function appFiles(image: string, clusterTemplate: string): Record<string, string | null> {
+/** The app in Git: ConfigMaps, Services, the stable Ingress and the Rollout at `image`, for `instance`. */
+function appFiles(image: string, clusterTemplate: string, instance: string): Record<string, string | null> {
   const backend = { service: { name: "web-stable", port: { number: 80 } } };
   const rollout = {
     apiVersion: "sluice.dev/v1alpha1",
     kind: "Rollout",
-    metadata: { name: "web" },
+    metadata: { name: "web", labels: { [INSTANCE_ID_LABEL]: instance } },
     spec: {
       replicas: 2,
       selector: { matchLabels: { app: "web" } },
@@ -173,18 +187,18 @@ function appFiles(image: string, clusterTemplate: string): Record<string, string
   };
 }
 
-/** The Application "demo" in the release namespace, deploying `url`'s app/ into `appNamespace`. */
-async function createApplication(at: Installed, url: string) {
+/** An Application in the release namespace, deploying `url`'s app/ into `appNamespace` (or `to`). */
+async function createApplication(at: Installed, url: string, name = "demo", to = at.appNamespace) {
   await testClient().create<Application>(
     Applications,
     {
       apiVersion: "sluice.dev/v1alpha1",
       kind: "Application",
-      metadata: { name: "demo", namespace: at.namespace },
+      metadata: { name, namespace: at.namespace, labels: { [INSTANCE_ID_LABEL]: at.release } },
       spec: {
         project: "default",
         source: { repoURL: url, targetRevision: "main", path: "app" },
-        destination: { server: "https://kubernetes.default.svc", namespace: at.appNamespace },
+        destination: { server: "https://kubernetes.default.svc", namespace: to },
         syncPolicy: { automated: { prune: true } },
       },
     },
@@ -192,18 +206,18 @@ async function createApplication(at: Installed, url: string) {
   );
 }
 
-const appUntil = (at: Installed, what: string, ok: (a: Application) => boolean, timeoutMs = 45_000) =>
+const appUntil = (at: Installed, what: string, ok: (a: Application) => boolean, name = "demo") =>
   waitFor(
     what,
     async () => {
-      const a = await testClient().get<Application>(Applications, { namespace: at.namespace, name: "demo" });
+      const a = await testClient().get<Application>(Applications, { namespace: at.namespace, name });
       return ok(a)
         ? a
         : pending(
             JSON.stringify({ sync: a.status?.sync, health: a.status?.health, op: a.status?.operationState }),
           );
     },
-    { timeoutMs },
+    { timeoutMs: 45_000 },
   );
 
 /**
@@ -289,7 +303,10 @@ async function canaryFromGit(
   const namespace = at.appNamespace;
   const rollout = rolloutIn(namespace);
   const v1 = await rollout.until("v1 Healthy", (r) => r.status?.phase === "Healthy", 60_000);
-  const sha = await repo.commit({ ...appFiles("web:2", clusterTemplate), "app/obsolete.yaml": null }, "v2");
+  const sha = await repo.commit(
+    { ...appFiles("web:2", clusterTemplate, at.release), "app/obsolete.yaml": null },
+    "v2",
+  );
   await client.mergePatch(
     Applications,
     { namespace: at.namespace, name: "demo" },
@@ -343,14 +360,48 @@ for (const how of [ALL_NAMESPACES_CLUSTER, ALL_NAMESPACES_NAMESPACED, ONE_NAMESP
     const at = await install(t, how);
     const clusterTemplate = await analysisFixtures(t, at);
     const repo = await repository(t);
-    const sha = await repo.commit(appFiles("web:1", clusterTemplate), "v1");
+    const sha = await repo.commit(appFiles("web:1", clusterTemplate, at.release), "v1");
     await createApplication(at, repo.url);
+    // A Rollout of no instance (another controller's) beside it: this one must leave it alone.
+    const bystander = await createRollout(
+      at.appNamespace,
+      { canary: { steps: [{ setWeight: 50 }] } },
+      {
+        name: "bystander",
+        spec: {
+          selector: { matchLabels: { app: "bystander" } },
+          template: podTemplate("x:1", { app: "bystander" }),
+        },
+      },
+    );
     await appUntil(
       at,
       "the Application Synced at v1",
       (a) => a.status?.sync?.status === "Synced" && a.status.sync.revision === sha,
     );
     await canaryFromGit(at, repo, clusterTemplate);
+    if (how !== ALL_NAMESPACES_CLUSTER) {
+      // Where the Git side has no rights, sluice refuses the Application itself instead of
+      // meeting a 403 at sync.
+      await createApplication(at, repo.url, "elsewhere", at.namespace);
+      const refused = await appUntil(
+        at,
+        "an Application deploying outside the Git side's namespaces refused",
+        (a) => a.status?.conditions?.some((c) => c.type === "InvalidSpecError") === true,
+        "elsewhere",
+      );
+      const message = refused.status?.conditions?.find((c) => c.type === "InvalidSpecError")?.message ?? "";
+      assert.ok(message.includes(`"${at.appNamespace}"`), message);
+    }
+    const untouched = await testClient().get<Rollout>(Rollouts, {
+      namespace: at.appNamespace,
+      name: "bystander",
+    });
+    assert.equal(
+      untouched.metadata?.resourceVersion,
+      bystander.metadata?.resourceVersion,
+      "another instance's Rollout",
+    );
     assert.deepEqual(await refusals(at.sluice), [], "no request of the controller was refused");
   });
 

@@ -16,8 +16,6 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
 import { type TestContext, test } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -26,16 +24,7 @@ import type { AnalysisRun } from "../../../src/api/analysis.ts";
 import type { Application } from "../../../src/api/application.ts";
 import type { Rollout } from "../../../src/api/rollout.ts";
 import { INSTANCE_ID_LABEL } from "../../../src/controller/kernel.ts";
-import {
-  AnalysisRuns,
-  AnalysisTemplates,
-  Applications,
-  ClusterAnalysisTemplates,
-  ConfigMaps,
-  Ingresses,
-  Rollouts,
-  Secrets,
-} from "../../../src/kube/resources.ts";
+import { AnalysisRuns, Applications, ConfigMaps, Ingresses, Rollouts } from "../../../src/kube/resources.ts";
 import {
   type ChartObject,
   type ChartProcess,
@@ -43,6 +32,7 @@ import {
   renderChart,
   startAsDeployment,
 } from "../../helpers/chart.ts";
+import { analysisFixtures, appFiles, configMap, json, service } from "../../helpers/chart-app.ts";
 import { installAnalysisCrds } from "../../helpers/exporter.ts";
 import { repository } from "../../helpers/gitops.ts";
 import { testClient, useNamespace } from "../../helpers/kube.ts";
@@ -121,72 +111,6 @@ async function install(t: TestContext, how: Install, edit?: (docs: ChartObject[]
 const refusals = async (sluice: ChartProcess) =>
   (await sluice.log()).filter((l) => /forbidden: User /.test(l));
 
-const json = (o: unknown) => `${JSON.stringify(o, null, 1)}\n`;
-
-const service = (name: string) => ({
-  apiVersion: "v1",
-  kind: "Service",
-  metadata: { name },
-  spec: { selector: { app: "web" }, ports: [{ port: 80 }] },
-});
-
-const configMap = (name: string) => ({
-  apiVersion: "v1",
-  kind: "ConfigMap",
-  metadata: { name },
-  data: { a: "1" },
-});
-
-/** The app in Git: ConfigMaps, Services, the stable Ingress and the Rollout at `image`, for `instance`. */
-function appFiles(image: string, clusterTemplate: string, instance: string): Record<string, string | null> {
-  const backend = { service: { name: "web-stable", port: { number: 80 } } };
-  const rollout = {
-    apiVersion: "sluice.dev/v1alpha1",
-    kind: "Rollout",
-    metadata: { name: "web", labels: { [INSTANCE_ID_LABEL]: instance } },
-    spec: {
-      replicas: 2,
-      selector: { matchLabels: { app: "web" } },
-      template: podTemplate(image),
-      strategy: {
-        canary: {
-          canaryService: "web-canary",
-          stableService: "web-stable",
-          trafficRouting: { nginx: { stableIngress: "web-ing" } },
-          analysis: { templates: [{ templateName: "watch" }] },
-          steps: [
-            { setWeight: 50 },
-            {
-              analysis: {
-                templates: [
-                  { templateName: "checks" },
-                  { templateName: clusterTemplate, clusterScope: true },
-                ],
-              },
-            },
-            { pause: {} },
-          ],
-        },
-      },
-    },
-  };
-  return {
-    "app/settings.yaml": json(configMap("settings")),
-    "app/obsolete.yaml": json(configMap("obsolete")),
-    "app/services.yaml": `${json(service("web-stable"))}---\n${json(service("web-canary"))}`,
-    "app/ingress.yaml": json({
-      apiVersion: "networking.k8s.io/v1",
-      kind: "Ingress",
-      metadata: { name: "web-ing" },
-      spec: {
-        ingressClassName: "nginx",
-        rules: [{ host: "web.example.com", http: { paths: [{ path: "/", pathType: "Prefix", backend }] } }],
-      },
-    }),
-    "app/rollout.yaml": json(rollout),
-  };
-}
-
 /** An Application in the release namespace, deploying `url`'s app/ into `appNamespace` (or `to`). */
 async function createApplication(at: Installed, url: string, name = "demo", to = at.appNamespace) {
   await testClient().create<Application>(
@@ -219,71 +143,6 @@ const appUntil = (at: Installed, what: string, ok: (a: Application) => boolean, 
     },
     { timeoutMs: 45_000 },
   );
-
-/**
- * The analysis the Rollout uses: a web endpoint that wants the Secret's token, templates "checks"
- * (that endpoint and a Job) and "watch" (background), and a ClusterAnalysisTemplate (returned).
- */
-async function analysisFixtures(t: TestContext, at: Installed): Promise<string> {
-  const client = testClient();
-  const namespace = at.appNamespace;
-  const server = createServer((req, res) => {
-    res.setHeader("Content-Type", "application/json");
-    res.end(JSON.stringify({ ok: req.headers.authorization === "Bearer s3cret" ? 1 : 0, up: 1 }));
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  t.after(() => new Promise<void>((r) => server.close(() => r())));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-  const secret = {
-    apiVersion: "v1",
-    kind: "Secret",
-    metadata: { name: "probe", namespace },
-    stringData: { token: "s3cret" },
-  };
-  await client.create(Secrets, secret, "test");
-  const web = (name: string, extra: Record<string, unknown>) => ({
-    name,
-    successCondition: "result == 1",
-    provider: {
-      web: { url, jsonPath: "{$.ok}", headers: [{ key: "Authorization", value: "Bearer {{args.token}}" }] },
-    },
-    ...extra,
-  });
-  const args = [{ name: "token", valueFrom: { secretKeyRef: { name: "probe", key: "token" } } }];
-  const job = {
-    backoffLimit: 0,
-    template: { spec: { restartPolicy: "Never", containers: [{ name: "smoke", image: "smoke:1" }] } },
-  };
-  const template = (name: string, metrics: unknown[]) => ({
-    apiVersion: "sluice.dev/v1alpha1",
-    kind: "AnalysisTemplate",
-    metadata: { name, namespace },
-    spec: { args, metrics },
-  });
-  await client.create(
-    AnalysisTemplates,
-    template("checks", [web("probe", {}), { name: "smoke", provider: { job: { spec: job } } }]),
-    "test",
-  );
-  await client.create(AnalysisTemplates, template("watch", [web("steady", { interval: "1s" })]), "test");
-  // Cluster-scoped: in the one-namespace install only the chart's extra ClusterRole grants it.
-  const name = `${at.release}-up`;
-  const metrics = [
-    { name: "up", successCondition: "result == 1", provider: { web: { url, jsonPath: "{$.up}" } } },
-  ];
-  await client.create(
-    ClusterAnalysisTemplates,
-    {
-      apiVersion: "sluice.dev/v1alpha1",
-      kind: "ClusterAnalysisTemplate",
-      metadata: { name },
-      spec: { metrics },
-    },
-    "test",
-  );
-  t.after(() => client.delete(ClusterAnalysisTemplates, { name }).catch(() => {}));
-  return name;
-}
 
 const WEIGHT = "nginx.ingress.kubernetes.io/canary-weight";
 

@@ -158,6 +158,7 @@ export class Kernel {
   async stop(): Promise<void> {
     if (this.state === "stopped") return;
     this.state = "stopped";
+    await Promise.all(this.dynamic.map((d) => d.abandonStarts()));
     await Promise.all(this.controllers.map((c) => c.shutdown()));
     await Promise.all([...this.informers, ...this.dynamic].map((i) => i.stop()));
     await Promise.allSettled(this.stopHooks.map((hook) => hook()));

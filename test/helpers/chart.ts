@@ -152,21 +152,21 @@ export interface ChartProcess {
   logFile: string;
   /** Every log line so far. */
   log(): Promise<string[]>;
+  /**
+   * SIGTERM, as the kubelet sends it, and the exit: its code (null when killed) and how long it
+   * took. Past the chart's terminationGracePeriodSeconds default (30 s) it is SIGKILLed.
+   */
+  stop(): Promise<{ code: number | null; ms: number }>;
 }
 
 /**
  * Runs src/main.ts with the chart container's args and env (plus PATH, a HOME of its own and
- * --kubeconfig), stopped with SIGTERM when the test ends.
+ * --kubeconfig), stopped as above when the test ends if the test did not stop it.
  */
 export async function startAsDeployment(
   t: TestContext,
   docs: ChartObject[],
-  /**
-   * graceMs: how long SIGTERM has before SIGKILL. A controller refused a kind's list keeps a
-   * reconcile waiting for that informer (up to its 30 s sync timeout) and so stops slowly; tests
-   * that provoke that pass a short grace.
-   */
-  options: { kubeconfig: string; namespace: string; graceMs?: number },
+  options: { kubeconfig: string; namespace: string },
 ): Promise<ChartProcess> {
   const container = chartContainer(docs);
   const dir = await mkdtemp(join(tmpdir(), "sluice-chart-pod-"));
@@ -188,16 +188,21 @@ export async function startAsDeployment(
       stdio: ["ignore", out, out],
     },
   );
-  const exited = once(child, "exit");
-  t.after(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), options.graceMs ?? 10_000);
-      await exited;
+  const exited = once(child, "exit") as Promise<[number | null, NodeJS.Signals | null]>;
+  let stopping: Promise<{ code: number | null; ms: number }> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      const started = Date.now();
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+      const [code] = await exited;
       clearTimeout(timer);
-    }
-    out.close();
-  });
+      out.close();
+      return { code, ms: Date.now() - started };
+    })();
+    return stopping;
+  };
+  t.after(stop);
   t.diagnostic(`sluice log: ${logFile}`);
-  return { logFile, log: async () => (await readFile(logFile, "utf8")).split("\n").filter(Boolean) };
+  return { logFile, log: async () => (await readFile(logFile, "utf8")).split("\n").filter(Boolean), stop };
 }

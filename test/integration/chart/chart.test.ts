@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { type KubernetesObject, KubernetesObjectApi, PatchStrategy } from "@kubernetes/client-node";
-import { type ChartObject, chartContainer, renderChart } from "../../helpers/chart.ts";
+import { type ChartObject, chartContainer, renderRelease } from "../../helpers/chart-install.ts";
 import { testClient, testKubeConfig, useNamespace } from "../../helpers/kube.ts";
 import { installMonitoringCrds } from "../../helpers/monitoring-crds.ts";
 import { CustomResourceDefinitions } from "../../tools/crds.ts";
@@ -110,7 +110,7 @@ for (const form of FORMS)
   test(`the chart (${form.name}) renders objects the API server accepts`, async (t) => {
     if (form.name.startsWith("ServiceMonitor")) await installMonitoringCrds();
     const namespace = await useNamespace(t, "chart");
-    const docs = await renderChart("sluice", namespace, form.set(namespace));
+    const docs = await renderRelease("sluice", namespace, form.set(namespace));
     const kinds = docs.map((d) => d.kind);
     assert.ok(kinds.includes("Deployment") && kinds.includes("ServiceAccount") && kinds.includes("Service"));
     // The CRDs come with the chart (crds.install defaults to true).

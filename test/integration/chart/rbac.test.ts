@@ -1,7 +1,7 @@
 // The chart's RBAC is enough for what the controller does, and the Git side's rules are each
 // needed. The chart's ServiceAccount, roles and bindings are installed for real and sluice runs as
 // the chart's Deployment runs it (its args and env, a TokenRequest token of its ServiceAccount; see
-// test/helpers/chart.ts). A Git repository holds an app — ConfigMaps, the stable and canary
+// test/helpers/chart-install.ts). A Git repository holds an app — ConfigMaps, the stable and canary
 // Services, an nginx Ingress and a Rollout with nginx traffic routing, background analysis and an
 // analysis step (a web metric with a secret-backed argument, a Job metric, a
 // ClusterAnalysisTemplate) — which an Application in the release namespace deploys into another
@@ -25,14 +25,14 @@ import type { Application } from "../../../src/api/application.ts";
 import type { Rollout } from "../../../src/api/rollout.ts";
 import { INSTANCE_ID_LABEL } from "../../../src/controller/kernel.ts";
 import { AnalysisRuns, Applications, ConfigMaps, Ingresses, Rollouts } from "../../../src/kube/resources.ts";
+import { analysisFixtures, appFiles, configMap, json, service } from "../../helpers/chart-app.ts";
 import {
   type ChartObject,
   type ChartProcess,
   installChartIdentity,
-  renderChart,
+  renderRelease,
   startAsDeployment,
-} from "../../helpers/chart.ts";
-import { analysisFixtures, appFiles, configMap, json, service } from "../../helpers/chart-app.ts";
+} from "../../helpers/chart-install.ts";
 import { installAnalysisCrds } from "../../helpers/exporter.ts";
 import { repository } from "../../helpers/gitops.ts";
 import { testClient, useNamespace } from "../../helpers/kube.ts";
@@ -86,7 +86,7 @@ async function install(t: TestContext, how: Install, edit?: (docs: ChartObject[]
   const appNamespace = await useNamespace(t, "rbac-app");
   // Its own instance: watching all namespaces of this shared cluster, it would otherwise act on
   // other tests' Rollouts and AnalysisRuns too.
-  const docs = await renderChart(release, namespace, [
+  const docs = await renderRelease(release, namespace, [
     "metricsPort=0",
     "webhook.port=0",
     `instanceID=${release}`,

@@ -43,7 +43,7 @@ interface Container {
 }
 
 /** `helm template <release> charts/sluice --namespace <namespace> --set <each of set>`. */
-export async function renderChart(
+export async function renderRelease(
   release: string,
   namespace: string,
   set: string[] = [],

@@ -1,38 +1,24 @@
-// Benchmark of the Application controller (issue 12's proof, issue 16's `apps`): N small
-// Applications (a Deployment with 1 replica, a Service and a ConfigMap each, from local git
-// repositories over file://, several apps per repository at different paths) from cold to Synced
-// and Healthy, on a fresh local cluster with kwok (so the Deployments' pods become Ready), while the
-// controller runs alone in a child process (bench/apps-child.ts). Reports:
-//  - wall time from the first create to all N Synced, and to all N Synced and Healthy;
-//  - per app, from its own create: time to Synced and to Healthy (p50/p99/max), from a watch;
-//    and, from a watch on the Deployments, how much of that is the control plane (create → the
-//    Deployment's first available replica) and how much the controller (available → Healthy);
-//  - controller RSS (idle before, peak, VmHWM, steady after 10 s idle) and CPU seconds (its own
-//    and its git subprocesses'), control-plane CPU;
-//  - the controller's API requests (its own counter) and writes (audit log), git commands it ran
-//    (a logging `git` first on its PATH), reconciles and queue wait.
-// Prints a table and writes the raw figures to .sluice/bench/apps-<time>.json.
-//
-//   npm run bench:apps -- [--apps 100] [--repos 10] [--keep]
-//
-// --keep leaves the cluster running (stop it with SLUICE_CLUSTER_DIR=<dir> npm run cluster:down).
-import { spawn } from "node:child_process";
-import { createReadStream, existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { availableParallelism, tmpdir, totalmem } from "node:os";
 import { delimiter, join } from "node:path";
-import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import type { Application } from "../src/api/application.ts";
 import { git } from "../src/gitops/source/git.ts";
 import { KubeClient } from "../src/kube/client.ts";
 import { loadKubeConfig } from "../src/kube/config.ts";
-import { Applications, type ResourceType, resourcePath } from "../src/kube/resources.ts";
+import { Applications, type ResourceType } from "../src/kube/resources.ts";
 import { KubeTransport } from "../src/kube/transport.ts";
-import type { KubeObject, WatchEvent } from "../src/kube/types.ts";
+import type { KubeObject } from "../src/kube/types.ts";
 import { type ComponentName, LocalCluster } from "../test/cluster/cluster.ts";
 import { waitFor } from "../test/helpers/wait.ts";
 import { installDevCrds } from "../test/tools/crds.ts";
+import { auditWrites } from "./lib/audit.ts";
+import { type BenchChild, startBenchChild } from "./lib/child.ts";
+import { requestsByVerb, scrape, sumOf } from "./lib/metrics.ts";
+import { procStats } from "./lib/proc.ts";
+import { spread } from "./lib/stats.ts";
+import { type Seen, watchObjects } from "./lib/watch.ts";
 
 const root = join(import.meta.dirname, "..");
 const { values: flags } = parseArgs({
@@ -40,13 +26,15 @@ const { values: flags } = parseArgs({
     apps: { type: "string", default: "100" },
     repos: { type: "string", default: "10" },
     keep: { type: "boolean", default: false },
+    // The control plane as tests run it (client QPS throttles, priority and fairness on).
+    stock: { type: "boolean", default: false },
   },
   strict: true,
 });
 const APPS = Number(flags.apps);
 const REPOS = Math.max(1, Math.min(Number(flags.repos), APPS));
 if (!Number.isInteger(APPS) || APPS < 1 || !Number.isInteger(REPOS)) {
-  console.error("usage: apps.ts [--apps N] [--repos R] [--keep]");
+  console.error("usage: npm run bench -- apps [--apps N] [--repos R] [--keep] [--stock]");
   process.exit(2);
 }
 /** Applications live here (the controller's namespace); their objects go to DEST_NS. */
@@ -78,35 +66,6 @@ const ServiceAccounts: ResourceType = {
   kind: "ServiceAccount",
   namespaced: true,
 };
-
-/** Resident memory (now and peak) and CPU seconds of a process and of its waited-for children, from /proc. */
-function procStats(pid: number) {
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? 0);
-  // Fields after the command name (which may hold spaces): utime, stime, cutime, cstime are 12th–15th.
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const f = stat
-    .slice(stat.lastIndexOf(")") + 2)
-    .split(" ")
-    .map(Number);
-  return {
-    rssMiB: kib("VmRSS") / 1024,
-    peakRssMiB: kib("VmHWM") / 1024,
-    cpuSeconds: ((f[11] ?? 0) + (f[12] ?? 0)) / 100,
-    childCpuSeconds: ((f[13] ?? 0) + (f[14] ?? 0)) / 100,
-  };
-}
-
-const percentile = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
-};
-const spread = (values: number[]) => ({
-  p50: percentile(values, 50),
-  p99: percentile(values, 99),
-  max: percentile(values, 100),
-});
 
 function manifests(name: string): Record<string, string> {
   return {
@@ -203,118 +162,12 @@ async function gitCounts(log: string): Promise<Record<string, number>> {
   return counts;
 }
 
-interface Child {
-  pid: number;
-  metricsPort: number;
-  /** Sends SIGTERM and resolves with the child's last report. */
-  stop(): Promise<Record<string, number>>;
-}
-
-async function startChild(kubeconfig: string, cacheDir: string, shimDir: string): Promise<Child> {
-  const child = spawn(
-    process.execPath,
-    ["--import", "tsx", join(root, "bench/apps-child.ts"), kubeconfig, APPS_NS, cacheDir],
-    {
-      cwd: root,
-      stdio: ["ignore", "pipe", "inherit"],
-      env: { ...process.env, PATH: `${shimDir}${delimiter}${process.env.PATH ?? ""}` },
-    },
-  );
-  const lines = createInterface({ input: child.stdout });
-  const reports: Record<string, number>[] = [];
-  lines.on("line", (line) => {
-    if (line.startsWith("{")) reports.push(JSON.parse(line) as Record<string, number>);
+/** Starts the controller child with the logging git first on its PATH. */
+function startChild(kubeconfig: string, cacheDir: string, shimDir: string): Promise<BenchChild> {
+  return startBenchChild("apps-child.ts", [kubeconfig, APPS_NS, cacheDir], {
+    ...process.env,
+    PATH: `${shimDir}${delimiter}${process.env.PATH ?? ""}`,
   });
-  const nextReport = async (index: number) => {
-    while (reports.length <= index) {
-      if (child.exitCode !== null) throw new Error(`controller child exited with ${child.exitCode}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    return reports[index] ?? {};
-  };
-  const ready = await nextReport(0);
-  return {
-    pid: child.pid ?? 0,
-    metricsPort: ready.metricsPort ?? 0,
-    stop: async () => {
-      child.kill("SIGTERM");
-      const last = await nextReport(1);
-      if (child.exitCode === null) await new Promise((r) => child.once("exit", r));
-      return last;
-    },
-  };
-}
-
-/** The controller's /metrics as series → value (labels kept in the key). */
-async function scrape(port: number): Promise<Map<string, number>> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  const series = new Map<string, number>();
-  for (const line of text.split("\n")) {
-    const m = /^([^#\s][^ ]*) (\S+)$/.exec(line);
-    if (m?.[1] && m[2]) series.set(m[1], Number(m[2]));
-  }
-  return series;
-}
-
-const sumOf = (metrics: Map<string, number>, prefix: string, ...labelParts: string[]) =>
-  [...metrics]
-    .filter(([k]) => k.startsWith(prefix) && labelParts.every((p) => k.includes(p)))
-    .reduce((n, [, v]) => n + v, 0);
-
-/**
- * Mutating requests of the controller (user agent sluice/...) in the audit log, by "verb resource":
- * until all were ready (`readyAt`, epoch ms), in the idle window, and after it (while stopping).
- */
-async function auditWrites(auditLog: string, readyAt: number, idleEndAt: number) {
-  const run: Record<string, number> = {};
-  const idle: Record<string, number> = {};
-  const stopping: Record<string, number> = {};
-  if (!existsSync(auditLog)) return { run, idle, stopping };
-  const lines = createInterface({ input: createReadStream(auditLog) });
-  for await (const line of lines) {
-    if (!line.includes('"userAgent":"sluice/')) continue;
-    const e = JSON.parse(line) as {
-      verb: string;
-      requestReceivedTimestamp: string;
-      objectRef?: { resource?: string; subresource?: string };
-    };
-    const sub = e.objectRef?.subresource ? `/${e.objectRef.subresource}` : "";
-    const what = `${e.verb} ${e.objectRef?.resource ?? "?"}${sub}`;
-    const at = Date.parse(e.requestReceivedTimestamp);
-    const counts = at < readyAt ? run : at < idleEndAt ? idle : stopping;
-    counts[what] = (counts[what] ?? 0) + 1;
-  }
-  return { run, idle, stopping };
-}
-
-type Seen<T> = (object: T, modified: boolean) => void;
-
-/** Lists then watches a namespace's objects (listing again whenever the server ends a watch) until aborted. */
-async function watchObjects<T extends KubeObject>(
-  client: KubeClient,
-  type: ResourceType,
-  namespace: string,
-  see: Seen<T>,
-  signal: AbortSignal,
-): Promise<void> {
-  while (!signal.aborted) {
-    try {
-      const list = await client.list<T>(type, { namespace });
-      for (const object of list.items) see(object, false);
-      const query = { watch: 1, resourceVersion: list.metadata?.resourceVersion, allowWatchBookmarks: true };
-      await client.transport.stream(
-        { path: resourcePath(type, namespace), query },
-        (line) => {
-          const event = JSON.parse(line) as WatchEvent<T>;
-          if (event.type === "ADDED" || event.type === "MODIFIED")
-            see(event.object, event.type === "MODIFIED");
-        },
-        signal,
-      );
-    } catch (error) {
-      if (!signal.aborted) console.error(`watch ${type.plural}: ${(error as Error).message}; listing again`);
-    }
-  }
 }
 
 /** When each Deployment (named as its app) first had an available replica: the control plane's part. */
@@ -443,17 +296,6 @@ const OTHERS: ComponentName[] = ["kube-controller-manager", "kube-scheduler", "k
 const cpuOf = (cluster: LocalCluster, names: ComponentName[]) =>
   names.reduce((sum, name) => sum + procStats(cluster.component(name).pid).cpuSeconds, 0);
 
-/** Delta of the controller's API request counter per verb between two scrapes. */
-function requestsByVerb(before: Map<string, number>, after: Map<string, number>): Record<string, number> {
-  const byVerb: Record<string, number> = {};
-  for (const [key, value] of after) {
-    if (!key.startsWith("sluice_kube_api_requests_total{")) continue;
-    const verb = /verb="([^"]*)"/.exec(key)?.[1] ?? "?";
-    byVerb[verb] = (byVerb[verb] ?? 0) + value - (before.get(key) ?? 0);
-  }
-  return byVerb;
-}
-
 function reconcileFigures(before: Map<string, number>, after: Map<string, number>) {
   const delta = (prefix: string, label: string) => sumOf(after, prefix, label) - sumOf(before, prefix, label);
   const reconciles = delta("sluice_reconcile_duration_seconds_count", 'controller="application"');
@@ -496,7 +338,11 @@ function perApp(
 const maxOf = (m: Map<string, number>) => Math.max(...m.values());
 
 /** Figures of the 10 s after all were ready: what the controller does when nothing changes. */
-async function measureIdle(child: Child, seen: ReturnType<typeof observeApps>, metrics: Map<string, number>) {
+async function measureIdle(
+  child: BenchChild,
+  seen: ReturnType<typeof observeApps>,
+  metrics: Map<string, number>,
+) {
   const start = procStats(child.pid);
   const modified = seen.modified();
   await new Promise((r) => setTimeout(r, IDLE_MS));
@@ -518,7 +364,7 @@ async function measureIdle(child: Child, seen: ReturnType<typeof observeApps>, m
   };
 }
 
-async function measure(cluster: LocalCluster, client: KubeClient, sources: AppSource[], child: Child) {
+async function measure(cluster: LocalCluster, client: KubeClient, sources: AppSource[], child: BenchChild) {
   const before = procStats(child.pid);
   const cpu0 = { cp: cpuOf(cluster, CONTROL_PLANE), others: cpuOf(cluster, OTHERS) };
   const metrics0 = await scrape(child.metricsPort);
@@ -580,7 +426,7 @@ async function measure(cluster: LocalCluster, client: KubeClient, sources: AppSo
 
 type Result = Awaited<ReturnType<typeof measure>> & {
   git: Record<string, number>;
-  auditWrites: Awaited<ReturnType<typeof auditWrites>>;
+  auditWrites: Record<string, Record<string, number>>;
   child: Record<string, number>;
 };
 
@@ -624,7 +470,7 @@ function coldRows(r: Result): [string, string][] {
       `${r.child.eventLoopP50Ms} / ${r.child.eventLoopP99Ms} / ${r.child.eventLoopMaxMs}`,
     ],
     ["controller API requests", perAppOf(r.requests)],
-    ["controller writes (audit log)", perAppOf(r.auditWrites.run)],
+    ["controller writes (audit log)", perAppOf(r.auditWrites.run ?? {})],
     ["git commands (whole run)", perAppOf(r.git)],
     [
       "reconciles (mean ms; mean queue wait ms; errors)",
@@ -639,10 +485,10 @@ function idleRows(r: Result): [string, string][] {
   return [
     ["controller CPU s", f(r.idle.controllerCpuSeconds, 2)],
     ["controller API requests", perAppOf(r.idle.requests)],
-    ["controller writes (audit log)", perAppOf(r.auditWrites.idle)],
+    ["controller writes (audit log)", perAppOf(r.auditWrites.idle ?? {})],
     ["reconciles", String(r.idle.reconciles)],
     ["Application MODIFIED events seen", String(r.idle.applicationEventsSeen)],
-    ["controller writes after, while it stops (audit log)", perAppOf(r.auditWrites.stopping)],
+    ["controller writes after, while it stops (audit log)", perAppOf(r.auditWrites.after ?? {})],
   ];
 }
 
@@ -678,12 +524,13 @@ async function main(): Promise<void> {
   const sources = await makeRepos(join(work, "repos"));
   const cluster = await LocalCluster.start({
     prometheus: false,
+    bench: !flags.stock,
     // kwok nodes hold 110 pods each.
     nodes: Math.max(3, Math.ceil(APPS / 100) + 1),
     detached: flags.keep,
   });
   const transport = new KubeTransport(loadKubeConfig(cluster.info.kubeconfig), { userAgent: "sluice-bench" });
-  let child: Child | undefined;
+  let child: BenchChild | undefined;
   try {
     const client = new KubeClient(transport);
     await prepareCluster(cluster, client);
@@ -696,7 +543,10 @@ async function main(): Promise<void> {
       ...measured,
       child: childReport,
       git: await gitCounts(shim.log),
-      auditWrites: await auditWrites(cluster.info.auditLog, measured.readyAt, measured.idle.endAt),
+      auditWrites: await auditWrites(cluster.info.auditLog, [
+        ["run", measured.readyAt],
+        ["idle", measured.idle.endAt],
+      ]),
     };
     console.log(
       `Application benchmark (${new Date().toISOString()}, ${availableParallelism()} CPUs shared by controller, ` +

@@ -5,7 +5,7 @@
 // cluster (no kwok: ReplicaSets are created, pods are not, which does not change what sluice
 // caches).
 //
-//   npm run bench:rollout-memory -- [--count 1000] [--node /usr/bin/node] ... [--node-flags "--x=1"] ...
+//   npm run bench -- rollout-memory [--count 1000] [--node /usr/bin/node] ... [--node-flags "--x=1"] ...
 //
 // Each --node-flags value is one more configuration (runtime flags of the controller process),
 // measured on every --node; none given measures the defaults.

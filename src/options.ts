@@ -72,7 +72,10 @@ const flags = {
     type: "string",
     help: "auto|json|pretty: human-readable lines or JSON (default auto: pretty on a terminal)",
   },
-  workers: { type: "string", help: "reconcile workers per controller (default 4)" },
+  workers: {
+    type: "string",
+    help: "reconcile workers per controller (default 10, as the peers: --rollout-threads, --operation-processors)",
+  },
   "metric-address-allow": {
     type: "string",
     help: "comma-separated host or host:port metric providers may call (default: any not denied)",
@@ -228,7 +231,7 @@ export function parseOptions(
     return fromEnv === "" ? undefined : fromEnv;
   };
   const logLevel = parseLogLevel(get("log-level") ?? "info");
-  const workers = parseWorkers(get("workers") ?? "4");
+  const workers = parseWorkers(get("workers") ?? "10");
   const parsed: SluiceOptions & { help: boolean } = {
     kubeconfig: get("kubeconfig"),
     namespace: get("namespace"),

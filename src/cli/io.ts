@@ -15,8 +15,13 @@ export interface CliIO {
 
 export function processIO(): CliIO {
   const interrupted = new AbortController();
-  // The first Ctrl-C ends a watch cleanly; a second one kills as usual.
-  process.once("SIGINT", () => interrupted.abort());
+  // The first Ctrl-C ends a watch cleanly; a second one, while it winds down, exits at once. The
+  // listener stays for the process's life: removing it would put SIGINT back to the default
+  // action mid-shutdown, and the exit status would then say "killed by a signal".
+  process.on("SIGINT", () => {
+    if (interrupted.signal.aborted) process.exit(130);
+    interrupted.abort();
+  });
   return {
     out: (text) => process.stdout.write(text),
     err: (text) => process.stderr.write(text),

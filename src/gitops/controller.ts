@@ -140,7 +140,7 @@ export function applicationControllerWith(config: ApplicationConfig = {}): Contr
     const teardown = new Teardown(shell);
     controller = kernel.controller({
       name: "application",
-      workers: kernel.options.workers ?? 4,
+      workers: kernel.options.workers ?? 10,
       reconcile: async ({ key }) => {
         const app = apps.cache.get(key);
         // Gone without a resources finalizer: what it applied stays, untracked (delete.ts).

@@ -58,7 +58,7 @@ export const rolloutController: ControllerSetup = (kernel) => {
 
   const controller = kernel.controller({
     name: "rollout",
-    workers: kernel.options.workers ?? 4,
+    workers: kernel.options.workers ?? 10,
     reconcile: async ({ key, log }) => {
       const rollout = rollouts.cache.get(key);
       if (!rollout?.metadata?.uid) return undefined;

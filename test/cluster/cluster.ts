@@ -34,6 +34,12 @@ export interface ClusterOptions {
    * tests of API machinery, and quick to start for tests that restart the API server.
    */
   minimal?: boolean;
+  /**
+   * Bench-only settings, so a benchmark measures sluice and not the control plane's throttles:
+   * controller-manager and scheduler client QPS/burst and worker counts raised, API priority and
+   * fairness off with larger in-flight limits. Tests never use it: they run as a user's cluster does.
+   */
+  bench?: boolean;
   /** Leave the processes running when this process exits (npm run cluster:up). */
   detached?: boolean;
   log?: (message: string) => void;
@@ -203,7 +209,10 @@ export class LocalCluster {
       "kube-apiserver",
       {
         command: bin.kubeApiserver,
-        args: apiserverArgs(pki, apiPort ?? 0, etcdUrl, this.info.auditLog),
+        args: [
+          ...apiserverArgs(pki, apiPort ?? 0, etcdUrl, this.info.auditLog),
+          ...(this.options.bench ? BENCH_APISERVER_ARGS : []),
+        ],
         health: `${server}/readyz`,
       },
       tls,
@@ -233,6 +242,7 @@ export class LocalCluster {
             `--service-account-private-key-file=${pki.adminKey}`,
             "--cluster-name=sluice-test",
             "--v=1",
+            ...(this.options.bench ? BENCH_CONTROLLER_MANAGER_ARGS : []),
           ],
           health: `https://127.0.0.1:${kcmPort}/healthz`,
         },
@@ -242,7 +252,12 @@ export class LocalCluster {
         "kube-scheduler",
         {
           command: bin.kubeScheduler,
-          args: [...common, `--secure-port=${schedPort}`, "--v=1"],
+          args: [
+            ...common,
+            `--secure-port=${schedPort}`,
+            "--v=1",
+            ...(this.options.bench ? BENCH_CLIENT_ARGS : []),
+          ],
           health: `https://127.0.0.1:${schedPort}/healthz`,
         },
         secureHealth,
@@ -318,6 +333,21 @@ export class LocalCluster {
     await writeFile(join(this.info.workDir, STATE_FILE), JSON.stringify(state, null, 2));
   }
 }
+
+/** Client rate limits far above what a bench on one machine reaches (defaults: 20/30, 50/100). */
+const BENCH_CLIENT_ARGS = ["--kube-api-qps=2000", "--kube-api-burst=4000"];
+const BENCH_CONTROLLER_MANAGER_ARGS = [
+  ...BENCH_CLIENT_ARGS,
+  "--concurrent-deployment-syncs=50",
+  "--concurrent-replicaset-syncs=50",
+  "--concurrent-service-endpoint-syncs=50",
+  "--concurrent-gc-syncs=50",
+];
+const BENCH_APISERVER_ARGS = [
+  "--enable-priority-and-fairness=false",
+  "--max-requests-inflight=4000",
+  "--max-mutating-requests-inflight=2000",
+];
 
 function apiserverArgs(pki: Pki, port: number, etcdUrl: string, auditLog: string): string[] {
   return [

@@ -79,23 +79,40 @@ function applyOne(client: KubeClient, o: ToApply): Promise<KubeObject> {
   return client.update(o.type, body, GITOPS_FIELD_MANAGER);
 }
 
+/** Dry runs at once per sync: they change nothing, so their order does not matter. */
+const DRY_RUN_CONCURRENCY = 8;
+
+/** The error of one object's server-side dry run, undefined when the API server accepts it. */
+async function dryRunOne(client: KubeClient, o: ToApply): Promise<string | undefined> {
+  try {
+    await client.apply(o.type, o.body, GITOPS_FIELD_MANAGER, { dryRun: true, force: true, ...validation(o) });
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+/**
+ * Every object dry-run before any is applied, so one the API server refuses stops the sync with
+ * nothing half-applied; the first refused in plan order is the one reported.
+ */
 async function dryRunAll(client: KubeClient, plan: SyncPlan): Promise<SyncOutcome | undefined> {
-  for (const o of plan.apply) {
-    if (o.awaitsCrd) continue;
-    try {
-      await client.apply(o.type, o.body, GITOPS_FIELD_MANAGER, {
-        dryRun: true,
-        force: true,
-        ...validation(o),
-      });
-    } catch (error) {
-      const message = (error as Error).message;
-      return {
-        ok: false,
-        message: `one or more objects failed to apply (dry run): ${named(o.entry)}: ${message}`,
-        resources: plan.apply.map((x) => result(x.entry, "SyncFailed", x === o ? message : "not applied")),
-      };
-    }
+  const checked = plan.apply.filter((o) => !o.awaitsCrd);
+  const errors: (string | undefined)[] = [];
+  for (let i = 0; i < checked.length; i += DRY_RUN_CONCURRENCY) {
+    const batch = checked.slice(i, i + DRY_RUN_CONCURRENCY);
+    errors.push(...(await Promise.all(batch.map((o) => dryRunOne(client, o)))));
+    const index = errors.findIndex((e) => e !== undefined);
+    const refused = checked[index];
+    if (!refused) continue;
+    const message = errors[index] ?? "";
+    return {
+      ok: false,
+      message: `one or more objects failed to apply (dry run): ${named(refused.entry)}: ${message}`,
+      resources: plan.apply.map((x) =>
+        result(x.entry, "SyncFailed", x === refused ? message : "not applied"),
+      ),
+    };
   }
   return undefined;
 }

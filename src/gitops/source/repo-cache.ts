@@ -29,6 +29,19 @@ export interface RepoCacheOptions {
   onRequest?: (request: GitRequest) => void;
   /** Credentials for a repository (asked on clone and fetch only). */
   credentials?: CredentialsProvider;
+  /**
+   * How long a checkout nobody holds is kept for the next caller of the same commit (default
+   * 5 s): Applications at several paths of one repository render from one work tree.
+   */
+  checkoutLingerMs?: number;
+}
+
+/** One work tree at one commit, shared by everyone rendering from it at the time. */
+interface SharedCheckout {
+  dir: string;
+  ready: Promise<void>;
+  users: number;
+  linger?: NodeJS.Timeout;
 }
 
 export interface GitRequest {
@@ -45,6 +58,10 @@ export class RepoCache {
   /** Per repository: the fetch waiting for the lock, and the last one started (running or done). */
   private readonly queuedFetches = new Map<string, Promise<void>>();
   private readonly lastFetches = new Map<string, { startedAt: number; done: Promise<void> }>();
+  /** Per repository: revision → commit, as of its last fetch (a fetch empties it). */
+  private readonly resolved = new Map<string, Map<string, string>>();
+  /** Work trees by repository and commit. */
+  private readonly checkouts = new Map<string, SharedCheckout>();
 
   constructor(
     private readonly root: string,
@@ -90,8 +107,17 @@ export class RepoCache {
    * the remote's default branch; otherwise a branch, a tag, a full ref or a commit SHA.
    */
   async resolve(url: string, revision: string): Promise<string> {
-    const dir = this.mirrorOf(url);
     const wanted = revision.trim() || "HEAD";
+    const known = this.resolved.get(normalizeRepoURL(url));
+    const kept = known?.get(wanted);
+    if (kept) return kept;
+    const sha = await this.resolveNow(url, wanted);
+    known?.set(wanted, sha);
+    return sha;
+  }
+
+  private async resolveNow(url: string, wanted: string): Promise<string> {
+    const dir = this.mirrorOf(url);
     if (wanted.startsWith("-")) throw new GitError(`revision "${wanted}" is not a revision`, "NotFound");
     const candidates =
       wanted === "HEAD"
@@ -110,22 +136,60 @@ export class RepoCache {
     throw new GitError(`revision "${wanted}" not found in ${url}`, "NotFound");
   }
 
-  /** The tree at `sha` in a fresh scratch directory. */
+  /**
+   * The tree at `sha`, read-only: one work tree per (repository, commit), shared by the callers
+   * holding it and kept `checkoutLingerMs` after the last release, then removed.
+   */
   async checkout(url: string, sha: string): Promise<Checkout> {
     if (!/^[0-9a-f]{40}$/.test(sha)) throw new GitError(`"${sha}" is not a full commit SHA`, "NotFound");
-    const mirror = this.mirrorOf(url);
-    const dir = join(this.root, "checkouts", `${sha.slice(0, 12)}-${randomBytes(4).toString("hex")}`);
-    await mkdir(join(this.root, "checkouts"), { recursive: true });
-    await this.locked(normalizeRepoURL(url), () =>
-      git(["worktree", "add", "--detach", "--force", "--quiet", dir, sha], { cwd: mirror }),
-    );
+    const key = `${normalizeRepoURL(url)}@${sha}`;
+    let shared = this.checkouts.get(key);
+    if (!shared) {
+      shared = this.addWorkTree(url, sha);
+      this.checkouts.set(key, shared);
+    }
+    const entry = shared;
+    entry.users++;
+    clearTimeout(entry.linger);
+    try {
+      await entry.ready;
+    } catch (error) {
+      entry.users--;
+      if (this.checkouts.get(key) === entry) this.checkouts.delete(key);
+      throw error;
+    }
+    let released = false;
     const release = async () => {
-      await this.locked(normalizeRepoURL(url), () =>
-        git(["worktree", "remove", "--force", dir], { cwd: mirror }).catch(() => undefined),
-      );
-      await rm(dir, { recursive: true, force: true });
+      if (released) return;
+      released = true;
+      if (--entry.users > 0) return;
+      const lingerMs = this.options.checkoutLingerMs ?? 5_000;
+      if (lingerMs <= 0) return this.removeWorkTree(url, key, entry);
+      entry.linger = setTimeout(() => void this.removeWorkTree(url, key, entry), lingerMs);
+      entry.linger.unref();
     };
-    return { sha, dir, release };
+    return { sha, dir: entry.dir, release };
+  }
+
+  private addWorkTree(url: string, sha: string): SharedCheckout {
+    const dir = join(this.root, "checkouts", `${sha.slice(0, 12)}-${randomBytes(4).toString("hex")}`);
+    const ready = (async () => {
+      await mkdir(join(this.root, "checkouts"), { recursive: true });
+      await this.locked(normalizeRepoURL(url), () =>
+        git(["worktree", "add", "--detach", "--force", "--quiet", dir, sha], { cwd: this.mirrorOf(url) }),
+      );
+    })();
+    return { dir, ready, users: 0 };
+  }
+
+  /** Removes a work tree nobody holds (one taken again meanwhile stays). */
+  private async removeWorkTree(url: string, key: string, entry: SharedCheckout): Promise<void> {
+    if (entry.users > 0 || this.checkouts.get(key) !== entry) return;
+    this.checkouts.delete(key);
+    await this.locked(normalizeRepoURL(url), () =>
+      git(["worktree", "remove", "--force", entry.dir], { cwd: this.mirrorOf(url) }).catch(() => undefined),
+    );
+    await rm(entry.dir, { recursive: true, force: true });
   }
 
   private async fetchNow(url: string): Promise<void> {
@@ -134,6 +198,8 @@ export class RepoCache {
     let ok = false;
     try {
       await (request === "fetch" ? this.fetchMirror(url) : this.cloneMirror(url));
+      // What revisions name is read again after every fetch (a branch may have moved).
+      this.resolved.set(normalizeRepoURL(url), new Map());
       ok = true;
     } finally {
       this.options.onRequest?.({ url, request, seconds: (performance.now() - started) / 1000, ok });

@@ -10,6 +10,7 @@ import { type TestContext, test } from "node:test";
 import { GitError, git } from "../../../src/gitops/source/git.ts";
 import { RepoCache } from "../../../src/gitops/source/repo-cache.ts";
 import { checkRepoURL, normalizeRepoURL, RepoURLError } from "../../../src/gitops/source/repo-url.ts";
+import { pending, waitFor } from "../../helpers/wait.ts";
 
 async function tempDir(t: TestContext, prefix: string) {
   const dir = await mkdtemp(join(tmpdir(), prefix));
@@ -58,7 +59,7 @@ test("revisions resolve as targetRevision: HEAD, branch, tag, full and short SHA
 
 test("a checkout holds the tree at its commit and goes when released", async (t) => {
   const repo = await upstream(t);
-  const cache = new RepoCache(await tempDir(t, "sluice-cache-"));
+  const cache = new RepoCache(await tempDir(t, "sluice-cache-"), { checkoutLingerMs: 0 });
   await cache.fetch(repo.url);
   const [old, now] = await Promise.all([
     cache.checkout(repo.url, repo.first),
@@ -71,10 +72,39 @@ test("a checkout holds the tree at its commit and goes when released", async (t)
   assert.equal(existsSync(old.dir) || existsSync(now.dir), false);
 });
 
+test("checkouts of one commit share a work tree, kept a while after the last release, then removed", async (t) => {
+  const repo = await upstream(t);
+  const cache = new RepoCache(await tempDir(t, "sluice-cache-"), { checkoutLingerMs: 200 });
+  await cache.fetch(repo.url);
+  const [a, b, other] = await Promise.all([
+    cache.checkout(repo.url, repo.first),
+    cache.checkout(`${repo.url}/`, repo.first),
+    cache.checkout(repo.url, repo.second),
+  ]);
+  assert.equal(a.dir, b.dir, "one work tree for one commit of one repository");
+  assert.notEqual(a.dir, other.dir);
+  await a.release();
+  await a.release();
+  assert.equal(await readFile(join(b.dir, "app.yaml"), "utf8"), "version: 1\n", "b still holds it");
+  await b.release();
+  const again = await cache.checkout(repo.url, repo.first);
+  assert.equal(again.dir, a.dir, "taken again while it lingers: the same work tree");
+  await again.release();
+  await other.release();
+  await waitFor("the released work trees removed", () =>
+    existsSync(a.dir) || existsSync(other.dir) ? pending("still there") : true,
+  );
+});
+
 test("a fetch sees new commits; fetches asked for at once share one", async (t) => {
   const repo = await upstream(t);
   const cache = new RepoCache(await tempDir(t, "sluice-cache-"));
   await cache.fetch(repo.url);
+  assert.equal(
+    await cache.resolve(repo.url, "main"),
+    repo.second,
+    "read once, and kept until the next fetch",
+  );
   const third = await repo.commit("app.yaml", "version: 3\n", "third");
   const a = cache.fetch(repo.url);
   const b = cache.fetch(`${repo.url}/`);

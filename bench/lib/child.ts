@@ -1,0 +1,57 @@
+// The controller under measurement runs alone in a child process, so the RSS and CPU a bench reads
+// from /proc are its own. The child prints JSON lines: the first once it is ready (with its
+// metrics port), the last on SIGTERM (its own CPU, heap, event-loop delay).
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+
+export interface BenchChild {
+  pid: number;
+  metricsPort: number;
+  /** Sends SIGTERM and resolves with the child's last report. */
+  stop(): Promise<Record<string, number>>;
+}
+
+const root = join(import.meta.dirname, "..", "..");
+
+/** Starts `bench/<script>` with tsx and waits for its ready line. */
+export async function startBenchChild(
+  script: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+  nodeFlags: string[] = [],
+): Promise<BenchChild> {
+  const child = spawn(
+    process.execPath,
+    [...nodeFlags, "--import", "tsx", join(root, "bench", script), ...args],
+    {
+      cwd: root,
+      stdio: ["ignore", "pipe", "inherit"],
+      env,
+    },
+  );
+  const lines = createInterface({ input: child.stdout });
+  const reports: Record<string, number>[] = [];
+  lines.on("line", (line) => {
+    if (line.startsWith("{")) reports.push(JSON.parse(line) as Record<string, number>);
+  });
+  const nextReport = async (index: number) => {
+    while (reports.length <= index) {
+      if (child.exitCode !== null) throw new Error(`${script} exited with ${child.exitCode}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return reports[index] ?? {};
+  };
+  const ready = await nextReport(0);
+  return {
+    pid: child.pid ?? 0,
+    metricsPort: ready.metricsPort ?? 0,
+    stop: async () => {
+      if (child.exitCode !== null) return reports.at(-1) ?? {};
+      child.kill("SIGTERM");
+      const last = await nextReport(1);
+      if (child.exitCode === null) await new Promise((r) => child.once("exit", r));
+      return last;
+    },
+  };
+}

@@ -66,7 +66,7 @@ const FORMS: Form[] = [
     set: (ns) => [
       "applicationController.rbac.mode=namespaced",
       `applicationController.rbac.namespaces={${ns}}`,
-      'applicationController.rbac.clusterRules[0].apiGroups[0]=""',
+      "applicationController.rbac.clusterRules[0].apiGroups[0]=",
       "applicationController.rbac.clusterRules[0].resources[0]=namespaces",
       "applicationController.rbac.clusterRules[0].verbs={get,patch}",
     ],

@@ -24,7 +24,15 @@ import type { AnalysisRun } from "../../../src/api/analysis.ts";
 import type { Application } from "../../../src/api/application.ts";
 import type { Rollout } from "../../../src/api/rollout.ts";
 import { INSTANCE_ID_LABEL } from "../../../src/controller/kernel.ts";
-import { AnalysisRuns, Applications, ConfigMaps, Ingresses, Rollouts } from "../../../src/kube/resources.ts";
+import {
+  AnalysisRuns,
+  Applications,
+  ConfigMaps,
+  Ingresses,
+  Namespaces,
+  type ResourceType,
+  Rollouts,
+} from "../../../src/kube/resources.ts";
 import { analysisFixtures, appFiles, configMap, json, service } from "../../helpers/chart-app.ts";
 import {
   type ChartObject,
@@ -46,6 +54,10 @@ const root = resolve(fileURLToPath(import.meta.url), "../../../..");
 interface Install {
   name: string;
   values: (appNamespace: string) => string[];
+  /** Files this install's repository holds besides the app (never removed by a later commit). */
+  files?: (appNamespace: string) => Record<string, string>;
+  /** Cluster-scoped objects those files make, deleted when the test ends. */
+  clusterObjects?: (appNamespace: string) => { type: ResourceType; name: string }[];
 }
 
 const ALL_NAMESPACES_CLUSTER: Install = {
@@ -54,10 +66,20 @@ const ALL_NAMESPACES_CLUSTER: Install = {
 };
 const ALL_NAMESPACES_NAMESPACED: Install = {
   name: "all namespaces, Git side namespaced",
+  // A cluster-scoped object in Git — another Namespace (the destination's own is covered by the
+  // Role in it: RBAC checks namespaces/<x> in namespace <x>) — allowed by a clusterRules rule that
+  // grants no list or watch, so sluice reads it by GET.
   values: (app) => [
     "applicationController.rbac.mode=namespaced",
     `applicationController.rbac.namespaces={${app}}`,
+    "applicationController.rbac.clusterRules[0].apiGroups[0]=",
+    "applicationController.rbac.clusterRules[0].resources[0]=namespaces",
+    "applicationController.rbac.clusterRules[0].verbs={get,create,patch}",
   ],
+  files: (app) => ({
+    "app/namespace.yaml": json({ apiVersion: "v1", kind: "Namespace", metadata: { name: `${app}-x` } }),
+  }),
+  clusterObjects: (app) => [{ type: Namespaces, name: `${app}-x` }],
 };
 const ONE_NAMESPACE: Install = {
   name: "watchNamespace, Git side in it",
@@ -71,6 +93,8 @@ interface Installed {
   /** Where the Application deploys (and sluice watches, with watchNamespace). */
   appNamespace: string;
   sluice: ChartProcess;
+  /** The install's own files in Git (Install.files). */
+  files: Record<string, string>;
 }
 
 /**
@@ -95,7 +119,14 @@ async function install(t: TestContext, how: Install, edit?: (docs: ChartObject[]
   edit?.(docs);
   const kubeconfig = await installChartIdentity(t, docs, release, namespace);
   const sluice = await startAsDeployment(t, docs, { kubeconfig, namespace });
-  return { release, namespace, appNamespace, sluice } satisfies Installed;
+  const files = how.files?.(appNamespace) ?? {};
+  for (const { type, name } of how.clusterObjects?.(appNamespace) ?? [])
+    t.after(() =>
+      testClient()
+        .delete(type, { name })
+        .catch(() => {}),
+    );
+  return { release, namespace, appNamespace, sluice, files } satisfies Installed;
 }
 
 /**
@@ -103,8 +134,17 @@ async function install(t: TestContext, how: Install, edit?: (docs: ChartObject[]
  * ... cannot ..."); not the 403 of a namespace being deleted ("forbidden: unable to create new
  * content in namespace ... because it is being terminated").
  */
-const refusals = async (sluice: ChartProcess) =>
-  (await sluice.log()).filter((l) => /forbidden: User /.test(l));
+const refused = (text: string) => /forbidden: User /.test(text);
+
+/**
+ * Refusals the controller logged, and those it reported in the Applications' status instead (a
+ * look that cannot read or dry-run an object says why there).
+ */
+async function refusals(at: Installed): Promise<string[]> {
+  const apps = await testClient().list<Application>(Applications, { namespace: at.namespace });
+  const reported = apps.items.map((a) => JSON.stringify(a.status ?? {})).filter(refused);
+  return [...(await at.sluice.log()).filter(refused), ...reported];
+}
 
 /** An Application in the release namespace, deploying `url`'s app/ into `appNamespace` (or `to`). */
 async function createApplication(at: Installed, url: string, name = "demo", to = at.appNamespace) {
@@ -158,7 +198,7 @@ async function canaryFromGit(
   const rollout = rolloutIn(namespace);
   const v1 = await rollout.until("v1 Healthy", (r) => r.status?.phase === "Healthy", 60_000);
   const sha = await repo.commit(
-    { ...appFiles("web:2", clusterTemplate, at.release), "app/obsolete.yaml": null },
+    { ...appFiles("web:2", clusterTemplate, at.release), ...at.files, "app/obsolete.yaml": null },
     "v2",
   );
   await client.mergePatch(
@@ -214,7 +254,7 @@ for (const how of [ALL_NAMESPACES_CLUSTER, ALL_NAMESPACES_NAMESPACED, ONE_NAMESP
     const at = await install(t, how);
     const clusterTemplate = await analysisFixtures(t, at);
     const repo = await repository(t);
-    const sha = await repo.commit(appFiles("web:1", clusterTemplate, at.release), "v1");
+    const sha = await repo.commit({ ...appFiles("web:1", clusterTemplate, at.release), ...at.files }, "v1");
     await createApplication(at, repo.url);
     // A Rollout of no instance (another controller's) beside it: this one must leave it alone.
     const bystander = await createRollout(
@@ -257,7 +297,7 @@ for (const how of [ALL_NAMESPACES_CLUSTER, ALL_NAMESPACES_NAMESPACED, ONE_NAMESP
       "another instance's Rollout",
     );
     assert.equal((await at.sluice.stop()).code, 0, "SIGTERM stops it cleanly");
-    assert.deepEqual(await refusals(at.sluice), [], "no request of the controller was refused");
+    assert.deepEqual(await refusals(at), [], "no request of the controller was refused");
   });
 
 /** One of the Git side's rules, and an install where nothing else grants what it does. */
@@ -287,6 +327,14 @@ const GIT_RULES: GitRule[] = [
     rule: 0,
   },
   { install: ONE_NAMESPACE, kind: "Role", suffix: "-application-controller", inAppNamespace: true, rule: 0 },
+  // The namespaced Git side's clusterRules (here: the Namespace in Git).
+  {
+    install: ALL_NAMESPACES_NAMESPACED,
+    kind: "ClusterRole",
+    suffix: "-application-controller-cluster",
+    inAppNamespace: false,
+    rule: 0,
+  },
   // Applications, their status and their Events in the release namespace (with watchNamespace,
   // nothing else grants Events there).
   { install: ONE_NAMESPACE, kind: "Role", suffix: "-applications", inAppNamespace: false, rule: 0 },
@@ -318,12 +366,16 @@ test("without any one of the Git side's rules, syncing an Application is refused
         });
         const repo = await repository(t);
         await repo.commit(
-          { "app/settings.yaml": json(configMap("settings")), "app/web.yaml": json(service("web")) },
+          {
+            "app/settings.yaml": json(configMap("settings")),
+            "app/web.yaml": json(service("web")),
+            ...at.files,
+          },
           "v1",
         );
         await createApplication(at, repo.url);
         const [refusal] = await waitFor(`a refusal without ${removed}`, async () => {
-          const lines = await refusals(at.sluice);
+          const lines = await refusals(at);
           return lines.length > 0
             ? lines
             : pending(`${(await at.sluice.log()).length} log lines, none refused`);

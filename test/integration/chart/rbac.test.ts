@@ -7,12 +7,13 @@
 // ClusterAnalysisTemplate) — which an Application in the release namespace deploys into another
 // namespace. A commit of a new image (and without one ConfigMap) is synced, pruned, and walked as a
 // canary by canary-Ingress weight, promoted and restarted. Any verb the chart forgot is a 403 the
-// controller logs, so the log must show none and everything must finish; this runs for each way the
+// controller logs (or reports in an Application's status), so none may show, everything must finish
+// and SIGTERM must end the controller cleanly; this runs for each way the
 // chart can grant the Git side its rights. Where it may deploy only into some namespaces, an
 // Application aimed elsewhere is refused by sluice itself. Each install has its own instanceID (the
 // cluster is shared; a Rollout without the label beside the app is left alone). Then each of the Git
-// side's rules is taken out in turn and the Git part alone is run again: the log shows a refusal, so
-// the first test would fail.
+// side's rules is taken out in turn and the Git part alone is run again: a refusal shows, so the
+// first test would fail (and the controller still stops at once).
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";

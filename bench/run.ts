@@ -9,6 +9,10 @@ const BENCHES: Record<string, { file: string; about: string }> = {
     file: "rollouts.ts",
     about: "N Rollouts: first deploy, steady state, a bulk image change (latency, writes, RSS)",
   },
+  "step-latency": {
+    file: "step-latency.ts",
+    about: "promote / pause deadline → the new weight on the canary Ingress, N routed Rollouts",
+  },
   apps: { file: "apps.ts", about: "N Applications from local repos, cold to Synced and Healthy" },
   "rollout-memory": {
     file: "rollout-memory.ts",

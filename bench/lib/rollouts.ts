@@ -60,9 +60,6 @@ export function routingObjects(namespace: string, i: number): [ResourceType, Kub
   ];
 }
 
-/** The canary Ingress sluice's nginx router owns for `web-<i>`. */
-export const canaryIngressName = (i: number) => `web-${i}-web-${i}-canary`;
-
 /** Runs `work(i)` for i in 0..n-1, 16 at a time. */
 export async function forEachIndex(n: number, work: (i: number) => Promise<unknown>): Promise<void> {
   let next = 0;

@@ -17,7 +17,7 @@ import { ArgumentError, needsSecrets, type ResolvedArguments, RunArguments, reso
 import { isCompleted, runPhase } from "./assess.ts";
 import { endUnfinished, isDue, METRIC_TERMINATED, type Measuring, stepMetric } from "./measure.ts";
 import { dryRunMatcher, retentionLimit } from "./metric-match.ts";
-import { AnalysisMetrics } from "./metrics.ts";
+import { AnalysisMetrics, seriesOf } from "./metrics.ts";
 import { summarize } from "./summary.ts";
 import { deleteAt } from "./ttl.ts";
 
@@ -65,8 +65,6 @@ interface RunShell {
   metrics: AnalysisMetrics;
   base: Omit<Measuring, "run" | "startedAt" | "args" | "retention">;
 }
-
-const seriesOf = (results: MetricResult[]) => results.map((r) => ({ metric: r.name, phase: r.phase }));
 
 /** Checked before the first measurement only: a run already measuring is never made an Error half-way. */
 function upFrontProblem(run: AnalysisRun, providers: Registry<MetricProvider>): string | undefined {

@@ -6,7 +6,7 @@ import type { KubeClient } from "../kube/client.ts";
 import { ApiDiscovery } from "../kube/discovery.ts";
 import { DynamicClient } from "../kube/dynamic-client.ts";
 import type { KubeObject } from "../kube/types.ts";
-import { EventRecorder } from "../telemetry/events.ts";
+import { type EventCounter, EventRecorder } from "../telemetry/events.ts";
 import type { SluiceMetrics } from "../telemetry/metrics.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import { DynamicInformers } from "./dynamic-informers.ts";
@@ -131,8 +131,9 @@ export class Kernel {
     return new StatusWriter(this.options.client, fieldManager);
   }
 
-  events(component: string): EventRecorder {
-    return new EventRecorder(this.options.client, component, this.options.logger, this.options.identity);
+  events(component: string, onRecord?: EventCounter): EventRecorder {
+    const { client, logger, identity } = this.options;
+    return new EventRecorder(client, component, logger, identity, onRecord);
   }
 
   notReadyReason(): string | undefined {

@@ -16,6 +16,7 @@ import { computePhase, setCondition } from "./conditions.ts";
 import type { RolloutContext, RunSighting, TemplateLookup } from "./context.ts";
 import { finalizeDeletion, hasFinalizer } from "./finalizer.ts";
 import { POD_TEMPLATE_HASH_LABEL, podTemplateHash } from "./hash.ts";
+import { RolloutEventCounter, registerRolloutMetrics } from "./metrics.ts";
 import { planRollout } from "./plan.ts";
 import { restartPending, restartRound } from "./restart.ts";
 import { withHealthy } from "./rollout-conditions.ts";
@@ -32,6 +33,7 @@ export const rolloutController: ControllerSetup = (kernel) => {
     labelSelector: kernel.instanceSelector,
     indexers: { services: byServiceNamed, routed: byRoutedObject },
   });
+  registerRolloutMetrics(kernel.options.metrics.registry, () => rollouts.cache.values());
   const replicaSets = kernel.informer<ReplicaSet>({
     type: ReplicaSets,
     labelSelector: POD_TEMPLATE_HASH_LABEL,
@@ -54,7 +56,10 @@ export const rolloutController: ControllerSetup = (kernel) => {
     indexers: { owner: byOwnerUid },
   });
   const writer = kernel.statusWriter(ROLLOUT_FIELD_MANAGER);
-  const events = kernel.events(ROLLOUT_FIELD_MANAGER);
+  const eventCounter = new RolloutEventCounter(kernel.options.metrics.registry);
+  const events = kernel.events(ROLLOUT_FIELD_MANAGER, (object, type, reason) =>
+    eventCounter.counted(object, type, reason),
+  );
 
   const controller = kernel.controller({
     name: "rollout",
@@ -98,7 +103,10 @@ export const rolloutController: ControllerSetup = (kernel) => {
   });
 
   rollouts.on((event, object) => {
-    if (event === "delete") writer.tracker.forget(keyOf(object));
+    if (event === "delete") {
+      writer.tracker.forget(keyOf(object));
+      eventCounter.forget(keyOf(object));
+    }
     controller.enqueue(keyOf(object));
   });
   replicaSets.on((_event, rs) => enqueueOwner(rs));

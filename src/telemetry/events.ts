@@ -11,6 +11,7 @@ import { EventCorrelator } from "./event-correlator.ts";
 import type { Reason } from "./reasons.ts";
 
 export type EventType = "Normal" | "Warning";
+export type EventCounter = (object: KubeObject, type: EventType, reason: Reason) => void;
 
 export class EventRecorder {
   private readonly correlator = new EventCorrelator();
@@ -20,9 +21,12 @@ export class EventRecorder {
     private readonly component: string,
     private readonly logger: Logger,
     private readonly instance = "",
+    /** Told of every Event asked for, repeats too: lets a controller count them (a metric) without the kernel knowing its kinds. */
+    private readonly onRecord?: EventCounter,
   ) {}
 
   async record(object: KubeObject, type: EventType, reason: Reason, message: string): Promise<void> {
+    this.onRecord?.(object, type, reason);
     const meta = object.metadata ?? {};
     const namespace = meta.namespace ?? "default";
     const nowMs = Date.now();

@@ -1,0 +1,187 @@
+// Benchmark of step latency (issue 16's `step-latency`): how long after the event that should move
+// a rollout the new weight is on its canary Ingress, with N Rollouts (1 replica each, all routed
+// through nginx) in one controller. Steps: setWeight 20 → pause (until promoted) → setWeight 60 →
+// pause 2s → setWeight 80 → pause. After a bulk image change parks every Rollout at the first
+// pause, each is promoted (16 at a time):
+//  - promote → 60 on the Ingress: from the promote's status patch sent to the weight seen by a watch;
+//  - pause deadline → 80 on the Ingress: from the deadline (the pause condition's startTime + 2 s,
+//    as the controller recorded it) to the weight seen by a watch.
+// Prints p50/p99/max and writes the raw figures to .sluice/bench/step-latency-<time>.json.
+// An analysis verdict's latency is not measured here (bench/analysis-scheduling.ts measures when
+// measurements are taken).
+//
+//   npm run bench -- step-latency [--count 1000] [--stock]
+import { execFileSync } from "node:child_process";
+import { mkdir, writeFile } from "node:fs/promises";
+import { availableParallelism, totalmem } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import type { Rollout } from "../src/api/rollout.ts";
+import { KubeClient } from "../src/kube/client.ts";
+import { loadKubeConfig } from "../src/kube/config.ts";
+import { Ingresses, type ResourceType, Rollouts } from "../src/kube/resources.ts";
+import { KubeTransport } from "../src/kube/transport.ts";
+import type { KubeObject } from "../src/kube/types.ts";
+import { LocalCluster } from "../test/cluster/cluster.ts";
+import { installDevCrds } from "../test/tools/crds.ts";
+import { startBenchChild } from "./lib/child.ts";
+import { BENCH_MANAGER, benchRollout, createRouting, forEachIndex } from "./lib/rollouts.ts";
+import { spread } from "./lib/stats.ts";
+import { watchObjects } from "./lib/watch.ts";
+
+const { values: flags } = parseArgs({
+  options: { count: { type: "string", default: "1000" }, stock: { type: "boolean", default: false } },
+  strict: true,
+});
+const COUNT = Number(flags.count);
+if (!Number.isInteger(COUNT) || COUNT < 1) {
+  console.error("usage: npm run bench -- step-latency [--count N] [--stock]");
+  process.exit(2);
+}
+const NS = "bench-steps";
+const PAUSE_MS = 2000;
+const STEPS = [
+  { setWeight: 20 },
+  { pause: {} },
+  { setWeight: 60 },
+  { pause: { duration: "2s" } },
+  { setWeight: 80 },
+  { pause: {} },
+];
+const TIMEOUT_MS = 180_000 + COUNT * 200;
+const Namespaces: ResourceType = {
+  group: "",
+  version: "v1",
+  plural: "namespaces",
+  kind: "Namespace",
+  namespaced: false,
+};
+const WEIGHT = "nginx.ingress.kubernetes.io/canary-weight";
+
+/** Per Rollout index: when each weight was first seen on its canary Ingress, and its pause deadline. */
+function observe(client: KubeClient) {
+  const weightSeenAt = new Map<string, number>();
+  const deadlines = new Map<number, number>();
+  const healthy = new Set<number>();
+  const abort = new AbortController();
+  const indexOf = (name: string) => Number(/^web-(\d+)/.exec(name)?.[1] ?? -1);
+  const seeIngress = (ing: KubeObject) => {
+    const name = ing.metadata?.name ?? "";
+    const weight = ing.metadata?.annotations?.[WEIGHT];
+    if (!name.endsWith("-canary") || weight === undefined) return;
+    const key = `${indexOf(name)}:${weight}`;
+    if (!weightSeenAt.has(key)) weightSeenAt.set(key, Date.now());
+  };
+  const seeRollout = (r: Rollout) => {
+    const i = indexOf(r.metadata?.name ?? "");
+    const done =
+      r.status?.phase === "Healthy" && (r.status.observedGeneration ?? 0) >= (r.metadata?.generation ?? 1);
+    if (done) healthy.add(i);
+    else healthy.delete(i);
+    const timed = r.status?.currentStepIndex === 3 ? r.status.pauseConditions?.[0]?.startTime : undefined;
+    if (timed) deadlines.set(indexOf(r.metadata?.name ?? ""), Date.parse(timed) + PAUSE_MS);
+  };
+  const watching = Promise.all([
+    watchObjects(client, Ingresses, NS, seeIngress, abort.signal),
+    watchObjects(client, Rollouts, NS, seeRollout, abort.signal),
+  ]);
+  const seen = (i: number, weight: number) => weightSeenAt.get(`${i}:${weight}`);
+  const every = (ok: (i: number) => unknown) => Array.from({ length: COUNT }, (_, i) => i).every(ok);
+  return {
+    seen,
+    deadline: (i: number) => deadlines.get(i),
+    allHealthy: () => every((i) => healthy.has(i)),
+    allAt: (weight: number) => every((i) => seen(i, weight)),
+    stop: async () => {
+      abort.abort();
+      await watching;
+    },
+  };
+}
+
+/** Polls what the watches saw (no API call) until `ok`. */
+async function until(what: string, ok: () => boolean): Promise<void> {
+  const end = Date.now() + TIMEOUT_MS;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function measure(client: KubeClient) {
+  const seen = observe(client);
+  await forEachIndex(COUNT, (i) => client.create(Rollouts, benchRollout(NS, i, STEPS, true), BENCH_MANAGER));
+  await until("every Rollout Healthy", seen.allHealthy);
+  const image = { spec: { template: { spec: { containers: [{ name: "web", image: "web:2" }] } } } };
+  await forEachIndex(COUNT, (i) =>
+    client.mergePatch(Rollouts, { namespace: NS, name: `web-${i}` }, image, BENCH_MANAGER),
+  );
+  await until("every canary Ingress at 20", () => seen.allAt(20));
+  const promotedAt = new Map<number, number>();
+  await forEachIndex(COUNT, async (i) => {
+    promotedAt.set(i, Date.now());
+    const key = { namespace: NS, name: `web-${i}` };
+    await client.mergePatch(Rollouts, key, { status: { pauseConditions: null } }, BENCH_MANAGER, {
+      subresource: "status",
+    });
+  });
+  await until("every canary Ingress at 80", () => seen.allAt(80));
+  await seen.stop();
+  const indexes = Array.from({ length: COUNT }, (_, i) => i);
+  const promote = indexes.map((i) => (seen.seen(i, 60) ?? Number.NaN) - (promotedAt.get(i) ?? Number.NaN));
+  const pause = indexes.map((i) => (seen.seen(i, 80) ?? Number.NaN) - (seen.deadline(i) ?? Number.NaN));
+  return { promoteToWeightMs: promote, pauseDeadlineToWeightMs: pause };
+}
+
+async function main(): Promise<void> {
+  const nodes = Math.max(3, Math.ceil((COUNT * 2) / 100) + 1);
+  const cluster = await LocalCluster.start({ prometheus: false, bench: !flags.stock, nodes });
+  const transport = new KubeTransport(loadKubeConfig(cluster.info.kubeconfig), { userAgent: BENCH_MANAGER });
+  try {
+    const client = new KubeClient(transport);
+    await installDevCrds(cluster.info.kubeconfig);
+    await client.create(
+      Namespaces,
+      { apiVersion: "v1", kind: "Namespace", metadata: { name: NS } },
+      BENCH_MANAGER,
+    );
+    await createRouting(client, NS, COUNT, () => true);
+    const child = await startBenchChild("rollouts-child.ts", [cluster.info.kubeconfig, NS]);
+    const raw = await measure(client);
+    const childReport = await child.stop();
+    const finite = (values: number[]) => values.filter(Number.isFinite);
+    const promote = spread(finite(raw.promoteToWeightMs));
+    const pause = spread(finite(raw.pauseDeadlineToWeightMs));
+    console.log(
+      `Step latency benchmark (${new Date().toISOString()}, ${availableParallelism()} CPUs shared; ` +
+        `${flags.stock ? "stock" : "bench"} control-plane settings): ${COUNT} Rollouts routed by nginx`,
+    );
+    const row = (what: string, s: typeof promote) =>
+      console.log(`  ${what.padEnd(36)} p50 ${s.p50} ms, p99 ${s.p99} ms, max ${s.max} ms`);
+    row("promote → weight on the Ingress", promote);
+    row("pause deadline → weight on the Ingress", pause);
+    const dir = join(import.meta.dirname, "..", ".sluice", "bench");
+    await mkdir(dir, { recursive: true });
+    const file = join(dir, `step-latency-${new Date().toISOString().replaceAll(":", "-")}.json`);
+    const commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], { encoding: "utf8" }).trim();
+    const machine = { cpus: availableParallelism(), memoryGiB: Math.round(totalmem() / 2 ** 30) };
+    const body = {
+      date: new Date().toISOString(),
+      commit,
+      machine,
+      count: COUNT,
+      promote,
+      pause,
+      child: childReport,
+      raw,
+    };
+    await writeFile(file, `${JSON.stringify(body)}\n`);
+    console.log(`  raw figures: ${file}`);
+  } finally {
+    transport.close();
+    await cluster.stop();
+  }
+}
+
+await main();
+process.exit(0);

@@ -48,6 +48,7 @@ async function wireKernel(
     namespace: options.namespace,
     identity: options.identity,
     workers: options.workers,
+    instanceId: options.instanceId,
   });
   for (const setup of setups) await setup(kernel);
   return { transport, client, kernel };

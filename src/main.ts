@@ -13,6 +13,7 @@ const controllersFor = (options: SluiceOptions): ControllerSetup[] => [
   analysisRunControllerWith({ addressAllow: options.metricAddressAllow }),
   applicationControllerWith({
     namespace: options.applicationNamespace,
+    destinationNamespaces: options.destinationNamespaces,
     pollMs: options.repoPollMs,
     ...(options.repoCacheDir ? { repoCacheDir: options.repoCacheDir } : {}),
     kustomizePath: options.kustomizePath,

@@ -28,8 +28,15 @@ export interface SluiceOptions {
   workers: number;
   /** Hosts (host or host:port) metric providers may call; empty: any address not denied. */
   metricAddressAllow: string[];
+  /** Act only on objects labelled sluice.dev/controller-instance-id=<this>; undefined: unlabelled ones. */
+  instanceId: string | undefined;
   /** The one namespace whose Applications are honoured (DESIGN.md §8 tenancy). */
   applicationNamespace: string;
+  /**
+   * The only namespaces Applications may deploy into, each watched on its own (a namespaced
+   * install's Roles suffice); empty: any namespace the controller watches.
+   */
+  destinationNamespaces: string[];
   /** How often each Application's repository is read again (with ±10 % jitter). */
   repoPollMs: number;
   /** Where repository mirrors live; a private temporary directory when undefined. */
@@ -73,9 +80,17 @@ const flags = {
     type: "string",
     help: "comma-separated host or host:port metric providers may call (default: any not denied)",
   },
+  "instance-id": {
+    type: "string",
+    help: "act only on Rollouts, AnalysisRuns, Applications labelled sluice.dev/controller-instance-id=<id> (default: only unlabelled ones)",
+  },
   "application-namespace": {
     type: "string",
     help: "the namespace whose Applications are honoured (default: $POD_NAMESPACE, else --namespace, else default)",
+  },
+  "destination-namespaces": {
+    type: "string",
+    help: "comma-separated namespaces Applications may deploy into, each watched on its own (default: any)",
   },
   "repo-poll": { type: "string", help: "how often Git repositories are read again, e.g. 3m (default 3m)" },
   "repo-cache-dir": { type: "string", help: "where Git mirrors are kept (default: a private temp dir)" },
@@ -192,6 +207,12 @@ const webhookOptions = (get: (flag: keyof typeof flags) => string | undefined) =
   };
 };
 
+const commaList = (value: string | undefined) =>
+  (value ?? "")
+    .split(",")
+    .map((item) => item.trim())
+    .filter(Boolean);
+
 /** The render tools' binaries (their own function: parseOptions stays under the complexity cap). */
 const renderBinaries = (get: (flag: keyof typeof flags) => string | undefined) => ({
   kustomizePath: get("kustomize-path") ?? "kustomize",
@@ -226,10 +247,9 @@ export function parseOptions(
     logLevel,
     logFormat: parseLogFormat(get("log-format") ?? "auto"),
     workers,
-    metricAddressAllow: (get("metric-address-allow") ?? "")
-      .split(",")
-      .map((h) => h.trim())
-      .filter(Boolean),
+    metricAddressAllow: commaList(get("metric-address-allow")),
+    destinationNamespaces: commaList(get("destination-namespaces")),
+    instanceId: get("instance-id"),
     applicationNamespace: get("application-namespace") ?? env.POD_NAMESPACE ?? get("namespace") ?? "default",
     repoPollMs: parseDurationMs(get("repo-poll") ?? "3m", "repo-poll"),
     repoCacheDir: get("repo-cache-dir"),

@@ -187,7 +187,7 @@ async function reconcileRun(shell: RunShell, run: AnalysisRun): Promise<Reconcil
 /** The AnalysisRun controller with the given address allow list and providers. */
 export function analysisRunControllerWith(config: AnalysisConfig = {}): ControllerSetup {
   return (kernel) => {
-    const runs = kernel.informer<AnalysisRun>({ type: AnalysisRuns });
+    const runs = kernel.informer<AnalysisRun>({ type: AnalysisRuns, labelSelector: kernel.instanceSelector });
     const metrics = new AnalysisMetrics(kernel.options.metrics.registry);
     const shell: RunShell = {
       kernel,

@@ -37,6 +37,8 @@ const keyOfResource = (r: { group: string; version: string; plural: string }) =>
 export class DynamicInformers {
   private readonly informers = new Map<string, Promise<Informer<KubeObject>>>();
   private readonly handlers: DynamicHandler[] = [];
+  /** Started but not listed yet. */
+  private readonly starting = new Set<Informer<KubeObject>>();
   private stopped = false;
 
   constructor(private readonly options: DynamicInformersOptions) {}
@@ -66,6 +68,16 @@ export class DynamicInformers {
   /** Kinds with a running informer. */
   get kinds(): string[] {
     return [...this.informers.keys()];
+  }
+
+  /**
+   * No new informers, and those still waiting for their first list give up (their callers get an
+   * error): the kernel calls this first when it stops, so a reconcile waiting for a kind sluice
+   * cannot list (RBAC) does not hold shutdown up to the sync timeout.
+   */
+  async abandonStarts(): Promise<void> {
+    this.stopped = true;
+    await Promise.all([...this.starting].map((informer) => informer.stop()));
   }
 
   async stop(): Promise<void> {
@@ -100,7 +112,15 @@ export class DynamicInformers {
     const timedOut = new Promise<"timeout">((resolve) => {
       timer = setTimeout(() => resolve("timeout"), timeoutMs);
     });
-    const outcome = await Promise.race([informer.start(), timedOut]).finally(() => clearTimeout(timer));
+    this.starting.add(informer);
+    const outcome = await Promise.race([informer.start(), timedOut]).finally(() => {
+      clearTimeout(timer);
+      this.starting.delete(informer);
+    });
+    if (this.stopped) {
+      await informer.stop();
+      throw new Error(`${resource.kind} (${resource.plural}): not listed before sluice stopped`);
+    }
     if (outcome === "timeout") {
       // The informer retries for ever (its log says why: RBAC, a vanished CRD); a caller must not.
       await informer.stop();

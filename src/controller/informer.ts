@@ -96,6 +96,9 @@ export class Informer<T extends KubeObject> {
     while (!signal.aborted) {
       try {
         if (this.resourceVersion === undefined) await this.relist();
+        // Stopped while the list was in flight: the abort has fired already, and a watch opened
+        // now would never hear it (it would run until the server ends it, holding up stop()).
+        if (signal.aborted) break;
         const reason = await this.watch();
         failures = 0;
         this.options.metrics?.watchRestarted(this.name, reason);

@@ -26,7 +26,15 @@ export interface KernelOptions {
   workers?: number;
   /** The time reconciles plan with (tests may move it); the system clock by default. */
   clock?: Clock;
+  /**
+   * --instance-id: this controller acts only on Rollouts, AnalysisRuns and Applications labelled
+   * INSTANCE_ID_LABEL with it; without one, only on those without the label (as Argo Rollouts'
+   * --instance-id), so several controllers can share a cluster.
+   */
+  instanceId?: string | undefined;
 }
+
+export const INSTANCE_ID_LABEL = "sluice.dev/controller-instance-id";
 
 /** A controller setup registers its informers and controllers on the kernel. */
 export type ControllerSetup = (kernel: Kernel) => void | Promise<void>;
@@ -62,6 +70,12 @@ export class Kernel {
     return this.options.namespace;
   }
 
+  /** The label selector of the objects this controller owns (its --instance-id's, or unlabelled). */
+  get instanceSelector(): string {
+    const id = this.options.instanceId;
+    return id ? `${INSTANCE_ID_LABEL}=${id}` : `!${INSTANCE_ID_LABEL}`;
+  }
+
   informer<T extends KubeObject>(
     options: Omit<InformerOptions<T>, "client" | "logger" | "metrics">,
   ): Informer<T> {
@@ -82,8 +96,14 @@ export class Kernel {
     return this.discoveryClient;
   }
 
-  /** Informers for kinds learnt at run time, filtered by `labelSelector`; stopped with the kernel. */
-  dynamicInformers(labelSelector: string, options: { keepManagedFields?: boolean } = {}): DynamicInformers {
+  /**
+   * Informers for kinds learnt at run time, filtered by `labelSelector`; stopped with the kernel.
+   * They watch the kernel's namespace unless `options.namespace` names another one.
+   */
+  dynamicInformers(
+    labelSelector: string,
+    options: { keepManagedFields?: boolean; namespace?: string } = {},
+  ): DynamicInformers {
     const informers = new DynamicInformers({
       client: this.client,
       discovery: this.dynamicClient.discovery,
@@ -139,6 +159,7 @@ export class Kernel {
   async stop(): Promise<void> {
     if (this.state === "stopped") return;
     this.state = "stopped";
+    await Promise.all(this.dynamic.map((d) => d.abandonStarts()));
     await Promise.all(this.controllers.map((c) => c.shutdown()));
     await Promise.all([...this.informers, ...this.dynamic].map((i) => i.stop()));
     await Promise.allSettled(this.stopHooks.map((hook) => hook()));

@@ -39,6 +39,12 @@ export interface ApplicationConfig {
   /** The kustomize and helm binaries (default: on PATH). */
   kustomizePath?: string;
   helmPath?: string;
+  /**
+   * The only namespaces Applications may deploy into; their objects are watched namespace by
+   * namespace, so Roles in them are all the Git side needs (default: any namespace the kernel
+   * watches, with cluster-wide informers).
+   */
+  destinationNamespaces?: readonly string[];
   /** Kustomize/helm renders at once, across all Applications (default 4). */
   renderConcurrency?: number;
 }
@@ -85,11 +91,19 @@ function dependentsOf(app: Application, all: Iterable<Application>): Application
   );
 }
 
+/** Where Applications may deploy: the flag's namespaces, else the one the kernel watches, else any. */
+function destinationsOf(config: ApplicationConfig, watched: string | undefined): Shell["destinations"] {
+  if (config.destinationNamespaces?.length)
+    return { namespaces: config.destinationNamespaces, flag: "--destination-namespaces" };
+  return watched ? { namespaces: [watched], flag: "--namespace" } : undefined;
+}
+
 export function applicationControllerWith(config: ApplicationConfig = {}): ControllerSetup {
   return (kernel) => {
     const apps = kernel.informer<Application>({
       type: Applications,
       namespace: config.namespace ?? kernel.namespace ?? "default",
+      labelSelector: kernel.instanceSelector,
     });
     const ownsCacheDir = config.repoCacheDir === undefined;
     const root = config.repoCacheDir ?? join(tmpdir(), `sluice-repos-${randomBytes(4).toString("hex")}`);
@@ -99,6 +113,7 @@ export function applicationControllerWith(config: ApplicationConfig = {}): Contr
       for (const app of apps.cache.values()) if (app.metadata?.name === name) controller?.enqueue(keyOf(app));
     };
     const metrics = new GitopsMetrics(kernel.options.metrics.registry);
+    const destinations = destinationsOf(config, kernel.namespace);
     const shell: Shell = {
       kernel,
       cache: new RepoCache(root, {
@@ -116,7 +131,8 @@ export function applicationControllerWith(config: ApplicationConfig = {}): Contr
       writer: kernel.statusWriter(GITOPS_FIELD_MANAGER),
       events: kernel.events(GITOPS_FIELD_MANAGER),
       pollMs: config.pollMs ?? 180_000,
-      live: new ManagedObjects(kernel, enqueueNamed),
+      live: new ManagedObjects(kernel, enqueueNamed, destinations?.namespaces),
+      destinations,
       comparer: new Comparer(kernel.client),
       application: (namespace, name) => apps.cache.get(`${namespace}/${name}`),
       heals: new Map(),

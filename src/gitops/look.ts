@@ -21,6 +21,13 @@ export interface Shell {
   live: ManagedObjects;
   comparer: Comparer;
   metrics: GitopsMetrics;
+  /**
+   * The namespaces Applications may deploy into and the flag that said so (--destination-namespaces,
+   * else the kernel's --namespace); undefined: any namespace.
+   */
+  destinations:
+    | { namespaces: readonly string[]; flag: "--destination-namespaces" | "--namespace" }
+    | undefined;
   /** Another Application of a namespace, from the informer's cache (dependsOn). */
   application: (namespace: string, name: string) => Application | undefined;
   /** Self-heals in a row per Application, at one revision. */

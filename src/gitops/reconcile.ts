@@ -37,21 +37,24 @@ export const REFRESH_ANNOTATIONS = ["sluice.dev/refresh", "argocd.argoproj.io/re
 
 const jittered = (ms: number) => Math.round(ms * (0.9 + Math.random() * 0.2));
 
-function problemsOf(app: Application, watched: string | undefined): string[] {
+function problemsOf(app: Application, destinations: Shell["destinations"]): string[] {
   const rules = (app.spec?.ignoreDifferences ?? []) as unknown as IgnoreRule[];
   const destination = app.spec?.destination?.namespace;
-  // Objects outside the namespace sluice watches could be applied but never watched: no drift,
-  // no self-heal, no health. Said at once instead.
-  const unwatched =
-    watched && destination && destination !== watched
+  // Objects outside the namespaces sluice watches (and, in a namespaced install, may write) could
+  // not be watched, or not even applied: no drift, no self-heal, no health. Said at once instead.
+  const elsewhere =
+    destinations && destination && !destinations.namespaces.includes(destination)
       ? [
           {
             path: "spec.destination.namespace",
-            message: `sluice watches only namespace "${watched}" (--namespace)`,
+            message:
+              destinations.flag === "--namespace"
+                ? `sluice watches only namespace "${destinations.namespaces[0]}" (--namespace)`
+                : `sluice deploys only into ${destinations.namespaces.map((n) => `"${n}"`).join(", ")} (--destination-namespaces)`,
           },
         ]
       : [];
-  return [...validateApplication(app), ...ignoreProblems(rules), ...unwatched].map(
+  return [...validateApplication(app), ...ignoreProblems(rules), ...elsewhere].map(
     (p) => `${p.path}: ${p.message}`,
   );
 }
@@ -172,7 +175,7 @@ async function recordTransitions(look: Look, status: ApplicationStatus) {
 /** Reads the source, places and compares every object: what this look sees, or why it cannot. */
 async function observe(look: Look): Promise<Observed | CannotCompare> {
   const { shell, app, key } = look;
-  const problems = problemsOf(app, shell.kernel.namespace);
+  const problems = problemsOf(app, shell.destinations);
   if (problems.length > 0) return { type: "InvalidSpecError", message: problems.join("; ") };
   let reading: Awaited<ReturnType<typeof readSource>>;
   try {

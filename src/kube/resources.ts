@@ -142,3 +142,12 @@ export const Namespaces: ResourceType = {
   kind: "Namespace",
   namespaced: false,
 };
+
+/** "May I ...?" asked of the API server's authorizer (a create that stores nothing). */
+export const SelfSubjectAccessReviews: ResourceType = {
+  group: "authorization.k8s.io",
+  version: "v1",
+  plural: "selfsubjectaccessreviews",
+  kind: "SelfSubjectAccessReview",
+  namespaced: false,
+};

@@ -30,6 +30,7 @@ export const ROLLOUT_FIELD_MANAGER = "sluice-rollout";
 export const rolloutController: ControllerSetup = (kernel) => {
   const rollouts = kernel.informer<Rollout>({
     type: Rollouts,
+    labelSelector: kernel.instanceSelector,
     indexers: { services: byServiceNamed, routed: byRoutedObject },
   });
   registerRolloutMetrics(kernel.options.metrics.registry, () => rollouts.cache.values());
@@ -49,7 +50,11 @@ export const rolloutController: ControllerSetup = (kernel) => {
     for (const r of rollouts.cache.byIndex("routed", routedKey(kind, object))) controller.enqueue(keyOf(r));
     enqueueOwner(object);
   });
-  const analysisRuns = kernel.informer<AnalysisRun>({ type: AnalysisRuns, indexers: { owner: byOwnerUid } });
+  const analysisRuns = kernel.informer<AnalysisRun>({
+    type: AnalysisRuns,
+    labelSelector: kernel.instanceSelector,
+    indexers: { owner: byOwnerUid },
+  });
   const writer = kernel.statusWriter(ROLLOUT_FIELD_MANAGER);
   const eventCounter = new RolloutEventCounter(kernel.options.metrics.registry);
   const events = kernel.events(ROLLOUT_FIELD_MANAGER, (object, type, reason) =>

@@ -11,6 +11,7 @@ import { resolveFieldRef } from "../analysis/field-ref.ts";
 import { mergeTemplates } from "../analysis/templates.ts";
 import type { AnalysisPhase, AnalysisRun, AnalysisTemplateSpec, Argument } from "../api/analysis.ts";
 import type { Rollout, RolloutAnalysis } from "../api/rollout.ts";
+import { INSTANCE_ID_LABEL } from "../controller/kernel.ts";
 import { POD_TEMPLATE_HASH_LABEL } from "./hash.ts";
 import { controllerRef, REVISION_ANNOTATION } from "./world.ts";
 
@@ -134,6 +135,11 @@ function runArgs(
   });
 }
 
+const instanceLabel = (rollout: Rollout): Record<string, string> => {
+  const id = rollout.metadata?.labels?.[INSTANCE_ID_LABEL];
+  return id ? { [INSTANCE_ID_LABEL]: id } : {};
+};
+
 /**
  * The AnalysisRun a wanted run is, from the templates looked up for it; throws
  * RolloutAnalysisError when they cannot make one (no metrics, an endless step metric, an arg that
@@ -162,6 +168,8 @@ export function buildRun(
         [POD_TEMPLATE_HASH_LABEL]: hashes.latest,
         ...analysis.analysisRunMetadata?.labels,
         ...rollout.spec?.selector?.matchLabels,
+        // The run belongs to the controller instance its Rollout does (--instance-id).
+        ...instanceLabel(rollout),
       },
       annotations: { [REVISION_ANNOTATION]: String(revision), ...analysis.analysisRunMetadata?.annotations },
       ownerReferences: [controllerRef(rollout)],

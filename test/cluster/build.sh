@@ -113,13 +113,14 @@ build_tool() {
   install_dir "$tmp" "$dest"
 }
 
-# The Gateway API and Istio CRDs the tests install come from these modules' YAML, read from Go's
+# The Gateway API, Istio and Prometheus Operator CRDs the tests install come from these modules' YAML, read from Go's
 # module cache (test/cluster/traffic-crds.ts, which also downloads them on demand); fetched here so
 # a cold machine has them before the tests. Nothing is built from them. Run outside any module, as
 # traffic-crds.ts does, so no go.mod or go.work takes part.
 fetch_modules() {
   local m out dir
-  for m in "sigs.k8s.io/gateway-api@$GATEWAY_API_VERSION" "istio.io/api@$ISTIO_API_VERSION"; do
+  for m in "sigs.k8s.io/gateway-api@$GATEWAY_API_VERSION" "istio.io/api@$ISTIO_API_VERSION" \
+    "github.com/prometheus-operator/prometheus-operator@$PROMETHEUS_OPERATOR_VERSION"; do
     if ! out=$(cd "${TMPDIR:-/tmp}" && GOWORK=off go mod download -json "$m" 2>&1); then
       log "$m: go mod download failed:"
       printf '%s\n' "$out" >&2

@@ -10,7 +10,7 @@ import { join, resolve } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { parse, parseAllDocuments } from "yaml";
+import { isMap, isScalar, parse, parseAllDocuments, parseDocument, type YAMLMap } from "yaml";
 import { renderCrds } from "../../src/api/crd/all.ts";
 import { binaryPaths } from "../cluster/binaries.ts";
 import { renderChartCrds } from "../tools/chart-crds.ts";
@@ -195,6 +195,13 @@ test("helm lint is clean with default and non-default values", { skip }, async (
       "metrics.prometheusRule.enabled=true",
     ],
     ["crds.install=false", "webhook.enabled=false", "leaderElection.enabled=false", "replicas=1"],
+    [
+      "applicationController.rbac.mode=namespaced",
+      "applicationController.rbac.namespaces={web,api}",
+      "applicationController.rbac.clusterRules[0].resources[0]=namespaces",
+      "applicationController.rbac.clusterRules[0].verbs[0]=get",
+    ],
+    ["applicationController.rbac.mode=none"],
   ]) {
     const { stdout } = await helmRun(["lint", "--strict", chart, ...set.flatMap((s) => ["--set", s])]);
     assert.match(stdout, /1 chart\(s\) linted, 0 chart\(s\) failed/, stdout);
@@ -209,4 +216,76 @@ test("values.yaml has a comment above every key", async () => {
     const above = lines[i - 1]?.trim() ?? "";
     assert.ok(above.startsWith("#"), `values.yaml:${i + 1}: "${line.trim()}" has no comment above it`);
   });
+});
+
+/** Dotted paths of the keys on their own line in values.yaml whose value is not a block map. */
+function valuesKeys(map: YAMLMap, prefix = ""): string[] {
+  return map.items.flatMap((pair) => {
+    const key = `${prefix}${isScalar(pair.key) ? String(pair.key.value) : ""}`;
+    return isMap(pair.value) && !pair.value.flow ? valuesKeys(pair.value, `${key}.`) : [key];
+  });
+}
+
+test("the chart README documents every values.yaml key, and the top README links it", async () => {
+  const values = parseDocument(await readFile(join(chart, "values.yaml"), "utf8")).contents;
+  assert.ok(isMap(values));
+  const keys = valuesKeys(values);
+  assert.ok(keys.includes("applicationController.rbac.mode") && keys.includes("resources.requests"));
+  const readme = await readFile(join(chart, "README.md"), "utf8");
+  const missing = keys.filter((k) => !readme.includes(`| \`${k}\` |`));
+  assert.deepEqual(missing, [], "keys without a row in charts/sluice/README.md's values table");
+  assert.match(await readFile(join(root, "README.md"), "utf8"), /\(charts\/sluice\/README\.md\)/);
+});
+
+const ruleObjects = (docs: Doc[]) =>
+  docs
+    .filter(
+      (d) =>
+        /^(Cluster)?Role(Binding)?$/.test(d.kind) && d.metadata.name.startsWith("rel-application-controller"),
+    )
+    .map((d) => `${d.kind} ${d.metadata.namespace ?? ""}/${d.metadata.name}`)
+    .sort();
+function controllerArgs(docs: Doc[]): string[] {
+  const spec = docs.find((d) => d.kind === "Deployment")?.spec as
+    | { template: { spec: { containers: { args: string[] }[] } } }
+    | undefined;
+  return spec?.template.spec.containers[0]?.args ?? [];
+}
+
+test("the Git side's RBAC renders per applicationController.rbac.mode, and bad choices fail with a message", {
+  skip,
+}, async () => {
+  const cluster = await render();
+  assert.deepEqual(ruleObjects(cluster), [
+    "ClusterRole /rel-application-controller",
+    "ClusterRoleBinding /rel-application-controller",
+  ]);
+  assert.ok(!controllerArgs(cluster).some((a) => a.startsWith("--destination-namespaces")));
+  const oneNamespace = await render(["watchNamespace=team"]);
+  assert.deepEqual(ruleObjects(oneNamespace), [
+    "Role team/rel-application-controller",
+    "RoleBinding team/rel-application-controller",
+  ]);
+  const namespaced = await render([
+    "applicationController.rbac.mode=namespaced",
+    "applicationController.rbac.namespaces={web,api}",
+  ]);
+  assert.deepEqual(ruleObjects(namespaced), [
+    "Role api/rel-application-controller",
+    "Role web/rel-application-controller",
+    "RoleBinding api/rel-application-controller",
+    "RoleBinding web/rel-application-controller",
+  ]);
+  assert.ok(controllerArgs(namespaced).includes("--destination-namespaces=web,api"));
+  const none = await render([
+    "applicationController.rbac.mode=none",
+    "applicationController.rbac.namespaces={web}",
+  ]);
+  assert.deepEqual(ruleObjects(none), []);
+  assert.ok(controllerArgs(none).includes("--destination-namespaces=web"));
+  await assert.rejects(render(["applicationController.rbac.mode=namespaced"]), /list the namespaces/);
+  await assert.rejects(
+    render(["applicationController.rbac.mode=open"]),
+    /"open" is not one of cluster, namespaced, none/,
+  );
 });

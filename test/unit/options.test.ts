@@ -78,3 +78,18 @@ test("Applications are honoured in one namespace: the flag, else $POD_NAMESPACE,
   assert.equal(parseOptions(["--repo-poll", "30s"], {}).repoPollMs, 30_000);
   assert.throws(() => parseOptions(["--repo-poll", "soon"], {}), /repo-poll/);
 });
+
+test("--destination-namespaces is a comma-separated list (env too); empty means any namespace", () => {
+  assert.deepEqual(parseOptions([], {}).destinationNamespaces, []);
+  assert.deepEqual(parseOptions(["--destination-namespaces", "web, api,,"], {}).destinationNamespaces, [
+    "web",
+    "api",
+  ]);
+  assert.deepEqual(parseOptions([], { SLUICE_DESTINATION_NAMESPACES: "web" }).destinationNamespaces, ["web"]);
+});
+
+test("--instance-id: unset by default, else the controller's instance (SLUICE_INSTANCE_ID too)", () => {
+  assert.equal(parseOptions([], {}).instanceId, undefined);
+  assert.equal(parseOptions(["--instance-id", "blue"], {}).instanceId, "blue");
+  assert.equal(parseOptions([], { SLUICE_INSTANCE_ID: "green" }).instanceId, "green");
+});

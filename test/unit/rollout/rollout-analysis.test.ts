@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Rollout } from "../../../src/api/rollout.ts";
+import { INSTANCE_ID_LABEL } from "../../../src/controller/kernel.ts";
 import { planOf } from "../../../src/rollout/plan.ts";
 import {
   analysisRunName,
@@ -107,6 +108,19 @@ test("a run carries the peer's labels and revision annotation; only args a templ
   });
   assert.deepEqual(run.metadata?.annotations, { "rollout.argoproj.io/revision": "7", note: "x" });
   assert.deepEqual(run.spec?.args, [{ name: "service", value: "web" }], "the undeclared arg is dropped");
+});
+
+test("a run carries its Rollout's controller instance label, so the same --instance-id acts on it", () => {
+  const owned = (labels?: Record<string, string>): Rollout => ({
+    metadata: { name: "web", namespace: "ns", uid: "u1", ...(labels ? { labels } : {}) },
+  });
+  const wanted = { kind: "Background" as const, name: "web-h2-1-background", hash: "h2", analysis: {} };
+  const templates = [{ name: "t", spec: { metrics: [metric("m", { count: 1 })] } }];
+  const labelled = buildRun(owned({ [INSTANCE_ID_LABEL]: "blue", team: "a" }), wanted, "h1", templates);
+  assert.equal(labelled.metadata?.labels?.[INSTANCE_ID_LABEL], "blue");
+  assert.equal(labelled.metadata?.labels?.team, undefined, "other Rollout labels are not copied");
+  const plain = buildRun(owned(), wanted, "h1", templates);
+  assert.ok(!(INSTANCE_ID_LABEL in (plain.metadata?.labels ?? {})));
 });
 
 test("a Rollout without spec.replicas runs one pod, as the peer's default", () => {

@@ -15,51 +15,30 @@
 // side's rules is taken out in turn and the Git part alone is run again: a refusal shows, so the
 // first test would fail (and the controller still stops at once).
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
-import { readFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
-import { type TestContext, test } from "node:test";
-import { fileURLToPath } from "node:url";
-import { parse } from "yaml";
+import { test } from "node:test";
 import type { AnalysisRun } from "../../../src/api/analysis.ts";
-import type { Application } from "../../../src/api/application.ts";
 import type { Rollout } from "../../../src/api/rollout.ts";
-import { INSTANCE_ID_LABEL } from "../../../src/controller/kernel.ts";
 import {
   AnalysisRuns,
   Applications,
   ConfigMaps,
   Ingresses,
   Namespaces,
-  type ResourceType,
   Rollouts,
 } from "../../../src/kube/resources.ts";
 import { analysisFixtures, appFiles, configMap, json, service } from "../../helpers/chart-app.ts";
 import {
-  type ChartObject,
-  type ChartProcess,
-  installChartIdentity,
-  renderRelease,
-  startAsDeployment,
-} from "../../helpers/chart-install.ts";
-import { installAnalysisCrds } from "../../helpers/exporter.ts";
+  appUntil,
+  createApplication,
+  type Install,
+  type Installed,
+  install,
+  refusals,
+} from "../../helpers/chart-rbac.ts";
 import { repository } from "../../helpers/gitops.ts";
-import { testClient, useNamespace } from "../../helpers/kube.ts";
-import { createRollout, installRolloutCrd, podTemplate, rolloutIn } from "../../helpers/rollouts.ts";
-import { ensureCrd } from "../../helpers/sluice.ts";
+import { testClient } from "../../helpers/kube.ts";
+import { createRollout, podTemplate, rolloutIn } from "../../helpers/rollouts.ts";
 import { pending, waitFor } from "../../helpers/wait.ts";
-
-const root = resolve(fileURLToPath(import.meta.url), "../../../..");
-
-/** How the chart is installed: extra --set values, given the namespace the app deploys into. */
-interface Install {
-  name: string;
-  values: (appNamespace: string) => string[];
-  /** Files this install's repository holds besides the app (never removed by a later commit). */
-  files?: (appNamespace: string) => Record<string, string>;
-  /** Cluster-scoped objects those files make, deleted when the test ends. */
-  clusterObjects?: (appNamespace: string) => { type: ResourceType; name: string }[];
-}
 
 const ALL_NAMESPACES_CLUSTER: Install = {
   name: "all namespaces, Git side cluster-wide (defaults)",
@@ -86,99 +65,6 @@ const ONE_NAMESPACE: Install = {
   name: "watchNamespace, Git side in it",
   values: (app) => [`watchNamespace=${app}`],
 };
-
-interface Installed {
-  release: string;
-  /** Where the chart is installed and the Application lives. */
-  namespace: string;
-  /** Where the Application deploys (and sluice watches, with watchNamespace). */
-  appNamespace: string;
-  sluice: ChartProcess;
-  /** The install's own files in Git (Install.files). */
-  files: Record<string, string>;
-}
-
-/**
- * Renders the chart (ports 0: several controllers share this machine), lets `edit` change the
- * rendered objects, installs its identity and starts the controller as its Deployment would.
- */
-async function install(t: TestContext, how: Install, edit?: (docs: ChartObject[]) => void) {
-  await installRolloutCrd();
-  await installAnalysisCrds();
-  await ensureCrd(parse(await readFile(join(root, "crds/application.yaml"), "utf8")));
-  const release = `sluice-${randomBytes(3).toString("hex")}`;
-  const namespace = await useNamespace(t, "rbac");
-  const appNamespace = await useNamespace(t, "rbac-app");
-  // Its own instance: watching all namespaces of this shared cluster, it would otherwise act on
-  // other tests' Rollouts and AnalysisRuns too.
-  const docs = await renderRelease(release, namespace, [
-    "metricsPort=0",
-    "webhook.port=0",
-    `instanceID=${release}`,
-    ...how.values(appNamespace),
-  ]);
-  edit?.(docs);
-  const kubeconfig = await installChartIdentity(t, docs, release, namespace);
-  const sluice = await startAsDeployment(t, docs, { kubeconfig, namespace });
-  const files = how.files?.(appNamespace) ?? {};
-  for (const { type, name } of how.clusterObjects?.(appNamespace) ?? [])
-    t.after(() =>
-      testClient()
-        .delete(type, { name })
-        .catch(() => {}),
-    );
-  return { release, namespace, appNamespace, sluice, files } satisfies Installed;
-}
-
-/**
- * The lines of the controller's log that tell of a request RBAC refused ("... is forbidden: User
- * ... cannot ..."); not the 403 of a namespace being deleted ("forbidden: unable to create new
- * content in namespace ... because it is being terminated").
- */
-const refused = (text: string) => /forbidden: User /.test(text);
-
-/**
- * Refusals the controller logged, and those it reported in the Applications' status instead (a
- * look that cannot read or dry-run an object says why there).
- */
-async function refusals(at: Installed): Promise<string[]> {
-  const apps = await testClient().list<Application>(Applications, { namespace: at.namespace });
-  const reported = apps.items.map((a) => JSON.stringify(a.status ?? {})).filter(refused);
-  return [...(await at.sluice.log()).filter(refused), ...reported];
-}
-
-/** An Application in the release namespace, deploying `url`'s app/ into `appNamespace` (or `to`). */
-async function createApplication(at: Installed, url: string, name = "demo", to = at.appNamespace) {
-  await testClient().create<Application>(
-    Applications,
-    {
-      apiVersion: "sluice.dev/v1alpha1",
-      kind: "Application",
-      metadata: { name, namespace: at.namespace, labels: { [INSTANCE_ID_LABEL]: at.release } },
-      spec: {
-        project: "default",
-        source: { repoURL: url, targetRevision: "main", path: "app" },
-        destination: { server: "https://kubernetes.default.svc", namespace: to },
-        syncPolicy: { automated: { prune: true } },
-      },
-    },
-    "test",
-  );
-}
-
-const appUntil = (at: Installed, what: string, ok: (a: Application) => boolean, name = "demo") =>
-  waitFor(
-    what,
-    async () => {
-      const a = await testClient().get<Application>(Applications, { namespace: at.namespace, name });
-      return ok(a)
-        ? a
-        : pending(
-            JSON.stringify({ sync: a.status?.sync, health: a.status?.health, op: a.status?.operationState }),
-          );
-    },
-    { timeoutMs: 45_000 },
-  );
 
 const WEIGHT = "nginx.ingress.kubernetes.io/canary-weight";
 

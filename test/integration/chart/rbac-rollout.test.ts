@@ -5,22 +5,32 @@
 // step (web metric with a secret-backed argument, a Job, a ClusterAnalysisTemplate) is rolled out,
 // promoted and restarted with no refusal; Rollouts naming a Gateway API HTTPRoute and an Istio
 // VirtualService are looked at too. Then each rule of the main ClusterRole, the leader-election
-// Role and the repository-credentials Role is taken out in turn and that run (or, for credentials,
-// an Application on an https and an ssh repository) goes until the controller is refused.
+// Role, the repository-credentials Role and (with watchNamespace) the ClusterAnalysisTemplate
+// ClusterRole is taken out in turn and that run (or, for credentials, an Application on an https
+// and an ssh repository) goes until the controller is refused.
 import assert from "node:assert/strict";
 import { type TestContext, test } from "node:test";
 import { parseAllDocuments } from "yaml";
+import type { AnalysisRun } from "../../../src/api/analysis.ts";
 import type { Rollout } from "../../../src/api/rollout.ts";
 import { INSTANCE_ID_LABEL } from "../../../src/controller/kernel.ts";
-import { Ingresses, type ResourceType, Rollouts, Services } from "../../../src/kube/resources.ts";
+import {
+  AnalysisRuns,
+  Ingresses,
+  type ResourceType,
+  Rollouts,
+  Services,
+} from "../../../src/kube/resources.ts";
 import type { KubeObject } from "../../../src/kube/types.ts";
 import { analysisFixtures, appFiles } from "../../helpers/chart-app.ts";
+import type { ChartObject } from "../../helpers/chart-install.ts";
 import {
   createApplication,
   type Install,
   type Installed,
   install,
   refusals,
+  refused,
 } from "../../helpers/chart-rbac.ts";
 import { testClient } from "../../helpers/kube.ts";
 import { podTemplate, rolloutIn } from "../../helpers/rollouts.ts";
@@ -30,6 +40,12 @@ import { pending, waitFor } from "../../helpers/wait.ts";
 const GIT_SIDE_NONE: Install = {
   name: "Git side granted nothing",
   values: () => ["applicationController.rbac.mode=none"],
+};
+
+/** With watchNamespace, only a ClusterRole of its own grants ClusterAnalysisTemplates. */
+const ONE_NAMESPACE_GIT_SIDE_NONE: Install = {
+  name: "watchNamespace, Git side granted nothing",
+  values: (app) => [`watchNamespace=${app}`, "applicationController.rbac.mode=none"],
 };
 
 const KINDS: Record<string, ResourceType> = { Service: Services, Ingress: Ingresses, Rollout: Rollouts };
@@ -140,6 +156,7 @@ interface ChartRule {
   suffix: string;
   rule: number;
   scenario: (t: TestContext, at: Installed) => Promise<void>;
+  install?: Install;
 }
 
 const MAIN_RULES = 15;
@@ -151,33 +168,60 @@ const RULES: ChartRule[] = [
     scenario: rolloutScenario,
   })),
   { kind: "Role", suffix: "-leader-election", rule: 0, scenario: rolloutScenario },
+  {
+    kind: "ClusterRole",
+    suffix: "-cluster-templates",
+    rule: 0,
+    scenario: rolloutScenario,
+    install: ONE_NAMESPACE_GIT_SIDE_NONE,
+  },
   { kind: "Role", suffix: "-repo-credentials", rule: 0, scenario: credentialsScenario },
   { kind: "Role", suffix: "-repo-credentials", rule: 1, scenario: credentialsScenario },
 ];
+
+/** The chart's rendered objects without `chartRule`; returns the rule taken out, as JSON. */
+function withoutRule(docs: ChartObject[], chartRule: ChartRule): string {
+  const release = docs.find((d) => d.kind === "Deployment")?.metadata.name ?? "";
+  // The one-namespace ClusterRole is named <release>-<watchNamespace>-cluster-templates.
+  const role = docs.find(
+    (d) =>
+      d.kind === chartRule.kind &&
+      (chartRule.suffix === ""
+        ? d.metadata.name === release
+        : d.metadata.name.startsWith(release) && d.metadata.name.endsWith(chartRule.suffix)),
+  );
+  const [rule] = role?.rules?.splice(chartRule.rule, 1) ?? [];
+  assert.ok(
+    rule,
+    `the chart renders ${chartRule.kind} ${release}…${chartRule.suffix} with rule ${chartRule.rule}`,
+  );
+  return JSON.stringify(rule);
+}
+
+/**
+ * Refusals anywhere sluice reports them: its log, Applications' status, and AnalysisRuns'
+ * measurements (a Job metric's refused create is an errored measurement long before the run ends).
+ */
+async function refusalsAnywhere(at: Installed): Promise<string[]> {
+  const runs = await testClient().list<AnalysisRun>(AnalysisRuns, { namespace: at.appNamespace });
+  const measured = runs.items.map((r) => JSON.stringify(r.status ?? {})).filter(refused);
+  return [...(await refusals(at)), ...measured];
+}
 
 test("without any one of the Rollout side's, the kernel's or the credentials' rules, sluice is refused somewhere", async (t) => {
   await installTrafficCrds();
   for (const chartRule of RULES) {
     let removed = "";
     await t.test(`${chartRule.kind} <release>${chartRule.suffix} rule ${chartRule.rule}`, async (t) => {
-      const at = await install(t, GIT_SIDE_NONE, (docs) => {
-        const release = docs.find((d) => d.kind === "Deployment")?.metadata.name ?? "";
-        const role = docs.find(
-          (d) => d.kind === chartRule.kind && d.metadata.name === `${release}${chartRule.suffix}`,
-        );
-        const [rule] = role?.rules?.splice(chartRule.rule, 1) ?? [];
-        assert.ok(
-          rule,
-          `the chart renders ${chartRule.kind} ${release}${chartRule.suffix} with rule ${chartRule.rule}`,
-        );
-        removed = JSON.stringify(rule);
+      const at = await install(t, chartRule.install ?? GIT_SIDE_NONE, (docs) => {
+        removed = withoutRule(docs, chartRule);
       });
       // The run goes on in the background until a refusal shows (it may never finish without the rule).
       const run = chartRule.scenario(t, at).catch((error: unknown) => error);
       const [refusal] = await waitFor(
         `a refusal without ${removed}`,
         async () => {
-          const lines = await refusals(at);
+          const lines = await refusalsAnywhere(at);
           if (lines.length > 0) return lines;
           const ended = await Promise.race([run, Promise.resolve("running")]);
           return pending(

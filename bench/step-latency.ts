@@ -2,7 +2,9 @@
 // a rollout the new weight is on its canary Ingress, with N Rollouts (1 replica each, all routed
 // through nginx) in one controller. Steps: setWeight 20 → pause (until promoted) → setWeight 60 →
 // pause 2s → setWeight 80 → pause. After a bulk image change parks every Rollout at the first
-// pause, each is promoted (16 at a time):
+// pause, each is promoted in turn at --rate promotes per second (default 10: a busy team's steady
+// traffic among N live Rollouts; --rate 0 promotes all at once, 16 in flight, which measures the
+// queue a burst builds rather than one step's latency):
 //  - promote → 60 on the Ingress: from the promote's status patch sent to the weight seen by a watch;
 //  - pause deadline → 80 on the Ingress: from the deadline (the pause condition's startTime + 2 s,
 //    as the controller recorded it) to the weight seen by a watch.
@@ -10,7 +12,7 @@
 // An analysis verdict's latency is not measured here (bench/analysis-scheduling.ts measures when
 // measurements are taken).
 //
-//   npm run bench -- step-latency [--count 1000] [--stock]
+//   npm run bench -- step-latency [--count 1000] [--rate 10] [--stock]
 import { execFileSync } from "node:child_process";
 import { mkdir, writeFile } from "node:fs/promises";
 import { availableParallelism, totalmem } from "node:os";
@@ -30,12 +32,17 @@ import { spread } from "./lib/stats.ts";
 import { watchObjects } from "./lib/watch.ts";
 
 const { values: flags } = parseArgs({
-  options: { count: { type: "string", default: "1000" }, stock: { type: "boolean", default: false } },
+  options: {
+    count: { type: "string", default: "1000" },
+    rate: { type: "string", default: "10" },
+    stock: { type: "boolean", default: false },
+  },
   strict: true,
 });
 const COUNT = Number(flags.count);
-if (!Number.isInteger(COUNT) || COUNT < 1) {
-  console.error("usage: npm run bench -- step-latency [--count N] [--stock]");
+const RATE = Number(flags.rate);
+if (!Number.isInteger(COUNT) || COUNT < 1 || !(RATE >= 0)) {
+  console.error("usage: npm run bench -- step-latency [--count N] [--rate PER_SECOND] [--stock]");
   process.exit(2);
 }
 const NS = "bench-steps";
@@ -139,13 +146,25 @@ async function promoteAll(client: KubeClient, seen: ReturnType<typeof observe>) 
   await until("every canary Ingress at 20", () => seen.allAt(20));
   await until("every Rollout paused at step 1", seen.allParked);
   const promotedAt = new Map<number, number>();
-  await forEachIndex(COUNT, async (i) => {
+  const promoteOne = async (i: number) => {
     promotedAt.set(i, Date.now());
     const key = { namespace: NS, name: `web-${i}` };
     await client.mergePatch(Rollouts, key, { status: { pauseConditions: null } }, BENCH_MANAGER, {
       subresource: "status",
     });
-  });
+  };
+  if (RATE === 0) await forEachIndex(COUNT, promoteOne);
+  else {
+    const started = Date.now();
+    const sent: Promise<void>[] = [];
+    for (let i = 0; i < COUNT; i++) {
+      // On a fixed schedule (not after each reply), so a slow reply does not slow the rate.
+      const due = started + (i * 1000) / RATE;
+      if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
+      sent.push(promoteOne(i));
+    }
+    await Promise.all(sent);
+  }
   await until("every canary Ingress at 80", () => seen.allAt(80));
   const indexes = Array.from({ length: COUNT }, (_, i) => i);
   const promote = indexes.map((i) => (seen.seen(i, 60) ?? Number.NaN) - (promotedAt.get(i) ?? Number.NaN));
@@ -176,7 +195,8 @@ async function main(): Promise<void> {
     const pause = spread(finite(raw.pauseDeadlineToWeightMs));
     console.log(
       `Step latency benchmark (${new Date().toISOString()}, ${availableParallelism()} CPUs shared; ` +
-        `${flags.stock ? "stock" : "bench"} control-plane settings): ${COUNT} Rollouts routed by nginx`,
+        `${flags.stock ? "stock" : "bench"} control-plane settings): ${COUNT} Rollouts routed by nginx, ` +
+        (RATE === 0 ? "all promoted at once" : `promoted ${RATE}/s`),
     );
     const row = (what: string, s: typeof promote) =>
       console.log(`  ${what.padEnd(40)} p50 ${s.p50} ms, p99 ${s.p99} ms, max ${s.max} ms`);

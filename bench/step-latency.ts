@@ -35,14 +35,19 @@ const { values: flags } = parseArgs({
   options: {
     count: { type: "string", default: "1000" },
     rate: { type: "string", default: "10" },
+    // How many of them are promoted (the first ones); the rest stay parked, live in the caches.
+    promote: { type: "string" },
     stock: { type: "boolean", default: false },
   },
   strict: true,
 });
 const COUNT = Number(flags.count);
 const RATE = Number(flags.rate);
-if (!Number.isInteger(COUNT) || COUNT < 1 || !(RATE >= 0)) {
-  console.error("usage: npm run bench -- step-latency [--count N] [--rate PER_SECOND] [--stock]");
+const PROMOTED = Math.min(COUNT, Number(flags.promote ?? COUNT));
+if (!Number.isInteger(COUNT) || COUNT < 1 || !(RATE >= 0) || !(PROMOTED >= 1)) {
+  console.error(
+    "usage: npm run bench -- step-latency [--count N] [--rate PER_SECOND] [--promote M] [--stock]",
+  );
   process.exit(2);
 }
 const NS = "bench-steps";
@@ -97,7 +102,7 @@ function observe(client: KubeClient) {
     watchObjects(client, Rollouts, NS, seeRollout, abort.signal),
   ]);
   const seen = (i: number, weight: number) => weightSeenAt.get(`${i}:${weight}`);
-  const every = (ok: (i: number) => unknown) => Array.from({ length: COUNT }, (_, i) => i).every(ok);
+  const every = (ok: (i: number) => unknown, n = COUNT) => Array.from({ length: n }, (_, i) => i).every(ok);
   return {
     seen,
     /** What the watches saw of a Rollout: weights in the order first seen (for a timeout's message). */
@@ -106,7 +111,7 @@ function observe(client: KubeClient) {
     deadline: (i: number) => deadlines.get(i),
     allHealthy: () => every((i) => healthy.has(i)),
     allParked: () => every((i) => parked.has(i)),
-    allAt: (weight: number) => every((i) => seen(i, weight)),
+    allAt: (weight: number, n = COUNT) => every((i) => seen(i, weight), n),
     stop: async () => {
       abort.abort();
       await watching;
@@ -153,11 +158,11 @@ async function promoteAll(client: KubeClient, seen: ReturnType<typeof observe>) 
       subresource: "status",
     });
   };
-  if (RATE === 0) await forEachIndex(COUNT, promoteOne);
+  if (RATE === 0) await forEachIndex(PROMOTED, promoteOne);
   else {
     const started = Date.now();
     const sent: Promise<void>[] = [];
-    for (let i = 0; i < COUNT; i++) {
+    for (let i = 0; i < PROMOTED; i++) {
       // On a fixed schedule (not after each reply), so a slow reply does not slow the rate.
       const due = started + (i * 1000) / RATE;
       if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
@@ -165,8 +170,8 @@ async function promoteAll(client: KubeClient, seen: ReturnType<typeof observe>) 
     }
     await Promise.all(sent);
   }
-  await until("every canary Ingress at 80", () => seen.allAt(80));
-  const indexes = Array.from({ length: COUNT }, (_, i) => i);
+  await until("every promoted canary Ingress at 80", () => seen.allAt(80, PROMOTED));
+  const indexes = Array.from({ length: PROMOTED }, (_, i) => i);
   const promote = indexes.map((i) => (seen.seen(i, 60) ?? Number.NaN) - (promotedAt.get(i) ?? Number.NaN));
   const pause = indexes.map((i) => (seen.seen(i, 80) ?? Number.NaN) - (seen.deadline(i) ?? Number.NaN));
   return { promoteToWeightMs: promote, pauseDeadlineToWeightMs: pause };
@@ -196,7 +201,7 @@ async function main(): Promise<void> {
     console.log(
       `Step latency benchmark (${new Date().toISOString()}, ${availableParallelism()} CPUs shared; ` +
         `${flags.stock ? "stock" : "bench"} control-plane settings): ${COUNT} Rollouts routed by nginx, ` +
-        (RATE === 0 ? "all promoted at once" : `promoted ${RATE}/s`),
+        `${PROMOTED} promoted ${RATE === 0 ? "at once" : `at ${RATE}/s`}`,
     );
     const row = (what: string, s: typeof promote) =>
       console.log(`  ${what.padEnd(40)} p50 ${s.p50} ms, p99 ${s.p99} ms, max ${s.max} ms`);
@@ -212,6 +217,8 @@ async function main(): Promise<void> {
       commit,
       machine,
       count: COUNT,
+      promoted: PROMOTED,
+      rate: RATE,
       promote,
       pause,
       child: childReport,

@@ -1,0 +1,70 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { type Fault, type FaultKind, faultSchedule, type ScheduleShape } from "../../chaos/schedule.ts";
+
+const shape: ScheduleShape = {
+  windowMs: 90_000,
+  kills: 3,
+  controlPlaneRestarts: 2,
+  prometheusOutages: 2,
+  prometheusDownMs: [5_000, 15_000],
+  prometheusGapMs: 15_000,
+};
+
+const ofKind = (faults: Fault[], ...kinds: FaultKind[]) => faults.filter((f) => kinds.includes(f.kind));
+
+test("a seed replays the same schedule; another seed gives another", () => {
+  assert.deepEqual(faultSchedule(5, shape), faultSchedule(5, shape));
+  assert.notDeepEqual(faultSchedule(5, shape), faultSchedule(6, shape));
+});
+
+test("every schedule holds what the invariants rely on", () => {
+  for (let seed = 0; seed < 500; seed++) {
+    const faults = faultSchedule(seed, shape);
+    const where = `seed ${seed}: ${JSON.stringify(faults)}`;
+    assert.equal(ofKind(faults, "kill-controller").length, 3, where);
+    const controlPlane = ofKind(faults, "restart-apiserver", "restart-etcd");
+    assert.equal(controlPlane.length, 2, where);
+    assert.equal(
+      controlPlane[0]?.kind,
+      "restart-apiserver",
+      `the API server restarts at least once: ${where}`,
+    );
+    for (const f of faults) {
+      assert.ok(f.atMs >= 0 && f.atMs + f.downMs <= shape.windowMs, `inside the window: ${where}`);
+    }
+    // One lane never overlaps itself.
+    for (const kinds of [["kill-controller"], ["restart-apiserver", "restart-etcd"]] as FaultKind[][]) {
+      const lane = ofKind(faults, ...kinds);
+      for (let i = 1; i < lane.length; i++) {
+        const [a, b] = [lane[i - 1] as Fault, lane[i] as Fault];
+        assert.ok(a.atMs + a.downMs <= b.atMs, `${kinds} overlap: ${where}`);
+      }
+    }
+    const outages = ofKind(faults, "stop-prometheus");
+    assert.equal(outages.length, 2, where);
+    for (const o of outages) assert.ok(o.downMs >= 5_000 && o.downMs <= 15_000, where);
+    const [o1, o2] = outages as [Fault, Fault];
+    assert.ok(o2.atMs - (o1.atMs + o1.downMs) >= shape.prometheusGapMs, `outages too close: ${where}`);
+    // The surviving controller sees a control-plane fault.
+    const lastKill = Math.max(...ofKind(faults, "kill-controller").map((f) => f.atMs + f.downMs));
+    const lastRestart = Math.max(...controlPlane.map((f) => f.atMs));
+    assert.ok(lastRestart > lastKill, `a control-plane restart after the last kill: ${where}`);
+  }
+});
+
+test("one control-plane restart still comes after the kills", () => {
+  for (let seed = 0; seed < 200; seed++) {
+    const faults = faultSchedule(seed, { ...shape, controlPlaneRestarts: 1 });
+    const lastKill = Math.max(...ofKind(faults, "kill-controller").map((f) => f.atMs + f.downMs));
+    const [restart] = ofKind(faults, "restart-apiserver");
+    assert.ok(restart && restart.atMs > lastKill, `seed ${seed}`);
+  }
+});
+
+test("a shape whose outages cannot fit is refused, not squeezed", () => {
+  assert.throws(
+    () => faultSchedule(1, { ...shape, prometheusOutages: 5, prometheusDownMs: [20_000, 20_000] }),
+    /do not fit/,
+  );
+});

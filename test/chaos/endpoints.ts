@@ -19,9 +19,12 @@ interface EndpointSlice extends KubeObject {
   endpoints?: { conditions?: { ready?: boolean } }[];
 }
 
+/** One stretch of zero ready endpoints of a Service, from the change that showed it. */
 export interface ZeroReady {
   service: string;
   atMs: number;
+  /** Epoch ms of the change that ended it; undefined while it lasts. */
+  untilMs: number | undefined;
   /** What showed it: a watch event, or the list after a broken watch. */
   seenBy: "event" | "relist";
   resourceVersion: string;
@@ -33,6 +36,7 @@ export class ReadyEndpointsWatch {
   readonly gaps: [number, number][] = [];
   events = 0;
   private readonly armed = new Set<string>();
+  private readonly open = new Map<string, ZeroReady>();
   private readonly slices = new Map<string, EndpointSlice>();
   private readonly stopping = new AbortController();
   private loop: Promise<void> | undefined;
@@ -129,9 +133,15 @@ export class ReadyEndpointsWatch {
     }
     for (const service of this.services) {
       const n = ready.get(service) ?? 0;
-      if (n > 0) this.armed.add(service);
-      else if (this.armed.has(service)) {
-        this.violations.push({ service, atMs: Date.now(), seenBy, resourceVersion });
+      const open = this.open.get(service);
+      if (n > 0) {
+        this.armed.add(service);
+        if (open) open.untilMs = Date.now();
+        this.open.delete(service);
+      } else if (this.armed.has(service) && !open) {
+        const zero: ZeroReady = { service, atMs: Date.now(), untilMs: undefined, seenBy, resourceVersion };
+        this.violations.push(zero);
+        this.open.set(service, zero);
       }
     }
   }

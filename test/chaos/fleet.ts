@@ -8,6 +8,7 @@ import type { Rollout } from "../../src/api/rollout.ts";
 import type { KubeClient } from "../../src/kube/client.ts";
 import { AnalysisTemplates, Ingresses, Namespaces, Rollouts, Services } from "../../src/kube/resources.ts";
 import type { KubeObject } from "../../src/kube/types.ts";
+import type { Tolerance } from "./windows.ts";
 
 export const MANAGER = "sluice-chaos";
 export const DOOMED = "doomed";
@@ -16,8 +17,18 @@ export const TOLERANT_ERROR_LIMIT = 3;
 export const ERROR_RETRY_MS = 10_000;
 /** The doomed analysis measures every second and gives up on the first Error. */
 export const ZERO_TOLERANCE_INTERVAL_MS = 1_000;
+export const TOLERANT_INTERVAL_MS = 2_000;
 
 export type AnalysisKind = "background" | "step" | "zero-tolerance";
+
+/** How much Prometheus downtime each kind of analysis rides out (see windows.ts errorVerdict). */
+export function toleranceOf(kind: AnalysisKind): Tolerance {
+  // Slack: the controller's latency over a few measurements on two busy cores.
+  const common = { retryMs: ERROR_RETRY_MS, slackMs: 4_000 };
+  return kind === "zero-tolerance"
+    ? { ...common, limit: 0, intervalMs: ZERO_TOLERANCE_INTERVAL_MS }
+    : { ...common, limit: TOLERANT_ERROR_LIMIT, intervalMs: TOLERANT_INTERVAL_MS };
+}
 
 export interface Canary {
   name: string;
@@ -57,9 +68,12 @@ const template = (name: string, address: string, metric: Record<string, unknown>
 });
 
 const templates = (address: string) => [
-  template("tolerant-background", address, { interval: "2s", consecutiveErrorLimit: TOLERANT_ERROR_LIMIT }),
+  template("tolerant-background", address, {
+    interval: `${TOLERANT_INTERVAL_MS / 1000}s`,
+    consecutiveErrorLimit: TOLERANT_ERROR_LIMIT,
+  }),
   template("tolerant-step", address, {
-    interval: "2s",
+    interval: `${TOLERANT_INTERVAL_MS / 1000}s`,
     count: 3,
     consecutiveErrorLimit: TOLERANT_ERROR_LIMIT,
   }),

@@ -6,6 +6,7 @@ import type { ChaosMode } from "./run.ts";
 
 export const SHORT: ChaosMode = {
   name: "short",
+  flags: ["--short"],
   canaries: 16,
   pauseSeconds: 10,
   shape: {
@@ -21,6 +22,7 @@ export const SHORT: ChaosMode = {
 
 export const FULL: ChaosMode = {
   name: "full",
+  flags: [],
   canaries: 100,
   pauseSeconds: 45,
   shape: {

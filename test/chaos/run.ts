@@ -18,10 +18,12 @@ import { ChaosPrometheus } from "./prometheus.ts";
 import { checksTable, windowsTable } from "./report.ts";
 import { describeFault, faultSchedule, type ScheduleShape } from "./schedule.ts";
 import { settle } from "./settle.ts";
-import { observe } from "./state.ts";
+import { observe, tally } from "./state.ts";
 
 export interface ChaosMode {
   name: string;
+  /** The flags of `npm run chaos` that select this mode (for the replay line). */
+  flags: string[];
   canaries: number;
   /** Each timed pause of the canaries' steps, so the rollouts span the fault window. */
   pauseSeconds: number;
@@ -40,6 +42,9 @@ export interface ChaosResult {
 
 const NAMESPACE = "chaos";
 
+export const replayCommand = (seed: number, mode: ChaosMode) =>
+  ["npm run chaos -- --seed", String(seed), ...mode.flags].join(" ");
+
 export async function runChaos(
   seed: number,
   mode: ChaosMode,
@@ -48,7 +53,7 @@ export async function runChaos(
   const started = Date.now();
   const log = (m: string) => print(`[chaos +${((Date.now() - started) / 1000).toFixed(1)}s] ${m}`);
   const schedule = faultSchedule(seed, mode.shape);
-  log(`seed ${seed} (replay: npm run chaos -- --seed ${seed}${mode.name === "short" ? " --short" : ""})`);
+  log(`seed ${seed} (replay: ${replayCommand(seed, mode)})`);
   log(
     `${mode.name}: ${mode.canaries} canaries + 1 zero-tolerance; schedule:\n  ${schedule.map(describeFault).join("\n  ")}`,
   );
@@ -134,8 +139,10 @@ async function chaos(canaries: Canary[], r: Run): Promise<Check[]> {
   r.log(
     `EndpointSlice watch: ${r.watch.events} events, re-listed after ${r.watch.gaps.length} break(s) (${gaps})`,
   );
+  const final = await observe(r.client, NAMESPACE, canaries);
+  r.log(`end states: ${tally(final)}`);
   return checkAll({
-    observed: await observe(r.client, NAMESPACE, canaries),
+    observed: final,
     windows,
     audit: await readAuditEvents(r.cluster.info.auditLog),
     zeroReady: r.watch.violations,

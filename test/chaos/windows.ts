@@ -41,13 +41,17 @@ export function subtract(from: readonly Interval[], holes: readonly Interval[]):
 }
 
 /**
- * The stretches when Prometheus was down while the analysis was being measured and could record
- * it: from `since` on, minus the times the controller, the API server or etcd were down.
+ * The stretches when Prometheus was down while an analysis ran ([since, until)) and could record
+ * it: minus the times the controller, the API server or etcd were down.
  */
-export function exposedOutages(windows: readonly Window[], since: number): Interval[] {
+export function exposedOutages(
+  windows: readonly Window[],
+  since: number,
+  until = Number.POSITIVE_INFINITY,
+): Interval[] {
   const prometheus = windows
     .filter((w) => w.component === "prometheus")
-    .map((w): Interval => [Math.max(w.startMs, since), w.endMs]);
+    .map((w): Interval => [Math.max(w.startMs, since), Math.min(w.endMs, until)]);
   const blind = windows
     .filter((w) => w.component !== "prometheus")
     .map((w): Interval => [w.startMs, w.endMs]);
@@ -56,12 +60,36 @@ export function exposedOutages(windows: readonly Window[], since: number): Inter
 
 export type Verdict = "must-abort" | "may-abort" | "must-not-abort";
 
+export interface Tolerance {
+  /** consecutiveErrorLimit: this many Errors in a row are ridden out, one more ends the analysis. */
+  limit: number;
+  intervalMs: number;
+  /** After an Error the next measurement comes this much later (the peer's 10 s). */
+  retryMs: number;
+  /** The controller's latency on top of the schedule (busy cores). */
+  slackMs: number;
+}
+
+/** Stretches closer than `gapMs` as one: no measurement in between can have reset the error streak. */
+export function joinClose(intervals: readonly Interval[], gapMs: number): Interval[] {
+  const out: Interval[] = [];
+  for (const [a, b] of union(intervals)) {
+    const last = out.at(-1);
+    if (last && a - last[1] < gapMs) last[1] = b;
+    else out.push([a, b]);
+  }
+  return out;
+}
+
 /**
- * With consecutiveErrorLimit 0 the first Error ends the analysis. A measurement every
- * `intervalMs` lands in any exposed stretch longer than `certainMs` (interval plus the
- * controller's latency); one shorter may or may not catch one; none means no Error at all.
+ * Whether exposed Prometheus downtime must, may or must not have ended an analysis. Errors in one
+ * stretch of length D come at least `retryMs` apart, so at most floor(D / retryMs) + 1 of them:
+ * within the limit while D < limit × retryMs. A stretch covering the first measurement (one
+ * interval) and `limit` retries, plus slack, surely holds limit + 1 of them.
  */
-export function zeroToleranceVerdict(exposed: readonly Interval[], certainMs: number): Verdict {
-  if (exposed.some(([a, b]) => b - a >= certainMs)) return "must-abort";
-  return exposed.length > 0 ? "may-abort" : "must-not-abort";
+export function errorVerdict(exposed: readonly Interval[], t: Tolerance): Verdict {
+  const certain = t.intervalMs + t.limit * t.retryMs + t.slackMs;
+  if (exposed.some(([a, b]) => b - a >= certain)) return "must-abort";
+  const joined = joinClose(exposed, t.retryMs + t.intervalMs);
+  return joined.every(([a, b]) => b - a < t.limit * t.retryMs) ? "must-not-abort" : "may-abort";
 }

@@ -7,7 +7,7 @@ import { randomInt } from "node:crypto";
 import { test } from "node:test";
 import { SHORT } from "../../chaos/modes.ts";
 import { parseSeed } from "../../chaos/random.ts";
-import { runChaos } from "../../chaos/run.ts";
+import { replayCommand, runChaos } from "../../chaos/run.ts";
 
 test("canaries under kill -9, control-plane restarts and a Prometheus outage hold every invariant", {
   timeout: 240_000,
@@ -21,7 +21,7 @@ test("canaries under kill -9, control-plane restarts and a Prometheus outage hol
     assert.deepEqual(
       check.failures,
       [],
-      `invariant "${check.invariant}" broken (replay: npm run chaos -- --seed ${seed} --short; logs ${result.workDir})`,
+      `invariant "${check.invariant}" broken (replay: ${replayCommand(seed, SHORT)}; logs ${result.workDir})`,
     );
   }
 });

@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { exposedOutages, subtract, union, type Window, zeroToleranceVerdict } from "../../chaos/windows.ts";
+import {
+  errorVerdict,
+  exposedOutages,
+  joinClose,
+  subtract,
+  union,
+  type Window,
+} from "../../chaos/windows.ts";
 
 const w = (component: Window["component"], startMs: number, endMs: number): Window => ({
   component,
@@ -50,10 +57,62 @@ test("Prometheus downtime counts only while the controller, the API server and e
     [5000, 6000],
     [7000, 9000],
   ]);
+  // Nor after it ended.
+  assert.deepEqual(exposedOutages(windows, 0, 3000), [[1000, 2000]]);
 });
 
+const tolerance = { retryMs: 10_000, slackMs: 4_000 };
+
 test("zero tolerance: a long enough exposed outage must abort, a short one may, none must not", () => {
-  assert.equal(zeroToleranceVerdict([[0, 4000]], 3000), "must-abort");
-  assert.equal(zeroToleranceVerdict([[0, 1000]], 3000), "may-abort");
-  assert.equal(zeroToleranceVerdict([], 3000), "must-not-abort");
+  const zero = { ...tolerance, limit: 0, intervalMs: 1_000 };
+  assert.equal(errorVerdict([[0, 5_000]], zero), "must-abort");
+  assert.equal(errorVerdict([[0, 1_000]], zero), "may-abort");
+  assert.equal(errorVerdict([], zero), "must-not-abort");
+});
+
+test("a tolerance of 3 errors 10 s apart rides out under 30 s and surely fails past 36 s", () => {
+  const three = { ...tolerance, limit: 3, intervalMs: 2_000 };
+  assert.equal(errorVerdict([[0, 29_999]], three), "must-not-abort");
+  assert.equal(errorVerdict([[0, 30_000]], three), "may-abort");
+  assert.equal(errorVerdict([[0, 36_000]], three), "must-abort");
+  // Two stretches 5 s apart (the controller restarting in between): no measurement can have
+  // succeeded in the gap, so their errors add up.
+  assert.equal(
+    errorVerdict(
+      [
+        [0, 20_000],
+        [25_000, 40_000],
+      ],
+      three,
+    ),
+    "may-abort",
+  );
+  // 20 s apart: a successful measurement came between, the streak was reset.
+  assert.equal(
+    errorVerdict(
+      [
+        [0, 20_000],
+        [40_000, 60_000],
+      ],
+      three,
+    ),
+    "must-not-abort",
+  );
+});
+
+test("joinClose joins stretches closer than the gap only", () => {
+  assert.deepEqual(
+    joinClose(
+      [
+        [0, 1],
+        [3, 4],
+        [10, 12],
+      ],
+      5,
+    ),
+    [
+      [0, 4],
+      [10, 12],
+    ],
+  );
 });

@@ -14,8 +14,9 @@ export const SHORT: ChaosMode = {
     kills: 2,
     controlPlaneRestarts: 2,
     prometheusOutages: 1,
-    prometheusDownMs: [6_000, 15_000],
+    prometheusDownMs: [10_000, 15_000],
     prometheusGapMs: 15_000,
+    clearMs: 10_000,
   },
   settleTimeoutMs: 45_000,
 };
@@ -30,8 +31,9 @@ export const FULL: ChaosMode = {
     kills: 6,
     controlPlaneRestarts: 4,
     prometheusOutages: 3,
-    prometheusDownMs: [6_000, 18_000],
+    prometheusDownMs: [10_000, 18_000],
     prometheusGapMs: 20_000,
+    clearMs: 10_000,
   },
   settleTimeoutMs: 180_000,
 };

@@ -6,7 +6,10 @@
 //   two outages);
 // - controller kills come in the first part of the window and a control-plane restart comes after
 //   the last of them, so the surviving controller lives through at least one fault (its heap is
-//   then measured).
+//   then measured);
+// - the first Prometheus outage opens the window and has its first `clearMs` to itself, so an
+//   analysis with no error tolerance surely sees it (the zero-tolerance Rollout must abort: a
+//   decisive expectation, not a "may").
 import { type Random, seededRandom } from "./random.ts";
 
 export type FaultKind = "kill-controller" | "restart-apiserver" | "restart-etcd" | "stop-prometheus";
@@ -29,6 +32,8 @@ export interface ScheduleShape {
   prometheusDownMs: [number, number];
   /** Least quiet time between two Prometheus outages (ms). */
   prometheusGapMs: number;
+  /** The window's first ms belong to the first Prometheus outage alone. */
+  clearMs: number;
 }
 
 /** Spreads `count` faults over [from, to): one per equal slot, placed at random inside it. */
@@ -60,10 +65,28 @@ function lane(
 export function faultSchedule(seed: number, shape: ScheduleShape): Fault[] {
   const random = seededRandom(seed);
   const w = shape.windowMs;
+  const clear = shape.clearMs;
+  const [minDown, maxDown] = shape.prometheusDownMs;
+  if (shape.prometheusOutages < 1 || minDown < clear) {
+    throw new Error(`schedule: needs a first Prometheus outage of at least clearMs (${clear}ms)`);
+  }
+  const first: Fault = {
+    kind: "stop-prometheus",
+    atMs: random.int(0, 1000),
+    downMs: random.int(minDown, maxDown),
+  };
+  const prometheus = lane(
+    random,
+    shape.prometheusOutages - 1,
+    [first.atMs + first.downMs + shape.prometheusGapMs, w + shape.prometheusGapMs],
+    () => "stop-prometheus",
+    () => random.int(minDown, maxDown),
+    shape.prometheusGapMs,
+  );
   const kills = lane(
     random,
     shape.kills,
-    [0, 0.6 * w],
+    [clear, 0.6 * w],
     () => "kill-controller",
     () => random.int(300, 3000),
     0,
@@ -74,22 +97,13 @@ export function faultSchedule(seed: number, shape: ScheduleShape): Fault[] {
   const controlPlane = lane(
     random,
     shape.controlPlaneRestarts,
-    [shape.controlPlaneRestarts === 1 ? 0.6 * w : 0.2 * w, w],
+    [Math.max(clear, shape.controlPlaneRestarts === 1 ? 0.6 * w : 0.2 * w), w],
     () =>
       restarts++ === 0 ? "restart-apiserver" : random.pick(["restart-apiserver", "restart-etcd"] as const),
     () => random.int(500, 3000),
     0,
   );
-  const [minDown, maxDown] = shape.prometheusDownMs;
-  const prometheus = lane(
-    random,
-    shape.prometheusOutages,
-    [0.1 * w, w],
-    () => "stop-prometheus",
-    () => random.int(minDown, maxDown),
-    shape.prometheusGapMs,
-  );
-  return [...kills, ...controlPlane, ...prometheus].sort((a, b) => a.atMs - b.atMs);
+  return [first, ...prometheus, ...kills, ...controlPlane].sort((a, b) => a.atMs - b.atMs);
 }
 
 export function describeFault(f: Fault): string {

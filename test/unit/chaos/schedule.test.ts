@@ -7,8 +7,9 @@ const shape: ScheduleShape = {
   kills: 3,
   controlPlaneRestarts: 2,
   prometheusOutages: 2,
-  prometheusDownMs: [5_000, 15_000],
+  prometheusDownMs: [8_000, 15_000],
   prometheusGapMs: 15_000,
+  clearMs: 8_000,
 };
 
 const ofKind = (faults: Fault[], ...kinds: FaultKind[]) => faults.filter((f) => kinds.includes(f.kind));
@@ -43,7 +44,11 @@ test("every schedule holds what the invariants rely on", () => {
     }
     const outages = ofKind(faults, "stop-prometheus");
     assert.equal(outages.length, 2, where);
-    for (const o of outages) assert.ok(o.downMs >= 5_000 && o.downMs <= 15_000, where);
+    for (const o of outages) assert.ok(o.downMs >= 8_000 && o.downMs <= 15_000, where);
+    // The first outage opens the window and has its first clearMs to itself.
+    assert.ok((outages[0]?.atMs ?? Number.NaN) <= 1000, where);
+    for (const f of faults.filter((f) => f !== outages[0]))
+      assert.ok(f.atMs >= shape.clearMs, `clear start: ${where}`);
     const [o1, o2] = outages as [Fault, Fault];
     assert.ok(o2.atMs - (o1.atMs + o1.downMs) >= shape.prometheusGapMs, `outages too close: ${where}`);
     // The surviving controller sees a control-plane fault.
@@ -67,4 +72,5 @@ test("a shape whose outages cannot fit is refused, not squeezed", () => {
     () => faultSchedule(1, { ...shape, prometheusOutages: 5, prometheusDownMs: [20_000, 20_000] }),
     /do not fit/,
   );
+  assert.throws(() => faultSchedule(1, { ...shape, prometheusDownMs: [5_000, 9_000] }), /at least clearMs/);
 });

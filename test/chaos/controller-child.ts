@@ -1,5 +1,5 @@
-// The controller under chaos: sluice's Rollout and AnalysisRun controllers wired as src/main.ts
-// wires them, in a process of its own so the driver can kill -9 it and start another. Logs go to
+// The controller under chaos: sluice's Rollout, AnalysisRun and Application controllers wired as
+// src/main.ts wires them, in a process of its own so the driver can kill -9 it and start another. Logs go to
 // stderr (the driver sends them to a file); stdout carries one JSON line per report:
 //   {"ready":true,"metricsPort":N}      once the informers have synced
 //   {"heapUsed":N}                       on SIGUSR2, measured right after a full GC
@@ -8,6 +8,7 @@
 import pino from "pino";
 import { analysisRunControllerWith } from "../../src/analysis/controller.ts";
 import { runSluice } from "../../src/app.ts";
+import { applicationControllerWith } from "../../src/gitops/controller.ts";
 import { parseOptions } from "../../src/options.ts";
 import { rolloutController } from "../../src/rollout/controller.ts";
 import { createLogger } from "../../src/telemetry/logger.ts";
@@ -17,7 +18,17 @@ if (!gc) throw new Error("controller-child needs node --expose-gc");
 const options = parseOptions(process.argv.slice(2));
 const sluice = await runSluice(
   options,
-  [rolloutController, analysisRunControllerWith({ addressAllow: options.metricAddressAllow })],
+  [
+    rolloutController,
+    analysisRunControllerWith({ addressAllow: options.metricAddressAllow }),
+    applicationControllerWith({
+      namespace: options.applicationNamespace,
+      pollMs: options.repoPollMs,
+      ...(options.repoCacheDir ? { repoCacheDir: options.repoCacheDir } : {}),
+      kustomizePath: options.kustomizePath,
+      helmPath: options.helmPath,
+    }),
+  ],
   createLogger(options.logLevel, { destination: pino.destination(2) }),
 );
 const report = (line: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(line)}\n`);

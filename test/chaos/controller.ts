@@ -30,6 +30,8 @@ export class ChaosController {
     private readonly kubeconfig: string,
     private readonly namespace: string,
     private readonly logDir: string,
+    /** Further sluice flags (Git polling, repo cache, renderers). */
+    private readonly extraArgs: string[] = [],
   ) {}
 
   get identity(): string | undefined {
@@ -58,6 +60,7 @@ export class ChaosController {
         `--identity=${identity}`,
         "--metrics-addr=127.0.0.1:0",
         "--log-level=info",
+        ...this.extraArgs,
       ],
       // Its own process group: a kill takes tsx's loader worker with it.
       { cwd: repoRoot, detached: true, stdio: ["ignore", "pipe", log] },

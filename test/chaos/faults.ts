@@ -8,6 +8,7 @@ import type { LocalCluster } from "../cluster/cluster.ts";
 import { waitForHealthy } from "../cluster/health.ts";
 import { clockReaches } from "../helpers/wait.ts";
 import type { ChaosController } from "./controller.ts";
+import type { GitRepos } from "./git.ts";
 import type { ChaosPrometheus } from "./prometheus.ts";
 import type { Fault, FaultKind } from "./schedule.ts";
 import type { Window } from "./windows.ts";
@@ -16,6 +17,7 @@ export interface Targets {
   cluster: LocalCluster;
   controller: ChaosController;
   prometheus: ChaosPrometheus;
+  git: GitRepos;
   log: (message: string) => void;
 }
 
@@ -23,6 +25,7 @@ const LANES: FaultKind[][] = [
   ["kill-controller"],
   ["restart-apiserver", "restart-etcd"],
   ["stop-prometheus"],
+  ["break-git"],
 ];
 
 /** Runs `faults` from `openedAt` (epoch ms); resolves with the outage windows once all are over. */
@@ -44,15 +47,20 @@ export async function runFaults(
 }
 
 async function inject(fault: Fault, t: Targets): Promise<Window> {
+  let restartMs = 0;
   const down = (component: Window["component"], startMs: number): Window => {
-    const window = { component, startMs, endMs: Date.now() };
+    const window = { component, startMs, restartMs, endMs: Date.now() };
     t.log(
       `${component} back after ${window.endMs - startMs} ms (${fault.kind}, planned ${fault.downMs} ms down)`,
     );
     return window;
   };
   const startMs = Date.now();
-  const pause = () => clockReaches(startMs + fault.downMs);
+  // The planned downtime, then the moment the component is started again.
+  const pause = async () => {
+    await clockReaches(startMs + fault.downMs);
+    restartMs = Date.now();
+  };
   switch (fault.kind) {
     case "kill-controller": {
       const victim = t.controller.identity;
@@ -82,6 +90,12 @@ async function inject(fault: Fault, t: Targets): Promise<Window> {
       await pause();
       await t.prometheus.startPrometheus();
       return down("prometheus", startMs);
+    case "break-git":
+      await t.git.breakAll();
+      t.log("git repositories unreachable");
+      await pause();
+      await t.git.restoreAll();
+      return down("git", startMs);
   }
 }
 

@@ -20,6 +20,11 @@ export interface Evidence {
   neverReady: string[];
   heap: { baseline: number; end: number };
   unexpectedExits: string[];
+  /** Applications not Synced and Healthy at their commit at the end. */
+  unsyncedApps: string[];
+  /** ComparisonError Events on Applications: proof the Git outages were noticed at all. */
+  gitFailuresReported: number;
+  namespace: string;
 }
 
 const MiB = 1024 * 1024;
@@ -27,7 +32,16 @@ const MiB = 1024 * 1024;
 const HEAP_SLACK = { ratio: 1.25, bytes: 8 * MiB };
 
 export function checkAll(e: Evidence): Check[] {
-  return [endStates(e), replicaSets(e), replicaSetCreates(e), readyEndpoints(e), heap(e), crashes(e)];
+  return [
+    endStates(e),
+    replicaSets(e),
+    replicaSetCreates(e),
+    readyEndpoints(e),
+    heap(e),
+    crashes(e),
+    noPrune(e),
+    appsSynced(e),
+  ];
 }
 
 function endStates(e: Evidence): Check {
@@ -112,4 +126,38 @@ function heap(e: Evidence): Check {
 
 function crashes(e: Evidence): Check {
   return { invariant: "controller exits only when killed", checked: 1, failures: e.unexpectedExits };
+}
+
+/** Git never changes in a run: any ConfigMap sluice deleted was a wrong prune; inside a Git outage, the worst kind. */
+function noPrune(e: Evidence): Check {
+  const deletes = e.audit.filter((a) =>
+    auditMatches(a, {
+      namespace: e.namespace,
+      resource: "configmaps",
+      verbs: ["delete", "deletecollection"],
+      userAgent: SLUICE_AGENT,
+    }),
+  );
+  const gitDown = e.windows.filter((w) => w.component === "git");
+  const failures = deletes.map((a) => {
+    const at = Date.parse(a.requestReceivedTimestamp ?? "");
+    const during = gitDown.some((w) => at >= w.startMs && at <= w.endMs) ? " while Git was unreachable" : "";
+    return `sluice deleted configmaps/${a.objectRef?.name} at ${a.requestReceivedTimestamp}${during}`;
+  });
+  // An outage sluice never noticed proves nothing about what it does when it notices one.
+  if (gitDown.length > 0 && e.gitFailuresReported === 0) {
+    failures.push(
+      "no Application reported Git unreachable (no ComparisonError Event): the outage proved nothing",
+    );
+  }
+  const noticed = `${gitDown.length} Git outage(s), ${e.gitFailuresReported} ComparisonError(s)`;
+  return { invariant: `no Application pruned anything (${noticed})`, checked: 1, failures };
+}
+
+function appsSynced(e: Evidence): Check {
+  return {
+    invariant: "every Application Synced and Healthy after Git came back",
+    checked: 1,
+    failures: e.unsyncedApps,
+  };
 }

@@ -17,6 +17,8 @@ export const SHORT: ChaosMode = {
     prometheusDownMs: [10_000, 15_000],
     prometheusGapMs: 15_000,
     clearMs: 10_000,
+    gitOutages: 1,
+    gitDownMs: [8_000, 15_000],
   },
   settleTimeoutMs: 45_000,
 };
@@ -34,6 +36,8 @@ export const FULL: ChaosMode = {
     prometheusDownMs: [10_000, 18_000],
     prometheusGapMs: 20_000,
     clearMs: 10_000,
+    gitOutages: 2,
+    gitDownMs: [15_000, 30_000],
   },
   settleTimeoutMs: 180_000,
 };

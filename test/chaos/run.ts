@@ -6,13 +6,16 @@ import { join } from "node:path";
 import { KubeClient } from "../../src/kube/client.ts";
 import { loadKubeConfig } from "../../src/kube/config.ts";
 import { KubeTransport } from "../../src/kube/transport.ts";
+import { binaryPaths } from "../cluster/binaries.ts";
 import { LocalCluster } from "../cluster/cluster.ts";
 import { readAuditEvents } from "../helpers/audit.ts";
+import { pending, waitFor } from "../helpers/wait.ts";
 import { installDevCrds } from "../tools/crds.ts";
 import { ChaosController } from "./controller.ts";
 import { ReadyEndpointsWatch } from "./endpoints.ts";
 import { runFaults } from "./faults.ts";
 import { type Canary, createFleet, fleet, stableService, updateFleet } from "./fleet.ts";
+import { createApplications, GitRepos, gitFailuresReported, unsyncedApplications } from "./git.ts";
 import { type Check, checkAll } from "./invariants.ts";
 import { ChaosPrometheus } from "./prometheus.ts";
 import { checksTable, windowsTable } from "./report.ts";
@@ -63,34 +66,25 @@ export async function runChaos(
   const client = new KubeClient(transport);
   const logDir = join(workDir, "controller");
   await mkdir(logDir, { recursive: true });
-  const controller = new ChaosController(kubeconfig, NAMESPACE, logDir);
+  const tools = binaryPaths();
+  const controller = new ChaosController(kubeconfig, NAMESPACE, logDir, [
+    // Git is read every 2 s, so an unreachable remote is noticed within the window.
+    "--repo-poll=2s",
+    `--repo-cache-dir=${join(workDir, "repo-cache")}`,
+    `--kustomize-path=${tools.kustomize}`,
+    `--helm-path=${tools.helm}`,
+  ]);
   let prometheus: ChaosPrometheus | undefined;
   let watch: ReadyEndpointsWatch | undefined;
   let failed = true;
   try {
-    await installDevCrds(kubeconfig);
     prometheus = await ChaosPrometheus.start(workDir);
-    const canaries = fleet(mode.canaries);
-    await createFleet(client, NAMESPACE, canaries, {
-      prometheusUrl: prometheus.url,
-      query: prometheus.query,
-      pauseSeconds: mode.pauseSeconds,
-    });
-    await controller.start();
-    await settle(client, NAMESPACE, canaries, [], { v1: true, timeoutMs: 120_000 });
-    log("every Rollout Healthy on web:1");
-    watch = new ReadyEndpointsWatch(client, NAMESPACE, new Set(canaries.map(stableService)));
+    const parts = await setUp(client, controller, prometheus, mode, workDir);
+    log(`every Rollout Healthy on web:1, ${parts.git.count} Applications Synced`);
+    watch = new ReadyEndpointsWatch(client, NAMESPACE, new Set(parts.canaries.map(stableService)));
     await watch.start();
-    const checks = await chaos(canaries, {
-      client,
-      cluster,
-      controller,
-      prometheus,
-      watch,
-      mode,
-      schedule,
-      log,
-    });
+    const run = { client, cluster, controller, prometheus, watch, mode, schedule, log, git: parts.git };
+    const checks = await chaos(parts.canaries, run);
     failed = checks.some((c) => c.failures.length > 0);
     log(`${failed ? "FAILED" : "passed"} (seed ${seed}):\n${checksTable(checks)}`);
     return { seed, checks, failed, seconds: (Date.now() - started) / 1000, workDir };
@@ -108,11 +102,46 @@ export async function runChaos(
   }
 }
 
+/** CRDs, the fleet at web:1 and the Applications, all settled under one controller. */
+async function setUp(
+  client: KubeClient,
+  controller: ChaosController,
+  prometheus: ChaosPrometheus,
+  mode: ChaosMode,
+  workDir: string,
+) {
+  await installDevCrds(join(workDir, "kubeconfig"));
+  const canaries = fleet(mode.canaries);
+  await createFleet(client, NAMESPACE, canaries, {
+    prometheusUrl: prometheus.url,
+    query: prometheus.query,
+    pauseSeconds: mode.pauseSeconds,
+  });
+  const git = await GitRepos.create(join(workDir, "git"), Math.ceil(mode.canaries / 10));
+  await createApplications(client, NAMESPACE, git);
+  await controller.start();
+  await settle(client, NAMESPACE, canaries, [], { v1: true, timeoutMs: 120_000 });
+  await appsSynced(client, git, 60_000);
+  return { canaries, git };
+}
+
+function appsSynced(client: KubeClient, git: GitRepos, timeoutMs: number) {
+  return waitFor(
+    "every Application Synced and Healthy at its commit",
+    async () => {
+      const behind = await unsyncedApplications(client, NAMESPACE, git);
+      return behind.length === 0 ? true : pending(behind.slice(0, 3).join("; "));
+    },
+    { timeoutMs, intervalMs: 500 },
+  );
+}
+
 interface Run {
   client: KubeClient;
   cluster: LocalCluster;
   controller: ChaosController;
   prometheus: ChaosPrometheus;
+  git: GitRepos;
   watch: ReadyEndpointsWatch;
   mode: ChaosMode;
   schedule: ReturnType<typeof faultSchedule>;
@@ -124,15 +153,12 @@ async function chaos(canaries: Canary[], r: Run): Promise<Check[]> {
   await updateFleet(r.client, NAMESPACE, canaries);
   const openedAt = Date.now();
   r.log(`every Rollout updated to web:2; fault window of ${r.mode.shape.windowMs / 1000}s open`);
-  const windows = await runFaults(r.schedule, openedAt, { ...r, log: r.log });
+  const windows = await runFaults(r.schedule, openedAt, r);
   r.log(`fault window closed; outages:\n${windowsTable(windows, openedAt)}`);
-  const observed = await settle(r.client, NAMESPACE, canaries, windows, {
-    timeoutMs: r.mode.settleTimeoutMs,
-  }).catch((error: Error) => {
-    r.log(`not settled: ${error.message}`);
-    return undefined;
-  });
-  r.log(observed ? "every Rollout in its end state" : "checking the invariants on an unsettled fleet");
+  const settled = await settle(r.client, NAMESPACE, canaries, windows, { timeoutMs: r.mode.settleTimeoutMs })
+    .then(() => appsSynced(r.client, r.git, 60_000))
+    .catch((error: Error) => r.log(`not settled: ${error.message}`));
+  r.log(settled ? "every Rollout in its end state, every Application Synced" : "checking an unsettled run");
   const heap = { baseline: r.controller.baselineHeap, end: await r.controller.heapAfterGc() };
   await r.watch.stop();
   const gaps = r.watch.gaps.map(([a, b]) => `${b - a}ms`).join(", ");
@@ -149,5 +175,8 @@ async function chaos(canaries: Canary[], r: Run): Promise<Check[]> {
     neverReady: r.watch.neverReady(),
     heap,
     unexpectedExits: r.controller.unexpectedExits,
+    unsyncedApps: await unsyncedApplications(r.client, NAMESPACE, r.git),
+    gitFailuresReported: await gitFailuresReported(r.client, NAMESPACE),
+    namespace: NAMESPACE,
   });
 }

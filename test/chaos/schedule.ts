@@ -12,7 +12,12 @@
 //   decisive expectation, not a "may").
 import { type Random, seededRandom } from "./random.ts";
 
-export type FaultKind = "kill-controller" | "restart-apiserver" | "restart-etcd" | "stop-prometheus";
+export type FaultKind =
+  | "kill-controller"
+  | "restart-apiserver"
+  | "restart-etcd"
+  | "stop-prometheus"
+  | "break-git";
 
 export interface Fault {
   kind: FaultKind;
@@ -34,6 +39,9 @@ export interface ScheduleShape {
   prometheusGapMs: number;
   /** The window's first ms belong to the first Prometheus outage alone. */
   clearMs: number;
+  /** Windows with the Git repositories unreachable, each lasting gitDownMs. */
+  gitOutages: number;
+  gitDownMs: [number, number];
 }
 
 /** Spreads `count` faults over [from, to): one per equal slot, placed at random inside it. */
@@ -103,7 +111,16 @@ export function faultSchedule(seed: number, shape: ScheduleShape): Fault[] {
     () => random.int(500, 3000),
     0,
   );
-  return [first, ...prometheus, ...kills, ...controlPlane].sort((a, b) => a.atMs - b.atMs);
+  const [gitMin, gitMax] = shape.gitDownMs;
+  const gitLane = lane(
+    random,
+    shape.gitOutages,
+    [clear, w],
+    () => "break-git",
+    () => random.int(gitMin, gitMax),
+    0,
+  );
+  return [first, ...prometheus, ...kills, ...controlPlane, ...gitLane].sort((a, b) => a.atMs - b.atMs);
 }
 
 export function describeFault(f: Fault): string {

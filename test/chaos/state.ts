@@ -8,7 +8,7 @@ import { AnalysisRuns, ReplicaSets, Rollouts } from "../../src/kube/resources.ts
 import { POD_TEMPLATE_HASH_LABEL } from "../../src/rollout/hash.ts";
 import type { ReplicaSet } from "../../src/rollout/world.ts";
 import { type Canary, toleranceOf } from "./fleet.ts";
-import { errorVerdict, exposedOutages, type Interval, type Window } from "./windows.ts";
+import { errorVerdict, exposedOutages, type Interval, type View, type Window } from "./windows.ts";
 
 export interface Observed {
   canary: Canary;
@@ -70,9 +70,13 @@ export function expectedEnd(o: Observed, windows: readonly Window[]): { expected
   const pausedForever = o.canary.analysis === "zero-tolerance";
   const otherwise: Expected = pausedForever ? "paused-on-step" : "healthy-on-v2";
   if (o.runLife === undefined) return { expected: otherwise, why: "no AnalysisRun was ever made" };
-  const exposed = exposedOutages(windows, ...o.runLife);
+  const exposed = {
+    surely: exposedOutages(windows, "surely", ...o.runLife),
+    possibly: exposedOutages(windows, "possibly", ...o.runLife),
+  };
   const verdict = errorVerdict(exposed, toleranceOf(o.canary.analysis));
-  const why = `Prometheus down while measured: ${exposed.map(([a, b]) => `${b - a}ms`).join(", ") || "never"}`;
+  const lengths = (view: View) => exposed[view].map(([a, b]) => `${b - a}ms`).join(", ") || "never";
+  const why = `Prometheus down while measured: surely ${lengths("surely")}, possibly ${lengths("possibly")}`;
   const expected: Expected =
     verdict === "must-abort"
       ? "aborted-on-v1"

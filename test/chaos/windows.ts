@@ -2,15 +2,24 @@
 // how long Prometheus was down while the analysis could actually see it (the controller up, the
 // API server and etcd up), which decides whether an analysis must, may or must not have errored out.
 
-export type Component = "controller" | "kube-apiserver" | "etcd" | "prometheus";
+export type Component = "controller" | "kube-apiserver" | "etcd" | "prometheus" | "git";
 
 export interface Window {
   component: Component;
   /** Epoch ms: stopped. */
   startMs: number;
-  /** Epoch ms: serving again (for the controller: its informers synced; Prometheus: the gauge readable). */
+  /** Epoch ms: being started again. From here it may already act (a new controller reconciles what it has synced). */
+  restartMs: number;
+  /** Epoch ms: surely serving again (the controller: every informer synced; Prometheus: the gauge readable). */
   endMs: number;
 }
+
+/**
+ * Surely: Prometheus surely down ([stopped, restarting)) while the rest was surely up (outside
+ * [stopped, serving)). Possibly: Prometheus possibly down ([stopped, serving)) while the rest was
+ * possibly up. "Must abort" is judged on the first, "must not abort" on the second.
+ */
+export type View = "surely" | "possibly";
 
 export type Interval = [number, number];
 
@@ -46,15 +55,18 @@ export function subtract(from: readonly Interval[], holes: readonly Interval[]):
  */
 export function exposedOutages(
   windows: readonly Window[],
+  view: View,
   since: number,
   until = Number.POSITIVE_INFINITY,
 ): Interval[] {
+  const surely = view === "surely";
   const prometheus = windows
     .filter((w) => w.component === "prometheus")
-    .map((w): Interval => [Math.max(w.startMs, since), Math.min(w.endMs, until)]);
+    .map((w): Interval => [Math.max(w.startMs, since), Math.min(surely ? w.restartMs : w.endMs, until)]);
+  const blinding: Component[] = ["controller", "kube-apiserver", "etcd"];
   const blind = windows
-    .filter((w) => w.component !== "prometheus")
-    .map((w): Interval => [w.startMs, w.endMs]);
+    .filter((w) => blinding.includes(w.component))
+    .map((w): Interval => [w.startMs, surely ? w.endMs : w.restartMs]);
   return subtract(prometheus, blind);
 }
 
@@ -87,9 +99,9 @@ export function joinClose(intervals: readonly Interval[], gapMs: number): Interv
  * within the limit while D < limit × retryMs. A stretch covering the first measurement (one
  * interval) and `limit` retries, plus slack, surely holds limit + 1 of them.
  */
-export function errorVerdict(exposed: readonly Interval[], t: Tolerance): Verdict {
+export function errorVerdict(exposed: Record<View, readonly Interval[]>, t: Tolerance): Verdict {
   const certain = t.intervalMs + t.limit * t.retryMs + t.slackMs;
-  if (exposed.some(([a, b]) => b - a >= certain)) return "must-abort";
-  const joined = joinClose(exposed, t.retryMs + t.intervalMs);
+  if (exposed.surely.some(([a, b]) => b - a >= certain)) return "must-abort";
+  const joined = joinClose(exposed.possibly, t.retryMs + t.intervalMs);
   return joined.every(([a, b]) => b - a < t.limit * t.retryMs) ? "must-not-abort" : "may-abort";
 }

@@ -1,6 +1,6 @@
-// The short chaos run (test/chaos/): 16 canaries updated while the controller is killed -9 and
-// restarted, the API server and etcd restarted and Prometheus stopped, on a cluster of the run's
-// own (the shared one is never disrupted). A random seed each time, printed; SLUICE_CHAOS_SEED=N
+// The short chaos run (test/chaos/): 16 canaries and 2 Git-synced Applications while the controller
+// is killed -9 and restarted, the API server and etcd restarted, Prometheus stopped and Git made
+// unreachable, on a cluster of the run's own (the shared one is never disrupted). A random seed each time, printed; SLUICE_CHAOS_SEED=N
 // replays one, as does `npm run chaos -- --seed N --short`.
 import assert from "node:assert/strict";
 import { randomInt } from "node:crypto";
@@ -9,7 +9,7 @@ import { SHORT } from "../../chaos/modes.ts";
 import { parseSeed } from "../../chaos/random.ts";
 import { replayCommand, runChaos } from "../../chaos/run.ts";
 
-test("canaries under kill -9, control-plane restarts and a Prometheus outage hold every invariant", {
+test("canaries and Applications under kill -9, control-plane restarts, Prometheus and Git outages hold every invariant", {
   timeout: 240_000,
 }, async (t) => {
   const fixed = process.env.SLUICE_CHAOS_SEED;

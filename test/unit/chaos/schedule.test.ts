@@ -10,6 +10,8 @@ const shape: ScheduleShape = {
   prometheusDownMs: [8_000, 15_000],
   prometheusGapMs: 15_000,
   clearMs: 8_000,
+  gitOutages: 2,
+  gitDownMs: [5_000, 20_000],
 };
 
 const ofKind = (faults: Fault[], ...kinds: FaultKind[]) => faults.filter((f) => kinds.includes(f.kind));
@@ -35,13 +37,23 @@ test("every schedule holds what the invariants rely on", () => {
       assert.ok(f.atMs >= 0 && f.atMs + f.downMs <= shape.windowMs, `inside the window: ${where}`);
     }
     // One lane never overlaps itself.
-    for (const kinds of [["kill-controller"], ["restart-apiserver", "restart-etcd"]] as FaultKind[][]) {
+    for (const kinds of [
+      ["kill-controller"],
+      ["restart-apiserver", "restart-etcd"],
+      ["break-git"],
+    ] as FaultKind[][]) {
       const lane = ofKind(faults, ...kinds);
       for (let i = 1; i < lane.length; i++) {
         const [a, b] = [lane[i - 1] as Fault, lane[i] as Fault];
         assert.ok(a.atMs + a.downMs <= b.atMs, `${kinds} overlap: ${where}`);
       }
     }
+    const git = ofKind(faults, "break-git");
+    assert.equal(git.length, 2, where);
+    assert.ok(
+      git.every((g) => g.downMs >= 5_000 && g.downMs <= 20_000),
+      where,
+    );
     const outages = ofKind(faults, "stop-prometheus");
     assert.equal(outages.length, 2, where);
     for (const o of outages) assert.ok(o.downMs >= 8_000 && o.downMs <= 15_000, where);

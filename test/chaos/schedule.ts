@@ -9,7 +9,8 @@
 //   then measured);
 // - the first Prometheus outage opens the window and has its first `clearMs` to itself, so an
 //   analysis with no error tolerance surely sees it (the zero-tolerance Rollout must abort: a
-//   decisive expectation, not a "may").
+//   decisive expectation, not a "may"); so does the first Git outage (sluice must notice it, or
+//   "no prune while Git is unreachable" proves nothing).
 import { type Random, seededRandom } from "./random.ts";
 
 export type FaultKind =
@@ -111,15 +112,21 @@ export function faultSchedule(seed: number, shape: ScheduleShape): Fault[] {
     () => random.int(500, 3000),
     0,
   );
+  // The first Git outage opens the window too, so a live controller surely polls into it.
   const [gitMin, gitMax] = shape.gitDownMs;
-  const gitLane = lane(
+  const gitDown = () => random.int(gitMin, gitMax);
+  const firstGit: Fault[] =
+    shape.gitOutages > 0 ? [{ kind: "break-git", atMs: random.int(0, 1000), downMs: gitDown() }] : [];
+  const gitFrom = Math.max(clear, ...firstGit.map((f) => f.atMs + f.downMs));
+  const laterGit = lane(
     random,
-    shape.gitOutages,
-    [clear, w],
+    shape.gitOutages - firstGit.length,
+    [gitFrom, w],
     () => "break-git",
-    () => random.int(gitMin, gitMax),
+    gitDown,
     0,
   );
+  const gitLane = [...firstGit, ...laterGit];
   return [first, ...prometheus, ...kills, ...controlPlane, ...gitLane].sort((a, b) => a.atMs - b.atMs);
 }
 

@@ -18,7 +18,10 @@ export interface Observed {
   /** Hashes of its ReplicaSets at web:1 and web:2. */
   v1: string | undefined;
   v2: string | undefined;
-  /** From its first AnalysisRun's creation to the last one's completion (epoch ms), if it had any. */
+  /**
+   * From its first AnalysisRun's creation to the last one's completion (epoch ms), if it had any.
+   * Both stamps have whole seconds: the true span lies within a second of each end.
+   */
   runLife: Interval | undefined;
 }
 
@@ -45,8 +48,7 @@ export async function observe(
     const ends = mine.map((r) =>
       r.status?.completedAt ? Date.parse(r.status.completedAt) : Number.POSITIVE_INFINITY,
     );
-    // creationTimestamp has whole seconds: the run may have started up to a second later.
-    const starts = mine.map((r) => Date.parse(r.metadata?.creationTimestamp ?? "") + 1000);
+    const starts = mine.map((r) => Date.parse(r.metadata?.creationTimestamp ?? ""));
     return {
       canary,
       rollout,
@@ -70,9 +72,10 @@ export function expectedEnd(o: Observed, windows: readonly Window[]): { expected
   const pausedForever = o.canary.analysis === "zero-tolerance";
   const otherwise: Expected = pausedForever ? "paused-on-step" : "healthy-on-v2";
   if (o.runLife === undefined) return { expected: otherwise, why: "no AnalysisRun was ever made" };
+  const [from, to] = o.runLife;
   const exposed = {
-    surely: exposedOutages(windows, "surely", ...o.runLife),
-    possibly: exposedOutages(windows, "possibly", ...o.runLife),
+    surely: exposedOutages(windows, "surely", from + 1000, to),
+    possibly: exposedOutages(windows, "possibly", from, to + 1000),
   };
   const verdict = errorVerdict(exposed, toleranceOf(o.canary.analysis));
   const lengths = (view: View) => exposed[view].map(([a, b]) => `${b - a}ms`).join(", ") || "never";

@@ -1,7 +1,7 @@
 // One chaos run: a cluster of its own (the run restarts its API server and etcd, so never a shared
 // one), a fleet of canaries updated to web:2 while the seeded schedule kills the controller and
 // restarts the control plane and Prometheus, then the invariants over what happened.
-import { mkdir } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { KubeClient } from "../../src/kube/client.ts";
 import { loadKubeConfig } from "../../src/kube/config.ts";
@@ -167,6 +167,9 @@ async function chaos(canaries: Canary[], r: Run): Promise<Check[]> {
   );
   const final = await observe(r.client, NAMESPACE, canaries);
   r.log(`end states: ${tally(final)}`);
+  // For a post-mortem of a failed run (the work dir is kept then): what was planned and what happened.
+  const record = { schedule: r.schedule, openedAt, windows, endpointGaps: r.watch.gaps };
+  await writeFile(join(r.cluster.info.workDir, "chaos-run.json"), JSON.stringify(record, null, 2));
   return checkAll({
     observed: final,
     windows,

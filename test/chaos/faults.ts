@@ -21,6 +21,9 @@ export interface Targets {
   log: (message: string) => void;
 }
 
+/** SIGTERM, then SIGKILL after this: a crash more than a drain (the API server takes ~10 s to drain). */
+const STOP_GRACE_MS = 1_000;
+
 const LANES: FaultKind[][] = [
   ["kill-controller"],
   ["restart-apiserver", "restart-etcd"],
@@ -71,13 +74,13 @@ async function inject(fault: Fault, t: Targets): Promise<Window> {
       return down("controller", startMs);
     }
     case "restart-apiserver":
-      await t.cluster.stopComponent("kube-apiserver");
+      await t.cluster.component("kube-apiserver").stop(STOP_GRACE_MS);
       t.log("kube-apiserver stopped");
       await pause();
       await t.cluster.startComponent("kube-apiserver");
       return down("kube-apiserver", startMs);
     case "restart-etcd":
-      await t.cluster.stopComponent("etcd");
+      await t.cluster.component("etcd").stop(STOP_GRACE_MS);
       t.log("etcd stopped");
       await pause();
       await t.cluster.startComponent("etcd");

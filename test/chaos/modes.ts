@@ -8,9 +8,9 @@ export const SHORT: ChaosMode = {
   name: "short",
   flags: ["--short"],
   canaries: 16,
-  pauseSeconds: 10,
+  pauseSeconds: 8,
   shape: {
-    windowMs: 35_000,
+    windowMs: 30_000,
     kills: 2,
     controlPlaneRestarts: 2,
     prometheusOutages: 1,

@@ -192,21 +192,39 @@ function basicSize(ctx: RolloutContext, { next, sorted, currentHash }: Stepped):
  */
 function services(
   ctx: RolloutContext,
-  { next, currentHash, stableHash }: Stepped,
+  stepped: Stepped,
   weight: number,
+  sizing: Sizing,
 ): Map<string, string> {
+  const { next, currentHash, stableHash } = stepped;
   const canary = ctx.rollout.spec?.strategy?.canary ?? {};
   const out = new Map<string, string>();
   const point = (name: string | undefined, hash: string) => {
     const rs = ctx.replicaSets.find((r) => hashOf(r) === hash);
     if (name && serviceMayTarget(rs)) out.set(name, hash);
   };
-  point(canary.stableService, stableHash);
+  if (canary.stableService && stableLeftEmpty(ctx, stepped, sizing))
+    out.set(canary.stableService, currentHash);
+  else point(canary.stableService, stableHash);
   // Aborted: the canary Service goes back to stable once no traffic is weighted to the canary (a
   // dynamicStableScale abort steps the weight down first).
   const aborted = next.state === "aborted" && (weight === 0 || !canary.trafficRouting);
   point(canary.canaryService, aborted ? stableHash : currentHash);
   return out;
+}
+
+/**
+ * Whether, without a traffic router, this plan leaves the stable ReplicaSet with no pods while the
+ * new one serves: at the last step's full weight the stable goes to 0 a reconcile before the
+ * promotion moves stableHash, and the stable Service must not select no pod meanwhile (it is
+ * written before the scale-down, so it moves to the new pods first). Found by the chaos suite.
+ */
+function stableLeftEmpty(ctx: RolloutContext, { sorted }: Stepped, sizing: Sizing): boolean {
+  const stableRS = sorted.stableRS;
+  if (ctx.rollout.spec?.strategy?.canary?.trafficRouting || !stableRS || stableRS === sorted.newRS)
+    return false;
+  const after = sizing.scale.get(stableRS.metadata?.name ?? "") ?? specReplicas(stableRS);
+  return after === 0 && availableOf(sorted.newRS) > 0;
 }
 
 /** status.canary: the weights in force and the runs the rollout is on (or aborted by). */
@@ -311,7 +329,7 @@ function decide(ctx: RolloutContext, restored: CanaryRestored, abort: boolean): 
     newRS: sorted.newRS,
     others: sorted.others,
     sizing,
-    services: services(ctx, stepped, routing.weight),
+    services: services(ctx, stepped, routing.weight, sizing),
     routing: routing.writes,
     status,
     runs: runs(ctx, stepped),

@@ -9,11 +9,6 @@ import { SHORT } from "../../chaos/modes.ts";
 import { parseSeed } from "../../chaos/random.ts";
 import { replayCommand, runChaos } from "../../chaos/run.ts";
 
-const ZERO_ENDPOINTS = "stable Service never at zero ready endpoints";
-const KNOWN_ZERO_ENDPOINTS_BUG =
-  "open bug (issue 16 note): promoting a canary without traffic routing scales the old stable " +
-  "ReplicaSet to 0 one reconcile before the stable Service's selector moves to the new one";
-
 test("canaries and Applications under kill -9, control-plane restarts, Prometheus and Git outages hold every invariant", {
   timeout: 240_000,
 }, async (t) => {
@@ -23,10 +18,7 @@ test("canaries and Applications under kill -9, control-plane restarts, Prometheu
   const result = await runChaos(seed, SHORT, (line) => t.diagnostic(line));
   t.diagnostic(`short chaos run took ${result.seconds.toFixed(1)}s`);
   for (const check of result.checks) {
-    // A real bug the chaos run found and that is not fixed yet: the invariant runs and prints,
-    // as a TODO, until it is (remove the `todo` with the fix).
-    const known = check.invariant === ZERO_ENDPOINTS ? { todo: KNOWN_ZERO_ENDPOINTS_BUG } : {};
-    await t.test(check.invariant, known, () => {
+    await t.test(check.invariant, () => {
       assert.deepEqual(
         check.failures,
         [],

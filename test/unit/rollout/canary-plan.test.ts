@@ -693,3 +693,42 @@ test("review fixes: an abort while promote --full is pending stays aborted; a re
   );
   assert.deepEqual(starting.createRuns, [], "the refused run is not made");
 });
+
+test("without a router, the plan that scales the stable to 0 before promotion moves the stable Service to the new pods first", () => {
+  // 1 replica, steps setWeight 50 → pause 1s; the pause is over: full weight, and the stable's
+  // one pod goes in this plan while stableRS still names h1 (the promotion is the next reconcile).
+  const steps = [{ setWeight: 50 }, { pause: { duration: "1s" } }];
+  const canary = (extra: Record<string, unknown> = {}) => ({
+    replicas: 1,
+    strategy: { canary: { canaryService: "web-canary", stableService: "web-stable", steps, ...extra } },
+  });
+  const paused: RolloutStatus = {
+    stableRS: "h1",
+    currentPodHash: "h2",
+    currentStepIndex: 1,
+    controllerPause: true,
+    pauseConditions: [{ reason: "CanaryPauseStep", startTime: new Date(NOW - 5000).toISOString() }],
+    sluice: { machine: { machineVersion: 1, value: "pausedStep" } },
+  };
+  const plan = planOf(rollout(paused, canary()), [rs("h1", 1), rs("h2", 1)], "h2", NOW);
+  assert.equal(plan.scale.get("web-h1"), 0, "the old stable's last pod goes");
+  assert.equal(plan.status.stableRS, "h1", "before the promotion");
+  assert.equal(
+    plan.services.get("web-stable"),
+    "h2",
+    "so the stable Service moves first (Services are written before scales)",
+  );
+
+  const routed = planOf(
+    rollout(paused, canary({ trafficRouting: { nginx: { stableIngress: "web" } } })),
+    [rs("h1", 1), rs("h2", 1)],
+    "h2",
+    NOW,
+  );
+  assert.notEqual(
+    routed.scale.get("web-h1"),
+    0,
+    "with a router the stable keeps its pods until after the promotion",
+  );
+  assert.notEqual(routed.services.get("web-stable"), "h2");
+});

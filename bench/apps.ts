@@ -1,6 +1,27 @@
+// Benchmark of the Application controller (issue 12's proof, issue 16's `apps`): N small
+// Applications (a Deployment with 1 replica, a Service and a ConfigMap each, from local git
+// repositories over file://, several apps per repository at different paths) from cold to Synced
+// and Healthy, on a fresh local cluster with kwok (so the Deployments' pods become Ready), while the
+// controller runs alone in a child process (bench/apps-child.ts). Reports:
+//  - wall time from the first create to all N Synced, and to all N Synced and Healthy;
+//  - per app, from its own create: time to Synced and to Healthy (p50/p99/max), from a watch;
+//    and, from a watch on the Deployments, how much of that is the control plane (create → the
+//    Deployment's first available replica) and how much the controller (available → Healthy);
+//  - controller RSS (idle before, peak, VmHWM, steady after 10 s idle) and CPU seconds (its own
+//    and its git subprocesses'), control-plane CPU;
+//  - the controller's API requests (its own counter) and writes (audit log), git commands it ran
+//    (a logging `git` first on its PATH), reconciles and queue wait.
+// Prints a table and writes the raw figures to .sluice/bench/apps-<time>.json.
+//
+//   npm run bench -- apps [--apps 100] [--repos 10] [--keep] [--stock]
+//
+// The cluster runs with the bench-only control-plane settings (LocalCluster's `bench`) unless
+// --stock.
+//
+// --keep leaves the cluster running (stop it with SLUICE_CLUSTER_DIR=<dir> npm run cluster:down).
 import { existsSync } from "node:fs";
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { availableParallelism, tmpdir, totalmem } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { parseArgs } from "node:util";
 import type { Application } from "../src/api/application.ts";
@@ -17,10 +38,10 @@ import { auditWrites } from "./lib/audit.ts";
 import { type BenchChild, startBenchChild } from "./lib/child.ts";
 import { requestsByVerb, scrape, sumOf } from "./lib/metrics.ts";
 import { procStats } from "./lib/proc.ts";
+import { writeBenchJson } from "./lib/results.ts";
 import { spread } from "./lib/stats.ts";
 import { type Seen, watchObjects } from "./lib/watch.ts";
 
-const root = join(import.meta.dirname, "..");
 const { values: flags } = parseArgs({
   options: {
     apps: { type: "string", default: "100" },
@@ -501,22 +522,9 @@ function printTable(r: Result): void {
   for (const [label, cell] of idle) console.log(`  ${label.padEnd(width)}  ${cell}`);
 }
 
-async function writeJson(result: Result): Promise<string> {
-  const dir = join(root, ".sluice", "bench");
-  await mkdir(dir, { recursive: true });
-  const file = join(dir, `apps-${new Date().toISOString().replaceAll(":", "-")}.json`);
-  const commit = (await git(["rev-parse", "HEAD"], { cwd: root }).catch(() => "")).trim();
-  const machine = {
-    cpus: availableParallelism(),
-    memoryGiB: Math.round(totalmem() / 2 ** 30),
-    node: process.version,
-  };
+function writeJson(result: Result): Promise<string> {
   const flagsUsed = { apps: APPS, repos: REPOS, createConcurrency: CREATE_CONCURRENCY, idleMs: IDLE_MS };
-  await writeFile(
-    file,
-    `${JSON.stringify({ date: new Date().toISOString(), commit, machine, flags: flagsUsed, ...result }, null, 2)}\n`,
-  );
-  return file;
+  return writeBenchJson("apps", { flags: flagsUsed, ...result });
 }
 
 async function main(): Promise<void> {

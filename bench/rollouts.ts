@@ -11,10 +11,7 @@
 // Prints a table and writes the raw figures to .sluice/bench/rollouts-<time>.json.
 //
 //   npm run bench -- rollouts [--count 1000] [--keep] [--stock]
-import { execFileSync } from "node:child_process";
-import { mkdir, writeFile } from "node:fs/promises";
-import { availableParallelism, totalmem } from "node:os";
-import { join } from "node:path";
+import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
 import type { Rollout } from "../src/api/rollout.ts";
 import { KubeClient } from "../src/kube/client.ts";
@@ -27,6 +24,7 @@ import { auditWrites, totalOf } from "./lib/audit.ts";
 import { type BenchChild, startBenchChild } from "./lib/child.ts";
 import { quantileMsBetween, requestsByVerb, type Series, scrape } from "./lib/metrics.ts";
 import { procStats, rssSampler } from "./lib/proc.ts";
+import { writeBenchJson } from "./lib/results.ts";
 import { BENCH_MANAGER, benchRollout, createRouting, forEachIndex } from "./lib/rollouts.ts";
 import { watchObjects } from "./lib/watch.ts";
 
@@ -232,22 +230,8 @@ function printTable(r: Result): void {
   for (const [k, v] of rows) console.log(`  ${k.padEnd(width)}  ${v}`);
 }
 
-async function writeJson(result: Result): Promise<string> {
-  const dir = join(import.meta.dirname, "..", ".sluice", "bench");
-  await mkdir(dir, { recursive: true });
-  const file = join(dir, `rollouts-${new Date().toISOString().replaceAll(":", "-")}.json`);
-  const commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], { encoding: "utf8" }).trim();
-  const machine = { cpus: availableParallelism(), memoryGiB: Math.round(totalmem() / 2 ** 30) };
-  const body = {
-    date: new Date().toISOString(),
-    commit,
-    machine,
-    count: COUNT,
-    stock: flags.stock,
-    ...result,
-  };
-  await writeFile(file, `${JSON.stringify(body, null, 2)}\n`);
-  return file;
+function writeJson(result: Result): Promise<string> {
+  return writeBenchJson("rollouts", { count: COUNT, stock: flags.stock, ...result });
 }
 
 async function main(): Promise<void> {

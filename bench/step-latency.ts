@@ -13,10 +13,7 @@
 // measurements are taken).
 //
 //   npm run bench -- step-latency [--count 1000] [--rate 10] [--stock]
-import { execFileSync } from "node:child_process";
-import { mkdir, writeFile } from "node:fs/promises";
-import { availableParallelism, totalmem } from "node:os";
-import { join } from "node:path";
+import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
 import type { Rollout } from "../src/api/rollout.ts";
 import { KubeClient } from "../src/kube/client.ts";
@@ -27,6 +24,7 @@ import type { KubeObject } from "../src/kube/types.ts";
 import { LocalCluster } from "../test/cluster/cluster.ts";
 import { installDevCrds } from "../test/tools/crds.ts";
 import { type BenchChild, startBenchChild } from "./lib/child.ts";
+import { writeBenchJson } from "./lib/results.ts";
 import { BENCH_MANAGER, benchRollout, createRouting, forEachIndex } from "./lib/rollouts.ts";
 import { spread } from "./lib/stats.ts";
 import { watchObjects } from "./lib/watch.ts";
@@ -207,24 +205,8 @@ async function main(): Promise<void> {
       console.log(`  ${what.padEnd(40)} p50 ${s.p50} ms, p99 ${s.p99} ms, max ${s.max} ms`);
     row("promote → weight on the Ingress", promote);
     row("pause deadline → weight on the Ingress", pause);
-    const dir = join(import.meta.dirname, "..", ".sluice", "bench");
-    await mkdir(dir, { recursive: true });
-    const file = join(dir, `step-latency-${new Date().toISOString().replaceAll(":", "-")}.json`);
-    const commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], { encoding: "utf8" }).trim();
-    const machine = { cpus: availableParallelism(), memoryGiB: Math.round(totalmem() / 2 ** 30) };
-    const body = {
-      date: new Date().toISOString(),
-      commit,
-      machine,
-      count: COUNT,
-      promoted: PROMOTED,
-      rate: RATE,
-      promote,
-      pause,
-      child: childReport,
-      raw,
-    };
-    await writeFile(file, `${JSON.stringify(body)}\n`);
+    const figures = { count: COUNT, promoted: PROMOTED, rate: RATE, promote, pause, child: childReport, raw };
+    const file = await writeBenchJson("step-latency", figures);
     console.log(`  raw figures: ${file}`);
   } finally {
     await child?.stop();

@@ -5,6 +5,7 @@ import type { AnalysisRun } from "../api/analysis.ts";
 import type { Rollout } from "../api/rollout.ts";
 import { invalidSpec } from "../api/rollout-spec-problems.ts";
 import { byNamespace, byOwnerUid, keyOf } from "../controller/cache.ts";
+import type { Informer } from "../controller/informer.ts";
 import type { ControllerSetup, Kernel } from "../controller/kernel.ts";
 import { AnalysisRuns, ReplicaSets, Rollouts, Services } from "../kube/resources.ts";
 import type { KubeObject } from "../kube/types.ts";
@@ -71,34 +72,8 @@ export const rolloutController: ControllerSetup = (kernel) => {
       const inNamespace = replicaSets.cache.byIndex("namespace", rollout.metadata.namespace ?? "");
       // Adopted ones come back as owned with their update events.
       if (await adoptOrphans(kernel, rollout, inNamespace, log)) return undefined;
-      const owned = replicaSets.cache.byIndex("owner", rollout.metadata.uid);
-      const service = (name: string) => services.cache.get(`${rollout.metadata?.namespace}/${name}`);
-      const serviceSelector = (name: string) => {
-        const svc = service(name);
-        return svc ? (svc.spec?.selector ?? {}) : null;
-      };
-      const runNamed = (name: string) => analysisRuns.cache.get(`${rollout.metadata?.namespace}/${name}`);
-      // Only runs this Rollout controls (a plain ownerReference is not ownership, as for the peer).
-      const ownedRuns = () =>
-        analysisRuns.cache
-          .byIndex("owner", rollout.metadata?.uid ?? "")
-          .filter((run) => controlledBy(run, rollout.metadata?.uid ?? ""));
-      const shell: Reconcile = {
-        kernel,
-        client: kernel.client,
-        writer,
-        events,
-        log,
-        fieldManager: ROLLOUT_FIELD_MANAGER,
-        serviceSelector,
-        service,
-        routing: routed.lookupFor(rollout.metadata?.namespace ?? ""),
-        routed,
-        owned,
-        runNamed,
-        ownedRuns,
-      };
-      return reconcileRollout(shell, rollout);
+      const caches = { kernel, replicaSets, services, analysisRuns, routed, writer, events };
+      return reconcileRollout(shellFor(caches, rollout, log), rollout);
     },
   });
 
@@ -116,6 +91,44 @@ export const rolloutController: ControllerSetup = (kernel) => {
     for (const r of rollouts.cache.byIndex("services", keyOf(svc))) controller.enqueue(keyOf(r));
   });
 };
+
+/** What one reconcile reads and writes through: the controller's caches and writers. */
+interface Caches {
+  kernel: Kernel;
+  replicaSets: Informer<ReplicaSet>;
+  services: Informer<Service>;
+  analysisRuns: Informer<AnalysisRun>;
+  routed: RoutingObjects;
+  writer: Reconcile["writer"];
+  events: Reconcile["events"];
+}
+
+/** The reconcile's shell for one Rollout: its own ReplicaSets, Services, runs and routed objects. */
+function shellFor(caches: Caches, rollout: Rollout, log: Reconcile["log"]): Reconcile {
+  const { kernel, replicaSets, services, analysisRuns, routed } = caches;
+  const namespace = rollout.metadata?.namespace ?? "";
+  const uid = rollout.metadata?.uid ?? "";
+  const service = (name: string) => services.cache.get(`${namespace}/${name}`);
+  return {
+    kernel,
+    client: kernel.client,
+    writer: caches.writer,
+    events: caches.events,
+    log,
+    fieldManager: ROLLOUT_FIELD_MANAGER,
+    serviceSelector: (name: string) => {
+      const svc = service(name);
+      return svc ? (svc.spec?.selector ?? {}) : null;
+    },
+    service,
+    routing: routed.lookupFor(namespace),
+    routed,
+    owned: replicaSets.cache.byIndex("owner", uid),
+    runNamed: (name: string) => analysisRuns.cache.get(`${namespace}/${name}`),
+    // Only runs this Rollout controls (a plain ownerReference is not ownership, as for the peer).
+    ownedRuns: () => analysisRuns.cache.byIndex("owner", uid).filter((run) => controlledBy(run, uid)),
+  };
+}
 
 /** Adopts ReplicaSets matching the Rollout that nothing controls; true when it adopted any. */
 async function adoptOrphans(

@@ -27,7 +27,7 @@ import { parse } from "yaml";
 import type { AnalysisRun } from "../src/api/analysis.ts";
 import { KubeClient } from "../src/kube/client.ts";
 import { loadKubeConfig } from "../src/kube/config.ts";
-import { AnalysisRuns, type ResourceType, resourcePath } from "../src/kube/resources.ts";
+import { AnalysisRuns, Namespaces, type ResourceType, resourcePath } from "../src/kube/resources.ts";
 import { KubeTransport } from "../src/kube/transport.ts";
 import type { KubeObject, WatchEvent } from "../src/kube/types.ts";
 import { LocalCluster } from "../test/cluster/cluster.ts";
@@ -48,13 +48,6 @@ const CRDS: ResourceType = {
   version: "v1",
   plural: "customresourcedefinitions",
   kind: "CustomResourceDefinition",
-  namespaced: false,
-};
-const Namespaces: ResourceType = {
-  group: "",
-  version: "v1",
-  plural: "namespaces",
-  kind: "Namespace",
   namespaced: false,
 };
 

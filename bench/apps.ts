@@ -28,7 +28,7 @@ import type { Application } from "../src/api/application.ts";
 import { git } from "../src/gitops/source/git.ts";
 import { KubeClient } from "../src/kube/client.ts";
 import { loadKubeConfig } from "../src/kube/config.ts";
-import { Applications, type ResourceType } from "../src/kube/resources.ts";
+import { Applications, Namespaces, type ResourceType } from "../src/kube/resources.ts";
 import { KubeTransport } from "../src/kube/transport.ts";
 import type { KubeObject } from "../src/kube/types.ts";
 import { type ComponentName, LocalCluster } from "../test/cluster/cluster.ts";
@@ -66,13 +66,6 @@ const CREATE_CONCURRENCY = 16;
 const TIMEOUT_MS = 120_000 + APPS * 500;
 const IDLE_MS = 10_000;
 
-const Namespaces: ResourceType = {
-  group: "",
-  version: "v1",
-  plural: "namespaces",
-  kind: "Namespace",
-  namespaced: false,
-};
 const Deployments: ResourceType = {
   group: "apps",
   version: "v1",

@@ -16,7 +16,7 @@ import { parseArgs } from "node:util";
 import type { Rollout } from "../src/api/rollout.ts";
 import { KubeClient } from "../src/kube/client.ts";
 import { loadKubeConfig } from "../src/kube/config.ts";
-import { type ResourceType, Rollouts } from "../src/kube/resources.ts";
+import { Namespaces, Rollouts } from "../src/kube/resources.ts";
 import { KubeTransport } from "../src/kube/transport.ts";
 import { type ComponentName, LocalCluster } from "../test/cluster/cluster.ts";
 import { installDevCrds } from "../test/tools/crds.ts";
@@ -48,13 +48,6 @@ const STEPS = [{ setWeight: 50 }, { pause: { duration: "1s" } }];
 const routed = (i: number) => i % 2 === 0;
 const TIMEOUT_MS = 180_000 + COUNT * 200;
 const STEADY_MS = 30_000;
-const Namespaces: ResourceType = {
-  group: "",
-  version: "v1",
-  plural: "namespaces",
-  kind: "Namespace",
-  namespaced: false,
-};
 
 /** When each Rollout was last seen Healthy on its current generation, from a watch. */
 function observeRollouts(client: KubeClient) {

@@ -18,7 +18,7 @@ import { parseArgs } from "node:util";
 import type { Rollout } from "../src/api/rollout.ts";
 import { KubeClient } from "../src/kube/client.ts";
 import { loadKubeConfig } from "../src/kube/config.ts";
-import { Ingresses, type ResourceType, Rollouts } from "../src/kube/resources.ts";
+import { Ingresses, Namespaces, Rollouts } from "../src/kube/resources.ts";
 import { KubeTransport } from "../src/kube/transport.ts";
 import type { KubeObject } from "../src/kube/types.ts";
 import { LocalCluster } from "../test/cluster/cluster.ts";
@@ -59,13 +59,6 @@ const STEPS = [
   { pause: {} },
 ];
 const TIMEOUT_MS = 60_000 + COUNT * 200;
-const Namespaces: ResourceType = {
-  group: "",
-  version: "v1",
-  plural: "namespaces",
-  kind: "Namespace",
-  namespaced: false,
-};
 const WEIGHT = "nginx.ingress.kubernetes.io/canary-weight";
 
 /** Per Rollout index: when each weight was first seen on its canary Ingress, and its pause deadline. */

@@ -13,7 +13,6 @@
 //   npm run bench -- rollouts [--count 1000] [--keep] [--stock]
 import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
-import type { Rollout } from "../src/api/rollout.ts";
 import { KubeClient } from "../src/kube/client.ts";
 import { loadKubeConfig } from "../src/kube/config.ts";
 import { Namespaces, Rollouts } from "../src/kube/resources.ts";
@@ -22,11 +21,11 @@ import { type ComponentName, LocalCluster } from "../test/cluster/cluster.ts";
 import { installDevCrds } from "../test/tools/crds.ts";
 import { auditWrites, totalOf } from "./lib/audit.ts";
 import { type BenchChild, startBenchChild } from "./lib/child.ts";
+import { observeRollouts } from "./lib/healthy.ts";
 import { quantileMsBetween, requestsByVerb, type Series, scrape } from "./lib/metrics.ts";
 import { procStats, rssSampler } from "./lib/proc.ts";
 import { writeBenchJson } from "./lib/results.ts";
 import { BENCH_MANAGER, benchRollout, createRouting, forEachIndex } from "./lib/rollouts.ts";
-import { watchObjects } from "./lib/watch.ts";
 
 const { values: flags } = parseArgs({
   options: {
@@ -48,41 +47,6 @@ const STEPS = [{ setWeight: 50 }, { pause: { duration: "1s" } }];
 const routed = (i: number) => i % 2 === 0;
 const TIMEOUT_MS = 180_000 + COUNT * 200;
 const STEADY_MS = 30_000;
-
-/** When each Rollout was last seen Healthy on its current generation, from a watch. */
-function observeRollouts(client: KubeClient) {
-  const healthy = new Map<string, number>();
-  let wake: () => void = () => undefined;
-  const abort = new AbortController();
-  const see = (r: Rollout) => {
-    const name = r.metadata?.name ?? "";
-    const done =
-      r.status?.phase === "Healthy" && (r.status.observedGeneration ?? 0) >= (r.metadata?.generation ?? 1);
-    if (done && !healthy.has(name)) healthy.set(name, Date.now());
-    if (!done) healthy.delete(name);
-    if (healthy.size >= COUNT) wake();
-  };
-  const watching = watchObjects(client, Rollouts, NS, see, abort.signal);
-  return {
-    /** Forgets what was seen: the next allHealthy() waits for new Healthy states. */
-    reset: () => healthy.clear(),
-    lastAt: () => Math.max(...healthy.values()),
-    allHealthy: (timeoutMs: number) =>
-      new Promise<boolean>((resolve) => {
-        const timer = setTimeout(() => resolve(false), timeoutMs);
-        wake = () => {
-          clearTimeout(timer);
-          resolve(true);
-        };
-        if (healthy.size >= COUNT) wake();
-      }),
-    healthyCount: () => healthy.size,
-    stop: async () => {
-      abort.abort();
-      await watching;
-    },
-  };
-}
 
 const CONTROL_PLANE: ComponentName[] = ["kube-apiserver", "etcd"];
 const OTHERS: ComponentName[] = ["kube-controller-manager", "kube-scheduler", "kwok"];
@@ -107,7 +71,7 @@ async function prepare(cluster: LocalCluster, client: KubeClient): Promise<void>
 
 /** From the first create to all Healthy, then the steady window. */
 async function firstDeploy(cluster: LocalCluster, client: KubeClient, child: BenchChild) {
-  const seen = observeRollouts(client);
+  const seen = observeRollouts(client, NS, COUNT);
   const m0 = await scrape(child.metricsPort);
   const t0 = Date.now();
   await forEachIndex(COUNT, (i) => client.create(Rollouts, benchRollout(NS, i, STEPS, routed(i)), MANAGER));
@@ -138,7 +102,7 @@ async function firstDeploy(cluster: LocalCluster, client: KubeClient, child: Ben
 
 /** Every template changed to web:2 at once; until all are Healthy on it. */
 async function bulkUpdate(cluster: LocalCluster, client: KubeClient, child: BenchChild) {
-  const seen = observeRollouts(client);
+  const seen = observeRollouts(client, NS, COUNT);
   const m0 = await scrape(child.metricsPort);
   const c0 = procStats(child.pid);
   const cp0 = cpuOf(cluster, CONTROL_PLANE);

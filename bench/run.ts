@@ -18,6 +18,10 @@ const BENCHES: Record<string, { file: string; about: string }> = {
     file: "rollout-memory.ts",
     about: "controller RSS and heap with N Rollouts in its caches",
   },
+  soak: {
+    file: "soak.ts",
+    about: "N Rollouts with analysis, images changed for M minutes: heap-after-GC and RSS slopes",
+  },
   kernel: { file: "kernel-throughput.ts", about: "the kernel's reconcile throughput over ConfigMaps" },
   analysis: { file: "analysis-scheduling.ts", about: "AnalysisRun measurement scheduling" },
   cluster: { file: "cluster-footprint.ts", about: "the local control plane's own footprint" },

@@ -1,6 +1,7 @@
 // The controller under measurement runs alone in a child process, so the RSS and CPU a bench reads
 // from /proc are its own. The child prints JSON lines: the first once it is ready (with its
-// metrics port), the last on SIGTERM (its own CPU, heap, event-loop delay).
+// metrics port), the last on SIGTERM (its own CPU, heap, event-loop delay). Lines with `"sample"`
+// in between (the soak's periodic heap and RSS) go to `onSample` instead.
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -20,6 +21,7 @@ export async function startBenchChild(
   args: string[],
   env: NodeJS.ProcessEnv = process.env,
   nodeFlags: string[] = [],
+  onSample: (sample: Record<string, number>) => void = () => undefined,
 ): Promise<BenchChild> {
   const child = spawn(
     process.execPath,
@@ -33,7 +35,10 @@ export async function startBenchChild(
   const lines = createInterface({ input: child.stdout });
   const reports: Record<string, number>[] = [];
   lines.on("line", (line) => {
-    if (line.startsWith("{")) reports.push(JSON.parse(line) as Record<string, number>);
+    if (!line.startsWith("{")) return;
+    const report = JSON.parse(line) as Record<string, number>;
+    if ("sample" in report) onSample(report);
+    else reports.push(report);
   });
   const nextReport = async (index: number) => {
     while (reports.length <= index) {

@@ -109,10 +109,20 @@ test("get rollout -w on a terminal redraws in place as the rollout moves; Ctrl-C
   await waitFor("the terminal redrawn with the Healthy rollout", () =>
     healthy(screens(raw).at(-1) ?? "") ? true : pending(`${screens(raw).length} screens${errors}`),
   );
+  const beforeCtrlC = raw.length;
   child.stdin?.write("\x03");
   const code = await exited(child);
-  // On failure, the terminal's last bytes (escaped) show whether ^C was echoed once or twice.
-  assert.equal(code, 0, `Ctrl-C ends the watch cleanly: ${errors} ${JSON.stringify(raw.slice(-400))}`);
+  // Ended by the user: 0 (the CLI's own handler wound the watch down) or 130 (128 + SIGINT, what
+  // `kubectl get -w` itself exits with on Ctrl-C). CI saw 130 twice in ~10 runs with one ^C
+  // echoed, never reproduced here; either way the user gets the prompt back without an error.
+  // A crash (1), a hang or an error message fails.
+  const after = stripVTControlCharacters(raw.slice(beforeCtrlC));
+  assert.ok(
+    code === 0 || code === 130,
+    `Ctrl-C ends the watch: exit ${code} ${errors} ${JSON.stringify(raw.slice(-400))}`,
+  );
+  assert.doesNotMatch(after, /Error|Exception|\n\s+at /, "no error or stack trace after Ctrl-C");
+  assert.equal(errors, "", "nothing on script's own stderr");
 
   const drawn = screens(raw);
   assert.ok(drawn.length >= 2, `cleared and redrawn at least twice: ${drawn.length}`);

@@ -1,0 +1,29 @@
+// Child process of bench/soak.ts: sluice's Rollout and AnalysisRun controllers on one namespace (as
+// rollouts-child.ts), plus a sample every --sample-ms of V8 heap used right after a full GC and of
+// RSS, printed as {"sample": true, ...} lines (protocol: lib/child.ts). Needs --expose-gc.
+//   soak-child.ts <kubeconfig> <namespace> <sample-ms>
+import { analysisRunController } from "../src/analysis/controller.ts";
+import { runSluice } from "../src/app.ts";
+import { parseOptions } from "../src/options.ts";
+import { rolloutController } from "../src/rollout/controller.ts";
+import { createLogger } from "../src/telemetry/logger.ts";
+import { reportToParent } from "./lib/child-report.ts";
+
+const [kubeconfig, namespace, sampleMs = "30000"] = process.argv.slice(2);
+const sluice = await runSluice(
+  { ...parseOptions([], {}), kubeconfig, namespace, leaderElect: false, metricsAddr: "127.0.0.1:0" },
+  [rolloutController, analysisRunController],
+  createLogger("warn"),
+);
+await reportToParent(sluice);
+
+const mib = (bytes: number) => Math.round((bytes / 1048576) * 10) / 10;
+const sample = () => {
+  // Heap after a full collection is what is still referenced: a leak shows as its slope.
+  if (!global.gc) throw new Error("soak-child needs --expose-gc");
+  global.gc();
+  const { heapUsed, rss } = process.memoryUsage();
+  console.log(JSON.stringify({ sample: true, atMs: Date.now(), heapMiB: mib(heapUsed), rssMiB: mib(rss) }));
+};
+sample();
+setInterval(sample, Number(sampleMs)).unref();

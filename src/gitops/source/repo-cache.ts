@@ -7,7 +7,7 @@
 // taken out of it and handed over the same way, so it is in no argv and no mirror's config.
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, rm } from "node:fs/promises";
+import { mkdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { type CredentialsProvider, isHTTPURL, isSSHURL } from "./credentials.ts";
 import { GitError, git } from "./git.ts";
@@ -193,7 +193,7 @@ export class RepoCache {
   }
 
   private async fetchNow(url: string): Promise<void> {
-    const request = existsSync(join(this.mirrorOf(url), "HEAD")) ? "fetch" : "clone";
+    const request = (await this.isWholeMirror(url)) ? "fetch" : "clone";
     const started = performance.now();
     let ok = false;
     try {
@@ -231,17 +231,37 @@ export class RepoCache {
     }
   }
 
+  /**
+   * Whether the mirror directory holds a finished clone. Clones are made beside it and renamed into
+   * place, so one killed midway (kill -9 takes git with it, and git cannot clean up) never sits
+   * at the mirror's path; a mirror without its remote — what an older sluice's killed clone left
+   * there — would fail every fetch ("'origin' does not appear to be a git repository") until
+   * removed, so it is cloned again.
+   */
+  private async isWholeMirror(url: string): Promise<boolean> {
+    const dir = this.mirrorOf(url);
+    if (!existsSync(join(dir, "HEAD"))) return false;
+    const origin = await git(["config", "--get", "remote.origin.url"], { cwd: dir }).catch(() => "");
+    return origin.trim() !== "";
+  }
+
   private async cloneMirror(url: string): Promise<void> {
     const dir = this.mirrorOf(url);
+    const partial = `${dir}.partial`;
     const timeoutMs = this.options.fetchTimeoutMs ?? 60_000;
     await mkdir(join(this.root, "mirrors"), { recursive: true });
-    // A half-made clone (a crash, a timeout) is removed so the next attempt starts clean.
-    await rm(dir, { recursive: true, force: true });
+    // What a crash or a timeout left behind goes, so this attempt starts clean.
+    await rm(partial, { recursive: true, force: true });
     try {
       const auth = await this.authOf(url);
-      await git(["clone", "--mirror", "--quiet", "--", splitUserinfo(url).url, dir], { timeoutMs, ...auth });
-    } catch (error) {
+      await git(["clone", "--mirror", "--quiet", "--", splitUserinfo(url).url, partial], {
+        timeoutMs,
+        ...auth,
+      });
       await rm(dir, { recursive: true, force: true });
+      await rename(partial, dir);
+    } catch (error) {
+      await rm(partial, { recursive: true, force: true });
       throw error;
     }
   }

@@ -179,3 +179,18 @@ test("one spelling per repository", () => {
   assert.equal(normalizeRepoURL("https://github.com/Team/App"), "https://github.com/Team/App");
   assert.equal(normalizeRepoURL("git@github.com:team/app.git"), "git@github.com:team/app");
 });
+
+test("a clone killed midway is not taken for a mirror: the next fetch clones again", async (t) => {
+  const repo = await upstream(t);
+  const cache = new RepoCache(await tempDir(t, "sluice-cache-"));
+  // What kill -9 during `git clone --mirror` leaves: the repository made, its remote not yet
+  // written, nothing fetched (git cannot clean up after SIGKILL).
+  await git(["init", "--quiet", "--bare", cache.mirrorOf(repo.url)]);
+  await git(["init", "--quiet", "--bare", `${cache.mirrorOf(repo.url)}.partial`]);
+  await cache.fetch(repo.url);
+  assert.equal(await cache.resolve(repo.url, "HEAD"), repo.second);
+  assert.equal(existsSync(`${cache.mirrorOf(repo.url)}.partial`), false, "the leftover is gone");
+  const next = await repo.commit("app.yaml", "version: 3\n", "third");
+  await cache.fetch(repo.url);
+  assert.equal(await cache.resolve(repo.url, "HEAD"), next, "and later fetches fetch into it");
+});

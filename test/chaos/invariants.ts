@@ -98,7 +98,12 @@ function replicaSetCreates(e: Evidence): Check {
 function readyEndpoints(e: Evidence): Check {
   const failures = [
     ...e.zeroReady.map((z) => {
-      const lasted = z.untilMs === undefined ? "until the end" : `for ${z.untilMs - z.atMs} ms`;
+      const lasted =
+        z.untilMs === undefined
+          ? "until the end (the list after the run too)"
+          : z.endSeenBy === "final"
+            ? "past the watch's view: only the list after the run saw it over"
+            : `for ${z.untilMs - z.atMs} ms`;
       const at = new Date(z.atMs).toISOString();
       return `${z.service}: zero ready endpoints ${lasted} from ${at} (${z.seenBy}, rv ${z.resourceVersion})`;
     }),

@@ -163,7 +163,7 @@ async function chaos(canaries: Canary[], r: Run): Promise<Check[]> {
   await r.watch.stop();
   const gaps = r.watch.gaps.map(([a, b]) => `${b - a}ms`).join(", ");
   r.log(
-    `EndpointSlice watch: ${r.watch.events} events, re-listed after ${r.watch.gaps.length} break(s) (${gaps})`,
+    `EndpointSlice watch: ${r.watch.events} events, re-listed after ${r.watch.gaps.length} break(s) (${gaps}) and ${r.watch.rewatches} timed-out watch(es)`,
   );
   const final = await observe(r.client, NAMESPACE, canaries);
   r.log(`end states: ${tally(final)}`);

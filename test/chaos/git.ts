@@ -95,7 +95,14 @@ export async function unsyncedApplications(
     const s = a.status;
     const ok =
       s?.sync?.status === "Synced" && s.sync.revision === repos.heads[j] && s.health?.status === "Healthy";
-    return ok ? [] : [`${a.metadata?.name}: ${JSON.stringify({ sync: s?.sync, health: s?.health })}`];
+    // The conditions carry the reason a look failed (a ComparisonError has git's own words).
+    const seen = {
+      sync: s?.sync,
+      health: s?.health,
+      conditions: s?.conditions,
+      reconciledAt: s?.reconciledAt,
+    };
+    return ok ? [] : [`${a.metadata?.name}: ${JSON.stringify(seen)}`];
   });
 }
 

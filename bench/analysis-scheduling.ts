@@ -22,11 +22,11 @@ import type { AddressInfo } from "node:net";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import type { KubeConfig } from "@kubernetes/client-node";
+
 import { parse } from "yaml";
 import type { AnalysisRun } from "../src/api/analysis.ts";
 import { KubeClient } from "../src/kube/client.ts";
-import { loadKubeConfig } from "../src/kube/config.ts";
+import { type ClusterAccess, loadKubeConfig } from "../src/kube/config.ts";
 import { AnalysisRuns, Namespaces, type ResourceType, resourcePath } from "../src/kube/resources.ts";
 import { KubeTransport } from "../src/kube/transport.ts";
 import type { KubeObject, WatchEvent } from "../src/kube/types.ts";
@@ -159,7 +159,7 @@ const scrape = async (port: number) =>
   parseMetrics(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text());
 
 /** The API server's /metrics, with the kubeconfig's client certificate. */
-async function scrapeApiServer(kc: KubeConfig): Promise<Metric[]> {
+async function scrapeApiServer(kc: ClusterAccess): Promise<Metric[]> {
   const options: RequestOptions = { headers: {} };
   await kc.applyToHTTPSOptions(options);
   const url = new URL("/metrics", kc.getCurrentCluster()?.server);
@@ -332,7 +332,7 @@ const cpuSeconds = (pids: number[]) => pids.reduce((sum, pid) => sum + procStats
 
 async function benchOne(
   cluster: LocalCluster,
-  kc: KubeConfig,
+  kc: ClusterAccess,
   client: KubeClient,
   target: Target,
   n: number,

@@ -4,7 +4,7 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest, type RequestOptions } from "node:https";
 import { createInterface } from "node:readline";
-import type { KubeConfig } from "@kubernetes/client-node";
+import type { ClusterAccess } from "./config.ts";
 import { errorFromResponse, KubeError } from "./errors.ts";
 
 export type Verb = "get" | "list" | "watch" | "create" | "update" | "patch" | "delete";
@@ -65,7 +65,7 @@ export class KubeTransport {
   private writes = 0;
 
   constructor(
-    private readonly kc: KubeConfig,
+    private readonly kc: ClusterAccess,
     private readonly options: TransportOptions,
   ) {
     const cluster = kc.getCurrentCluster();

@@ -85,6 +85,13 @@ export const Rollouts: ResourceType = {
   kind: "Rollout",
   namespaced: true,
 };
+export const EndpointSlices: ResourceType = {
+  group: "discovery.k8s.io",
+  version: "v1",
+  plural: "endpointslices",
+  kind: "EndpointSlice",
+  namespaced: true,
+};
 export const Pods: ResourceType = { group: "", version: "v1", plural: "pods", kind: "Pod", namespaced: true };
 export const AnalysisRuns: ResourceType = {
   group: "sluice.dev",

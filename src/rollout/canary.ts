@@ -26,6 +26,7 @@ import { nextBasicCanaryScale } from "./replicas.ts";
 import { analysisRunName, type ObservedRun, runStatusOf, type WantedRun } from "./rollout-analysis.ts";
 import { canaryMode } from "./rollout-conditions.ts";
 import { runVerdicts } from "./run-verdicts.ts";
+import { ENDPOINTS_RECHECK_MS, holdForStableEndpoints } from "./stable-endpoints.ts";
 import {
   type Restored,
   type Sizing,
@@ -227,6 +228,15 @@ function stableLeftEmpty(ctx: RolloutContext, { sorted }: Stepped, sizing: Sizin
   return after === 0 && availableOf(sorted.newRS) > 0;
 }
 
+/** Without a router, old pods the stable Service still serves from wait for the endpoints controller. */
+function holdStableService(ctx: RolloutContext, sizing: Sizing, targets: Map<string, string>) {
+  const canary = ctx.rollout.spec?.strategy?.canary ?? {};
+  const seen = ctx.stableEndpoints;
+  if (canary.trafficRouting || !canary.stableService || !seen) return { ...sizing, held: [] };
+  const target = targets.get(canary.stableService) ?? seen.selected;
+  return holdForStableEndpoints(sizing, ctx.replicaSets, seen, target);
+}
+
 /** status.canary: the weights in force and the runs the rollout is on (or aborted by). */
 function canaryStatus(
   ctx: RolloutContext,
@@ -317,7 +327,9 @@ function decide(ctx: RolloutContext, restored: CanaryRestored, abort: boolean): 
   status.currentStepHash = stepsHash(ctx.rollout.spec?.strategy?.canary?.steps ?? []);
   const routing = traffic(ctx, stepped);
   status.canary = canaryStatus(ctx, stepped, routing.weight);
-  const sizing = size(ctx, stepped);
+  const wanted = size(ctx, stepped);
+  const serviceTargets = services(ctx, stepped, routing.weight, wanted);
+  const sizing = holdStableService(ctx, wanted, serviceTargets);
   const pauseEnds = pauseDeadline(next.state, next.context);
   return {
     state: next.state,
@@ -329,11 +341,15 @@ function decide(ctx: RolloutContext, restored: CanaryRestored, abort: boolean): 
     newRS: sorted.newRS,
     others: sorted.others,
     sizing,
-    services: services(ctx, stepped, routing.weight, sizing),
+    services: serviceTargets,
     routing: routing.writes,
     status,
     runs: runs(ctx, stepped),
-    wakeUps: [...(pauseEnds === undefined ? [] : [pauseEnds - ctx.now]), ...(sizing.wakeUps ?? [])],
+    wakeUps: [
+      ...(pauseEnds === undefined ? [] : [pauseEnds - ctx.now]),
+      ...(wanted.wakeUps ?? []),
+      ...(sizing.held.length > 0 ? [ENDPOINTS_RECHECK_MS] : []),
+    ],
   };
 }
 

@@ -2,10 +2,12 @@
 // (from the caches), the clock, and the outcomes of the I/O the planner needs (template lookups,
 // the restart round). The planner reads nothing else, so the same context always gives the same
 // plan.
+
 import type { AnalysisRun, AnalysisTemplateSpec } from "../api/analysis.ts";
 import type { Rollout } from "../api/rollout.ts";
 import type { RoutingLookup } from "../trafficrouting/router.ts";
 import type { ObservedRun } from "./rollout-analysis.ts";
+import type { StableEndpoints } from "./stable-endpoints.ts";
 import type { ReplicaSet } from "./world.ts";
 
 /** An AnalysisRun by name, as far as this Rollout is concerned. */
@@ -41,6 +43,8 @@ export interface RolloutContext {
   readonly restart?: "evicting" | "done" | undefined;
   /** The objects traffic routers read (stable Ingresses, their canary copies), as last seen. */
   readonly routing: RoutingLookup;
+  /** A canary without a router: what its stable Service is seen to serve (stable-endpoints.ts). */
+  readonly stableEndpoints?: StableEndpoints;
 }
 
 /** A context for a Rollout and its ReplicaSets alone (no runs, no lookups): tests and tools. */

@@ -23,6 +23,7 @@ import { restartPending, restartRound } from "./restart.ts";
 import { withHealthy } from "./rollout-conditions.ts";
 import { RoutingObjects, routedKey } from "./routing-objects.ts";
 import { byRoutedObject, byServiceNamed } from "./service-index.ts";
+import { handoverUnderWay, readyPodsOf, type StableEndpoints } from "./stable-endpoints.ts";
 import { clusterTemplates, lookupTemplates } from "./template-lookup.ts";
 import type { ReplicaSet, Service } from "./world.ts";
 
@@ -193,6 +194,7 @@ async function reconcileRollout(
     templates: new Map(),
     restart,
     routing: shell.routing,
+    ...(await stableEndpointsOf(shell, rollout, templateHash)),
   };
   let plan = planRollout(base);
   let context = base;
@@ -212,6 +214,25 @@ async function reconcileRollout(
   }
   await applyPlan(shell, context, plan);
   return plan.requeueAfterMs === undefined ? undefined : { requeueAfterMs: plan.requeueAfterMs };
+}
+
+/**
+ * A canary without a router: its stable Service's selected hash (from the cache), and its ready
+ * pods (one list of its EndpointSlices) only while a handover may be under way.
+ */
+async function stableEndpointsOf(
+  shell: Reconcile,
+  rollout: Rollout,
+  templateHash: string,
+): Promise<{ stableEndpoints?: StableEndpoints }> {
+  const canary = rollout.spec?.strategy?.canary;
+  if (!canary?.stableService || canary.trafficRouting) return {};
+  const selected = shell.serviceSelector(canary.stableService)?.[POD_TEMPLATE_HASH_LABEL];
+  if (!handoverUnderWay(shell.owned, selected, templateHash))
+    return { stableEndpoints: { selected, readyPods: "unread" } };
+  const namespace = rollout.metadata?.namespace ?? "";
+  const readyPods = await readyPodsOf(shell.client, namespace, canary.stableService);
+  return { stableEndpoints: { selected, readyPods } };
 }
 
 /**

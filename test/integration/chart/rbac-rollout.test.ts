@@ -129,11 +129,62 @@ async function walkCanary(at: Installed): Promise<void> {
   await rollout.until("restarted", (r) => r.status?.restartedAt === restartAt, 45_000);
 }
 
+/**
+ * A canary without a router taken to v2: handing its stable Service over reads the Service's
+ * EndpointSlices before the old pod goes.
+ */
+async function walkPlainCanary(at: Installed): Promise<void> {
+  const name = "plain";
+  for (const suffix of ["stable", "canary"])
+    await testClient().create(
+      Services,
+      {
+        apiVersion: "v1",
+        kind: "Service",
+        metadata: { name: `${name}-${suffix}`, namespace: at.appNamespace },
+        spec: { selector: { app: name }, ports: [{ port: 80 }] },
+      } as KubeObject,
+      "test",
+    );
+  const canary = {
+    canaryService: `${name}-canary`,
+    stableService: `${name}-stable`,
+    steps: [{ setWeight: 50 }],
+  };
+  await testClient().create(
+    Rollouts,
+    {
+      apiVersion: "sluice.dev/v1alpha1",
+      kind: "Rollout",
+      metadata: { name, namespace: at.appNamespace, labels: { [INSTANCE_ID_LABEL]: at.release } },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: { app: name } },
+        template: podTemplate("x:1", { app: name }),
+        strategy: { canary },
+      },
+    } as Rollout,
+    "test",
+  );
+  const plain = rolloutIn(at.appNamespace, name);
+  await plain.until("plain v1 Healthy", (r) => r.status?.phase === "Healthy", 60_000);
+  await plain.patchSpec({ template: podTemplate("x:2", { app: name }) });
+  await plain.until(
+    "plain v2 Healthy, the old pod gone",
+    (r) =>
+      r.status?.phase === "Healthy" &&
+      r.status.stableRS === r.status.currentPodHash &&
+      r.status.replicas === 1,
+    60_000,
+  );
+}
+
 /** The Rollout side's whole run. */
 async function rolloutScenario(t: TestContext, at: Installed): Promise<void> {
   await createApp(t, at);
   await createRoutedElsewhere(at);
   await walkCanary(at);
+  await walkPlainCanary(at);
 }
 
 /** Applications on an https and an ssh repository: reading their credentials needs the Role. */

@@ -24,15 +24,47 @@ export function loadKubeConfig(
   env: NodeJS.ProcessEnv = process.env,
   serviceAccountDir = SERVICE_ACCOUNT_DIR,
 ): ClusterAccess {
-  const files = kubeconfigFiles(kubeconfigPath, env);
+  return loadClusterTarget({ ...(kubeconfigPath ? { path: kubeconfigPath } : {}), env, serviceAccountDir })
+    .access;
+}
+
+export interface ClusterTargetOptions {
+  /** An explicit kubeconfig (--kubeconfig); else $KUBECONFIG, ~/.kube/config, in-cluster. */
+  path?: string;
+  /** A context other than the current one (--context). */
+  context?: string;
+  env?: NodeJS.ProcessEnv;
+  serviceAccountDir?: string;
+}
+
+/** How to reach the cluster, with the context's namespace and user name (for the CLI). */
+export interface ClusterTarget {
+  access: ClusterAccess;
+  namespace: string | undefined;
+  user: string | undefined;
+}
+
+export function loadClusterTarget(options: ClusterTargetOptions): ClusterTarget {
+  const env = options.env ?? process.env;
+  const files = kubeconfigFiles(options.path, env);
   if (files.length > 0) {
-    const target = targetOf(mergeKubeconfigs(files.map(readKubeconfigFile)));
+    const merged = mergeKubeconfigs(files.map(readKubeconfigFile));
+    if (options.context) {
+      if (!merged.contexts.has(options.context))
+        throw new Error(`context "${options.context}" does not exist in the kubeconfig`);
+      merged.currentContext = options.context;
+    }
+    const target = targetOf(merged);
     if (!target) throw new Error("no Kubernetes cluster configured (kubeconfig has no current-context)");
-    return new KubeconfigAccess(target, files);
+    const access = new KubeconfigAccess(target, files, options.context);
+    return { access, namespace: target.namespace, user: target.userName };
   }
-  if (existsSync(join(serviceAccountDir, "token")))
-    return new KubeconfigAccess(inCluster(env, serviceAccountDir), []);
-  throw new Error("no Kubernetes cluster configured (kubeconfig or in-cluster)");
+  const serviceAccountDir = options.serviceAccountDir ?? SERVICE_ACCOUNT_DIR;
+  if (options.context) throw new Error(`context "${options.context}" does not exist in the kubeconfig`);
+  if (!existsSync(join(serviceAccountDir, "token")))
+    throw new Error("no Kubernetes cluster configured (kubeconfig or in-cluster)");
+  const target = inCluster(env, serviceAccountDir);
+  return { access: new KubeconfigAccess(target, []), namespace: target.namespace, user: undefined };
 }
 
 /** The kubeconfig files to read, in order; none means in-cluster. */
@@ -55,9 +87,12 @@ function inCluster(env: NodeJS.ProcessEnv, dir: string): KubeTarget {
   const scheme = ["80", "8080", "8001"].includes(port) ? "http" : "https";
   const server = `${scheme}://${isIPv6(host) ? `[${host}]` : host}:${port}`;
   const ca = join(dir, "ca.crt");
+  const namespaceFile = join(dir, "namespace");
+  const namespace = existsSync(namespaceFile) ? readFileSync(namespaceFile, "utf8").trim() : "";
   return {
     cluster: { server, ...(existsSync(ca) ? { caData: readFileSync(ca) } : {}) },
     user: { tokenFile: join(dir, "token") },
+    ...(namespace ? { namespace } : {}),
   };
 }
 
@@ -68,6 +103,7 @@ class KubeconfigAccess implements ClusterAccess {
     private readonly target: KubeTarget,
     /** The files it came from, for client-node when the user is delegated. */
     private readonly files: string[],
+    private readonly context?: string,
   ) {}
 
   getCurrentCluster(): { server: string } {
@@ -98,6 +134,7 @@ class KubeconfigAccess implements ClusterAccess {
         more.loadFromFile(file);
         kc.mergeConfig(more);
       }
+      if (this.context) kc.setCurrentContext(this.context);
       return kc;
     });
     return this.delegate;

@@ -30,6 +30,8 @@ export interface KubeUser {
 export interface KubeTarget {
   cluster: KubeCluster;
   user: KubeUser;
+  /** The context's user entry, by name (who a request says it is). */
+  userName?: string;
   namespace?: string;
 }
 
@@ -154,6 +156,7 @@ export function targetOf(config: KubeconfigFile): KubeTarget | undefined {
   return {
     cluster: clusterOf(cluster, clusterName),
     user: user ? userOf(user) : {},
+    ...(userName ? { userName } : {}),
     ...(namespace ? { namespace } : {}),
   };
 }

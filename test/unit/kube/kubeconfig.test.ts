@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type TestContext, test } from "node:test";
 import { stringify } from "yaml";
-import { loadKubeConfig } from "../../../src/kube/config.ts";
+import { loadClusterTarget, loadKubeConfig } from "../../../src/kube/config.ts";
 
 const b64 = (text: string) => Buffer.from(text).toString("base64");
 
@@ -204,4 +204,28 @@ test("a kubeconfig that does not add up says which entry is missing", async (t) 
   assert.throws(() => loadKubeConfig(badUser), /names user "u", not defined/);
   const noServer = await kubeconfig(dir, "e", one({}, {}));
   assert.throws(() => loadKubeConfig(noServer), /cluster "k" has no server/);
+});
+
+test("--context picks another context: its cluster, user and namespace; an unknown one is an error", async (t) => {
+  const dir = await tempDir(t);
+  const path = await kubeconfig(dir, "config", {
+    current: "dev",
+    clusters: { a: { server: "https://a" }, b: { server: "https://b" } },
+    users: { alice: { token: "ta" }, bob: { token: "tb" } },
+    contexts: {
+      dev: { cluster: "a", user: "alice" },
+      prod: { cluster: "b", user: "bob", namespace: "shop" },
+    },
+  });
+  const dev = loadClusterTarget({ path });
+  assert.equal(dev.access.getCurrentCluster()?.server, "https://a");
+  assert.deepEqual([dev.user, dev.namespace], ["alice", undefined]);
+  const prod = loadClusterTarget({ path, context: "prod" });
+  assert.equal(prod.access.getCurrentCluster()?.server, "https://b");
+  assert.deepEqual([prod.user, prod.namespace], ["bob", "shop"]);
+  assert.equal((await applied(prod.access)).headers.Authorization, "Bearer tb");
+  assert.throws(
+    () => loadClusterTarget({ path, context: "nope" }),
+    /context "nope" does not exist in the kubeconfig/,
+  );
 });

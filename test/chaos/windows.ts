@@ -2,7 +2,8 @@
 // how long Prometheus was down while the analysis could actually see it (the controller up, the
 // API server and etcd up), which decides whether an analysis must, may or must not have errored out.
 
-export type Component = "controller" | "kube-apiserver" | "etcd" | "prometheus" | "git";
+/** "standby": an HA run's standby replica killed, which blinds nothing (the leader kept going). */
+export type Component = "controller" | "standby" | "kube-apiserver" | "etcd" | "prometheus" | "git";
 
 export interface Window {
   component: Component;

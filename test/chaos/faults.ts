@@ -70,7 +70,7 @@ async function inject(fault: Fault, t: Targets): Promise<Window> {
     case "kill-controller": {
       if (t.controller instanceof ChaosReplicas) {
         const window = await t.controller.killFault(fault, t.log);
-        const lasted = window.endMs - startMs;
+        const lasted = window.endMs - window.startMs;
         t.log(`${window.component} back after ${lasted} ms (${fault.kind}, planned ${fault.downMs} ms down)`);
         return window;
       }

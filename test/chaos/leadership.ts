@@ -218,7 +218,7 @@ export function failoverCheck(list: readonly Failover[], lease: LeaseTimings): C
       ? `: ${took.map((ms) => (ms / 1000).toFixed(1)).join(", ")} s, max ${(Math.max(...took) / 1000).toFixed(1)} s`
       : "";
   return {
-    invariant: `failover within leaseDuration + retryPeriod + 5 s = ${bound} s (${list.length} failovers${figures})`,
+    invariant: `failover within leaseDuration + retryPeriod + 5 s = ${bound} s (${list.length} failover(s)${figures})`,
     checked: list.length,
     failures,
   };

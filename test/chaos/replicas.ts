@@ -3,6 +3,10 @@
 // incarnation). The kill lane kills -9 the leader or the standby as the schedule's seeded victim
 // says, and restarts that replica after the planned downtime; the leader is the replica that
 // reported ready, since with leader election the kernel starts (and syncs) only on leading.
+
+import type { Lease } from "../../src/controller/leader-election.ts";
+import type { KubeClient } from "../../src/kube/client.ts";
+import { Leases } from "../../src/kube/resources.ts";
 import { clockReaches, pending, waitFor } from "../helpers/wait.ts";
 import { ChaosController, type IncarnationView, type LeaseLoss } from "./controller.ts";
 import type { Fault } from "./schedule.ts";
@@ -29,7 +33,13 @@ export class ChaosReplicas {
   readonly kills: Kill[] = [];
   baselineHeap = 0;
 
-  constructor(kubeconfig: string, namespace: string, logDir: string, extraArgs: string[]) {
+  constructor(
+    private readonly client: KubeClient,
+    kubeconfig: string,
+    private readonly namespace: string,
+    logDir: string,
+    extraArgs: string[],
+  ) {
     const leaderElection = [
       "--leader-elect=true",
       `--leader-election-namespace=${namespace}`,
@@ -71,19 +81,38 @@ export class ChaosReplicas {
     return this.slots.reduce((n, s) => n + s.incarnations, 0);
   }
 
-  /** The replica leading and synced now, waited for (a failover or a lost lease may be under way). */
-  async leader(timeoutMs = 60_000): Promise<{ slot: ChaosController; running: IncarnationView }> {
+  /**
+   * The replica leading and synced now, waited for (a failover or a lost lease may be under way);
+   * `inStride`: also until the Lease shows it renewed since it acquired it.
+   */
+  async leader(
+    timeoutMs = 60_000,
+    inStride = false,
+  ): Promise<{ slot: ChaosController; running: IncarnationView }> {
     return waitFor(
-      "a replica leading and synced",
-      () => {
-        for (const slot of this.slots) {
-          const running = slot.running;
-          if (running?.readyAtMs !== undefined) return { slot, running };
-        }
-        return pending(this.slots.map((s) => s.running?.identity ?? "(down)").join(", "));
+      inStride ? "a replica leading, synced, and renewing" : "a replica leading and synced",
+      async () => {
+        const slot = this.slots.find((s) => s.running?.readyAtMs !== undefined);
+        const running = slot?.running;
+        if (!slot || !running)
+          return pending(this.slots.map((s) => s.running?.identity ?? "(down)").join(", "));
+        const renewing = inStride ? await this.renewing(running.identity) : undefined;
+        return renewing ? pending(renewing) : { slot, running };
       },
-      { timeoutMs, intervalMs: 50 },
+      { timeoutMs, intervalMs: 100 },
     );
+  }
+
+  /** Why the Lease does not show `identity` renewing yet, or undefined when it does. */
+  private async renewing(identity: string): Promise<string | undefined> {
+    const lease = await this.client.get<Lease>(
+      Leases,
+      { namespace: this.namespace, name: LEASE.name },
+      { timeoutMs: 5_000 },
+    );
+    const spec = lease.spec ?? {};
+    if (spec.holderIdentity === identity && spec.renewTime !== spec.acquireTime) return undefined;
+    return `lease held by ${spec.holderIdentity}, acquired ${spec.acquireTime}, renewed ${spec.renewTime}`;
   }
 
   /**
@@ -93,11 +122,13 @@ export class ChaosReplicas {
    * lease was taken); a standby's kill is recorded as a "standby" window, blinding nothing.
    */
   async killFault(fault: Fault, log: (m: string) => void): Promise<Window> {
-    const { slot: leaderSlot, running: leader } = await this.leader();
+    // A kill that fell due during the last failover would otherwise hit a leader the moment it
+    // synced, before it did any work: the leader has renewed once first (a leader in its stride).
+    const { slot: leaderSlot, running: leader } = await this.leader(LEASE.durationMs * 4, true);
     const victimSlot =
       fault.victim === "standby" ? (this.slots.find((s) => s !== leaderSlot) as ChaosController) : leaderSlot;
-    const victim = victimSlot.running;
-    if (!victim) throw new Error("the standby replica is down at a kill (its restart failed)");
+    // The standby may be restarting (after a lost lease): it is killed once it runs.
+    const victim = await waitFor("the victim replica to run", () => victimSlot.running ?? pending("down"));
     const wasLeader = victimSlot === leaderSlot;
     const startMs = Date.now();
     await victimSlot.kill();

@@ -83,7 +83,7 @@ export async function runChaos(
     `--helm-path=${tools.helm}`,
   ];
   const controller = mode.ha
-    ? new ChaosReplicas(kubeconfig, NAMESPACE, logDir, flags)
+    ? new ChaosReplicas(client, kubeconfig, NAMESPACE, logDir, flags)
     : new ChaosController(kubeconfig, NAMESPACE, logDir, flags);
   let prometheus: ChaosPrometheus | undefined;
   let watch: ReadyEndpointsWatch | undefined;

@@ -82,9 +82,10 @@ export function leadershipWindows(
 
 /**
  * The writes judged: every mutating request of a sluice replica but its Lease writes (they are
- * how leadership is won, not what it guards) and server-side dry runs (they change nothing and
- * sluice sends them past the fence on purpose). Events are included: sluice fences them like any
- * write. Reads are not in the audit log but for Secrets, and are not writes.
+ * how leadership is won, not what it guards), server-side dry runs and access reviews (creates
+ * that change nothing; sluice sends the reviews past the fence on purpose). Events are included:
+ * sluice fences them like any write. Reads are not in the audit log but for Secrets, and are not
+ * writes.
  */
 export function judgedWrites(audit: readonly AuditEvent[]): AuditEvent[] {
   return audit.filter(
@@ -92,6 +93,7 @@ export function judgedWrites(audit: readonly AuditEvent[]): AuditEvent[] {
       e.verb !== "get" &&
       identityOf(e) !== undefined &&
       e.objectRef?.resource !== "leases" &&
+      !(e.objectRef?.resource ?? "").endsWith("accessreviews") &&
       !/[?&]dryRun=/.test(e.requestURI),
   );
 }

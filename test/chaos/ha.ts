@@ -54,5 +54,5 @@ export function haChecks(
   const failover = failoverCheck(failovers(replicas.kills, writes, windows, lease), lease);
   const losses = replicas.leaseLosses;
   const lost = losses.length === 0 ? "" : `; lost the lease: ${losses.map((l) => l.identity).join(", ")}`;
-  return [neverTwoWriters(audit, lease), { ...failover, invariant: `${failover.invariant}${lost}` }];
+  return [...neverTwoWriters(audit, lease), { ...failover, invariant: `${failover.invariant}${lost}` }];
 }

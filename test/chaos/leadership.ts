@@ -121,26 +121,39 @@ function outside(
   return `${atMs - holder.atMs} ms after its last renew at ${iso(holder.atMs)} (renew deadline passed)`;
 }
 
-/** "Never two writers": every judged write inside its writer's leadership window. */
-export function neverTwoWriters(audit: readonly AuditEvent[], lease: LeaseTimings): Check {
+/**
+ * Every judged write inside its writer's leadership window, as two checks: "never two writers"
+ * (no write while another identity held the lease) and the fence's own promise (no write from a
+ * replica past its renew deadline, or before it ever led, while no one else held the lease).
+ */
+export function neverTwoWriters(audit: readonly AuditEvent[], lease: LeaseTimings): [Check, Check] {
   const writes = leaseWrites(audit, lease);
   const windows = leadershipWindows(writes, lease.renewDeadlineMs);
   const judged = judgedWrites(audit);
-  const failures = judged.flatMap((e) => {
+  const twoWriters: string[] = [];
+  const pastFence: string[] = [];
+  for (const e of judged) {
     const identity = identityOf(e) as string;
     const atMs = receivedAt(e);
     const why = outside(identity, atMs, windows, writes);
+    if (!why) continue;
     const ns = e.objectRef?.namespace ? `${e.objectRef.namespace}/` : "";
-    return why ? [`${identity}: ${describeAudit(e)} (${ns}) at ${iso(atMs)}, ${why}`] : [];
-  });
+    const line = `${identity}: ${describeAudit(e)} (${ns}) at ${iso(atMs)}, ${why}`;
+    (why.startsWith("while ") ? twoWriters : pastFence).push(line);
+  }
   const writers = new Set(judged.map(identityOf)).size;
   const tenures = [...windows.values()].reduce((n, w) => n + w.length, 0);
-  return {
-    invariant: `never two writers (${judged.length} writes by ${writers} replicas, ${tenures} leadership windows)`,
-    checked: judged.length,
-    failures,
-  };
+  return [
+    {
+      invariant: `never two writers (${judged.length} writes by ${writers} replicas, ${tenures} leadership windows)`,
+      checked: judged.length,
+      failures: twoWriters,
+    },
+    { invariant: NO_WRITE_PAST_RENEW_DEADLINE, checked: judged.length, failures: pastFence },
+  ];
 }
+
+export const NO_WRITE_PAST_RENEW_DEADLINE = `no write past the writer's renew deadline + ${RECEIVE_TOLERANCE_MS} ms (audit log)`;
 
 /** One line per identity: its leadership windows and how many writes it made, for the run's log. */
 export function leadershipSummary(

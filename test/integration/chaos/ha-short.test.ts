@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { randomInt } from "node:crypto";
 import { test } from "node:test";
+import { NO_WRITE_PAST_RENEW_DEADLINE } from "../../chaos/leadership.ts";
 import { SHORT, withHa } from "../../chaos/modes.ts";
 import { parseSeed } from "../../chaos/random.ts";
 import { replayCommand, runChaos } from "../../chaos/run.ts";
@@ -14,7 +15,14 @@ import { replayCommand, runChaos } from "../../chaos/run.ts";
 const HA_SHORT = withHa(SHORT);
 
 // The open issues short.test.ts runs as TODOs are not HA-specific: they stay TODOs here too.
+// Found by the full HA run (seed 12, 2026-12-05): a leader that lost the lease during an API server
+// restart had status patches received 11.07-11.2 s after its last renew (renew deadline 10 s,
+// 1 s tolerance); the API server answered 503, so nothing was applied and no one else held the lease
+// yet. sluice's fence is checked when a request is dispatched, not when it reaches the API server (a
+// queued socket or a connect to a starting API server delays it). Open, not fixed here.
 const KNOWN: Record<string, string> = {
+  [NO_WRITE_PAST_RENEW_DEADLINE]:
+    "open (issue 16 HA note): writes can reach the API server more than 1 s after the fence closed, during an API server restart (replay: npm run chaos -- --seed 12 --ha)",
   "every Application Synced and Healthy after Git came back":
     "open bug (issue 16 note, as in short.test.ts): an Application can stay sync Unknown after a controller kill and an API server restart",
   "stable Service never at zero ready endpoints":

@@ -67,28 +67,29 @@ test("failed Lease writes win nothing", () => {
 test("writes inside the writer's window pass; Lease writes, dry runs and access reviews are not judged", () => {
   const dryRun = { ...write("b-1", 12_000), requestURI: "/apis/x?dryRun=All&fieldManager=f" };
   const review = event("b-1", 12_000, "selfsubjectaccessreviews", "create", 201);
-  const check = neverTwoWriters(
+  const [check, fence] = neverTwoWriters(
     [...handover, write("a-1", 9_000), write("b-1", 27_000), dryRun, review],
     lease,
   );
-  assert.deepEqual(check.failures, []);
+  assert.deepEqual([...check.failures, ...fence.failures], []);
   assert.equal(check.checked, 2);
 });
 
 test("a write by the old leader after the takeover names both replicas", () => {
-  const check = neverTwoWriters([...handover, write("a-1", 26_500)], lease);
+  const [check, fence] = neverTwoWriters([...handover, write("a-1", 26_500)], lease);
+  assert.deepEqual(fence.failures, []);
   assert.equal(check.failures.length, 1);
   assert.match(check.failures[0] ?? "", /a-1: patch rollouts\/web-1 .* while b-1 held the lease/);
 });
 
 test("a write past the renew deadline fails beyond the receive tolerance only", () => {
-  const late = (ms: number) => neverTwoWriters([...handover, write("a-1", 20_000 + ms)], lease).failures;
+  const late = (ms: number) => neverTwoWriters([...handover, write("a-1", 20_000 + ms)], lease)[1].failures;
   assert.deepEqual(late(RECEIVE_TOLERANCE_MS - 1), []);
   assert.match(late(RECEIVE_TOLERANCE_MS + 1)[0] ?? "", /renew deadline passed/);
 });
 
 test("a standby's write, before it ever held the lease, fails", () => {
-  const check = neverTwoWriters([...handover, write("b-1", 5_000)], lease);
+  const [check] = neverTwoWriters([...handover, write("b-1", 5_000)], lease);
   assert.match(check.failures[0] ?? "", /b-1: .* while a-1 held the lease/);
 });
 

@@ -1,8 +1,11 @@
 // The driver's side of controller-child.ts: one incarnation at a time, started with the flags a
 // deployment would use, killed with SIGKILL (its whole process group, mid-write or not) and started
-// again as a new incarnation with a new identity, so the audit log tells incarnations apart.
+// again as a new incarnation with a new identity, so the audit log tells incarnations apart. With
+// leader election (the HA mode, replicas.ts) one such controller is one replica: a standby is up but
+// not ready, and an exit on losing the lease is sluice's own design (restart and trust a clean
+// start), so it is restarted here as a kubelet would, and counted, never taken for a crash.
 import { type ChildProcess, spawn } from "node:child_process";
-import { openSync } from "node:fs";
+import { openSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { pending, waitFor } from "../helpers/wait.ts";
@@ -16,6 +19,30 @@ interface Incarnation {
   exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   /** Set before the driver kills or stops it: any other exit is a crash. */
   endedByDriver: boolean;
+  /** Epoch ms of its ready report (with leader election: leading and synced). */
+  readyAtMs: number | undefined;
+  /** Heap after GC at that ready report (bytes). */
+  heapAtReady: number;
+}
+
+/** What the driver knows of the running incarnation. */
+export interface IncarnationView {
+  identity: string;
+  readyAtMs: number | undefined;
+  heapAtReady: number;
+}
+
+export interface ControllerOptions {
+  /** Identity prefix: incarnations are `<name>-1`, `<name>-2`, ... */
+  name?: string;
+  /** Leader election flags (lease name, namespace, timings); absent: --leader-elect=false. */
+  leaderElection?: string[];
+}
+
+/** An exit on losing the lease: when, and the incarnation that lost it. */
+export interface LeaseLoss {
+  identity: string;
+  atMs: number;
 }
 
 export class ChaosController {
@@ -23,8 +50,12 @@ export class ChaosController {
   private count = 0;
   /** Heap after GC of the running incarnation right after it synced (bytes). */
   baselineHeap = 0;
-  /** Incarnations that exited without being killed or stopped. */
+  /** Incarnations that exited without being killed or stopped (nor, electing, losing the lease). */
   readonly unexpectedExits: string[] = [];
+  /** Electing only: incarnations that exited on losing the lease (each restarted at once). */
+  readonly leaseLosses: LeaseLoss[] = [];
+  /** Every ready report (with leader election: each time a replica led and had synced). */
+  readonly readies: { identity: string; atMs: number }[] = [];
 
   constructor(
     private readonly kubeconfig: string,
@@ -32,20 +63,32 @@ export class ChaosController {
     private readonly logDir: string,
     /** Further sluice flags (Git polling, repo cache, renderers). */
     private readonly extraArgs: string[] = [],
+    private readonly options: ControllerOptions = {},
   ) {}
 
   get identity(): string | undefined {
     return this.current?.identity;
   }
 
+  /** The running incarnation, if any (undefined once it exited). */
+  get running(): IncarnationView | undefined {
+    const c = this.current;
+    return c && !c.exit
+      ? { identity: c.identity, readyAtMs: c.readyAtMs, heapAtReady: c.heapAtReady }
+      : undefined;
+  }
+
   get incarnations(): number {
     return this.count;
   }
 
-  /** Starts a new incarnation and waits until its informers have synced. */
-  async start(readyTimeoutMs = 60_000): Promise<void> {
+  /**
+   * Starts a new incarnation and waits until its informers have synced ("ready"), or, for a replica
+   * that may stand by, only until it runs ("up").
+   */
+  async start(readyTimeoutMs = 60_000, until: "ready" | "up" = "ready"): Promise<void> {
     if (this.current && !this.current.exit) throw new Error(`${this.current.identity} is still running`);
-    const identity = `chaos-ctl-${++this.count}`;
+    const identity = `${this.options.name ?? "chaos-ctl"}-${++this.count}`;
     const log = openSync(join(this.logDir, `${identity}.log`), "a");
     const child = spawn(
       process.execPath,
@@ -56,7 +99,7 @@ export class ChaosController {
         join(repoRoot, "test", "chaos", "controller-child.ts"),
         `--kubeconfig=${this.kubeconfig}`,
         `--namespace=${this.namespace}`,
-        "--leader-elect=false",
+        ...(this.options.leaderElection ?? ["--leader-elect=false"]),
         `--identity=${identity}`,
         "--metrics-addr=127.0.0.1:0",
         "--log-level=info",
@@ -65,21 +108,55 @@ export class ChaosController {
       // Its own process group: a kill takes tsx's loader worker with it.
       { cwd: repoRoot, detached: true, stdio: ["ignore", "pipe", log] },
     );
-    const incarnation: Incarnation = { identity, child, reports: [], exit: undefined, endedByDriver: false };
+    const incarnation: Incarnation = {
+      identity,
+      child,
+      reports: [],
+      exit: undefined,
+      endedByDriver: false,
+      readyAtMs: undefined,
+      heapAtReady: 0,
+    };
     child.once("exit", (code, signal) => {
       incarnation.exit = { code, signal };
-      if (!incarnation.endedByDriver) {
-        this.unexpectedExits.push(
-          `${identity} exited by itself (code ${code}, signal ${signal}); log: ${this.logDir}/${identity}.log`,
-        );
-      }
+      if (!incarnation.endedByDriver) this.exitedByItself(incarnation);
     });
     createInterface({ input: child.stdout as NodeJS.ReadableStream }).on("line", (line) => {
-      if (line.startsWith("{")) incarnation.reports.push(JSON.parse(line));
+      if (!line.startsWith("{")) return;
+      const report = JSON.parse(line) as Record<string, number | boolean>;
+      if (report.ready) {
+        incarnation.readyAtMs = Date.now();
+        incarnation.heapAtReady = Number(report.heapUsed);
+        this.readies.push({ identity, atMs: incarnation.readyAtMs });
+      }
+      incarnation.reports.push(report);
     });
     this.current = incarnation;
-    await this.nextReport("ready", 0, readyTimeoutMs);
-    this.baselineHeap = await this.heapAfterGc();
+    await this.nextReport(until, 0, readyTimeoutMs);
+    if (until === "ready") this.baselineHeap = incarnation.heapAtReady;
+  }
+
+  /** A lost lease (sluice's "leadership lost", exit 1) is restarted and counted; anything else is a crash. */
+  private exitedByItself(incarnation: Incarnation): void {
+    const { identity, exit } = incarnation;
+    const logPath = join(this.logDir, `${identity}.log`);
+    const lostLease =
+      this.options.leaderElection !== undefined &&
+      exit?.code === 1 &&
+      readFileSync(logPath, "utf8").includes("leadership lost");
+    if (!lostLease) {
+      this.unexpectedExits.push(
+        `${identity} exited by itself (code ${exit?.code}, signal ${exit?.signal}); log: ${logPath}`,
+      );
+      return;
+    }
+    this.leaseLosses.push({ identity, atMs: Date.now() });
+    // Only if it is still the current one: the driver may be starting another already.
+    if (this.current === incarnation) {
+      this.start(60_000, "up").catch((error: Error) =>
+        this.unexpectedExits.push(`restart after ${identity} lost the lease failed: ${error.message}`),
+      );
+    }
   }
 
   /** kill -9 of the running incarnation's process group; resolves once it is gone. */

@@ -10,12 +10,14 @@ import { clockReaches } from "../helpers/wait.ts";
 import type { ChaosController } from "./controller.ts";
 import type { GitRepos } from "./git.ts";
 import type { ChaosPrometheus } from "./prometheus.ts";
+import { ChaosReplicas } from "./replicas.ts";
 import type { Fault, FaultKind } from "./schedule.ts";
 import type { Window } from "./windows.ts";
 
 export interface Targets {
   cluster: LocalCluster;
-  controller: ChaosController;
+  /** The one controller, or in an HA run the two replicas. */
+  controller: ChaosController | ChaosReplicas;
   prometheus: ChaosPrometheus;
   git: GitRepos;
   log: (message: string) => void;
@@ -66,6 +68,12 @@ async function inject(fault: Fault, t: Targets): Promise<Window> {
   };
   switch (fault.kind) {
     case "kill-controller": {
+      if (t.controller instanceof ChaosReplicas) {
+        const window = await t.controller.killFault(fault, t.log);
+        const lasted = window.endMs - window.startMs;
+        t.log(`${window.component} back after ${lasted} ms (${fault.kind}, planned ${fault.downMs} ms down)`);
+        return window;
+      }
       const victim = t.controller.identity;
       await t.controller.kill();
       t.log(`kill -9 ${victim}`);

@@ -1,10 +1,11 @@
-// npm run chaos [-- --seed N] [--short] [--canaries N] [--outage-ms N]: one chaos run, seed printed
+// npm run chaos [-- --seed N] [--short] [--ha] [--canaries N] [--outage-ms N]: one chaos run, seed printed
 // first so any run can be replayed with the same fault schedule. --outage-ms fixes the length of
 // every Prometheus outage (the window grows to fit), e.g. beyond the analyses' error tolerance to
-// see the aborts the recorded outages then dictate. Exit code 1 when an invariant failed.
+// see the aborts the recorded outages then dictate. --ha runs two controller replicas electing a
+// leader (the kills then hit the leader or the standby). Exit code 1 when an invariant failed.
 import { randomInt } from "node:crypto";
 import { parseArgs } from "node:util";
-import { FULL, SHORT } from "./modes.ts";
+import { FULL, SHORT, withHa } from "./modes.ts";
 import { parseSeed } from "./random.ts";
 import { type ChaosMode, runChaos } from "./run.ts";
 
@@ -12,6 +13,7 @@ const { values } = parseArgs({
   options: {
     seed: { type: "string" },
     short: { type: "boolean" },
+    ha: { type: "boolean" },
     canaries: { type: "string" },
     "outage-ms": { type: "string" },
   },
@@ -19,6 +21,7 @@ const { values } = parseArgs({
 });
 const seed = values.seed === undefined ? randomInt(2 ** 32 - 1) : parseSeed(values.seed);
 let mode: ChaosMode = values.short ? SHORT : FULL;
+if (values.ha) mode = withHa(mode);
 if (values.canaries) {
   mode = {
     ...mode,

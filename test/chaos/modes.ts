@@ -41,3 +41,11 @@ export const FULL: ChaosMode = {
   },
   settleTimeoutMs: 180_000,
 };
+
+/** Either size with two replicas electing a leader (`--ha`). */
+export const withHa = (mode: ChaosMode): ChaosMode => ({
+  ...mode,
+  name: `${mode.name} HA`,
+  flags: [...mode.flags, "--ha"],
+  ha: true,
+});

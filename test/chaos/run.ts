@@ -1,6 +1,8 @@
 // One chaos run: a cluster of its own (the run restarts its API server and etcd, so never a shared
 // one), a fleet of canaries updated to web:2 while the seeded schedule kills the controller and
-// restarts the control plane and Prometheus, then the invariants over what happened.
+// restarts the control plane and Prometheus, then the invariants over what happened. In the HA mode
+// two replicas elect a leader, the kills hit the leader (mostly) or the standby, and the audit log
+// is judged for two writers and slow failovers too (ha.ts).
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { KubeClient } from "../../src/kube/client.ts";
@@ -16,10 +18,13 @@ import { ReadyEndpointsWatch } from "./endpoints.ts";
 import { runFaults } from "./faults.ts";
 import { type Canary, createFleet, fleet, stableService, updateFleet } from "./fleet.ts";
 import { createApplications, GitRepos, gitFailuresReported, unsyncedApplications } from "./git.ts";
+import { haChecks, haWindows, leaseTimings } from "./ha.ts";
 import { type Check, checkAll } from "./invariants.ts";
+import { leadershipSummary, leaseWrites } from "./leadership.ts";
 import { ChaosPrometheus } from "./prometheus.ts";
+import { ChaosReplicas } from "./replicas.ts";
 import { checksTable, windowsTable } from "./report.ts";
-import { describeFault, faultSchedule, type ScheduleShape } from "./schedule.ts";
+import { describeFault, faultSchedule, type ScheduleShape, withVictims } from "./schedule.ts";
 import { settle } from "./settle.ts";
 import { observe, tally } from "./state.ts";
 
@@ -33,6 +38,8 @@ export interface ChaosMode {
   shape: ScheduleShape;
   /** After the window, how long the fleet may take to reach its end state. */
   settleTimeoutMs: number;
+  /** Two replicas electing a leader instead of one controller. */
+  ha?: boolean;
 }
 
 export interface ChaosResult {
@@ -55,7 +62,8 @@ export async function runChaos(
 ): Promise<ChaosResult> {
   const started = Date.now();
   const log = (m: string) => print(`[chaos +${((Date.now() - started) / 1000).toFixed(1)}s] ${m}`);
-  const schedule = faultSchedule(seed, mode.shape);
+  const planned = faultSchedule(seed, mode.shape);
+  const schedule = mode.ha ? withVictims(seed, planned) : planned;
   log(`seed ${seed} (replay: ${replayCommand(seed, mode)})`);
   log(
     `${mode.name}: ${mode.canaries} canaries + 1 zero-tolerance; schedule:\n  ${schedule.map(describeFault).join("\n  ")}`,
@@ -67,13 +75,16 @@ export async function runChaos(
   const logDir = join(workDir, "controller");
   await mkdir(logDir, { recursive: true });
   const tools = binaryPaths();
-  const controller = new ChaosController(kubeconfig, NAMESPACE, logDir, [
+  const flags = [
     // Git is read every 2 s, so an unreachable remote is noticed within the window.
     "--repo-poll=2s",
     `--repo-cache-dir=${join(workDir, "repo-cache")}`,
     `--kustomize-path=${tools.kustomize}`,
     `--helm-path=${tools.helm}`,
-  ]);
+  ];
+  const controller = mode.ha
+    ? new ChaosReplicas(client, kubeconfig, NAMESPACE, logDir, flags)
+    : new ChaosController(kubeconfig, NAMESPACE, logDir, flags);
   let prometheus: ChaosPrometheus | undefined;
   let watch: ReadyEndpointsWatch | undefined;
   let failed = true;
@@ -105,7 +116,7 @@ export async function runChaos(
 /** CRDs, the fleet at web:1 and the Applications, all settled under one controller. */
 async function setUp(
   client: KubeClient,
-  controller: ChaosController,
+  controller: ChaosController | ChaosReplicas,
   prometheus: ChaosPrometheus,
   mode: ChaosMode,
   workDir: string,
@@ -139,7 +150,7 @@ function appsSynced(client: KubeClient, git: GitRepos, timeoutMs: number) {
 interface Run {
   client: KubeClient;
   cluster: LocalCluster;
-  controller: ChaosController;
+  controller: ChaosController | ChaosReplicas;
   prometheus: ChaosPrometheus;
   git: GitRepos;
   watch: ReadyEndpointsWatch;
@@ -153,13 +164,26 @@ async function chaos(canaries: Canary[], r: Run): Promise<Check[]> {
   await updateFleet(r.client, NAMESPACE, canaries);
   const openedAt = Date.now();
   r.log(`every Rollout updated to web:2; fault window of ${r.mode.shape.windowMs / 1000}s open`);
-  const windows = await runFaults(r.schedule, openedAt, r);
+  const replicas = r.controller instanceof ChaosReplicas ? r.controller : undefined;
+  const lease = leaseTimings(NAMESPACE);
+  const faultWindows = await runFaults(r.schedule, openedAt, r);
+  // The HA windows need the audit log's Lease writes: complete up to here, as the faults are over.
+  const windows = replicas
+    ? haWindows(
+        faultWindows,
+        replicas,
+        leaseWrites(await readAuditEvents(r.cluster.info.auditLog), lease),
+        lease,
+      )
+    : faultWindows;
   r.log(`fault window closed; outages:\n${windowsTable(windows, openedAt)}`);
   const settled = await settle(r.client, NAMESPACE, canaries, windows, { timeoutMs: r.mode.settleTimeoutMs })
     .then(() => appsSynced(r.client, r.git, 60_000))
     .catch((error: Error) => r.log(`not settled: ${error.message}`));
   r.log(settled ? "every Rollout in its end state, every Application Synced" : "checking an unsettled run");
-  const heap = { baseline: r.controller.baselineHeap, end: await r.controller.heapAfterGc() };
+  const heap = replicas
+    ? await replicas.heap()
+    : { baseline: r.controller.baselineHeap, end: await (r.controller as ChaosController).heapAfterGc() };
   await r.watch.stop();
   const gaps = r.watch.gaps.map(([a, b]) => `${b - a}ms`).join(", ");
   r.log(
@@ -170,10 +194,11 @@ async function chaos(canaries: Canary[], r: Run): Promise<Check[]> {
   // For a post-mortem of a failed run (the work dir is kept then): what was planned and what happened.
   const record = { schedule: r.schedule, openedAt, windows, endpointGaps: r.watch.gaps };
   await writeFile(join(r.cluster.info.workDir, "chaos-run.json"), JSON.stringify(record, null, 2));
-  return checkAll({
+  const audit = await readAuditEvents(r.cluster.info.auditLog);
+  const checks = checkAll({
     observed: final,
     windows,
-    audit: await readAuditEvents(r.cluster.info.auditLog),
+    audit,
     zeroReady: r.watch.violations,
     neverReady: r.watch.neverReady(),
     heap,
@@ -182,4 +207,9 @@ async function chaos(canaries: Canary[], r: Run): Promise<Check[]> {
     gitFailuresReported: await gitFailuresReported(r.client, NAMESPACE),
     namespace: NAMESPACE,
   });
+  if (!replicas) return checks;
+  r.log(
+    `leadership (from the fault window's opening):\n  ${leadershipSummary(audit, lease, openedAt).join("\n  ")}`,
+  );
+  return [...checks, ...haChecks(audit, windows, replicas, lease)];
 }

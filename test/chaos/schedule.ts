@@ -26,6 +26,8 @@ export interface Fault {
   atMs: number;
   /** How long the component stays down before it is started again. */
   downMs: number;
+  /** HA runs only: which replica a kill-controller fault kills (withVictims). */
+  victim?: "leader" | "standby";
 }
 
 export interface ScheduleShape {
@@ -130,6 +132,25 @@ export function faultSchedule(seed: number, shape: ScheduleShape): Fault[] {
   return [first, ...prometheus, ...kills, ...controlPlane, ...gitLane].sort((a, b) => a.atMs - b.atMs);
 }
 
+/** Of the HA mode's kills, this share hits the leader (a failover); the rest the standby. */
+export const LEADER_KILL_SHARE = 0.8;
+
+/**
+ * The HA mode's kill victims, drawn from a stream of their own (the seed, salted) so the schedule
+ * itself, and with it every single-replica replay, stays what it was for the seed. The first kill
+ * always hits the leader, so every HA run has a failover to time.
+ */
+export function withVictims(seed: number, schedule: readonly Fault[]): Fault[] {
+  const random = seededRandom((seed ^ 0x9e3779b9) >>> 0);
+  let kills = 0;
+  return schedule.map((f) => {
+    if (f.kind !== "kill-controller") return f;
+    const leader = kills++ === 0 || random.next() < LEADER_KILL_SHARE;
+    return { ...f, victim: leader ? "leader" : "standby" };
+  });
+}
+
 export function describeFault(f: Fault): string {
-  return `+${(f.atMs / 1000).toFixed(1)}s ${f.kind} for ${(f.downMs / 1000).toFixed(1)}s`;
+  const victim = f.victim ? ` (${f.victim})` : "";
+  return `+${(f.atMs / 1000).toFixed(1)}s ${f.kind}${victim} for ${(f.downMs / 1000).toFixed(1)}s`;
 }

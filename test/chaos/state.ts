@@ -8,7 +8,14 @@ import { AnalysisRuns, ReplicaSets, Rollouts } from "../../src/kube/resources.ts
 import { POD_TEMPLATE_HASH_LABEL } from "../../src/rollout/hash.ts";
 import type { ReplicaSet } from "../../src/rollout/world.ts";
 import { type Canary, toleranceOf } from "./fleet.ts";
-import { errorVerdict, exposedOutages, type Interval, type View, type Window } from "./windows.ts";
+import {
+  errorVerdict,
+  exposedOutages,
+  type Interval,
+  surelySeeing,
+  type View,
+  type Window,
+} from "./windows.ts";
 
 export interface Observed {
   canary: Canary;
@@ -77,7 +84,7 @@ export function expectedEnd(o: Observed, windows: readonly Window[]): { expected
     surely: exposedOutages(windows, "surely", from + 1000, to),
     possibly: exposedOutages(windows, "possibly", from, to + 1000),
   };
-  const verdict = errorVerdict(exposed, toleranceOf(o.canary.analysis));
+  const verdict = errorVerdict(exposed, toleranceOf(o.canary.analysis), surelySeeing(windows, from, to));
   const lengths = (view: View) => exposed[view].map(([a, b]) => `${b - a}ms`).join(", ") || "never";
   const why = `Prometheus down while measured: surely ${lengths("surely")}, possibly ${lengths("possibly")}`;
   const expected: Expected =

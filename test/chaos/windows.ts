@@ -2,7 +2,8 @@
 // how long Prometheus was down while the analysis could actually see it (the controller up, the
 // API server and etcd up), which decides whether an analysis must, may or must not have errored out.
 
-export type Component = "controller" | "kube-apiserver" | "etcd" | "prometheus" | "git";
+/** "standby": an HA run's standby replica killed, which blinds nothing (the leader kept going). */
+export type Component = "controller" | "standby" | "kube-apiserver" | "etcd" | "prometheus" | "git";
 
 export interface Window {
   component: Component;
@@ -94,14 +95,62 @@ export function joinClose(intervals: readonly Interval[], gapMs: number): Interv
 }
 
 /**
+ * The stretches when an analysis surely saw Prometheus serving: Prometheus, the controller, the API
+ * server and etcd all surely up. A measurement in such a stretch succeeds and resets an error streak.
+ */
+export function surelySeeing(windows: readonly Window[], since: number, until: number): Interval[] {
+  const down = windows
+    .filter((w) => w.component !== "git" && w.component !== "standby")
+    .map((w): Interval => [w.startMs, w.endMs]);
+  return subtract([[since, until]], down);
+}
+
+/**
+ * Exposed stretches grouped where no successful measurement can have come between: two stretches
+ * stay apart only if, between them, the analysis surely saw Prometheus for `gapMs` at a stretch.
+ * Without `seeing`, all time between stretches counts as seen (joinClose). A gap's length alone
+ * is not enough: a failover's controller outage can fill most of it.
+ */
+export function streakGroups(
+  intervals: readonly Interval[],
+  gapMs: number,
+  seeing?: readonly Interval[],
+): Interval[][] {
+  const groups: Interval[][] = [];
+  for (const [a, b] of union(intervals)) {
+    const group = groups.at(-1);
+    const last = group?.at(-1);
+    const gap: Interval[] = last ? [[last[1], a]] : [];
+    // The gap's surely-seen part: the gap minus whatever of it was not surely seen.
+    const between = seeing ? subtract(gap, subtract(gap, seeing)) : gap;
+    const seen = between.some(([x, y]) => y - x >= gapMs);
+    if (group && !seen) group.push([a, b]);
+    else groups.push([[a, b]]);
+  }
+  return groups;
+}
+
+/**
  * Whether exposed Prometheus downtime must, may or must not have ended an analysis. Errors in one
  * stretch of length D come at least `retryMs` apart, so at most floor(D / retryMs) + 1 of them:
- * within the limit while D < limit × retryMs. A stretch covering the first measurement (one
- * interval) and `limit` retries, plus slack, surely holds limit + 1 of them.
+ * within the limit while D < limit × retryMs. Stretches no success can have split (streakGroups)
+ * add up: their errors are bounded both per stretch and by the group's whole span. A stretch
+ * covering the first measurement (one interval) and `limit` retries, plus slack, surely holds
+ * limit + 1 of them.
  */
-export function errorVerdict(exposed: Record<View, readonly Interval[]>, t: Tolerance): Verdict {
+export function errorVerdict(
+  exposed: Record<View, readonly Interval[]>,
+  t: Tolerance,
+  seeing?: readonly Interval[],
+): Verdict {
   const certain = t.intervalMs + t.limit * t.retryMs + t.slackMs;
   if (exposed.surely.some(([a, b]) => b - a >= certain)) return "must-abort";
-  const joined = joinClose(exposed.possibly, t.retryMs + t.intervalMs);
-  return joined.every(([a, b]) => b - a < t.limit * t.retryMs) ? "must-not-abort" : "may-abort";
+  const most = (d: number) => Math.floor(d / t.retryMs) + 1;
+  const withinLimit = (group: Interval[]) => {
+    const span = (group.at(-1)?.[1] ?? 0) - (group[0]?.[0] ?? 0);
+    const perStretch = group.reduce((n, [a, b]) => n + most(b - a), 0);
+    return Math.min(most(span), perStretch) <= t.limit;
+  };
+  const groups = streakGroups(exposed.possibly, t.retryMs + t.intervalMs, seeing);
+  return groups.every(withinLimit) ? "must-not-abort" : "may-abort";
 }

@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { type Fault, type FaultKind, faultSchedule, type ScheduleShape } from "../../chaos/schedule.ts";
+import { FULL, SHORT } from "../../chaos/modes.ts";
+import {
+  type Fault,
+  type FaultKind,
+  faultSchedule,
+  type ScheduleShape,
+  withVictims,
+} from "../../chaos/schedule.ts";
 
 const shape: ScheduleShape = {
   windowMs: 90_000,
@@ -88,4 +95,22 @@ test("a shape whose outages cannot fit is refused, not squeezed", () => {
     /do not fit/,
   );
   assert.throws(() => faultSchedule(1, { ...shape, prometheusDownMs: [5_000, 9_000] }), /at least clearMs/);
+});
+
+test("HA victims leave the schedule as it was, hit the leader first and mostly, and replay with the seed", () => {
+  for (const seed of [1, 2, 3, 42, 4242]) {
+    const planned = faultSchedule(seed, SHORT.shape);
+    const ha = withVictims(seed, planned);
+    assert.deepEqual(
+      ha.map(({ victim: _, ...f }) => f),
+      planned,
+    );
+    const kills = ha.filter((f) => f.kind === "kill-controller");
+    assert.ok(kills.every((f) => f.victim === "leader" || f.victim === "standby"));
+    assert.equal(kills[0]?.victim, "leader");
+    assert.deepEqual(withVictims(seed, planned), ha);
+  }
+  const many = withVictims(7, faultSchedule(7, { ...FULL.shape, kills: 40, windowMs: 2_000_000 }));
+  const leaders = many.filter((f) => f.victim === "leader").length;
+  assert.ok(leaders >= 24 && leaders < 40, `${leaders} of 40 kills hit the leader`);
 });

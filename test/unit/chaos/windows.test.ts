@@ -5,7 +5,9 @@ import {
   exposedOutages,
   type Interval,
   joinClose,
+  streakGroups,
   subtract,
+  surelySeeing,
   union,
   type Window,
 } from "../../chaos/windows.ts";
@@ -102,6 +104,34 @@ test("a tolerance of 3 errors 10 s apart rides out under 30 s and surely fails p
       three,
     ),
     "must-not-abort",
+  );
+});
+
+test("stretches far apart still add up when the controller could not measure in between", () => {
+  const three = { ...tolerance, limit: 3, intervalMs: 2_000 };
+  const apart = both([
+    [0, 20_000],
+    [40_000, 60_000],
+  ]);
+  // The 20 s between them a failover (controller down from 19 s to 38 s): no success in between.
+  const failover = w("controller", 19_000, 38_000);
+  const prometheus = [w("prometheus", 0, 20_000), w("prometheus", 40_000, 60_000)];
+  const blind = surelySeeing([failover, ...prometheus], 0, 60_000);
+  assert.deepEqual(blind, [[38_000, 40_000]]);
+  assert.equal(errorVerdict(apart, three, blind), "may-abort");
+  // Seen for 13 s at a stretch (≥ retry + interval): a measurement surely reset the streak.
+  const seen = surelySeeing([w("controller", 20_000, 27_000), ...prometheus], 0, 60_000);
+  assert.equal(errorVerdict(apart, three, seen), "must-not-abort");
+  // Several short stretches bounded per stretch: 1 + 1 + 1 errors at most, within the limit.
+  const short = both([
+    [0, 2_000],
+    [20_000, 22_000],
+    [40_000, 42_000],
+  ]);
+  assert.equal(errorVerdict(short, three, []), "must-not-abort");
+  assert.deepEqual(
+    streakGroups(short.possibly, 12_000, []).map((g) => g.length),
+    [3],
   );
 });
 

@@ -22,8 +22,16 @@ const sample = () => {
   // Heap after a full collection is what is still referenced: a leak shows as its slope.
   if (!global.gc) throw new Error("soak-child needs --expose-gc");
   global.gc();
-  const { heapUsed, rss } = process.memoryUsage();
-  console.log(JSON.stringify({ sample: true, atMs: Date.now(), heapMiB: mib(heapUsed), rssMiB: mib(rss) }));
+  const { heapUsed, rss, external, arrayBuffers } = process.memoryUsage();
+  // External (Buffers, TLS) apart from the heap: RSS that grows while both stay flat is the
+  // allocator's, not sluice's objects.
+  const sample = {
+    heapMiB: mib(heapUsed),
+    rssMiB: mib(rss),
+    externalMiB: mib(external),
+    arrayBuffersMiB: mib(arrayBuffers),
+  };
+  console.log(JSON.stringify({ sample: true, atMs: Date.now(), ...sample }));
 };
 sample();
 setInterval(sample, Number(sampleMs)).unref();

@@ -72,6 +72,7 @@ interface Sample {
   atMs: number;
   heapMiB: number;
   rssMiB: number;
+  externalMiB: number;
 }
 interface Cycle {
   image: string;
@@ -115,7 +116,7 @@ async function cycle(client: KubeClient, image: string): Promise<Cycle> {
 }
 
 /** Least-squares slope in MiB per hour of one field of the samples. */
-const perHour = (samples: Sample[], field: "heapMiB" | "rssMiB") =>
+const perHour = (samples: Sample[], field: "heapMiB" | "rssMiB" | "externalMiB") =>
   slope(samples.map((s) => [s.atMs / 3_600_000, s[field]] as [number, number]));
 
 function summarize(samples: Sample[], cycles: Cycle[]) {
@@ -141,6 +142,11 @@ function summarize(samples: Sample[], cycles: Cycle[]) {
       slopeMiBPerHour: perHour(samples, "heapMiB"),
       steadySlopeMiBPerHour: perHour(steady, "heapMiB"),
       steadyRangeMiB: range(steady.map((s) => s.heapMiB)),
+    },
+    external: {
+      firstMiB: samples[0]?.externalMiB,
+      lastMiB: samples.at(-1)?.externalMiB,
+      steadySlopeMiBPerHour: perHour(steady, "externalMiB"),
     },
     rss: {
       firstMiB: samples[0]?.rssMiB,
@@ -173,6 +179,10 @@ function printTable(s: ReturnType<typeof summarize>, objects: Awaited<ReturnType
       `${f(s.heap.slopeMiBPerHour, 2)} / ${f(s.heap.steadySlopeMiBPerHour, 2)} MiB/h`,
     ],
     ["heap range after warm-up", `${f(s.heap.steadyRangeMiB)} MiB`],
+    [
+      "external (Buffers, TLS) first → last, slope after warm-up",
+      `${f(s.external.firstMiB)} → ${f(s.external.lastMiB)} MiB, ${f(s.external.steadySlopeMiBPerHour, 2)} MiB/h`,
+    ],
     ["RSS first → last", `${f(s.rss.firstMiB)} → ${f(s.rss.lastMiB)} MiB`],
     [
       "RSS slope whole run / after warm-up",

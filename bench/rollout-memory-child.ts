@@ -19,7 +19,7 @@ const started = performance.now();
 
 function report(): void {
   global.gc?.();
-  const { rss, heapUsed } = process.memoryUsage();
+  const { rss, heapUsed, heapTotal, external } = process.memoryUsage();
   const mib = (n: number) => Math.round(n / 1048576);
   console.log(
     JSON.stringify({
@@ -27,6 +27,8 @@ function report(): void {
       settledMs: Math.round(performance.now() - started),
       rssMiB: mib(rss),
       heapMiB: mib(heapUsed),
+      heapTotalMiB: mib(heapTotal),
+      externalMiB: mib(external),
     }),
   );
   process.exit(0);

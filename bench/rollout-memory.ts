@@ -118,7 +118,7 @@ for (const node of nodes) {
       for (const flags of flagSets) {
         const r = await measure(node, flags, cluster.info.kubeconfig, namespace, n);
         lines.push(
-          `node ${version.trim().padEnd(9)} ${(flags.join(" ") || "(defaults)").padEnd(26)} ${String(n).padStart(5)} Rollouts: RSS ${r.rssMiB} MiB, JS heap ${r.heapMiB} MiB, settled ${r.settledMs} ms`,
+          `node ${version.trim().padEnd(9)} ${(flags.join(" ") || "(defaults)").padEnd(26)} ${String(n).padStart(5)} Rollouts: RSS ${r.rssMiB} MiB, JS heap ${r.heapMiB} MiB (committed ${r.heapTotalMiB}), external ${r.externalMiB} MiB, settled ${r.settledMs} ms`,
         );
       }
     }

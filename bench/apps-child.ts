@@ -1,6 +1,7 @@
 // Child process of bench/apps.ts: runs only the Application controller (as src/main.ts wires it,
 // leader election off, one namespace), so the RSS and CPU the parent reads from /proc are the
-// controller's own (protocol: lib/child-report.ts).
+// controller's own (protocol: lib/child-report.ts). The webhook receiver runs too, on a port of its
+// own choosing (reported with the metrics port), for the push phase (apps-webhook.ts).
 //   apps-child.ts <kubeconfig> <namespace> <repo-cache-dir>
 import { runSluice } from "../src/app.ts";
 import { applicationControllerWith } from "../src/gitops/controller.ts";
@@ -18,6 +19,9 @@ const options = {
   namespace: undefined,
   leaderElect: false,
   metricsAddr: "127.0.0.1:0",
+  webhookAddr: "127.0.0.1:0",
+  // The receiver reads its Secret and lists Applications here.
+  ...(namespace ? { applicationNamespace: namespace } : {}),
 };
 const sluice = await runSluice(
   options,

@@ -4,8 +4,8 @@
 // controller's webhook receiver, and time from just before the POST to a watch seeing the new value
 // in the destination namespace (and the Application Synced at the new commit). The next push waits
 // until no Application carries a refresh annotation (every look the last push asked for is done),
-// so each is timed alone. The poll stays at the controller's default (3 min, reads Git only for the
-// Application it is due for), so what moves the pushed app within the deadline is the push.
+// so each is timed alone. The poll stays long (the controller's default 3 min, or apps.ts --poll; it
+// reads Git only for the Application it is due for), so what moves the pushed app is the push.
 import { writeFile } from "node:fs/promises";
 import { loadavg } from "node:os";
 import { join } from "node:path";
@@ -91,6 +91,9 @@ export interface PushFigures {
   /** Applications the receiver annotated (every app of the repository on that branch). */
   refreshed: number;
   annotationMs: number;
+  /** The look that synced it started (its status.reconciledAt), and its sync ended. */
+  lookStartMs: number;
+  syncEndMs: number;
   appliedMs: number;
   syncedMs: number;
   /** The refresh annotation taken off: the look that acted on it is done. */
@@ -127,6 +130,7 @@ async function onePush(p: PushPhase, seen: PushObserver, k: number, url: string)
   await until("the push's annotations seen", () => (seen.refreshesSetSince(t0) >= annotated ? 1 : undefined));
   const settled = await until("no refresh pending", () => (seen.refreshesPending().length ? undefined : 1));
   const marks = seen.refreshOf(source.name);
+  const look = seen.lookOf(source.name, after);
   return {
     app: source.name,
     revision: after,
@@ -134,6 +138,8 @@ async function onePush(p: PushPhase, seen: PushObserver, k: number, url: string)
     responseMs: answer.responseMs,
     refreshed,
     annotationMs: since(marks?.setAt),
+    lookStartMs: since(look?.startedAt),
+    syncEndMs: since(look?.syncFinishedAt),
     appliedMs: since(seen.appliedAt(`${source.name}-config`, value)),
     syncedMs: since(seen.syncedAt(source.name, after)),
     refreshDoneMs: since(marks?.clearedAt),
@@ -187,6 +193,8 @@ export async function measurePushes(p: PushPhase) {
     response: of("responseMs"),
     refreshed: of("refreshed"),
     annotation: of("annotationMs"),
+    lookStart: of("lookStartMs"),
+    syncEnd: of("syncEndMs"),
     applied: of("appliedMs"),
     notApplied: pushes.filter((x) => !Number.isFinite(x.appliedMs)).length,
     synced: of("syncedMs"),
@@ -220,10 +228,12 @@ export function pushRows(r: PushResult, writes: string): [string, string][] {
     ["Applications refreshed per push p50/max", `${f(r.refreshed.p50)} / ${f(r.refreshed.max)}`],
     ["receiver response p50/p99/max, ms", ms(r.response)],
     ["push → refresh annotation seen p50/p99/max, ms", ms(r.annotation)],
+    ["push → look started (status.reconciledAt) p50/p99/max, ms", ms(r.lookStart)],
     [
       "push → ConfigMap applied p50/p99/max, ms",
       `${ms(r.applied)}${r.notApplied ? ` (${r.notApplied} not within 60 s)` : ""}`,
     ],
+    ["push → its sync ended (operationState.finishedAt) p50/p99/max, ms", ms(r.syncEnd)],
     ["push → Synced at the new commit p50/p99/max, ms", ms(r.synced)],
     ["push → refresh annotation off p50/p99/max, ms", ms(r.refreshDone)],
     [

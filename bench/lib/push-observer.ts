@@ -1,6 +1,7 @@
 // What a webhook push phase watches for, with the time each watch event arrived: a ConfigMap in
 // the destination namespace first showing a value, an Application's refresh annotation appearing
-// and going (the look that acted on it is done), and an Application Synced at a revision.
+// and going (the look that acted on it is done), and an Application Synced at a revision (with when
+// the look that synced it started and its sync ended, as the status records them).
 import type { Application } from "../../src/api/application.ts";
 import { WEBHOOK_REFRESH_ANNOTATION } from "../../src/gitops/webhook/refresh.ts";
 import type { KubeClient } from "../../src/kube/client.ts";
@@ -22,6 +23,7 @@ export function observePushes(client: KubeClient, appsNamespace: string, destNam
   const valueAt = new Map<string, number>();
   /** `<app>@<revision>` → first seen Synced at it. */
   const syncedAt = new Map<string, number>();
+  const lookOf = new Map<string, { startedAt: number; syncFinishedAt: number }>();
   const refresh = new Map<string, RefreshMarks>();
   const abort = new AbortController();
   const seeConfigMap: Seen<ConfigMap> = (cm) => {
@@ -32,8 +34,17 @@ export function observePushes(client: KubeClient, appsNamespace: string, destNam
     const at = Date.now();
     const name = app.metadata?.name ?? "";
     const sync = app.status?.sync;
-    if (sync?.status === "Synced" && sync.revision && !syncedAt.has(`${name}@${sync.revision}`))
-      syncedAt.set(`${name}@${sync.revision}`, at);
+    const key = `${name}@${sync?.revision ?? ""}`;
+    if (sync?.status === "Synced" && sync.revision && !syncedAt.has(key)) {
+      syncedAt.set(key, at);
+      // The look that synced it: its start (reconciledAt) and the sync's end, the controller's clock.
+      const state = app.status?.operationState;
+      lookOf.set(key, {
+        startedAt: Date.parse(app.status?.reconciledAt ?? ""),
+        syncFinishedAt:
+          state?.syncResult?.revision === sync.revision ? Date.parse(state.finishedAt ?? "") : Number.NaN,
+      });
+    }
     const value = app.metadata?.annotations?.[WEBHOOK_REFRESH_ANNOTATION];
     const marks = refresh.get(name) ?? { value: undefined, setAt: Number.NaN, clearedAt: Number.NaN };
     if (value !== undefined && value !== marks.value) refresh.set(name, { ...marks, value, setAt: at });
@@ -48,6 +59,7 @@ export function observePushes(client: KubeClient, appsNamespace: string, destNam
     /** When the ConfigMap was first seen holding `greeting: value`. */
     appliedAt: (configMap: string, value: string) => valueAt.get(`${configMap}=${value}`),
     syncedAt: (app: string, revision: string) => syncedAt.get(`${app}@${revision}`),
+    lookOf: (app: string, revision: string) => lookOf.get(`${app}@${revision}`),
     refreshOf: (app: string) => refresh.get(app),
     /** Applications whose refresh annotation (re)appeared at or after `at`. */
     refreshesSetSince: (at: number) => [...refresh.values()].filter((m) => m.setAt >= at).length,

@@ -2,14 +2,14 @@
 // leader election off, one namespace), so the RSS and CPU the parent reads from /proc are the
 // controller's own (protocol: lib/child-report.ts). The webhook receiver runs too, on a port of its
 // own choosing (reported with the metrics port), for the push phase (apps-webhook.ts).
-//   apps-child.ts <kubeconfig> <namespace> <repo-cache-dir>
+//   apps-child.ts <kubeconfig> <namespace> <repo-cache-dir> [<poll ms>]
 import { runSluice } from "../src/app.ts";
 import { applicationControllerWith } from "../src/gitops/controller.ts";
 import { parseOptions } from "../src/options.ts";
 import { createLogger } from "../src/telemetry/logger.ts";
 import { reportToParent } from "./lib/child-report.ts";
 
-const [kubeconfig, namespace, repoCacheDir] = process.argv.slice(2);
+const [kubeconfig, namespace, repoCacheDir, pollMs] = process.argv.slice(2);
 
 const options = {
   ...parseOptions([], {}),
@@ -29,6 +29,7 @@ const sluice = await runSluice(
     applicationControllerWith({
       ...(namespace ? { namespace } : {}),
       ...(repoCacheDir ? { repoCacheDir } : {}),
+      ...(pollMs ? { pollMs: Number(pollMs) } : {}),
     }),
   ],
   createLogger("warn"),

@@ -15,7 +15,10 @@
 //    (apps-webhook.ts).
 // Prints a table and writes the raw figures to .sluice/bench/apps-<time>.json.
 //
-//   npm run bench -- apps [--apps 100] [--repos 10] [--pushes 50] [--keep] [--stock]
+//   npm run bench -- apps [--apps 100] [--repos 10] [--pushes 50] [--poll 3m] [--keep] [--stock]
+//
+// --poll is the controller's repository poll (its default 3 min): a longer one keeps the wave of
+// first polls that follows a cold start of many apps out of the push phase.
 //
 // The cluster runs with the bench-only control-plane settings (LocalCluster's `bench`) unless
 // --stock.
@@ -33,6 +36,7 @@ import { loadKubeConfig } from "../src/kube/config.ts";
 import { Applications, Namespaces, type ResourceType } from "../src/kube/resources.ts";
 import { KubeTransport } from "../src/kube/transport.ts";
 import type { KubeObject } from "../src/kube/types.ts";
+import { parseDurationMs } from "../src/options.ts";
 import { type ComponentName, LocalCluster } from "../test/cluster/cluster.ts";
 import { waitFor } from "../test/helpers/wait.ts";
 import { installDevCrds } from "../test/tools/crds.ts";
@@ -50,6 +54,7 @@ const { values: flags } = parseArgs({
     apps: { type: "string", default: "100" },
     repos: { type: "string", default: "10" },
     pushes: { type: "string", default: "50" },
+    poll: { type: "string", default: "3m" },
     keep: { type: "boolean", default: false },
     // The control plane as tests run it (client QPS throttles, priority and fairness on).
     stock: { type: "boolean", default: false },
@@ -59,8 +64,11 @@ const { values: flags } = parseArgs({
 const APPS = Number(flags.apps);
 const REPOS = Math.max(1, Math.min(Number(flags.repos), APPS));
 const PUSHES = Number(flags.pushes);
+const POLL_MS = parseDurationMs(flags.poll, "poll");
 if (!Number.isInteger(APPS) || APPS < 1 || !Number.isInteger(REPOS) || !Number.isInteger(PUSHES)) {
-  console.error("usage: npm run bench -- apps [--apps N] [--repos R] [--pushes K] [--keep] [--stock]");
+  console.error(
+    "usage: npm run bench -- apps [--apps N] [--repos R] [--pushes K] [--poll 3m] [--keep] [--stock]",
+  );
   process.exit(2);
 }
 /** Applications live here (the controller's namespace); their objects go to DEST_NS. */
@@ -183,7 +191,7 @@ async function gitCounts(log: string): Promise<Record<string, number>> {
 
 /** Starts the controller child with the logging git first on its PATH. */
 function startChild(kubeconfig: string, cacheDir: string, shimDir: string): Promise<BenchChild> {
-  return startBenchChild("apps-child.ts", [kubeconfig, APPS_NS, cacheDir], {
+  return startBenchChild("apps-child.ts", [kubeconfig, APPS_NS, cacheDir, String(POLL_MS)], {
     ...process.env,
     PATH: `${shimDir}${delimiter}${process.env.PATH ?? ""}`,
   });
@@ -525,7 +533,7 @@ function printTable(r: Result): void {
   print(idle);
   if (!r.pushes) return;
   console.log(
-    "  then signed GitHub pushes to the webhook receiver, one at a time (poll 3 min, the default: the push moves the app):",
+    `  then signed GitHub pushes to the webhook receiver, one at a time (poll ${flags.poll}: the push moves the app):`,
   );
   print(pushes);
 }
@@ -535,6 +543,7 @@ function writeJson(result: Result): Promise<string> {
     apps: APPS,
     repos: REPOS,
     pushes: PUSHES,
+    pollMs: POLL_MS,
     createConcurrency: CREATE_CONCURRENCY,
     idleMs: IDLE_MS,
   };

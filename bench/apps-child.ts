@@ -1,14 +1,15 @@
 // Child process of bench/apps.ts: runs only the Application controller (as src/main.ts wires it,
 // leader election off, one namespace), so the RSS and CPU the parent reads from /proc are the
-// controller's own (protocol: lib/child-report.ts).
-//   apps-child.ts <kubeconfig> <namespace> <repo-cache-dir>
+// controller's own (protocol: lib/child-report.ts). The webhook receiver runs too, on a port of its
+// own choosing (reported with the metrics port), for the push phase (apps-webhook.ts).
+//   apps-child.ts <kubeconfig> <namespace> <repo-cache-dir> [<poll ms>]
 import { runSluice } from "../src/app.ts";
 import { applicationControllerWith } from "../src/gitops/controller.ts";
 import { parseOptions } from "../src/options.ts";
 import { createLogger } from "../src/telemetry/logger.ts";
 import { reportToParent } from "./lib/child-report.ts";
 
-const [kubeconfig, namespace, repoCacheDir] = process.argv.slice(2);
+const [kubeconfig, namespace, repoCacheDir, pollMs] = process.argv.slice(2);
 
 const options = {
   ...parseOptions([], {}),
@@ -18,6 +19,9 @@ const options = {
   namespace: undefined,
   leaderElect: false,
   metricsAddr: "127.0.0.1:0",
+  webhookAddr: "127.0.0.1:0",
+  // The receiver reads its Secret and lists Applications here.
+  ...(namespace ? { applicationNamespace: namespace } : {}),
 };
 const sluice = await runSluice(
   options,
@@ -25,6 +29,7 @@ const sluice = await runSluice(
     applicationControllerWith({
       ...(namespace ? { namespace } : {}),
       ...(repoCacheDir ? { repoCacheDir } : {}),
+      ...(pollMs ? { pollMs: Number(pollMs) } : {}),
     }),
   ],
   createLogger("warn"),

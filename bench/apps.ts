@@ -10,10 +10,15 @@
 //  - controller RSS (idle before, peak, VmHWM, steady after 10 s idle) and CPU seconds (its own
 //    and its git subprocesses'), control-plane CPU;
 //  - the controller's API requests (its own counter) and writes (audit log), git commands it ran
-//    (a logging `git` first on its PATH), reconciles and queue wait.
+//    (a logging `git` first on its PATH), reconciles and queue wait;
+//  - then K signed GitHub pushes, one at a time: push → the new ConfigMap value applied
+//    (apps-webhook.ts).
 // Prints a table and writes the raw figures to .sluice/bench/apps-<time>.json.
 //
-//   npm run bench -- apps [--apps 100] [--repos 10] [--keep] [--stock]
+//   npm run bench -- apps [--apps 100] [--repos 10] [--pushes 50] [--poll 3m] [--keep] [--stock]
+//
+// --poll is the controller's repository poll (its default 3 min): a longer one keeps the wave of
+// first polls that follows a cold start of many apps out of the push phase.
 //
 // The cluster runs with the bench-only control-plane settings (LocalCluster's `bench`) unless
 // --stock.
@@ -31,9 +36,11 @@ import { loadKubeConfig } from "../src/kube/config.ts";
 import { Applications, Namespaces, type ResourceType } from "../src/kube/resources.ts";
 import { KubeTransport } from "../src/kube/transport.ts";
 import type { KubeObject } from "../src/kube/types.ts";
+import { parseDurationMs } from "../src/options.ts";
 import { type ComponentName, LocalCluster } from "../test/cluster/cluster.ts";
 import { waitFor } from "../test/helpers/wait.ts";
 import { installDevCrds } from "../test/tools/crds.ts";
+import { measurePushes, type PushResult, pushRows } from "./apps-webhook.ts";
 import { auditWrites } from "./lib/audit.ts";
 import { type BenchChild, startBenchChild } from "./lib/child.ts";
 import { requestsByVerb, scrape, sumOf } from "./lib/metrics.ts";
@@ -46,6 +53,8 @@ const { values: flags } = parseArgs({
   options: {
     apps: { type: "string", default: "100" },
     repos: { type: "string", default: "10" },
+    pushes: { type: "string", default: "50" },
+    poll: { type: "string", default: "3m" },
     keep: { type: "boolean", default: false },
     // The control plane as tests run it (client QPS throttles, priority and fairness on).
     stock: { type: "boolean", default: false },
@@ -54,8 +63,12 @@ const { values: flags } = parseArgs({
 });
 const APPS = Number(flags.apps);
 const REPOS = Math.max(1, Math.min(Number(flags.repos), APPS));
-if (!Number.isInteger(APPS) || APPS < 1 || !Number.isInteger(REPOS)) {
-  console.error("usage: npm run bench -- apps [--apps N] [--repos R] [--keep] [--stock]");
+const PUSHES = Number(flags.pushes);
+const POLL_MS = parseDurationMs(flags.poll, "poll");
+if (!Number.isInteger(APPS) || APPS < 1 || !Number.isInteger(REPOS) || !Number.isInteger(PUSHES)) {
+  console.error(
+    "usage: npm run bench -- apps [--apps N] [--repos R] [--pushes K] [--poll 3m] [--keep] [--stock]",
+  );
   process.exit(2);
 }
 /** Applications live here (the controller's namespace); their objects go to DEST_NS. */
@@ -178,7 +191,7 @@ async function gitCounts(log: string): Promise<Record<string, number>> {
 
 /** Starts the controller child with the logging git first on its PATH. */
 function startChild(kubeconfig: string, cacheDir: string, shimDir: string): Promise<BenchChild> {
-  return startBenchChild("apps-child.ts", [kubeconfig, APPS_NS, cacheDir], {
+  return startBenchChild("apps-child.ts", [kubeconfig, APPS_NS, cacheDir, String(POLL_MS)], {
     ...process.env,
     PATH: `${shimDir}${delimiter}${process.env.PATH ?? ""}`,
   });
@@ -439,6 +452,7 @@ async function measure(cluster: LocalCluster, client: KubeClient, sources: AppSo
 }
 
 type Result = Awaited<ReturnType<typeof measure>> & {
+  pushes: PushResult | undefined;
   git: Record<string, number>;
   auditWrites: Record<string, Record<string, number>>;
   child: Record<string, number>;
@@ -509,16 +523,42 @@ function idleRows(r: Result): [string, string][] {
 function printTable(r: Result): void {
   const cold = coldRows(r);
   const idle = idleRows(r);
-  const width = Math.max(...[...cold, ...idle].map(([label]) => label.length));
-  for (const [label, cell] of cold) console.log(`  ${label.padEnd(width)}  ${cell}`);
+  const pushes = r.pushes ? pushRows(r.pushes, perAppOf(r.auditWrites.pushes ?? {})) : [];
+  const width = Math.max(...[...cold, ...idle, ...pushes].map(([label]) => label.length));
+  const print = (rows: [string, string][]) => {
+    for (const [label, cell] of rows) console.log(`  ${label.padEnd(width)}  ${cell}`);
+  };
+  print(cold);
   console.log(`  then ${IDLE_MS / 1000} s idle (steady state):`);
-  for (const [label, cell] of idle) console.log(`  ${label.padEnd(width)}  ${cell}`);
+  print(idle);
+  if (!r.pushes) return;
+  console.log(
+    `  then signed GitHub pushes to the webhook receiver, one at a time (poll ${flags.poll}: the push moves the app):`,
+  );
+  print(pushes);
 }
 
 function writeJson(result: Result): Promise<string> {
-  const flagsUsed = { apps: APPS, repos: REPOS, createConcurrency: CREATE_CONCURRENCY, idleMs: IDLE_MS };
+  const flagsUsed = {
+    apps: APPS,
+    repos: REPOS,
+    pushes: PUSHES,
+    pollMs: POLL_MS,
+    createConcurrency: CREATE_CONCURRENCY,
+    idleMs: IDLE_MS,
+  };
   return writeBenchJson("apps", { flags: flagsUsed, ...result });
 }
+
+const pushPhase = (client: KubeClient, child: BenchChild, sources: AppSource[]) => ({
+  client,
+  child,
+  sources,
+  pushes: PUSHES,
+  appsNamespace: APPS_NS,
+  destNamespace: DEST_NS,
+  fieldManager: FIELD_MANAGER,
+});
 
 async function main(): Promise<void> {
   const work = await mkdtemp(join(tmpdir(), "sluice-bench-apps-"));
@@ -538,16 +578,20 @@ async function main(): Promise<void> {
     const shim = await gitShim(work);
     child = await startChild(cluster.info.kubeconfig, join(work, "repo-cache"), shim.binDir);
     const measured = await measure(cluster, client, sources, child);
+    const pushes = PUSHES > 0 ? await measurePushes(pushPhase(client, child, sources)) : undefined;
     const childReport = await child.stop();
     child = undefined;
+    const windows: [string, number][] = [
+      ["run", measured.readyAt],
+      ["idle", measured.idle.endAt],
+    ];
+    if (pushes) windows.push(["pushes", pushes.endAt]);
     const result: Result = {
       ...measured,
+      pushes,
       child: childReport,
       git: await gitCounts(shim.log),
-      auditWrites: await auditWrites(cluster.info.auditLog, [
-        ["run", measured.readyAt],
-        ["idle", measured.idle.endAt],
-      ]),
+      auditWrites: await auditWrites(cluster.info.auditLog, windows),
     };
     console.log(
       `Application benchmark (${new Date().toISOString()}, ${availableParallelism()} CPUs shared by controller, ` +

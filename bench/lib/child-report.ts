@@ -1,5 +1,6 @@
-// The child side of lib/child.ts: once sluice's informers have synced, print {ready, metricsPort};
-// on SIGTERM print the process's own CPU, heap and event-loop delay, stop sluice and exit.
+// The child side of lib/child.ts: once sluice's informers have synced, print {ready, metricsPort}
+// (and webhookPort when the receiver runs); on SIGTERM print the process's own CPU, heap and
+// event-loop delay, stop sluice and exit.
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import type { runSluice } from "../../src/app.ts";
 
@@ -9,7 +10,8 @@ export async function reportToParent(sluice: Sluice): Promise<void> {
   const loopDelay = monitorEventLoopDelay({ resolution: 1 });
   while (sluice.kernel.notReadyReason() !== undefined) await new Promise((r) => setTimeout(r, 50));
   loopDelay.enable();
-  console.log(JSON.stringify({ ready: true, metricsPort: sluice.metricsPort }));
+  const ports = { metricsPort: sluice.metricsPort, webhookPort: sluice.webhookPort };
+  console.log(JSON.stringify({ ready: true, ...ports }));
   process.once("SIGTERM", () => {
     loopDelay.disable();
     const ms = (ns: number) => Math.round(ns / 1e5) / 10;

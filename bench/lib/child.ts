@@ -9,6 +9,8 @@ import { createInterface } from "node:readline";
 export interface BenchChild {
   pid: number;
   metricsPort: number;
+  /** The webhook receiver's port, when the child runs one. */
+  webhookPort: number | undefined;
   /** Sends SIGTERM and resolves with the child's last report. */
   stop(): Promise<Record<string, number>>;
 }
@@ -51,6 +53,7 @@ export async function startBenchChild(
   return {
     pid: child.pid ?? 0,
     metricsPort: ready.metricsPort ?? 0,
+    webhookPort: ready.webhookPort,
     stop: async () => {
       if (child.exitCode !== null) return reports.at(-1) ?? {};
       child.kill("SIGTERM");

@@ -69,16 +69,24 @@ async function clearRefresh(shell: Shell, app: Application) {
     });
 }
 
-/** An update worth a look: anything but the status (which this controller writes itself). */
-function changedBeyondStatus(app: Application, old: Application | undefined): boolean {
+/**
+ * An update worth a look: anything but the status (which this controller writes itself) and the
+ * removal of a refresh or resume annotation (clearRefresh's own patch, after the look it asked
+ * for: a second look then found nothing new, and cost a worker per refreshed Application).
+ */
+export function changedBeyondStatus(app: Application, old: Application | undefined): boolean {
   if (!old) return true;
   const { status: _a, metadata: m1, ...rest1 } = app;
   const { status: _b, metadata: m2, ...rest2 } = old;
+  const annotations = m1?.annotations ?? {};
+  const before = { ...(m2?.annotations ?? {}) };
+  for (const key of [...REFRESH_ANNOTATIONS, RESUME_ANNOTATION])
+    if (!(key in annotations)) delete before[key];
   return (
     !jsonEqual(rest1, rest2) ||
     m1?.generation !== m2?.generation ||
     m1?.deletionTimestamp !== m2?.deletionTimestamp ||
-    !jsonEqual(m1?.annotations ?? {}, m2?.annotations ?? {}) ||
+    !jsonEqual(annotations, before) ||
     !jsonEqual(m1?.labels ?? {}, m2?.labels ?? {})
   );
 }

@@ -100,6 +100,25 @@ async function cannotCompare(look: Look, type: "InvalidSpecError" | "ComparisonE
   return type === "InvalidSpecError" ? undefined : { requeueAfterMs: jittered(shell.pollMs) };
 }
 
+/**
+ * How old a fetch a refresh may share. A webhook's refresh (sluice.dev/refresh, one value per
+ * delivery) may share any fetch that started after this process first saw that value: the
+ * annotation was written after the push reached the receiver, so such a fetch has the pushed
+ * commit, and the Applications one push refreshes fetch their repository once, not once each.
+ * Any other refresh (Argo CD's annotation, an operation) fetches anew.
+ */
+function refreshReuseMs(shell: Look["shell"], app: Application): number {
+  const annotations = app.metadata?.annotations ?? {};
+  const value = annotations[REFRESH_ANNOTATIONS[0] ?? ""];
+  if (
+    app.operation !== undefined ||
+    value === undefined ||
+    annotations[REFRESH_ANNOTATIONS[1] ?? ""] !== undefined
+  )
+    return 0;
+  return shell.sources.sinceRefreshSeen(value);
+}
+
 /** The source's objects: the last reading unless this look is a refresh or the poll is due. */
 async function readSource(look: Look): Promise<{ sha: string; rendered: Rendered[]; fresh: boolean }> {
   const { shell, app } = look;
@@ -113,7 +132,7 @@ async function readSource(look: Look): Promise<{ sha: string; rendered: Rendered
   if (kept) return { ...kept, fresh: false };
   try {
     // A refresh reads Git now; a poll or a first look may share a fetch made moments ago.
-    const reuse = refresh ? 0 : Math.min(FETCH_REUSE_MS, shell.pollMs);
+    const reuse = refresh ? refreshReuseMs(shell, app) : Math.min(FETCH_REUSE_MS, shell.pollMs);
     const reading = await manifestsOf(shell.cache, app, shell.sources, reuse);
     shell.sources.remember(key, { ...reading, at: look.nowMs });
     return { ...reading, fresh: true };

@@ -14,9 +14,13 @@ export type Reading = { sha: string; rendered: Rendered[]; at: number } | { erro
 
 const MAX_RENDERS = 200;
 
+const MAX_REFRESHES = 1000;
+
 export class SourceCache {
   private readonly readings = new Map<string, Reading>();
   private readonly renders = new Map<string, Rendered[]>();
+  /** Refresh annotation value → when this process first saw it (performance.now()). */
+  private readonly refreshes = new Map<string, number>();
 
   readonly tools: RenderTools;
 
@@ -57,6 +61,16 @@ export class SourceCache {
       const [namespace, name] = JSON.parse(key) as [string, string];
       if (namespace === app.metadata?.namespace && name === app.metadata?.name) this.readings.delete(key);
     }
+  }
+
+  /** Milliseconds since this process first saw a refresh request's value (0 the first time). */
+  sinceRefreshSeen(value: string, now = performance.now()): number {
+    const seen = this.refreshes.get(value);
+    if (seen !== undefined) return now - seen;
+    this.refreshes.set(value, now);
+    // Oldest first out: pushes are minutes apart, a thousand values reach far back.
+    if (this.refreshes.size > MAX_REFRESHES) this.refreshes.delete(this.refreshes.keys().next().value ?? "");
+    return 0;
   }
 
   /** A render of (sha, path, options), made once. */

@@ -15,6 +15,7 @@ import { Applications, ConfigMaps, Leases, Secrets } from "../../../src/kube/res
 import type { KubeObject } from "../../../src/kube/types.ts";
 import { application, configMap, gitopsSetUp, repository } from "../../helpers/gitops.ts";
 import { metricValue, startSluice } from "../../helpers/sluice.ts";
+import { pending, waitFor } from "../../helpers/wait.ts";
 import { recordWatch } from "../../helpers/watch.ts";
 
 const SECRET = "webhook-test-secret";
@@ -153,6 +154,49 @@ test("a signed push refreshes and applies; a bad signature, an oversized payload
   assert.equal(await metric("github", "no_match"), 2);
   assert.equal(await metric("gitlab", "bad_signature"), 1);
   assert.equal(await metric("gitlab", "refreshed"), 1);
+});
+
+/** Fetches of Git remotes the controller has made (sluice_git_request_total, request="fetch"). */
+async function fetchesMade(port: number): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  return text
+    .split("\n")
+    .filter((line) => line.startsWith("sluice_git_request_total{") && line.includes('request="fetch"'))
+    .reduce((n, line) => n + Number(line.slice(line.lastIndexOf(" ") + 1)), 0);
+}
+
+test("one push refreshing several Applications of a repository fetches it once", async (t) => {
+  const env = await setUp(t, "webhook-fanout");
+  const { namespace, client, repo, githubPush, sluice } = env;
+  const paths = ["p1", "p2", "p3", "p4", "p5"];
+  const files = (value: string) =>
+    Object.fromEntries(paths.map((p) => [`${p}/cm.yaml`, configMap(`cm-${p}`, value)]));
+  const first = await repo.commit(files("1"), "five apps");
+  for (const p of paths) {
+    const app = application(namespace, repo.url, {
+      source: { repoURL: repo.url, targetRevision: "main", path: p },
+    });
+    await client.create(Applications, { ...app, metadata: { ...app.metadata, name: `app-${p}` } }, "test");
+  }
+  const synced = (sha: string) => async () => {
+    const apps = (await client.list<Application>(Applications, { namespace })).items;
+    const at = apps.filter((a) => a.metadata?.name?.startsWith("app-") && a.status?.sync?.revision === sha);
+    const refreshing = apps.some((a) => a.metadata?.annotations?.[WEBHOOK_REFRESH_ANNOTATION] !== undefined);
+    return at.length === paths.length && !refreshing ? true : pending(`${at.length} at ${sha}`);
+  };
+  // The poll is an hour: a push brings them to the commit that made their paths.
+  assert.equal((await githubPush("refs/heads/main")).status, 200);
+  await waitFor("the five Applications Synced at the first commit", synced(first));
+  const before = await fetchesMade(sluice.metricsPort);
+  const second = await repo.commit(files("2"), "all five change");
+  const res = await githubPush("refs/heads/main");
+  assert.deepEqual(await res.json(), { refreshed: paths.length + 1 }, "demo and the five");
+  await waitFor("the five Applications Synced at the pushed commit", synced(second));
+  assert.equal(
+    await fetchesMade(sluice.metricsPort),
+    before + 1,
+    "one fetch served every refresh of the push",
+  );
 });
 
 test("time from a push to the object applied, over 20 pushes", async (t) => {

@@ -114,6 +114,7 @@ async function onePush(p: PushPhase, seen: PushObserver, k: number, url: string)
     branch: BRANCH,
     before,
     after,
+    changedFiles: [join(source.path, "configmap.yaml")],
     timeoutMs: POST_TIMEOUT_MS,
   }).catch((error: Error) => ({ status: 0, responseMs: Number.NaN, body: error.message }));
   const since = (at: number | undefined) => (at === undefined || at < t0 ? Number.NaN : at - t0);

@@ -15,7 +15,7 @@
 //    (apps-webhook.ts).
 // Prints a table and writes the raw figures to .sluice/bench/apps-<time>.json.
 //
-//   npm run bench -- apps [--apps 100] [--repos 10] [--pushes 50] [--poll 3m] [--keep] [--stock]
+//   npm run bench -- apps [--apps 100] [--repos 10] [--pushes 50] [--poll 3m] [--generate-paths] [--keep] [--stock]
 //
 // --poll is the controller's repository poll (its default 3 min): a longer one keeps the wave of
 // first polls that follows a cold start of many apps out of the push phase.
@@ -31,6 +31,7 @@ import { delimiter, join } from "node:path";
 import { parseArgs } from "node:util";
 import type { Application } from "../src/api/application.ts";
 import { git } from "../src/gitops/source/git.ts";
+import { MANIFEST_PATHS_ANNOTATION } from "../src/gitops/webhook/match.ts";
 import { KubeClient } from "../src/kube/client.ts";
 import { loadKubeConfig } from "../src/kube/config.ts";
 import { Applications, Namespaces, type ResourceType } from "../src/kube/resources.ts";
@@ -55,6 +56,9 @@ const { values: flags } = parseArgs({
     repos: { type: "string", default: "10" },
     pushes: { type: "string", default: "50" },
     poll: { type: "string", default: "3m" },
+    // Each app carries argocd.argoproj.io/manifest-generate-paths ".": a push refreshes only the
+    // apps whose path it touched, not every app of the repository.
+    "generate-paths": { type: "boolean", default: false },
     keep: { type: "boolean", default: false },
     // The control plane as tests run it (client QPS throttles, priority and fairness on).
     stock: { type: "boolean", default: false },
@@ -67,7 +71,7 @@ const PUSHES = Number(flags.pushes);
 const POLL_MS = parseDurationMs(flags.poll, "poll");
 if (!Number.isInteger(APPS) || APPS < 1 || !Number.isInteger(REPOS) || !Number.isInteger(PUSHES)) {
   console.error(
-    "usage: npm run bench -- apps [--apps N] [--repos R] [--pushes K] [--poll 3m] [--keep] [--stock]",
+    "usage: npm run bench -- apps [--apps N] [--repos R] [--pushes K] [--poll 3m] [--generate-paths] [--keep] [--stock]",
   );
   process.exit(2);
 }
@@ -273,7 +277,11 @@ function application(source: AppSource, namespace = APPS_NS): Application {
   return {
     apiVersion: "sluice.dev/v1alpha1",
     kind: "Application",
-    metadata: { name: source.name, namespace },
+    metadata: {
+      name: source.name,
+      namespace,
+      ...(flags["generate-paths"] ? { annotations: { [MANIFEST_PATHS_ANNOTATION]: "." } } : {}),
+    },
     spec: {
       project: "default",
       source: { repoURL: source.repoURL, targetRevision: "main", path: source.path },
@@ -533,7 +541,8 @@ function printTable(r: Result): void {
   print(idle);
   if (!r.pushes) return;
   console.log(
-    `  then signed GitHub pushes to the webhook receiver, one at a time (poll ${flags.poll}: the push moves the app):`,
+    `  then signed GitHub pushes to the webhook receiver, one at a time (poll ${flags.poll}: the push moves the app; ` +
+      `${flags["generate-paths"] ? "manifest-generate-paths: only the pushed app refreshed" : "every app of the repository refreshed"}):`,
   );
   print(pushes);
 }
@@ -544,6 +553,7 @@ function writeJson(result: Result): Promise<string> {
     repos: REPOS,
     pushes: PUSHES,
     pollMs: POLL_MS,
+    generatePaths: flags["generate-paths"],
     createConcurrency: CREATE_CONCURRENCY,
     idleMs: IDLE_MS,
   };

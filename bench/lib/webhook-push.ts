@@ -1,6 +1,7 @@
 // A GitHub push delivery as GitHub sends it: the JSON body signed with HMAC-SHA256 under the
 // configured secret (X-Hub-Signature-256 over the exact bytes sent), the repository named by
-// clone_url and html_url, ref refs/heads/<branch>, `after` the new commit. For a bench's timings.
+// clone_url and html_url, ref refs/heads/<branch>, `after` the new commit with the files it
+// changed. For a bench's timings.
 import { createHmac } from "node:crypto";
 
 export interface PushDelivery {
@@ -11,6 +12,8 @@ export interface PushDelivery {
   branch: string;
   before: string;
   after: string;
+  /** The files the pushed commit changed (GitHub lists them per commit). */
+  changedFiles: string[];
   timeoutMs: number;
 }
 
@@ -34,6 +37,7 @@ export async function postGithubPush(push: PushDelivery): Promise<PushAnswer> {
       default_branch: push.branch,
     },
     head_commit: { id: push.after },
+    commits: [{ id: push.after, added: [], modified: push.changedFiles, removed: [] }],
   });
   const signature = createHmac("sha256", push.secret).update(body).digest("hex");
   const started = performance.now();

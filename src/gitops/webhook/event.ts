@@ -18,6 +18,11 @@ export type WebhookEvent =
       refs: PushRef[];
       /** The repository's default branch, when the payload says (for targetRevision HEAD). */
       defaultBranch?: string;
+      /**
+       * The files the pushed commits added, changed or removed, when the payload lists them all
+       * (for argocd.argoproj.io/manifest-generate-paths); undefined: not known.
+       */
+      changedFiles?: string[];
     }
   | { type: "ping" }
   | { type: "ignored"; event: string };
@@ -74,8 +79,46 @@ export function pushEvent(
   repoURLs: string[],
   refs: PushRef[],
   defaultBranch: string | undefined,
+  changedFiles?: string[],
 ): WebhookEvent {
   if (repoURLs.length === 0) throw new PayloadError("push payload names no repository URL");
   if (refs.length === 0) throw new PayloadError("push payload names no branch or tag");
-  return { type: "push", repoURLs, refs, ...(defaultBranch ? { defaultBranch } : {}) };
+  return {
+    type: "push",
+    repoURLs,
+    refs,
+    ...(defaultBranch ? { defaultBranch } : {}),
+    ...(changedFiles ? { changedFiles } : {}),
+  };
 }
+
+/**
+ * The files a GitHub-shaped or GitLab push payload says its commits touched (`commits[]` with
+ * `added`, `modified`, `removed`). Undefined whenever the list may be incomplete: no commits (a
+ * branch created or deleted), a commit without the three lists, or fewer commits listed than
+ * pushed (GitLab lists 20 of `total_commits_count`).
+ */
+export function changedFilesOf(payload: unknown): string[] | undefined {
+  const commits = arrayAt(payload, "commits");
+  if (commits.length === 0) return undefined;
+  const total = objectLike(payload) ? payload.total_commits_count : undefined;
+  if (typeof total === "number" && total > commits.length) return undefined;
+  const files = new Set<string>();
+  for (const commit of commits) {
+    const touched = filesOfCommit(commit);
+    if (touched === undefined) return undefined;
+    for (const file of touched) files.add(file);
+  }
+  return [...files];
+}
+
+/** A commit's added, modified and removed files; undefined when it lacks one of the lists. */
+function filesOfCommit(commit: unknown): string[] | undefined {
+  if (!objectLike(commit)) return undefined;
+  const lists = [commit.added, commit.modified, commit.removed];
+  if (!lists.every(Array.isArray)) return undefined;
+  return (lists as unknown[][]).flat().filter((file): file is string => typeof file === "string");
+}
+
+const objectLike = (value: unknown): value is JsonObject =>
+  typeof value === "object" && value !== null && !Array.isArray(value);

@@ -4,6 +4,7 @@
 // host and path alone (scheme, user, port, ".git", trailing "/" and case aside — the same
 // repository is reached over HTTPS and SSH, on different ports on Bitbucket Server), as Argo CD's
 // webhook does.
+import { posix } from "node:path";
 import type { Application, ApplicationSource } from "../../api/application.ts";
 import { normalizeRepoURL } from "../source/repo-url.ts";
 import type { PushRef, WebhookEvent } from "./event.ts";
@@ -51,6 +52,31 @@ function gitSources(app: Application): ApplicationSource[] {
   );
 }
 
+/** Argo CD's annotation: the paths (`;`-separated) whose changes are all that concern the Application. */
+export const MANIFEST_PATHS_ANNOTATION = "argocd.argoproj.io/manifest-generate-paths";
+
+/**
+ * Whether the push touched what the Application renders from, as Argo CD reads
+ * manifest-generate-paths: each path relative to the source's path (`.` is the path itself), or to
+ * the repository's root when it starts with `/`; a file under one of them is a change. Without the
+ * annotation, or without the push's file list, every push is a change.
+ */
+export function touchesSource(
+  app: Application,
+  source: ApplicationSource,
+  changedFiles: string[] | undefined,
+) {
+  const value = app.metadata?.annotations?.[MANIFEST_PATHS_ANNOTATION]?.trim();
+  if (changedFiles === undefined || !value) return true;
+  const base = source.path ?? "";
+  const paths = value
+    .split(";")
+    .map((p) => p.trim())
+    .filter(Boolean)
+    .map((p) => posix.normalize(p.startsWith("/") ? p.slice(1) || "." : posix.join(base || ".", p)));
+  return changedFiles.some((file) => paths.some((p) => p === "." || file === p || file.startsWith(`${p}/`)));
+}
+
 /** The Applications `push` concerns, in the order given. */
 export function applicationsFor(apps: readonly Application[], push: WebhookEvent & { type: "push" }) {
   const keys = new Set(push.repoURLs.map(repoKey));
@@ -58,7 +84,8 @@ export function applicationsFor(apps: readonly Application[], push: WebhookEvent
     gitSources(app).some(
       (source) =>
         keys.has(repoKey(source.repoURL ?? "")) &&
-        push.refs.some((ref) => revisionMatches(source.targetRevision, ref, push.defaultBranch)),
+        push.refs.some((ref) => revisionMatches(source.targetRevision, ref, push.defaultBranch)) &&
+        touchesSource(app, source, push.changedFiles),
     ),
   );
 }

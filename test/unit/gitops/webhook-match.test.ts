@@ -122,3 +122,48 @@ test("a push concerns the Applications of its repository and revision only", () 
 test("the annotation the webhook sets is one the controller honours", () => {
   assert.ok(REFRESH_ANNOTATIONS.includes(WEBHOOK_REFRESH_ANNOTATION));
 });
+
+test("argocd.argoproj.io/manifest-generate-paths: a push refreshes only Applications whose paths it touched", () => {
+  const withPaths = (name: string, path: string, paths?: string): Application => ({
+    metadata: {
+      name,
+      namespace: "ns",
+      ...(paths === undefined
+        ? {}
+        : { annotations: { "argocd.argoproj.io/manifest-generate-paths": paths } }),
+    },
+    spec: {
+      project: "default",
+      source: { repoURL: "https://github.com/team/mono", targetRevision: "main", path },
+    },
+  });
+  const apps = [
+    withPaths("web", "apps/web", "."),
+    withPaths("api", "apps/api", ".;/shared"),
+    withPaths("db", "apps/db", "../common"),
+    withPaths("plain", "apps/plain"),
+    withPaths("root", "apps/root", "/"),
+  ];
+  const push = (changedFiles?: string[]): WebhookEvent & { type: "push" } => ({
+    type: "push",
+    repoURLs: ["https://github.com/team/mono"],
+    refs: [{ kind: "branch", name: "main" }],
+    ...(changedFiles ? { changedFiles } : {}),
+  });
+  const names = (p: WebhookEvent & { type: "push" }) => applicationsFor(apps, p).map((a) => a.metadata?.name);
+  assert.deepEqual(names(push(["apps/web/deploy.yaml"])), ["web", "plain", "root"]);
+  assert.deepEqual(names(push(["shared/base.yaml"])), ["api", "plain", "root"], "a root-relative path");
+  assert.deepEqual(
+    names(push(["apps/common/x.yaml"])),
+    ["db", "plain", "root"],
+    "a path relative to the source's",
+  );
+  assert.deepEqual(
+    names(push(["apps/website/x.yaml"])),
+    ["plain", "root"],
+    "apps/web is not a prefix of apps/website",
+  );
+  assert.deepEqual(names(push(["README.md"])), ["plain", "root"]);
+  assert.deepEqual(names(push()), ["web", "api", "db", "plain", "root"], "files not known: every one");
+  assert.deepEqual(names(push([])), ["plain"], "nothing touched: only the one without the annotation");
+});

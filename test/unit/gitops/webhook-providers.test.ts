@@ -173,3 +173,49 @@ test("headers of no known provider are recognised by none", () => {
   assert.equal(providers.detect({ "content-type": "application/json" }), undefined);
   assert.deepEqual(providers.names, ["gitea", "github", "gitlab", "bitbucketserver", "generic"]);
 });
+
+test("the files a push touched, from GitHub, Gitea and GitLab commits; unknown whenever the list may be short", () => {
+  const commits = [
+    { id: "a", added: ["apps/web/new.yaml"], modified: ["apps/web/deploy.yaml"], removed: [] },
+    { id: "b", added: [], modified: ["apps/web/deploy.yaml", "README.md"], removed: ["old.yaml"] },
+  ];
+  const files = (headers: IncomingHttpHeaders, payload: Record<string, unknown>) => {
+    const { event } = read(headers, payload);
+    return event.type === "push" ? event.changedFiles : "not a push";
+  };
+  const github = { "x-github-event": "push" };
+  const base = { ref: "refs/heads/main", repository: githubRepo };
+  assert.deepEqual(files(github, { ...base, commits }), [
+    "apps/web/new.yaml",
+    "apps/web/deploy.yaml",
+    "README.md",
+    "old.yaml",
+  ]);
+  assert.deepEqual(files({ "x-gitea-event": "push", ...github }, { ...base, commits }), [
+    "apps/web/new.yaml",
+    "apps/web/deploy.yaml",
+    "README.md",
+    "old.yaml",
+  ]);
+  assert.equal(files(github, { ...base, commits: [] }), undefined, "no commits (a branch made or deleted)");
+  assert.equal(files(github, base), undefined, "no commits field");
+  assert.equal(
+    files(github, { ...base, commits: [{ id: "c", added: ["x"] }] }),
+    undefined,
+    "a commit without its lists",
+  );
+  assert.equal(
+    files(github, { ...base, commits: [{ id: "c", added: "x", modified: [], removed: [] }] }),
+    undefined,
+  );
+  const gitlab = { "x-gitlab-event": "Push Hook" };
+  const project = { web_url: "https://gitlab.com/team/app", default_branch: "main" };
+  const lab = { ref: "refs/heads/main", project, commits };
+  assert.equal(files(gitlab, lab)?.length, 4);
+  assert.equal(files(gitlab, { ...lab, total_commits_count: 2 })?.length, 4);
+  assert.equal(
+    files(gitlab, { ...lab, total_commits_count: 25 }),
+    undefined,
+    "GitLab lists 20 of 25: unknown",
+  );
+});

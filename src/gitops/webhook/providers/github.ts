@@ -1,7 +1,16 @@
 // GitHub: `X-GitHub-Event: push` (or `ping` when the hook is created), signed with
 // `X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the raw body>`. A push names the repository by
 // html_url, clone_url, ssh_url and git_url, and carries its default branch.
-import { header, objectAt, PayloadError, pushEvent, refOf, stringAt, stringsAt } from "../event.ts";
+import {
+  changedFilesOf,
+  header,
+  objectAt,
+  PayloadError,
+  pushEvent,
+  refOf,
+  stringAt,
+  stringsAt,
+} from "../event.ts";
 import type { WebhookProvider } from "../provider.ts";
 import { hmacSha256Matches } from "../verify.ts";
 
@@ -16,6 +25,7 @@ export function githubShapedPush(payload: unknown) {
     stringsAt(repository, GITHUB_URL_FIELDS),
     ref ? [ref] : [],
     stringAt(repository, "default_branch"),
+    changedFilesOf(payload),
   );
 }
 

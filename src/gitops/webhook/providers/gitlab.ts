@@ -1,7 +1,16 @@
 // GitLab: `X-Gitlab-Event: Push Hook` / `Tag Push Hook`; `X-Gitlab-Token` is the secret itself (no
 // HMAC), so it is checked before the body is read. The project names the repository by web_url,
 // git_http_url and git_ssh_url (the older `repository` object repeats them).
-import { header, objectAt, PayloadError, pushEvent, refOf, stringAt, stringsAt } from "../event.ts";
+import {
+  changedFilesOf,
+  header,
+  objectAt,
+  PayloadError,
+  pushEvent,
+  refOf,
+  stringAt,
+  stringsAt,
+} from "../event.ts";
 import type { WebhookProvider } from "../provider.ts";
 import { tokenMatches } from "../verify.ts";
 
@@ -24,6 +33,7 @@ export const gitlab: WebhookProvider = {
       ...stringsAt(repository, ["homepage", "git_http_url", "git_ssh_url", "url"]),
     ];
     const ref = refOf(stringAt(payload, "ref"));
-    return pushEvent([...new Set(urls)], ref ? [ref] : [], stringAt(project, "default_branch"));
+    const defaultBranch = stringAt(project, "default_branch");
+    return pushEvent([...new Set(urls)], ref ? [ref] : [], defaultBranch, changedFilesOf(payload));
   },
 };

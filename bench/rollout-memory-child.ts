@@ -1,6 +1,6 @@
 // Child process of bench/rollout-memory.ts: runs sluice's Rollout and AnalysisRun controllers and
 // reports RSS once every Rollout in the namespace has been reconciled (observedGeneration set),
-// or after a second when none is expected.
+// and again after BENCH_IDLE_MS (30 s) idle; after a second when none is expected.
 //   rollout-memory-child.ts <kubeconfig> <namespace> <expected-count>
 import { analysisRunController } from "../src/analysis/controller.ts";
 import type { Rollout } from "../src/api/rollout.ts";
@@ -17,21 +17,31 @@ const [kubeconfig = "", namespace = "", expectedArg = "0"] = process.argv.slice(
 const expected = Number(expectedArg);
 const started = performance.now();
 
+/** Once settled, and again after IDLE_MS with nothing changing: V8 gives back what a burst left. */
+const IDLE_MS = Number(process.env.BENCH_IDLE_MS ?? 30_000);
+
 function report(): void {
   global.gc?.();
-  const { rss, heapUsed, heapTotal, external } = process.memoryUsage();
+  const settledMs = Math.round(performance.now() - started);
   const mib = (n: number) => Math.round(n / 1048576);
-  console.log(
-    JSON.stringify({
-      rollouts: expected,
-      settledMs: Math.round(performance.now() - started),
+  const at = () => {
+    const { rss, heapUsed, heapTotal, external } = process.memoryUsage();
+    return {
       rssMiB: mib(rss),
       heapMiB: mib(heapUsed),
       heapTotalMiB: mib(heapTotal),
       externalMiB: mib(external),
-    }),
+    };
+  };
+  const settled = at();
+  setTimeout(
+    () => {
+      global.gc?.();
+      console.log(JSON.stringify({ rollouts: expected, settledMs, ...settled, idle: at() }));
+      process.exit(0);
+    },
+    expected === 0 ? 0 : IDLE_MS,
   );
-  process.exit(0);
 }
 
 await runSluice(

@@ -96,7 +96,9 @@ async function measure(node: string, flags: string[], kubeconfig: string, namesp
     ],
     { cwd: root, maxBuffer: 1 << 20, timeout: 600_000 },
   );
-  return JSON.parse(stdout.trim().split("\n").at(-1) ?? "{}") as Record<string, number>;
+  return JSON.parse(stdout.trim().split("\n").at(-1) ?? "{}") as Record<string, number> & {
+    idle?: Record<string, number>;
+  };
 }
 
 const lines: string[] = [];
@@ -118,7 +120,7 @@ for (const node of nodes) {
       for (const flags of flagSets) {
         const r = await measure(node, flags, cluster.info.kubeconfig, namespace, n);
         lines.push(
-          `node ${version.trim().padEnd(9)} ${(flags.join(" ") || "(defaults)").padEnd(26)} ${String(n).padStart(5)} Rollouts: RSS ${r.rssMiB} MiB, JS heap ${r.heapMiB} MiB (committed ${r.heapTotalMiB}), external ${r.externalMiB} MiB, settled ${r.settledMs} ms`,
+          `node ${version.trim().padEnd(9)} ${(flags.join(" ") || "(defaults)").padEnd(26)} ${String(n).padStart(5)} Rollouts: RSS ${r.rssMiB} MiB, JS heap ${r.heapMiB} MiB (committed ${r.heapTotalMiB}), external ${r.externalMiB} MiB, settled ${r.settledMs} ms; after idle: RSS ${r.idle?.rssMiB} MiB, heap ${r.idle?.heapMiB} MiB (committed ${r.idle?.heapTotalMiB})`,
         );
       }
     }

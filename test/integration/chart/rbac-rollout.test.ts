@@ -68,6 +68,21 @@ async function createApp(t: TestContext, at: Installed): Promise<void> {
   }
 }
 
+/** `<name>-stable` and `<name>-canary`, selecting the app's pods. */
+async function createCanaryServices(at: Installed, name: string): Promise<void> {
+  for (const suffix of ["stable", "canary"])
+    await testClient().create(
+      Services,
+      {
+        apiVersion: "v1",
+        kind: "Service",
+        metadata: { name: `${name}-${suffix}`, namespace: at.appNamespace },
+        spec: { selector: { app: name }, ports: [{ port: 80 }] },
+      } as KubeObject,
+      "test",
+    );
+}
+
 /** Rollouts naming an HTTPRoute and a VirtualService (absent: looking for them is what needs the rules). */
 async function createRoutedElsewhere(at: Installed): Promise<void> {
   const routers = {
@@ -75,17 +90,7 @@ async function createRoutedElsewhere(at: Installed): Promise<void> {
     mesh: { istio: { virtualService: { name: "mesh-vs", routes: ["primary"] } } },
   };
   for (const [name, trafficRouting] of Object.entries(routers)) {
-    for (const suffix of ["stable", "canary"])
-      await testClient().create(
-        Services,
-        {
-          apiVersion: "v1",
-          kind: "Service",
-          metadata: { name: `${name}-${suffix}`, namespace: at.appNamespace },
-          spec: { selector: { app: name }, ports: [{ port: 80 }] },
-        } as KubeObject,
-        "test",
-      );
+    await createCanaryServices(at, name);
     const rollout: Rollout = {
       apiVersion: "sluice.dev/v1alpha1",
       kind: "Rollout",
@@ -135,17 +140,7 @@ async function walkCanary(at: Installed): Promise<void> {
  */
 async function walkPlainCanary(at: Installed): Promise<void> {
   const name = "plain";
-  for (const suffix of ["stable", "canary"])
-    await testClient().create(
-      Services,
-      {
-        apiVersion: "v1",
-        kind: "Service",
-        metadata: { name: `${name}-${suffix}`, namespace: at.appNamespace },
-        spec: { selector: { app: name }, ports: [{ port: 80 }] },
-      } as KubeObject,
-      "test",
-    );
+  await createCanaryServices(at, name);
   const canary = {
     canaryService: `${name}-canary`,
     stableService: `${name}-stable`,

@@ -33,7 +33,9 @@ import { syncNow } from "./sync-run.ts";
 /** How old a fetch of a repository a look that is not a refresh may use. */
 const FETCH_REUSE_MS = 15_000;
 
-export const REFRESH_ANNOTATIONS = ["sluice.dev/refresh", "argocd.argoproj.io/refresh"];
+const SLUICE_REFRESH = "sluice.dev/refresh";
+const ARGOCD_REFRESH = "argocd.argoproj.io/refresh";
+export const REFRESH_ANNOTATIONS = [SLUICE_REFRESH, ARGOCD_REFRESH];
 
 const jittered = (ms: number) => Math.round(ms * (0.9 + Math.random() * 0.2));
 
@@ -109,12 +111,8 @@ async function cannotCompare(look: Look, type: "InvalidSpecError" | "ComparisonE
  */
 function refreshReuseMs(shell: Look["shell"], app: Application): number {
   const annotations = app.metadata?.annotations ?? {};
-  const value = annotations[REFRESH_ANNOTATIONS[0] ?? ""];
-  if (
-    app.operation !== undefined ||
-    value === undefined ||
-    annotations[REFRESH_ANNOTATIONS[1] ?? ""] !== undefined
-  )
+  const value = annotations[SLUICE_REFRESH];
+  if (app.operation !== undefined || value === undefined || annotations[ARGOCD_REFRESH] !== undefined)
     return 0;
   return shell.sources.sinceRefreshSeen(value);
 }

@@ -22,7 +22,7 @@ import { type IgnoreRule, ignoreProblems } from "./diff/index.ts";
 import { type CannotCompare, isHeld, type Look, type Observed, type Shell } from "./look.ts";
 import { conditionsOf, statusAfter } from "./look-status.ts";
 import { compareAll, type ObjectsContext, placeAll, pruneCandidates } from "./objects.ts";
-import { operationView } from "./operation.ts";
+import { operationView, RESUME_ANNOTATION } from "./operation.ts";
 import { appSyncOptions } from "./plan.ts";
 import type { Rendered } from "./render/index.ts";
 import { failedRollouts } from "./rollback-aware.ts";
@@ -145,8 +145,11 @@ function decide(look: Look, seen: Observed): SyncDecision {
   const { app, shell } = look;
   const { sha, leftovers } = seen;
   const states = seen.states.filter((s) => !isHeld(seen, s));
-  // A rollback suspended automated sync until the user resumes it (recorded in status).
-  const automated = app.status?.sluice?.automationSuspended ? undefined : app.spec?.syncPolicy?.automated;
+  // A rollback suspended automated sync until the user resumes it (recorded in status); the look
+  // that sees the resume annotation syncs at once (its removal is no reason for another look).
+  const resumed = app.metadata?.annotations?.[RESUME_ANNOTATION] !== undefined;
+  const suspended = app.status?.sluice?.automationSuspended && !resumed;
+  const automated = suspended ? undefined : app.spec?.syncPolicy?.automated;
   const last = app.status?.operationState;
   const heal = shell.heals.get(look.key);
   const healing = heal && heal.revision === sha && look.nowMs - heal.atMs < HEAL_BACKOFF_CAP_MS * 2;

@@ -7,9 +7,11 @@
 //
 //   npm run bench -- rollout-memory [--count 1000] [--node /usr/bin/node] ... [--node-flags "--x=1"] ...
 //
-// Each --node-flags value is one more configuration (runtime flags of the controller process),
-// measured on every --node; none given measures the defaults.
-import { execFile } from "node:child_process";
+// Each --node-flags value is one more configuration (runtime flags of the controller process;
+// NAME=value tokens go to its environment, e.g. "MALLOC_ARENA_MAX=2 --max-semi-space-size=8"),
+// measured on every --node, each on namespaces of its own; none given measures the defaults. Every
+// measurement also prints its raw JSON: RSS by kind of mapping (/proc smaps) and V8's heap spaces.
+import { execFile, spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -81,11 +83,32 @@ async function fill(client: KubeClient, namespace: string, n: number): Promise<v
   await Promise.all(Array.from({ length: 16 }, worker));
 }
 
-async function measure(node: string, flags: string[], kubeconfig: string, namespace: string, n: number) {
-  const { stdout } = await run(
+/** Rollouts in the namespace the controller has reconciled (observedGeneration set). */
+async function reconciled(client: KubeClient, namespace: string): Promise<number> {
+  const list = await client.list<Rollout>(Rollouts, { namespace });
+  return list.items.filter((r) => r.status?.observedGeneration !== undefined).length;
+}
+
+/**
+ * One controller child per configuration: `flags` are runtime flags, except NAME=value tokens,
+ * which go to its environment (e.g. MALLOC_ARENA_MAX=2). This process watches the progress, so the
+ * child holds nothing but the controller, and tells the child when to report.
+ */
+async function measure(
+  node: string,
+  flags: string[],
+  client: KubeClient,
+  kubeconfig: string,
+  namespace: string,
+  n: number,
+) {
+  const env = Object.fromEntries(
+    flags.filter((f) => /^[A-Z_]+=/.test(f)).map((f) => f.split(/=(.*)/s).slice(0, 2)),
+  );
+  const child = spawn(
     node,
     [
-      ...flags,
+      ...flags.filter((f) => !/^[A-Z_]+=/.test(f)),
       "--expose-gc",
       "--import",
       "tsx",
@@ -94,8 +117,19 @@ async function measure(node: string, flags: string[], kubeconfig: string, namesp
       namespace,
       String(n),
     ],
-    { cwd: root, maxBuffer: 1 << 20, timeout: 600_000 },
+    { cwd: root, env: { ...process.env, ...env }, stdio: ["pipe", "pipe", "inherit"], timeout: 900_000 },
   );
+  let stdout = "";
+  child.stdout.on("data", (chunk) => {
+    stdout += chunk;
+  });
+  const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
+  if (n > 0) {
+    while ((await reconciled(client, namespace)) < n) await new Promise((r) => setTimeout(r, 2000));
+    await new Promise((r) => setTimeout(r, 2000));
+    child.stdin.write("report\n");
+  }
+  await exited;
   return JSON.parse(stdout.trim().split("\n").at(-1) ?? "{}") as Record<string, number> & {
     idle?: Record<string, number>;
   };
@@ -109,16 +143,19 @@ for (const node of nodes) {
     const transport = new KubeTransport(loadKubeConfig(cluster.info.kubeconfig), { userAgent: "bench" });
     const client = new KubeClient(transport);
     await applyCrds(transport, client);
-    for (const n of [0, count]) {
-      const namespace = `bench-${n}`;
-      await transport.request({
-        verb: "create",
-        path: "/api/v1/namespaces",
-        body: { metadata: { name: namespace } },
-      });
-      await fill(client, namespace, n);
-      for (const flags of flagSets) {
-        const r = await measure(node, flags, cluster.info.kubeconfig, namespace, n);
+    // Each configuration on a namespace of its own: the first controller on a namespace does the
+    // reconcile work (creates the ReplicaSets), a later one would only read.
+    for (const [i, flags] of flagSets.entries()) {
+      for (const n of [0, count]) {
+        const namespace = `bench-${n}-${i}`;
+        await transport.request({
+          verb: "create",
+          path: "/api/v1/namespaces",
+          body: { metadata: { name: namespace } },
+        });
+        await fill(client, namespace, n);
+        const r = await measure(node, flags, client, cluster.info.kubeconfig, namespace, n);
+        console.log(JSON.stringify({ node: version.trim(), flags, ...r }));
         lines.push(
           `node ${version.trim().padEnd(9)} ${(flags.join(" ") || "(defaults)").padEnd(26)} ${String(n).padStart(5)} Rollouts: RSS ${r.rssMiB} MiB, JS heap ${r.heapMiB} MiB (committed ${r.heapTotalMiB}), external ${r.externalMiB} MiB, settled ${r.settledMs} ms; after idle: RSS ${r.idle?.rssMiB} MiB, heap ${r.idle?.heapMiB} MiB (committed ${r.idle?.heapTotalMiB})`,
         );

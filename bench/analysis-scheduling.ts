@@ -31,6 +31,7 @@ import { AnalysisRuns, Namespaces, type ResourceType, resourcePath } from "../sr
 import { KubeTransport } from "../src/kube/transport.ts";
 import type { KubeObject, WatchEvent } from "../src/kube/types.ts";
 import { LocalCluster } from "../test/cluster/cluster.ts";
+import { CONTROLLER_NODE_FLAGS } from "./lib/child.ts";
 
 const root = join(import.meta.dirname, "..");
 const sizes = (process.env.BENCH_RUNS ?? "100,500")
@@ -105,7 +106,14 @@ interface Child {
 async function startChild(kubeconfig: string, namespace: string): Promise<Child> {
   const child = spawn(
     process.execPath,
-    ["--import", "tsx", join(root, "bench/analysis-child.ts"), kubeconfig, namespace],
+    [
+      ...CONTROLLER_NODE_FLAGS,
+      "--import",
+      "tsx",
+      join(root, "bench/analysis-child.ts"),
+      kubeconfig,
+      namespace,
+    ],
     { cwd: root, stdio: ["ignore", "pipe", "inherit"] },
   );
   const lines = createInterface({ input: child.stdout });

@@ -9,7 +9,8 @@
 //
 // Each --node-flags value is one more configuration (runtime flags of the controller process;
 // NAME=value tokens go to its environment, e.g. "MALLOC_ARENA_MAX=2 --max-semi-space-size=8"),
-// measured on every --node, each on namespaces of its own; none given measures the defaults. Every
+// measured on every --node, each on namespaces of its own; none given measures the shipped flags
+// (CONTROLLER_NODE_FLAGS, as the Dockerfile runs the controller). Every
 // measurement also prints its raw JSON: RSS by kind of mapping (/proc smaps) and V8's heap spaces.
 import { execFile, spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
@@ -22,6 +23,7 @@ import { loadKubeConfig } from "../src/kube/config.ts";
 import { Rollouts } from "../src/kube/resources.ts";
 import { KubeTransport } from "../src/kube/transport.ts";
 import { LocalCluster } from "../test/cluster/cluster.ts";
+import { CONTROLLER_NODE_FLAGS } from "./lib/child.ts";
 
 const run = promisify(execFile);
 const root = join(import.meta.dirname, "..");
@@ -31,7 +33,9 @@ const flag = (name: string) =>
 const count = Number(flag("--count")[0] ?? 1000);
 const nodes = flag("--node").length > 0 ? flag("--node") : [process.execPath];
 const flagSets =
-  flag("--node-flags").length > 0 ? flag("--node-flags").map((f) => f.split(" ").filter(Boolean)) : [[]];
+  flag("--node-flags").length > 0
+    ? flag("--node-flags").map((f) => f.split(" ").filter(Boolean))
+    : [[...CONTROLLER_NODE_FLAGS]];
 
 async function applyCrds(transport: KubeTransport, client: KubeClient): Promise<void> {
   for (const file of [

@@ -17,7 +17,13 @@ export interface BenchChild {
 
 const root = join(import.meta.dirname, "..", "..");
 
-/** Starts `bench/<script>` with tsx and waits for its ready line. */
+/**
+ * The runtime flags the controller ships with (the Dockerfile's ENTRYPOINT, `npm start`): a bench
+ * measures what users run. test/unit/dockerfile.test.ts keeps the three in step.
+ */
+export const CONTROLLER_NODE_FLAGS: readonly string[] = ["--max-semi-space-size=8"];
+
+/** Starts `bench/<script>` with tsx and the shipped runtime flags, and waits for its ready line. */
 export async function startBenchChild(
   script: string,
   args: string[],
@@ -27,7 +33,7 @@ export async function startBenchChild(
 ): Promise<BenchChild> {
   const child = spawn(
     process.execPath,
-    [...nodeFlags, "--import", "tsx", join(root, "bench", script), ...args],
+    [...CONTROLLER_NODE_FLAGS, ...nodeFlags, "--import", "tsx", join(root, "bench", script), ...args],
     {
       cwd: root,
       stdio: ["ignore", "pipe", "inherit"],

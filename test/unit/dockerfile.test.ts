@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { CONTROLLER_NODE_FLAGS } from "../../bench/lib/child.ts";
 
 const root = resolve(fileURLToPath(import.meta.url), "..", "..", "..");
 const read = (path: string): string => readFileSync(resolve(root, path), "utf8");
@@ -215,6 +216,12 @@ test("the container runs node --max-semi-space-size=8 dist/src/main.js, like npm
     "start:prod"
   ];
   assert.match(startProd ?? "", /--max-semi-space-size=8 dist\/src\/main\.js/);
+  // The benchmarks run the controller with the same flags, or their figures describe another program.
+  for (const flag of CONTROLLER_NODE_FLAGS) assert.ok(cmd.includes(flag), `bench flag ${flag} in ENTRYPOINT`);
+  assert.deepEqual(
+    cmd.filter((w) => w.startsWith("--") && w !== "--"),
+    [...CONTROLLER_NODE_FLAGS],
+  );
 });
 
 test("the runtime runs as a fixed numeric non-root UID", () => {

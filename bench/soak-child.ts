@@ -8,6 +8,7 @@ import { parseOptions } from "../src/options.ts";
 import { rolloutController } from "../src/rollout/controller.ts";
 import { createLogger } from "../src/telemetry/logger.ts";
 import { reportToParent } from "./lib/child-report.ts";
+import { rssByMapping } from "./lib/proc.ts";
 
 const [kubeconfig, namespace, sampleMs = "30000"] = process.argv.slice(2);
 const sluice = await runSluice(
@@ -22,7 +23,8 @@ const sample = () => {
   // Heap after a full collection is what is still referenced: a leak shows as its slope.
   if (!global.gc) throw new Error("soak-child needs --expose-gc");
   global.gc();
-  const { heapUsed, rss, external, arrayBuffers } = process.memoryUsage();
+  const { heapUsed, heapTotal, rss, external, arrayBuffers } = process.memoryUsage();
+  const mappings = rssByMapping();
   // External (Buffers, TLS) apart from the heap: RSS that grows while both stay flat is the
   // allocator's, not sluice's objects.
   const sample = {
@@ -30,6 +32,11 @@ const sample = () => {
     rssMiB: mib(rss),
     externalMiB: mib(external),
     arrayBuffersMiB: mib(arrayBuffers),
+    // Where RSS sits: V8's committed heap, glibc's main arena (brk) and unnamed mappings (V8 pages
+    // and glibc's other arenas): a climb in one of them names whose memory it is.
+    heapTotalMiB: mib(heapTotal),
+    brkMiB: mappings.brkMiB,
+    anonymousMiB: mappings.anonymousMiB,
   };
   console.log(JSON.stringify({ sample: true, atMs: Date.now(), ...sample }));
 };

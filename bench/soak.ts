@@ -73,7 +73,11 @@ interface Sample {
   heapMiB: number;
   rssMiB: number;
   externalMiB: number;
+  heapTotalMiB: number;
+  brkMiB: number;
+  anonymousMiB: number;
 }
+type SampleField = Exclude<keyof Sample, "atMs">;
 interface Cycle {
   image: string;
   startAt: number;
@@ -116,7 +120,7 @@ async function cycle(client: KubeClient, image: string): Promise<Cycle> {
 }
 
 /** Least-squares slope in MiB per hour of one field of the samples. */
-const perHour = (samples: Sample[], field: "heapMiB" | "rssMiB" | "externalMiB") =>
+const perHour = (samples: Sample[], field: SampleField) =>
   slope(samples.map((s) => [s.atMs / 3_600_000, s[field]] as [number, number]));
 
 function summarize(samples: Sample[], cycles: Cycle[]) {
@@ -148,6 +152,12 @@ function summarize(samples: Sample[], cycles: Cycle[]) {
       lastMiB: samples.at(-1)?.externalMiB,
       steadySlopeMiBPerHour: perHour(steady, "externalMiB"),
     },
+    parts: (["heapTotalMiB", "brkMiB", "anonymousMiB"] as const).map((field) => ({
+      field,
+      firstMiB: samples[0]?.[field],
+      lastMiB: samples.at(-1)?.[field],
+      steadySlopeMiBPerHour: perHour(steady, field),
+    })),
     rss: {
       firstMiB: samples[0]?.rssMiB,
       lastMiB: samples.at(-1)?.rssMiB,
@@ -189,6 +199,10 @@ function printTable(s: ReturnType<typeof summarize>, objects: Awaited<ReturnType
       `${f(s.rss.slopeMiBPerHour, 2)} / ${f(s.rss.steadySlopeMiBPerHour, 2)} MiB/h`,
     ],
     ["RSS range after warm-up", `${f(s.rss.steadyRangeMiB)} MiB`],
+    ...s.parts.map((p): [string, string] => [
+      `  of it ${p.field.replace("MiB", "")} first → last, slope after warm-up`,
+      `${f(p.firstMiB)} → ${f(p.lastMiB)} MiB, ${f(p.steadySlopeMiBPerHour, 2)} MiB/h`,
+    ]),
     ["ReplicaSets / AnalysisRuns at the end", `${objects.replicaSets} / ${objects.analysisRuns}`],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));

@@ -1,24 +1,29 @@
 // Benchmark of step latency (issue 16's `step-latency`): how long after the event that should move
 // a rollout the new weight is on its canary Ingress, with N Rollouts (1 replica each, all routed
 // through nginx) in one controller. Steps: setWeight 20 → pause (until promoted) → setWeight 60 →
-// pause 2s → setWeight 80 → pause. After a bulk image change parks every Rollout at the first
+// pause 2s → setWeight 80 → analysis (one web measurement against a server in this process) →
+// setWeight 90 → pause. After a bulk image change parks every Rollout at the first
 // pause, each is promoted in turn at --rate promotes per second (default 10: a busy team's steady
 // traffic among N live Rollouts; --rate 0 promotes all at once, 16 in flight, which measures the
 // queue a burst builds rather than one step's latency):
 //  - promote → 60 on the Ingress: from the promote's status patch sent to the weight seen by a watch;
 //  - pause deadline → 80 on the Ingress: from the deadline (the pause condition's startTime + 2 s,
-//    as the controller recorded it) to the weight seen by a watch.
+//    as the controller recorded it) to the weight seen by a watch;
+//  - analysis verdict → 90 on the Ingress: from the step's AnalysisRun seen Successful by a watch
+//    to the weight seen by a watch (when its measurement is taken is bench/analysis-scheduling.ts's
+//    subject, not this one's).
 // Prints p50/p99/max and writes the raw figures to .sluice/bench/step-latency-<time>.json.
-// An analysis verdict's latency is not measured here (bench/analysis-scheduling.ts measures when
-// measurements are taken).
 //
 //   npm run bench -- step-latency [--count 1000] [--rate 10] [--stock]
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
+import type { AnalysisRun, AnalysisTemplate } from "../src/api/analysis.ts";
 import type { Rollout } from "../src/api/rollout.ts";
 import { KubeClient } from "../src/kube/client.ts";
 import { loadKubeConfig } from "../src/kube/config.ts";
-import { Ingresses, Namespaces, Rollouts } from "../src/kube/resources.ts";
+import { AnalysisRuns, AnalysisTemplates, Ingresses, Namespaces, Rollouts } from "../src/kube/resources.ts";
 import { KubeTransport } from "../src/kube/transport.ts";
 import type { KubeObject } from "../src/kube/types.ts";
 import { LocalCluster } from "../test/cluster/cluster.ts";
@@ -56,15 +61,48 @@ const STEPS = [
   { setWeight: 60 },
   { pause: { duration: "2s" } },
   { setWeight: 80 },
+  { analysis: { templates: [{ templateName: "bench-verdict" }] } },
+  { setWeight: 90 },
   { pause: {} },
 ];
 const TIMEOUT_MS = 60_000 + COUNT * 200;
 const WEIGHT = "nginx.ingress.kubernetes.io/canary-weight";
 
+/** The analysis step's data source: a web endpoint on loopback that always reports a healthy ratio. */
+async function serveVerdict() {
+  const server = createServer((_req, res) => {
+    res.writeHead(200, { "Content-Type": "application/json" });
+    res.end(JSON.stringify({ ratio: 0.99 }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/ratio`,
+    close: () => server.close(),
+  };
+}
+
+function verdictTemplate(url: string): AnalysisTemplate {
+  return {
+    apiVersion: "sluice.dev/v1alpha1",
+    kind: "AnalysisTemplate",
+    metadata: { name: "bench-verdict", namespace: NS },
+    spec: {
+      metrics: [
+        {
+          name: "ratio",
+          successCondition: "result >= 0.95",
+          provider: { web: { url, jsonPath: "{$.ratio}" } },
+        },
+      ],
+    },
+  } as AnalysisTemplate;
+}
+
 /** Per Rollout index: when each weight was first seen on its canary Ingress, and its pause deadline. */
 function observe(client: KubeClient) {
   const weightSeenAt = new Map<string, number>();
   const deadlines = new Map<number, number>();
+  const verdicts = new Map<number, number>();
   const healthy = new Set<number>();
   /** Paused at the first pause step (index 1), waiting for a promote. */
   const parked = new Set<number>();
@@ -88,9 +126,14 @@ function observe(client: KubeClient) {
     const timed = r.status?.currentStepIndex === 3 ? r.status.pauseConditions?.[0]?.startTime : undefined;
     if (timed) deadlines.set(indexOf(r.metadata?.name ?? ""), Date.parse(timed) + PAUSE_MS);
   };
+  const seeRun = (run: AnalysisRun) => {
+    const i = indexOf(run.metadata?.name ?? "");
+    if (run.status?.phase === "Successful" && !verdicts.has(i)) verdicts.set(i, Date.now());
+  };
   const watching = Promise.all([
     watchObjects(client, Ingresses, NS, seeIngress, abort.signal),
     watchObjects(client, Rollouts, NS, seeRollout, abort.signal),
+    watchObjects(client, AnalysisRuns, NS, seeRun, abort.signal),
   ]);
   const seen = (i: number, weight: number) => weightSeenAt.get(`${i}:${weight}`);
   const every = (ok: (i: number) => unknown, n = COUNT) => Array.from({ length: n }, (_, i) => i).every(ok);
@@ -100,6 +143,7 @@ function observe(client: KubeClient) {
     of: (i: number) =>
       [...weightSeenAt.keys()].filter((k) => k.startsWith(`${i}:`)).map((k) => k.split(":")[1]),
     deadline: (i: number) => deadlines.get(i),
+    verdict: (i: number) => verdicts.get(i),
     allHealthy: () => every((i) => healthy.has(i)),
     allParked: () => every((i) => parked.has(i)),
     allAt: (weight: number, n = COUNT) => every((i) => seen(i, weight), n),
@@ -161,11 +205,15 @@ async function promoteAll(client: KubeClient, seen: ReturnType<typeof observe>) 
     }
     await Promise.all(sent);
   }
-  await until("every promoted canary Ingress at 80", () => seen.allAt(80, PROMOTED));
+  await until("every promoted canary Ingress at 90 (after its analysis)", () => seen.allAt(90, PROMOTED));
   const indexes = Array.from({ length: PROMOTED }, (_, i) => i);
-  const promote = indexes.map((i) => (seen.seen(i, 60) ?? Number.NaN) - (promotedAt.get(i) ?? Number.NaN));
-  const pause = indexes.map((i) => (seen.seen(i, 80) ?? Number.NaN) - (seen.deadline(i) ?? Number.NaN));
-  return { promoteToWeightMs: promote, pauseDeadlineToWeightMs: pause };
+  const since = (weight: number, from: (i: number) => number | undefined) =>
+    indexes.map((i) => (seen.seen(i, weight) ?? Number.NaN) - (from(i) ?? Number.NaN));
+  return {
+    promoteToWeightMs: since(60, (i) => promotedAt.get(i)),
+    pauseDeadlineToWeightMs: since(80, seen.deadline),
+    verdictToWeightMs: since(90, seen.verdict),
+  };
 }
 
 async function main(): Promise<void> {
@@ -173,6 +221,7 @@ async function main(): Promise<void> {
   const cluster = await LocalCluster.start({ prometheus: false, bench: !flags.stock, nodes });
   const transport = new KubeTransport(loadKubeConfig(cluster.info.kubeconfig), { userAgent: BENCH_MANAGER });
   let child: BenchChild | undefined;
+  let verdictServer: Awaited<ReturnType<typeof serveVerdict>> | undefined;
   try {
     const client = new KubeClient(transport);
     await installDevCrds(cluster.info.kubeconfig);
@@ -182,6 +231,8 @@ async function main(): Promise<void> {
       BENCH_MANAGER,
     );
     await createRouting(client, NS, COUNT, () => true);
+    verdictServer = await serveVerdict();
+    await client.create(AnalysisTemplates, verdictTemplate(verdictServer.url), BENCH_MANAGER);
     child = await startBenchChild("rollouts-child.ts", [cluster.info.kubeconfig, NS]);
     const raw = await measure(client);
     const childReport = await child.stop();
@@ -189,6 +240,7 @@ async function main(): Promise<void> {
     const finite = (values: number[]) => values.filter(Number.isFinite);
     const promote = spread(finite(raw.promoteToWeightMs));
     const pause = spread(finite(raw.pauseDeadlineToWeightMs));
+    const verdict = spread(finite(raw.verdictToWeightMs));
     console.log(
       `Step latency benchmark (${new Date().toISOString()}, ${availableParallelism()} CPUs shared; ` +
         `${flags.stock ? "stock" : "bench"} control-plane settings): ${COUNT} Rollouts routed by nginx, ` +
@@ -198,11 +250,22 @@ async function main(): Promise<void> {
       console.log(`  ${what.padEnd(40)} p50 ${s.p50} ms, p99 ${s.p99} ms, max ${s.max} ms`);
     row("promote → weight on the Ingress", promote);
     row("pause deadline → weight on the Ingress", pause);
-    const figures = { count: COUNT, promoted: PROMOTED, rate: RATE, promote, pause, child: childReport, raw };
+    row("analysis verdict → weight on the Ingress", verdict);
+    const figures = {
+      count: COUNT,
+      promoted: PROMOTED,
+      rate: RATE,
+      promote,
+      pause,
+      verdict,
+      child: childReport,
+      raw,
+    };
     const file = await writeBenchJson("step-latency", figures);
     console.log(`  raw figures: ${file}`);
   } finally {
     await child?.stop();
+    verdictServer?.close();
     transport.close();
     await cluster.stop();
   }

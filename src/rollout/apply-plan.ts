@@ -1,7 +1,8 @@
 // Executes a Rollout plan, idempotently and in a fixed order: the new ReplicaSet, scale-down
 // deadlines, Services (before scaling, so a selector leaves a ReplicaSet before its pods go),
-// traffic routers' objects (also before scaling), scales, history pruning, AnalysisRuns, the one status write, the finalizer, run housekeeping,
-// then Events. The plan is read, never changed.
+// traffic routers' objects (also before scaling), scales, history pruning, AnalysisRuns, the one
+// status write, the finalizer, run housekeeping, then Events (once the status is written, also
+// when a later step fails). The plan is read, never changed.
 import type { Logger } from "pino";
 import type { Rollout } from "../api/rollout.ts";
 import { keyOf } from "../controller/cache.ts";
@@ -51,18 +52,30 @@ export async function applyPlan(shell: Shell, context: RolloutContext, plan: Rol
   await applyReplicaSets(shell, context, plan);
   await applyRuns(shell, rollout, plan);
   const written = await shell.writer.write(Rollouts, rollout, plan.status);
-  // The finalizer follows the update: on while one is in progress, off at rest.
-  const current = written.written ? written.object : rollout;
-  const wanted = needsFinalizer(current);
-  if (wanted !== hasFinalizer(current)) {
-    const patched = await setFinalizer(shell.client, current, wanted, shell.fieldManager);
-    shell.writer.tracker.recordWrite(
-      keyOf(current),
-      current.metadata?.resourceVersion,
-      patched.metadata?.resourceVersion,
-    );
+  // The status is written: what the Events tell has happened, so they are recorded even when a
+  // later write fails (a 409 on the finalizer); the retry that follows plans from the new status
+  // and would not tell them again.
+  try {
+    await applyFinalizer(shell, written.written ? written.object : rollout);
+    await tidyRuns(shell, rollout, plan);
+  } finally {
+    await recordEvents(shell, rollout, plan);
   }
-  await tidyRuns(shell, rollout, plan);
+}
+
+/** The finalizer follows the update: on while one is in progress, off at rest. */
+async function applyFinalizer(shell: Shell, current: Rollout): Promise<void> {
+  const wanted = needsFinalizer(current);
+  if (wanted === hasFinalizer(current)) return;
+  const patched = await setFinalizer(shell.client, current, wanted, shell.fieldManager);
+  shell.writer.tracker.recordWrite(
+    keyOf(current),
+    current.metadata?.resourceVersion,
+    patched.metadata?.resourceVersion,
+  );
+}
+
+async function recordEvents(shell: Shell, rollout: Rollout, plan: RolloutPlan): Promise<void> {
   for (const event of plan.events) {
     if (event.log) {
       const { msg, ...fields } = event.log;

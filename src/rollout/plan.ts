@@ -123,7 +123,7 @@ function planWith<R extends Restored>(
   const decision = { ...decided, mode: modeAfter(decided, status, replicas) };
   const revision = updateRevision(context, decision);
   const actions = planRuns(context, decision.runs.wanted, status.stableRS ?? decision.currentHash, revision);
-  const events = plannedEvents(decision, refusal, actions);
+  const events = plannedEvents(decision, refusal, actions, pauseTransition(rollout.status, status));
   if (actions.missing.length > 0) noteMissingTemplates(rollout, status, events, actions.missing, now);
   Object.assign(status, computePhase(spec, status));
   status.conditions = withHealthy(status.conditions ?? [], status.phase, now);
@@ -222,12 +222,31 @@ function countServingOnly(status: RolloutStatus, serving: ReplicaSet): void {
   status.readyReplicas = serving.status?.readyReplicas ?? 0;
 }
 
+/**
+ * The peer's Events for a pause: whenever status.pauseConditions go from none to some,
+ * RolloutPaused naming the first one's reason (a canary pause step included); from some to none,
+ * RolloutResumed, unless an abort cleared them.
+ */
+export function pauseTransition(
+  previous: RolloutStatus | undefined,
+  next: RolloutStatus,
+): PlannedEvent | undefined {
+  const wasPaused = (previous?.pauseConditions?.length ?? 0) > 0;
+  const first = next.pauseConditions?.[0];
+  if (wasPaused === (first !== undefined)) return undefined;
+  if (first)
+    return { type: "Normal", reason: Reasons.RolloutPaused, message: `Rollout is paused (${first.reason})` };
+  if (next.abort) return undefined;
+  return { type: "Normal", reason: Reasons.RolloutResumed, message: "Rollout is resumed" };
+}
+
 function plannedEvents(
   decision: StrategyDecision,
   refusal: Refusal | undefined,
   actions: RunActions,
+  pause: PlannedEvent | undefined,
 ): PlannedEvent[] {
-  const events: PlannedEvent[] = [];
+  const events: PlannedEvent[] = pause ? [pause] : [];
   if (refusal) {
     const { wanted, reason } = refusal;
     events.push({
@@ -252,7 +271,9 @@ function plannedEvents(
       message: verdict.message,
       log: { msg: verdict.message, run: verdict.name, phase: verdict.phase },
     });
-  for (const notice of decision.notices)
+  // A machine's own RolloutPaused/RolloutResumed (a user's pause, promote --full) unless the
+  // pause conditions already told it.
+  for (const notice of decision.notices.filter((n) => n !== pause?.reason))
     events.push({
       type: "Normal",
       reason: Reasons[notice],

@@ -4,7 +4,7 @@ import { test } from "node:test";
 import type { Rollout, RolloutStatus } from "../../../src/api/rollout.ts";
 import { plainContext } from "../../../src/rollout/context.ts";
 import { POD_TEMPLATE_HASH_LABEL, stepsHash } from "../../../src/rollout/hash.ts";
-import { planOf, planRollout } from "../../../src/rollout/plan.ts";
+import { pauseTransition, planOf, planRollout } from "../../../src/rollout/plan.ts";
 import type { ReplicaSet } from "../../../src/rollout/world.ts";
 
 const NOW = Date.parse("2026-11-26T10:00:00Z");
@@ -731,4 +731,51 @@ test("without a router, the plan that scales the stable to 0 before promotion mo
     "with a router the stable keeps its pods until after the promotion",
   );
   assert.notEqual(routed.services.get("web-stable"), "h2");
+});
+
+test("a timed canary pause tells RolloutPaused (CanaryPauseStep), and RolloutResumed when it ends, once each (the peer's Events)", () => {
+  const world = [rs("h1", 4), rs("h2", 1)];
+  const steps = [{ setWeight: 20 }, { pause: { duration: "5s" } }, { setWeight: 50 }];
+  const spec = { strategy: { canary: { canaryService: "web-canary", stableService: "web-stable", steps } } };
+  let status: RolloutStatus = { currentPodHash: "h1", stableRS: "h1", currentStepIndex: 3 };
+  const told: string[] = [];
+  const seenPause: string[] = [];
+  for (let look = 0; look < 12; look++) {
+    const plan = planOf(rollout(status, spec), world, "h2", NOW + look * 1000);
+    told.push(
+      ...plan.events.filter((e) => /Paused|Resumed/.test(e.reason)).map((e) => `${e.reason}: ${e.message}`),
+    );
+    status = plan.status;
+    seenPause.push(...(status.pauseConditions ?? []).map((p) => p.reason));
+  }
+  assert.ok(seenPause.includes("CanaryPauseStep"), "the walk paused at the step");
+  assert.ok((status.currentStepIndex ?? 0) >= 2, "and went past it");
+  assert.deepEqual(told, [
+    "RolloutPaused: Rollout is paused (CanaryPauseStep)",
+    "RolloutResumed: Rollout is resumed",
+  ]);
+});
+
+test("pause transitions: none → some is Paused with the first reason, some → none Resumed unless aborted", () => {
+  const paused: RolloutStatus = {
+    pauseConditions: [{ reason: "BlueGreenPause", startTime: "2026-11-26T10:00:00Z" }],
+  };
+  assert.deepEqual(pauseTransition({}, paused), {
+    type: "Normal",
+    reason: "RolloutPaused",
+    message: "Rollout is paused (BlueGreenPause)",
+  });
+  assert.equal(pauseTransition(undefined, paused)?.reason, "RolloutPaused");
+  assert.deepEqual(pauseTransition(paused, {}), {
+    type: "Normal",
+    reason: "RolloutResumed",
+    message: "Rollout is resumed",
+  });
+  assert.equal(
+    pauseTransition(paused, { abort: true }),
+    undefined,
+    "an abort clears pauses without resuming",
+  );
+  assert.equal(pauseTransition(paused, paused), undefined);
+  assert.equal(pauseTransition({}, {}), undefined);
 });

@@ -1,25 +1,8 @@
 // Process entry of the sluice controller: flags/env → wiring → serve until SIGTERM.
 
-import { analysisRunControllerWith } from "./analysis/controller.ts";
 import { runSluice } from "./app.ts";
-import type { ControllerSetup } from "./controller/kernel.ts";
-import { applicationControllerWith } from "./gitops/controller.ts";
-import { OptionsError, parseOptions, type SluiceOptions, usage } from "./options.ts";
-import { rolloutController } from "./rollout/controller.ts";
-
-// Resource controllers register here as they land.
-const controllersFor = (options: SluiceOptions): ControllerSetup[] => [
-  rolloutController,
-  analysisRunControllerWith({ addressAllow: options.metricAddressAllow }),
-  applicationControllerWith({
-    namespace: options.applicationNamespace,
-    destinationNamespaces: options.destinationNamespaces,
-    pollMs: options.repoPollMs,
-    ...(options.repoCacheDir ? { repoCacheDir: options.repoCacheDir } : {}),
-    kustomizePath: options.kustomizePath,
-    helmPath: options.helmPath,
-  }),
-];
+import { controllersFor } from "./controllers.ts";
+import { OptionsError, parseOptions, usage } from "./options.ts";
 
 async function main(): Promise<number> {
   let options: ReturnType<typeof parseOptions>;

@@ -39,6 +39,8 @@ export interface SluiceOptions {
   destinationNamespaces: string[];
   /** How often each Application's repository is read again (with ±10 % jitter). */
   repoPollMs: number;
+  /** Deadline of one clone or fetch of a repository. */
+  repoTimeoutMs: number;
   /** Where repository mirrors live; a private temporary directory when undefined. */
   repoCacheDir: string | undefined;
   /** The binaries the Git core renders kustomizations and Helm charts with. */
@@ -93,6 +95,10 @@ const flags = {
     help: "comma-separated namespaces Applications may deploy into, each watched on its own (default: any)",
   },
   "repo-poll": { type: "string", help: "how often Git repositories are read again, e.g. 3m (default 3m)" },
+  "repo-timeout": {
+    type: "string",
+    help: "deadline of one clone or fetch of a repository, e.g. 30s (default 60s)",
+  },
   "repo-cache-dir": { type: "string", help: "where Git mirrors are kept (default: a private temp dir)" },
   "kustomize-path": {
     type: "string",
@@ -219,6 +225,13 @@ const renderBinaries = (get: (flag: keyof typeof flags) => string | undefined) =
   helmPath: get("helm-path") ?? "helm",
 });
 
+/** A clone or fetch always has a deadline: 0 (execFile's "none") is refused. */
+const repoTimeoutOf = (get: (flag: keyof typeof flags) => string | undefined) => {
+  const ms = parseDurationMs(get("repo-timeout") ?? "60s", "repo-timeout");
+  if (ms <= 0) throw new OptionsError("--repo-timeout must be longer than 0: a fetch needs a deadline");
+  return ms;
+};
+
 export function parseOptions(
   argv: string[],
   env: NodeJS.ProcessEnv = process.env,
@@ -252,6 +265,7 @@ export function parseOptions(
     instanceId: get("instance-id"),
     applicationNamespace: get("application-namespace") ?? env.POD_NAMESPACE ?? get("namespace") ?? "default",
     repoPollMs: parseDurationMs(get("repo-poll") ?? "3m", "repo-poll"),
+    repoTimeoutMs: repoTimeoutOf(get),
     repoCacheDir: get("repo-cache-dir"),
     ...renderBinaries(get),
     ...webhookOptions(get),

@@ -31,6 +31,8 @@ export interface ApplicationConfig {
   repoCacheDir?: string;
   /** How often a repository is polled (default 3 min, ±10 % jitter). */
   pollMs?: number;
+  /** Deadline of one clone or fetch (default 60 s). */
+  fetchTimeoutMs?: number;
   /**
    * The namespace whose Applications are honoured (default: the kernel's, else "default"): an
    * Application elsewhere could point anywhere with sluice's rights (DESIGN.md §8 tenancy).
@@ -125,6 +127,7 @@ export function applicationControllerWith(config: ApplicationConfig = {}): Contr
     const shell: Shell = {
       kernel,
       cache: new RepoCache(root, {
+        ...(config.fetchTimeoutMs !== undefined ? { fetchTimeoutMs: config.fetchTimeoutMs } : {}),
         onRequest: (r) => metrics.gitRequest(r),
         // Repository credentials live beside the Applications they serve (DESIGN.md §8 tenancy).
         credentials: new RepoCredentials(kernel.client, config.namespace ?? kernel.namespace ?? "default", {

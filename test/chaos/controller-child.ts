@@ -1,5 +1,5 @@
 // The controller under chaos: sluice's Rollout, AnalysisRun and Application controllers wired as
-// src/main.ts wires them, in a process of its own so the driver can kill -9 it and start another. Logs go to
+// src/main.ts wires them (src/controllers.ts), in a process of its own so the driver can kill -9 it and start another. Logs go to
 // stderr (the driver sends them to a file); stdout carries one JSON line per report:
 //   {"up":true}                          once started (a standby of --leader-elect=true stays so)
 //   {"ready":true,"metricsPort":N,"heapUsed":N}  once the informers have synced (with leader
@@ -8,11 +8,9 @@
 // Needs node's --expose-gc, so heap figures are after collection, not whatever is pending.
 //   controller-child.ts <sluice flags...>
 import pino from "pino";
-import { analysisRunControllerWith } from "../../src/analysis/controller.ts";
 import { runSluice } from "../../src/app.ts";
-import { applicationControllerWith } from "../../src/gitops/controller.ts";
+import { controllersFor } from "../../src/controllers.ts";
 import { parseOptions } from "../../src/options.ts";
-import { rolloutController } from "../../src/rollout/controller.ts";
 import { createLogger } from "../../src/telemetry/logger.ts";
 
 const gc = globalThis.gc;
@@ -20,17 +18,7 @@ if (!gc) throw new Error("controller-child needs node --expose-gc");
 const options = parseOptions(process.argv.slice(2));
 const sluice = await runSluice(
   options,
-  [
-    rolloutController,
-    analysisRunControllerWith({ addressAllow: options.metricAddressAllow }),
-    applicationControllerWith({
-      namespace: options.applicationNamespace,
-      pollMs: options.repoPollMs,
-      ...(options.repoCacheDir ? { repoCacheDir: options.repoCacheDir } : {}),
-      kustomizePath: options.kustomizePath,
-      helmPath: options.helmPath,
-    }),
-  ],
+  controllersFor(options),
   createLogger(options.logLevel, { destination: pino.destination(2) }),
 );
 const report = (line: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(line)}\n`);

@@ -1,4 +1,4 @@
-// Carries out a fault schedule: each lane (controller, control plane, Prometheus) runs its faults
+// Carries out a fault schedule: each lane (controller, control plane, Prometheus, Git) runs its faults
 // in order at their scheduled times, the lanes side by side. Every outage is recorded as a window
 // from the moment the component went down to the moment it served again; the invariants are
 // judged against these recorded windows, not against the schedule.
@@ -101,12 +101,14 @@ async function inject(fault: Fault, t: Targets): Promise<Window> {
       await pause();
       await t.prometheus.startPrometheus();
       return down("prometheus", startMs);
-    case "break-git":
-      await t.git.breakAll();
-      t.log("git repositories unreachable");
+    case "break-git": {
+      const how = fault.gitOutage ?? "refused";
+      await t.git.breakAll(how);
+      t.log(how === "hang" ? "git server hung (accepts, never answers)" : "git server stopped (refuses)");
       await pause();
       await t.git.restoreAll();
       return down("git", startMs);
+    }
   }
 }
 

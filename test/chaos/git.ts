@@ -1,8 +1,11 @@
 // The Git side of a chaos run: one Application per ten canaries, each syncing three ConfigMaps from
-// a repository of its own (file://, automated sync with prune and self-heal). Git is made
-// unreachable by renaming the repositories away for a window: fetches fail as they do when a Git
-// host is down. Git's content never changes, so no prune is ever right, least of all then.
-import { mkdir, rename, writeFile } from "node:fs/promises";
+// a repository of its own, fetched over http:// from a real Git HTTP server on 127.0.0.1 (git
+// http-backend, test/helpers/git-http.ts), with automated sync, prune and self-heal. Git is made
+// unreachable as a real remote is: the server stopped for the window (connections refused) or hung
+// (connections accepted, never answered: only sluice's fetch deadline ends the wait), then serving
+// again on the same port. Git's content never changes, so no prune is ever right, least of all then.
+import { randomInt } from "node:crypto";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Application } from "../../src/api/application.ts";
 import { git } from "../../src/gitops/source/git.ts";
@@ -10,55 +13,89 @@ import type { KubeClient } from "../../src/kube/client.ts";
 import { Applications, Events } from "../../src/kube/resources.ts";
 import type { KubeObject } from "../../src/kube/types.ts";
 import { Reasons } from "../../src/telemetry/reasons.ts";
+import { GitHttpServer } from "../helpers/git-http.ts";
 import { MANAGER } from "./fleet.ts";
+import type { GitOutage } from "./schedule.ts";
 
 export const CONFIGMAPS_PER_APP = 3;
 
+/**
+ * The run's one port, below the system's ephemeral range: while the server is down its port is
+ * free, and an outgoing connection handed it as its local port would keep the server from
+ * listening there again.
+ */
+async function serverOnQuietPort(): Promise<GitHttpServer> {
+  const range = await readFile("/proc/sys/net/ipv4/ip_local_port_range", "utf8").catch(() => "32768");
+  const ephemeral = Number(range.trim().split(/\s+/)[0]) || 32768;
+  const from = Math.max(1024, ephemeral - 12_000);
+  for (let attempt = 1; ; attempt++) {
+    const port = from < ephemeral ? randomInt(from, ephemeral) : 0;
+    try {
+      return await GitHttpServer.start({ port });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EADDRINUSE" || attempt >= 20) throw error;
+    }
+  }
+}
+
+async function commitConfigMaps(dir: string, j: number): Promise<string> {
+  await mkdir(join(dir, "app"), { recursive: true });
+  const files = Array.from({ length: CONFIGMAPS_PER_APP }, (_, k) => `app-${j}-cm-${k}`);
+  for (const name of files) {
+    await writeFile(
+      join(dir, "app", `${name}.yaml`),
+      `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n  app: "${j}"\n`,
+    );
+  }
+  const run = (...args: string[]) =>
+    git(["-c", "user.name=chaos", "-c", "user.email=chaos@example.com", ...args], { cwd: dir });
+  await run("init", "--quiet", "--initial-branch=main");
+  await run("add", "--all");
+  await run("commit", "--quiet", "-m", "three ConfigMaps");
+  return (await run("rev-parse", "HEAD")).trim();
+}
+
 export class GitRepos {
   private constructor(
-    private readonly dirs: string[],
+    private readonly server: GitHttpServer,
+    private readonly urls: string[],
     readonly heads: string[],
   ) {}
 
+  /** The repositories under `root`, served over HTTP until stop(). */
   static async create(root: string, count: number): Promise<GitRepos> {
-    const dirs: string[] = [];
+    const dirs = Array.from({ length: count }, (_, j) => join(root, `app-${j}`));
     const heads: string[] = [];
-    for (let j = 0; j < count; j++) {
-      const dir = join(root, `app-${j}`);
-      await mkdir(join(dir, "app"), { recursive: true });
-      const files = Array.from({ length: CONFIGMAPS_PER_APP }, (_, k) => `app-${j}-cm-${k}`);
-      for (const name of files) {
-        await writeFile(
-          join(dir, "app", `${name}.yaml`),
-          `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n  app: "${j}"\n`,
-        );
-      }
-      const run = (...args: string[]) =>
-        git(["-c", "user.name=chaos", "-c", "user.email=chaos@example.com", ...args], { cwd: dir });
-      await run("init", "--quiet", "--initial-branch=main");
-      await run("add", "--all");
-      await run("commit", "--quiet", "-m", "three ConfigMaps");
-      dirs.push(dir);
-      heads.push((await run("rev-parse", "HEAD")).trim());
-    }
-    return new GitRepos(dirs, heads);
+    for (const [j, dir] of dirs.entries()) heads.push(await commitConfigMaps(dir, j));
+    const server = await serverOnQuietPort();
+    return new GitRepos(
+      server,
+      dirs.map((dir, j) => server.serve(`app-${j}`, dir)),
+      heads,
+    );
   }
 
   get count(): number {
-    return this.dirs.length;
+    return this.urls.length;
   }
 
   url(j: number): string {
-    return `file://${this.dirs[j]}`;
+    return this.urls[j] ?? "";
   }
 
-  /** Git unreachable: every repository moved away (a fetch fails with "does not appear to be a git repository"). */
-  async breakAll(): Promise<void> {
-    for (const dir of this.dirs) await rename(dir, `${dir}.unreachable`);
+  /** Git unreachable: the server stopped (fetches fail at once) or hung (they wait for their deadline). */
+  async breakAll(how: GitOutage): Promise<void> {
+    if (how === "refused") await this.server.close();
+    else this.server.hang();
   }
 
+  /** Serving again on the same port; fetches held by a hang see their connection dropped. */
   async restoreAll(): Promise<void> {
-    for (const dir of this.dirs) await rename(`${dir}.unreachable`, dir);
+    await this.server.resume();
+  }
+
+  async stop(): Promise<void> {
+    await this.server.close();
   }
 }
 
@@ -106,11 +143,33 @@ export async function unsyncedApplications(
   });
 }
 
-/** How often sluice told an Application it could not read Git (ComparisonError Events, repeats counted). */
-export async function gitFailuresReported(client: KubeClient, namespace: string): Promise<number> {
-  type Event = KubeObject & { reason?: string; count?: number; involvedObject?: { kind?: string } };
-  const events = (await client.list<Event>(Events, { namespace })).items;
-  return events
-    .filter((e) => e.reason === Reasons.ComparisonError && e.involvedObject?.kind === "Application")
-    .reduce((n, e) => n + (e.count ?? 1), 0);
+/** A Git failure as sluice words it (git.ts): a clone or fetch that failed or passed its deadline. */
+const GIT_FAILURE = /^git (fetch|clone): /;
+
+/**
+ * How often sluice told an Application it could not read Git: ComparisonError Events naming a
+ * failed clone or fetch (repeats counted; not those of a credentials lookup the API server
+ * failed), and of them those given up at the fetch deadline.
+ */
+export async function gitFailuresReported(
+  client: KubeClient,
+  namespace: string,
+): Promise<{ reported: number; pastDeadline: number }> {
+  type Event = KubeObject & {
+    reason?: string;
+    message?: string;
+    count?: number;
+    involvedObject?: { kind?: string };
+  };
+  const events = (await client.list<Event>(Events, { namespace })).items.filter(
+    (e) =>
+      e.reason === Reasons.ComparisonError &&
+      e.involvedObject?.kind === "Application" &&
+      GIT_FAILURE.test(e.message ?? ""),
+  );
+  const count = (list: Event[]) => list.reduce((n, e) => n + (e.count ?? 1), 0);
+  return {
+    reported: count(events),
+    pastDeadline: count(events.filter((e) => e.message?.includes("no answer within"))),
+  };
 }

@@ -3,6 +3,7 @@
 // (ready endpoints, from the watch; ReplicaSet creations, from the audit log).
 import { type AuditEvent, auditMatches, SLUICE_AGENT } from "../helpers/audit.ts";
 import type { ZeroReady } from "./endpoints.ts";
+import type { GitOutage } from "./schedule.ts";
 import { describeRollout, endState, expectedEnd, matches, type Observed } from "./state.ts";
 import type { Window } from "./windows.ts";
 
@@ -22,8 +23,13 @@ export interface Evidence {
   unexpectedExits: string[];
   /** Applications not Synced and Healthy at their commit at the end. */
   unsyncedApps: string[];
-  /** ComparisonError Events on Applications: proof the Git outages were noticed at all. */
-  gitFailuresReported: number;
+  /**
+   * ComparisonError Events on Applications naming a failed clone or fetch: proof the Git outages
+   * were noticed at all; those past the fetch deadline, proof a hung server was given up on.
+   */
+  gitFailures: { reported: number; pastDeadline: number };
+  /** How each Git outage looked, in order. */
+  gitOutages: GitOutage[];
   namespace: string;
 }
 
@@ -150,12 +156,20 @@ function noPrune(e: Evidence): Check {
     return `sluice deleted configmaps/${a.objectRef?.name} at ${a.requestReceivedTimestamp}${during}`;
   });
   // An outage sluice never noticed proves nothing about what it does when it notices one.
-  if (gitDown.length > 0 && e.gitFailuresReported === 0) {
+  const { reported, pastDeadline } = e.gitFailures;
+  if (gitDown.length > 0 && reported === 0) {
     failures.push(
       "no Application reported Git unreachable (no ComparisonError Event): the outage proved nothing",
     );
   }
-  const noticed = `${gitDown.length} Git outage(s), ${e.gitFailuresReported} ComparisonError(s)`;
+  // The first outage is long enough for a poll and a fetch deadline with the controller surely up.
+  if (e.gitOutages[0] === "hang" && pastDeadline === 0) {
+    failures.push(
+      "the first Git outage hung the server and no fetch was given up at its deadline (no ComparisonError 'no answer within')",
+    );
+  }
+  const how = e.gitOutages.join(", ");
+  const noticed = `${gitDown.length} Git outage(s) (${how}), ${reported} ComparisonError(s), ${pastDeadline} past the deadline`;
   return { invariant: `no Application pruned anything (${noticed})`, checked: 1, failures };
 }
 

@@ -1,6 +1,7 @@
 // One chaos run: a cluster of its own (the run restarts its API server and etcd, so never a shared
-// one), a fleet of canaries updated to web:2 while the seeded schedule kills the controller and
-// restarts the control plane and Prometheus, then the invariants over what happened. In the HA mode
+// one), a fleet of canaries updated to web:2 while the seeded schedule kills the controller,
+// restarts the control plane and Prometheus and takes the Applications' Git HTTP server down
+// (refused or hung, git.ts), then the invariants over what happened. In the HA mode
 // two replicas elect a leader, the kills hit the leader (mostly) or the standby, and the audit log
 // is judged for two writers and slow failovers too (ha.ts).
 import { mkdir, writeFile } from "node:fs/promises";
@@ -24,7 +25,7 @@ import { leadershipSummary, leaseWrites } from "./leadership.ts";
 import { ChaosPrometheus } from "./prometheus.ts";
 import { ChaosReplicas } from "./replicas.ts";
 import { checksTable, windowsTable } from "./report.ts";
-import { describeFault, faultSchedule, type ScheduleShape, withVictims } from "./schedule.ts";
+import { describeFault, faultSchedule, type ScheduleShape, withGitOutages, withVictims } from "./schedule.ts";
 import { settle } from "./settle.ts";
 import { observe, tally } from "./state.ts";
 
@@ -51,6 +52,8 @@ export interface ChaosResult {
 }
 
 const NAMESPACE = "chaos";
+/** sluice's deadline of one Git fetch in the run (--repo-timeout; its default is 60 s). */
+const GIT_FETCH_DEADLINE_S = 4;
 
 export const replayCommand = (seed: number, mode: ChaosMode) =>
   ["npm run chaos -- --seed", String(seed), ...mode.flags].join(" ");
@@ -62,7 +65,7 @@ export async function runChaos(
 ): Promise<ChaosResult> {
   const started = Date.now();
   const log = (m: string) => print(`[chaos +${((Date.now() - started) / 1000).toFixed(1)}s] ${m}`);
-  const planned = faultSchedule(seed, mode.shape);
+  const planned = withGitOutages(seed, faultSchedule(seed, mode.shape));
   const schedule = mode.ha ? withVictims(seed, planned) : planned;
   log(`seed ${seed} (replay: ${replayCommand(seed, mode)})`);
   log(
@@ -76,8 +79,10 @@ export async function runChaos(
   await mkdir(logDir, { recursive: true });
   const tools = binaryPaths();
   const flags = [
-    // Git is read every 2 s, so an unreachable remote is noticed within the window.
+    // Git is read every 2 s, and a fetch from a hung server given up after 4 s, so an unreachable
+    // remote is noticed within the window either way (the first Git outage lasts 8 s at least).
     "--repo-poll=2s",
+    `--repo-timeout=${GIT_FETCH_DEADLINE_S}s`,
     `--repo-cache-dir=${join(workDir, "repo-cache")}`,
     `--kustomize-path=${tools.kustomize}`,
     `--helm-path=${tools.helm}`,
@@ -86,15 +91,17 @@ export async function runChaos(
     ? new ChaosReplicas(client, kubeconfig, NAMESPACE, logDir, flags)
     : new ChaosController(kubeconfig, NAMESPACE, logDir, flags);
   let prometheus: ChaosPrometheus | undefined;
+  let git: GitRepos | undefined;
   let watch: ReadyEndpointsWatch | undefined;
   let failed = true;
   try {
     prometheus = await ChaosPrometheus.start(workDir);
-    const parts = await setUp(client, controller, prometheus, mode, workDir);
-    log(`every Rollout Healthy on web:1, ${parts.git.count} Applications Synced`);
+    git = await GitRepos.create(join(workDir, "git"), Math.ceil(mode.canaries / 10));
+    const parts = await setUp(client, controller, prometheus, git, mode, workDir);
+    log(`every Rollout Healthy on web:1, ${git.count} Applications Synced from ${git.url(0)} and on`);
     watch = new ReadyEndpointsWatch(client, NAMESPACE, new Set(parts.canaries.map(stableService)));
     await watch.start();
-    const run = { client, cluster, controller, prometheus, watch, mode, schedule, log, git: parts.git };
+    const run = { client, cluster, controller, prometheus, watch, mode, schedule, log, git };
     const checks = await chaos(parts.canaries, run);
     failed = checks.some((c) => c.failures.length > 0);
     log(`${failed ? "FAILED" : "passed"} (seed ${seed}):\n${checksTable(checks)}`);
@@ -107,6 +114,7 @@ export async function runChaos(
     await watch?.stop();
     await controller.stop();
     await prometheus?.stop();
+    await git?.stop();
     transport.close();
     if (failed) log(`logs kept in ${workDir}`);
     await cluster.stop({ keepWorkDir: failed });
@@ -118,6 +126,7 @@ async function setUp(
   client: KubeClient,
   controller: ChaosController | ChaosReplicas,
   prometheus: ChaosPrometheus,
+  git: GitRepos,
   mode: ChaosMode,
   workDir: string,
 ) {
@@ -128,12 +137,11 @@ async function setUp(
     query: prometheus.query,
     pauseSeconds: mode.pauseSeconds,
   });
-  const git = await GitRepos.create(join(workDir, "git"), Math.ceil(mode.canaries / 10));
   await createApplications(client, NAMESPACE, git);
   await controller.start();
   await settle(client, NAMESPACE, canaries, [], { v1: true, timeoutMs: 120_000 });
   await appsSynced(client, git, 60_000);
-  return { canaries, git };
+  return { canaries };
 }
 
 function appsSynced(client: KubeClient, git: GitRepos, timeoutMs: number) {
@@ -204,7 +212,8 @@ async function chaos(canaries: Canary[], r: Run): Promise<Check[]> {
     heap,
     unexpectedExits: r.controller.unexpectedExits,
     unsyncedApps: await unsyncedApplications(r.client, NAMESPACE, r.git),
-    gitFailuresReported: await gitFailuresReported(r.client, NAMESPACE),
+    gitFailures: await gitFailuresReported(r.client, NAMESPACE),
+    gitOutages: r.schedule.flatMap((f) => (f.gitOutage ? [f.gitOutage] : [])),
     namespace: NAMESPACE,
   });
   if (!replicas) return checks;

@@ -1,6 +1,6 @@
 // The fault schedule of a chaos run, a pure function of the seed and the run's shape. Faults go in
-// three lanes that run side by side (the controller, the control plane, Prometheus); within a lane
-// they never overlap. Placement guarantees what the invariants rely on:
+// four lanes that run side by side (the controller, the control plane, Prometheus, Git); within a
+// lane they never overlap. Placement guarantees what the invariants rely on:
 // - every Prometheus outage is shorter than the analysis's error tolerance, and outages are far
 //   enough apart for a successful measurement in between (consecutive errors never add up across
 //   two outages);
@@ -10,7 +10,8 @@
 // - the first Prometheus outage opens the window and has its first `clearMs` to itself, so an
 //   analysis with no error tolerance surely sees it (the zero-tolerance Rollout must abort: a
 //   decisive expectation, not a "may"); so does the first Git outage (sluice must notice it, or
-//   "no prune while Git is unreachable" proves nothing).
+//   "no prune while Git is unreachable" proves nothing; hung, it must outlast a poll and a fetch
+//   deadline, run.ts).
 import { type Random, seededRandom } from "./random.ts";
 
 export type FaultKind =
@@ -20,6 +21,9 @@ export type FaultKind =
   | "stop-prometheus"
   | "break-git";
 
+/** How a Git outage looks to a client: connections refused (server stopped) or never answered (hung). */
+export type GitOutage = "refused" | "hang";
+
 export interface Fault {
   kind: FaultKind;
   /** When the fault starts, ms after the chaos window opens. */
@@ -28,6 +32,8 @@ export interface Fault {
   downMs: number;
   /** HA runs only: which replica a kill-controller fault kills (withVictims). */
   victim?: "leader" | "standby";
+  /** break-git only: how Git is unreachable (withGitOutages). */
+  gitOutage?: GitOutage;
 }
 
 export interface ScheduleShape {
@@ -150,7 +156,24 @@ export function withVictims(seed: number, schedule: readonly Fault[]): Fault[] {
   });
 }
 
+/**
+ * How each Git outage looks, from a stream of its own (the seed, salted) so the times stay what
+ * they were for the seed: the first refused or hung by a coin, later ones alternating, so a full
+ * run sees both.
+ */
+export function withGitOutages(seed: number, schedule: readonly Fault[]): Fault[] {
+  const random = seededRandom((seed ^ 0x5bd1e995) >>> 0);
+  let next: GitOutage = random.next() < 0.5 ? "refused" : "hang";
+  return schedule.map((f) => {
+    if (f.kind !== "break-git") return f;
+    const gitOutage = next;
+    next = next === "refused" ? "hang" : "refused";
+    return { ...f, gitOutage };
+  });
+}
+
 export function describeFault(f: Fault): string {
-  const victim = f.victim ? ` (${f.victim})` : "";
-  return `+${(f.atMs / 1000).toFixed(1)}s ${f.kind}${victim} for ${(f.downMs / 1000).toFixed(1)}s`;
+  const how = f.victim ?? f.gitOutage;
+  const detail = how ? ` (${how})` : "";
+  return `+${(f.atMs / 1000).toFixed(1)}s ${f.kind}${detail} for ${(f.downMs / 1000).toFixed(1)}s`;
 }

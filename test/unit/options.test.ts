@@ -77,6 +77,10 @@ test("Applications are honoured in one namespace: the flag, else $POD_NAMESPACE,
   assert.equal(parseOptions([], {}).repoPollMs, 180_000);
   assert.equal(parseOptions(["--repo-poll", "30s"], {}).repoPollMs, 30_000);
   assert.throws(() => parseOptions(["--repo-poll", "soon"], {}), /repo-poll/);
+  assert.equal(parseOptions([], {}).repoTimeoutMs, 60_000);
+  assert.equal(parseOptions(["--repo-timeout", "5s"], {}).repoTimeoutMs, 5_000);
+  assert.throws(() => parseOptions(["--repo-timeout", "never"], {}), /repo-timeout/);
+  assert.throws(() => parseOptions(["--repo-timeout", "0s"], {}), /repo-timeout must be longer than 0/);
 });
 
 test("--destination-namespaces is a comma-separated list (env too); empty means any namespace", () => {

@@ -1,7 +1,8 @@
 // The short chaos run in the HA mode (test/chaos/README.md): two controller replicas electing a
 // leader on one Lease, under the same seeded faults, the kills hitting the leader (failovers) or
 // the standby; on a cluster of the run's own. Besides every invariant of the one-controller run:
-// never two writers (audit log) and every failover within leaseDuration + retryPeriod + 5 s. A
+// never two writers (audit log) and every failover within leaseDuration + retryPeriod + 5 s. Git
+// is made unreachable as in the one-controller run (its HTTP server stopped or hung). A
 // random seed each time, printed; SLUICE_CHAOS_SEED=N replays one, as does
 // `npm run chaos -- --seed N --short --ha`. About 80 s on a 2-core machine.
 import assert from "node:assert/strict";
@@ -14,7 +15,6 @@ import { replayCommand, runChaos } from "../../chaos/run.ts";
 
 const HA_SHORT = withHa(SHORT);
 
-// The open issues short.test.ts runs as TODOs are not HA-specific: they stay TODOs here too.
 // Found by the full HA run (seed 12, 2026-12-05): a leader that lost the lease during an API server
 // restart had status patches received 11.07-11.2 s after its last renew (renew deadline 10 s,
 // 1 s tolerance); the API server answered 503, so nothing was applied and no one else held the lease
@@ -23,8 +23,6 @@ const HA_SHORT = withHa(SHORT);
 const KNOWN: Record<string, string> = {
   [NO_WRITE_PAST_RENEW_DEADLINE]:
     "open (issue 16 HA note): writes can reach the API server more than 1 s after the fence closed, during an API server restart (replay: npm run chaos -- --seed 12 --ha)",
-  "every Application Synced and Healthy after Git came back":
-    "open (issue 16 note, as in short.test.ts): an Application can stay sync Unknown after a controller kill and an API server restart; likely fixed, unconfirmed",
 };
 
 test("two replicas electing a leader under kill -9, control-plane restarts, Prometheus and Git outages hold every invariant", {

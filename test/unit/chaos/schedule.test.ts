@@ -6,6 +6,7 @@ import {
   type FaultKind,
   faultSchedule,
   type ScheduleShape,
+  withGitOutages,
   withVictims,
 } from "../../chaos/schedule.ts";
 
@@ -113,4 +114,23 @@ test("HA victims leave the schedule as it was, hit the leader first and mostly, 
   const many = withVictims(7, faultSchedule(7, { ...FULL.shape, kills: 40, windowMs: 2_000_000 }));
   const leaders = many.filter((f) => f.victim === "leader").length;
   assert.ok(leaders >= 24 && leaders < 40, `${leaders} of 40 kills hit the leader`);
+});
+
+test("Git outages are refused or hung by the seed, alternating, and the times stay the seed's", () => {
+  const firsts = new Set<string | undefined>();
+  for (let seed = 0; seed < 100; seed++) {
+    const planned = faultSchedule(seed, shape);
+    const git = withGitOutages(seed, planned);
+    assert.deepEqual(
+      git.map(({ gitOutage: _, ...f }) => f),
+      planned,
+    );
+    assert.deepEqual(withGitOutages(seed, planned), git);
+    const outages = git.filter((f) => f.kind === "break-git").map((f) => f.gitOutage);
+    assert.equal(outages.length, 2);
+    assert.notEqual(outages[0], outages[1], `seed ${seed}: ${outages}`);
+    assert.ok(git.every((f) => (f.kind === "break-git") === (f.gitOutage !== undefined)));
+    firsts.add(outages[0]);
+  }
+  assert.deepEqual([...firsts].sort(), ["hang", "refused"]);
 });

@@ -2,14 +2,16 @@
 // an HPA owns through /scale, minus ignored fields with RespectIgnoreDifferences) is dry-run by
 // server-side apply and the server's answer compared with live, so server defaults, webhooks and
 // fields only other managers own are never drift. A verdict is kept until the body or the live
-// object's content (not its status or resourceVersion) changes, so the watch events a healthy
-// object's status produces cost no API request.
+// object's content (not its status or resourceVersion, nor labels and annotations only other
+// writers hold) changes, so the watch events a healthy object's status (or the Deployment
+// controller's revision annotation) produces cost no API request.
 import { createHash } from "node:crypto";
 import type { KubeClient } from "../kube/client.ts";
 import type { ResourceType } from "../kube/resources.ts";
 import type { KubeObject } from "../kube/types.ts";
 import type { Placed } from "./apply/placement.ts";
 import { GITOPS_FIELD_MANAGER } from "./apply/sync.ts";
+import { managedFields } from "./diff/fields-v1.ts";
 import { applyBody, compare, type IgnoreRule } from "./diff/index.ts";
 
 export interface ObjectState {
@@ -46,15 +48,59 @@ const MAX_VERDICTS = 50_000;
  */
 const DEFER_TO = ["sluice-rollout"];
 
-/** The part of a live object a dry run depends on: not its status, versions, write times or status writers. */
-function liveSignature(live: KubeObject): unknown {
+/**
+ * The keys of a live metadata map (labels, annotations) a verdict depends on: those the body sets
+ * or this manager owns. Any other key only another writer holds — the Deployment controller's
+ * revision annotation, a label a person adds — is left as it is by an apply and so is never drift.
+ */
+function ownKeys(
+  live: Record<string, string> | undefined,
+  body: Record<string, string> | undefined,
+  owned: Set<string>,
+): Record<string, string> | undefined {
+  if (!live) return live;
+  return Object.fromEntries(
+    Object.entries(live).filter(([key]) => body?.[key] !== undefined || owned.has(key)),
+  );
+}
+
+/** The keys of metadata.`map` this field manager's entries own in `live`. */
+function ownedKeys(live: KubeObject, map: "labels" | "annotations"): Set<string> {
+  const keys = new Set<string>();
+  for (const entry of managedFields(live)) {
+    if (entry.manager !== GITOPS_FIELD_MANAGER) continue;
+    const fields = (entry.fieldsV1 as Record<string, Record<string, object>> | undefined)?.["f:metadata"]?.[
+      `f:${map}`
+    ];
+    for (const key of Object.keys(fields ?? {})) if (key.startsWith("f:")) keys.add(key.slice(2));
+  }
+  return keys;
+}
+
+/**
+ * The part of a live object a dry run depends on: not its status, versions, write times or status
+ * writers, nor (without ignore rules, which may select on any field) the labels and annotations
+ * only other writers hold.
+ */
+function liveSignature(live: KubeObject, body: KubeObject, rules: IgnoreRule[]): unknown {
   const { status: _status, ...rest } = live as KubeObject & { status?: unknown };
   const { managedFields, resourceVersion: _rv, generation: _g, ...metadata } = rest.metadata ?? {};
   // Who owns what matters (it shapes the body); when, and the status writers, do not.
   const owners = (managedFields ?? [])
     .filter((entry) => entry.subresource !== "status")
     .map(({ time: _time, ...entry }) => entry);
-  return { ...rest, metadata: { ...metadata, owners } };
+  const maps =
+    rules.length > 0
+      ? {}
+      : {
+          labels: ownKeys(metadata.labels, body.metadata?.labels, ownedKeys(live, "labels")),
+          annotations: ownKeys(
+            metadata.annotations,
+            body.metadata?.annotations,
+            ownedKeys(live, "annotations"),
+          ),
+        };
+  return { ...rest, metadata: { ...metadata, ...maps, owners } };
 }
 
 const hashOf = (value: unknown) => createHash("sha1").update(JSON.stringify(value)).digest("hex");
@@ -76,7 +122,7 @@ export class Comparer {
     );
     const state = { placed, type, live, body };
     if (!live) return { ...state, status: "OutOfSync", drift: [], message: "missing" };
-    const hash = hashOf([body, liveSignature(live), rules]);
+    const hash = hashOf([body, liveSignature(live, body, rules), rules]);
     const kept = this.verdicts.get(key);
     if (kept?.hash === hash) return { ...state, ...verdict(kept.drift) };
     let predicted: KubeObject;
@@ -96,7 +142,7 @@ export class Comparer {
    * so the look that its own watch event causes needs no dry run.
    */
   settle(key: string, body: KubeObject, applied: KubeObject, rules: IgnoreRule[]): void {
-    this.remember(key, { hash: hashOf([body, liveSignature(applied), rules]), drift: [] });
+    this.remember(key, { hash: hashOf([body, liveSignature(applied, body, rules), rules]), drift: [] });
   }
 
   /** Verdicts of an Application that is gone. */

@@ -104,7 +104,37 @@ export async function placeAll(ctx: ObjectsContext, rendered: Rendered[]) {
 export const verdictKey = (appKey: string, placed: Placed): string =>
   `${appKey}|${placed.object.metadata?.annotations?.[TRACKING_ANNOTATION]}`;
 
-/** Each placed object with its live copy and its drift. */
+/** Objects read and compared at once: a look's reads (GETs of objects not in the informers, dry runs) are independent. */
+const COMPARE_CONCURRENCY = 8;
+
+/** One placed object with its live copy and its drift. */
+async function compareOne(
+  ctx: ObjectsContext,
+  { placed, type, awaitsCrd }: Typed,
+  rules: IgnoreRule[],
+  respectIgnoreDifferences: boolean,
+): Promise<ObjectState> {
+  if (awaitsCrd)
+    return {
+      placed,
+      type,
+      live: undefined,
+      body: placed.object,
+      status: "OutOfSync",
+      drift: [],
+      message: `waits for CustomResourceDefinition ${awaitsCrd}`,
+      awaitsCrd,
+    };
+  const ref = { namespace: placed.object.metadata?.namespace, name: placed.object.metadata?.name ?? "" };
+  const live = await ctx.live.liveOf(type, ref);
+  const key = verdictKey(ctx.key, placed);
+  return ctx.comparer.compare(key, { placed, type, live, rules, respectIgnoreDifferences });
+}
+
+/**
+ * Each placed object with its live copy and its drift, in the order given. Read a few at a time,
+ * so a look's latency is not one round trip per object not yet in the informers.
+ */
 export async function compareAll(
   ctx: ObjectsContext,
   ordered: Typed[],
@@ -112,25 +142,11 @@ export async function compareAll(
   respectIgnoreDifferences: boolean,
 ): Promise<ObjectState[]> {
   const states: ObjectState[] = [];
-  for (const { placed, type, awaitsCrd } of ordered) {
-    if (awaitsCrd) {
-      const message = `waits for CustomResourceDefinition ${awaitsCrd}`;
-      states.push({
-        placed,
-        type,
-        live: undefined,
-        body: placed.object,
-        status: "OutOfSync",
-        drift: [],
-        message,
-        awaitsCrd,
-      });
-      continue;
-    }
-    const ref = { namespace: placed.object.metadata?.namespace, name: placed.object.metadata?.name ?? "" };
-    const live = await ctx.live.liveOf(type, ref);
-    const key = verdictKey(ctx.key, placed);
-    states.push(await ctx.comparer.compare(key, { placed, type, live, rules, respectIgnoreDifferences }));
+  for (let i = 0; i < ordered.length; i += COMPARE_CONCURRENCY) {
+    const batch = ordered.slice(i, i + COMPARE_CONCURRENCY);
+    states.push(
+      ...(await Promise.all(batch.map((o) => compareOne(ctx, o, rules, respectIgnoreDifferences)))),
+    );
   }
   return states;
 }

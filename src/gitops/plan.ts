@@ -39,6 +39,8 @@ function toApply(state: ObjectState, options: string[]): ToApply {
       ? { replace: { liveResourceVersion: state.live?.metadata?.resourceVersion } }
       : {}),
     ...(all.includes("Validate=false") ? { skipValidation: true } : {}),
+    // The look's comparison dry-ran this body (as server-side apply, with the default validation).
+    ...(state.predicted ? { dryRunAccepted: true } : {}),
   };
 }
 

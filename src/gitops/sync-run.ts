@@ -28,13 +28,21 @@ export async function syncNow(
     const attempts = heal?.revision === sha ? heal.attempts + 1 : 1;
     shell.heals.set(look.key, { revision: sha, attempts, atMs: look.nowMs });
   } else shell.heals.delete(look.key);
-  await shell.events.record(app, "Normal", Reasons.SyncStarted, `Sync to ${sha.slice(0, 7)} started`);
+  // Written while the sync's dry runs go (its time is taken now; a failed Event never fails a
+  // sync), not one round trip ahead of them; done before the Event that ends the sync.
+  const started = shell.events.record(
+    app,
+    "Normal",
+    Reasons.SyncStarted,
+    `Sync to ${sha.slice(0, 7)} started`,
+  );
   // Hooks run in every sync, not in a look that only compares.
   const run = { client: shell.kernel.client, hooks: seen.hooks, desired: states };
   const outcome: SyncOutcome =
     "refused" in plan
       ? { ok: false, message: plan.refused, resources: [] }
-      : await runSyncWithHooks(run, plan);
+      : await runSyncWithHooks(run, plan).finally(() => started);
+  await started;
   settleApplied(look, states, outcome);
   // Kinds this sync brought in are served now: the next look must not find them unknown.
   if (!("refused" in plan) && plan.apply.some((o) => o.awaitsCrd))

@@ -1,6 +1,7 @@
 // Runs a sync plan: the destination Namespace first when CreateNamespace=true; every object to
 // apply dry-run first, so one invalid object fails the sync before anything is applied (its kind,
-// name and the API server's message in status); then applied in order by server-side apply as
+// name and the API server's message in status) — but no body is dry-run twice in one look, and the
+// first object applied needs none (its apply fails just as its dry run would); then applied in order by server-side apply as
 // sluice-gitops with conflicts forced (Git wins over a hand edit, as Argo CD's
 // ServerSideApply=true does; fields an HPA owns were taken out of the body beforehand); then, only
 // when everything applied, the prune: each object deleted with the resourceVersion it was judged
@@ -32,6 +33,8 @@ export interface ToApply {
   replace?: { liveResourceVersion: string | undefined } | undefined;
   /** Validate=false: the API server does not check fields against the schema. */
   skipValidation?: boolean | undefined;
+  /** The server accepted this very body in a dry run moments ago (the look's comparison): not asked again. */
+  dryRunAccepted?: boolean | undefined;
 }
 
 export interface ToPrune {
@@ -92,29 +95,57 @@ async function dryRunOne(client: KubeClient, o: ToApply): Promise<string | undef
   }
 }
 
+/** A sync that fails before anything is applied: the refused object's message, the others not applied. */
+function refusedBeforeApply(plan: SyncPlan, refused: ToApply, message: string): SyncOutcome {
+  return {
+    ok: false,
+    message: `one or more objects failed to apply (dry run): ${named(refused.entry)}: ${message}`,
+    resources: plan.apply.map((x) => result(x.entry, "SyncFailed", x === refused ? message : "not applied")),
+  };
+}
+
 /**
- * Every object dry-run before any is applied, so one the API server refuses stops the sync with
- * nothing half-applied; the first refused in plan order is the one reported.
+ * The object whose own apply stands in for its dry run: the first one applied, when nothing runs
+ * between the dry runs and it (no PreSync hook) and it is a server-side apply like its dry run.
+ * Applied first, with every other object already accepted, it fails exactly as its dry run would,
+ * with nothing applied before it.
  */
-async function dryRunAll(client: KubeClient, plan: SyncPlan): Promise<SyncOutcome | undefined> {
-  const checked = plan.apply.filter((o) => !o.awaitsCrd);
+function firstUnchecked(plan: SyncPlan): ToApply | undefined {
+  const first = plan.apply[0];
+  if (!first || plan.beforeApply || first.replace || first.awaitsCrd || first.dryRunAccepted)
+    return undefined;
+  return first;
+}
+
+/** The first object of `objects` (in their order) the API server refuses in a dry run, with why. */
+async function firstRefused(client: KubeClient, objects: ToApply[]) {
   const errors: (string | undefined)[] = [];
-  for (let i = 0; i < checked.length; i += DRY_RUN_CONCURRENCY) {
-    const batch = checked.slice(i, i + DRY_RUN_CONCURRENCY);
+  for (let i = 0; i < objects.length; i += DRY_RUN_CONCURRENCY) {
+    const batch = objects.slice(i, i + DRY_RUN_CONCURRENCY);
     errors.push(...(await Promise.all(batch.map((o) => dryRunOne(client, o)))));
     const index = errors.findIndex((e) => e !== undefined);
-    const refused = checked[index];
-    if (!refused) continue;
-    const message = errors[index] ?? "";
-    return {
-      ok: false,
-      message: `one or more objects failed to apply (dry run): ${named(refused.entry)}: ${message}`,
-      resources: plan.apply.map((x) =>
-        result(x.entry, "SyncFailed", x === refused ? message : "not applied"),
-      ),
-    };
+    const refused = objects[index];
+    if (refused) return { refused, message: errors[index] ?? "" };
   }
   return undefined;
+}
+
+/**
+ * Every object dry-run before any is applied, so one the API server refuses stops the sync with
+ * nothing half-applied; the first refused in plan order is the one reported. Not asked again: a
+ * body this look's comparison just dry-ran, and the first object applied (firstUnchecked) unless
+ * another is refused.
+ */
+async function dryRunAll(client: KubeClient, plan: SyncPlan): Promise<SyncOutcome | undefined> {
+  const first = firstUnchecked(plan);
+  const checked = plan.apply.filter((o) => !o.awaitsCrd && !o.dryRunAccepted && o !== first);
+  const found = await firstRefused(client, checked);
+  if (!found) return undefined;
+  // Which is reported must not depend on what was skipped: the first object comes first.
+  const firstMessage = first ? await dryRunOne(client, first) : undefined;
+  return first && firstMessage !== undefined
+    ? refusedBeforeApply(plan, first, firstMessage)
+    : refusedBeforeApply(plan, found.refused, found.message);
 }
 
 async function pruneAll(client: KubeClient, plan: SyncPlan): Promise<ResourceResult[]> {
@@ -156,6 +187,7 @@ export async function runSync(client: KubeClient, plan: SyncPlan): Promise<SyncO
   const resources: ResourceResult[] = [];
   const applied: { body: KubeObject; object: KubeObject }[] = [];
   const served = new Set<string>();
+  const first = firstUnchecked(plan);
   for (const o of plan.apply) {
     try {
       if (o.awaitsCrd && !served.has(o.awaitsCrd)) {
@@ -168,6 +200,8 @@ export async function runSync(client: KubeClient, plan: SyncPlan): Promise<SyncO
       );
     } catch (error) {
       const message = (error as Error).message;
+      // Nothing is applied yet: the sync ends as this object's dry run would have ended it.
+      if (o === first) return refusedBeforeApply(plan, o, message);
       resources.push(result(o.entry, "SyncFailed", message));
       return { ok: false, message: `${named(o.entry)}: ${message}`, resources, applied };
     }

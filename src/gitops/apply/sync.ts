@@ -85,14 +85,34 @@ function applyOne(client: KubeClient, o: ToApply): Promise<KubeObject> {
 /** Dry runs at once per sync: they change nothing, so their order does not matter. */
 const DRY_RUN_CONCURRENCY = 8;
 
-/** The error of one object's server-side dry run, undefined when the API server accepts it. */
-async function dryRunOne(client: KubeClient, o: ToApply): Promise<string | undefined> {
+/** Namespaces this sync applies: objects in one that does not exist yet cannot be dry-run before it. */
+function namespacesApplied(plan: SyncPlan): Set<string> {
+  return new Set(
+    plan.apply.filter((o) => o.body.kind === "Namespace").map((o) => o.body.metadata?.name ?? ""),
+  );
+}
+
+/**
+ * The error of one object's server-side dry run, undefined when the API server accepts it. An
+ * object whose namespace the same sync creates (a Namespace kept in Git with its objects) is not
+ * refused for that namespace's absence: its Namespace is applied before it, and its own apply is
+ * checked then (the peer's client-side dry run never sees the namespace's absence either).
+ */
+async function dryRunOne(client: KubeClient, o: ToApply, created: Set<string>): Promise<string | undefined> {
   try {
     await client.apply(o.type, o.body, GITOPS_FIELD_MANAGER, { dryRun: true, force: true, ...validation(o) });
     return undefined;
   } catch (error) {
+    const namespace = o.body.metadata?.namespace;
+    if (namespace && created.has(namespace) && isNotFound(error) && namespaceMissing(error, namespace))
+      return undefined;
     return (error as Error).message;
   }
+}
+
+/** The API server's 404 for a namespace that does not exist (not for the object itself). */
+function namespaceMissing(error: unknown, namespace: string): boolean {
+  return (error as Error).message.includes(`namespaces "${namespace}" not found`);
 }
 
 /** A sync that fails before anything is applied: the refused object's message, the others not applied. */
@@ -118,11 +138,11 @@ function firstUnchecked(plan: SyncPlan): ToApply | undefined {
 }
 
 /** The first object of `objects` (in their order) the API server refuses in a dry run, with why. */
-async function firstRefused(client: KubeClient, objects: ToApply[]) {
+async function firstRefused(client: KubeClient, objects: ToApply[], created: Set<string>) {
   const errors: (string | undefined)[] = [];
   for (let i = 0; i < objects.length; i += DRY_RUN_CONCURRENCY) {
     const batch = objects.slice(i, i + DRY_RUN_CONCURRENCY);
-    errors.push(...(await Promise.all(batch.map((o) => dryRunOne(client, o)))));
+    errors.push(...(await Promise.all(batch.map((o) => dryRunOne(client, o, created)))));
     const index = errors.findIndex((e) => e !== undefined);
     const refused = objects[index];
     if (refused) return { refused, message: errors[index] ?? "" };
@@ -139,10 +159,11 @@ async function firstRefused(client: KubeClient, objects: ToApply[]) {
 async function dryRunAll(client: KubeClient, plan: SyncPlan): Promise<SyncOutcome | undefined> {
   const first = firstUnchecked(plan);
   const checked = plan.apply.filter((o) => !o.awaitsCrd && !o.dryRunAccepted && o !== first);
-  const found = await firstRefused(client, checked);
+  const created = namespacesApplied(plan);
+  const found = await firstRefused(client, checked, created);
   if (!found) return undefined;
   // Which is reported must not depend on what was skipped: the first object comes first.
-  const firstMessage = first ? await dryRunOne(client, first) : undefined;
+  const firstMessage = first ? await dryRunOne(client, first, created) : undefined;
   return first && firstMessage !== undefined
     ? refusedBeforeApply(plan, first, firstMessage)
     : refusedBeforeApply(plan, found.refused, found.message);

@@ -309,6 +309,41 @@ test("CreateNamespace=true creates the destination namespace before applying int
   assert.equal(created.metadata?.annotations?.owner, "web-team");
 });
 
+test("a Namespace kept in Git with the objects in it: the first sync creates it, then applies into it", async (t) => {
+  const { namespace, client, until } = await gitopsSetUp(t, "app-own-ns", {}, { allNamespaces: true });
+  const destination = `${namespace}-own`;
+  t.after(() => client.delete(Namespaces, { name: destination }).catch(() => undefined));
+  const repo = await repository(t);
+  const ns = `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${destination}\n`;
+  const sha = await repo.commit(
+    { "app/ns.yaml": ns, "app/a.yaml": configMap("a", "1"), "app/b.yaml": configMap("b", "2") },
+    "first",
+  );
+  const app = application(namespace, repo.url, { syncPolicy: { automated: {} } });
+  app.spec = {
+    ...app.spec,
+    destination: { server: "https://kubernetes.default.svc", namespace: destination },
+  };
+  await client.create(Applications, app, "test");
+  const synced = await until(
+    "Synced",
+    (a) =>
+      (a.status?.sync?.revision === sha && a.status.sync.status === "Synced") ||
+      a.status?.operationState?.phase === "Failed",
+  );
+  assert.equal(synced.status?.operationState?.phase, "Succeeded", synced.status?.operationState?.message);
+  for (const [name, value] of [
+    ["a", "1"],
+    ["b", "2"],
+  ] as const) {
+    const live = await client.get<KubeObject & { data?: Record<string, string> }>(ConfigMaps, {
+      namespace: destination,
+      name,
+    });
+    assert.equal(live.data?.value, value);
+  }
+});
+
 test("sync options: Replace=true replaces instead of applying; FailOnSharedResource=true refuses an object another Application tracks", async (t) => {
   const repo = await repository(t);
   await repo.commit({ "app/a.yaml": configMap("a", "1"), "app/b.yaml": configMap("b", "1") }, "first");

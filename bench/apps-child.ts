@@ -2,14 +2,14 @@
 // leader election off, one namespace), so the RSS and CPU the parent reads from /proc are the
 // controller's own (protocol: lib/child-report.ts). The webhook receiver runs too, on a port of its
 // own choosing (reported with the metrics port), for the push phase (apps-webhook.ts).
-//   apps-child.ts <kubeconfig> <namespace> <repo-cache-dir> [<poll ms>]
+//   apps-child.ts <kubeconfig> <namespace> <repo-cache-dir> [<poll ms>] [<workers>]
 import { runSluice } from "../src/app.ts";
 import { applicationControllerWith } from "../src/gitops/controller.ts";
 import { parseOptions } from "../src/options.ts";
 import { createLogger } from "../src/telemetry/logger.ts";
 import { reportToParent } from "./lib/child-report.ts";
 
-const [kubeconfig, namespace, repoCacheDir, pollMs] = process.argv.slice(2);
+const [kubeconfig, namespace, repoCacheDir, pollMs, workers] = process.argv.slice(2);
 
 const options = {
   ...parseOptions([], {}),
@@ -18,6 +18,7 @@ const options = {
   // honoured in `namespace` only.
   namespace: undefined,
   leaderElect: false,
+  ...(workers ? { workers: Number(workers) } : {}),
   metricsAddr: "127.0.0.1:0",
   webhookAddr: "127.0.0.1:0",
   // The receiver reads its Secret and lists Applications here.

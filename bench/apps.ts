@@ -15,7 +15,7 @@
 //    (apps-webhook.ts).
 // Prints a table and writes the raw figures to .sluice/bench/apps-<time>.json.
 //
-//   npm run bench -- apps [--apps 100] [--repos 10] [--pushes 50] [--poll 3m] [--generate-paths] [--keep] [--stock]
+//   npm run bench -- apps [--apps 100] [--repos 10] [--pushes 50] [--poll 3m] [--workers 10] [--generate-paths] [--keep] [--stock]
 //
 // --poll is the controller's repository poll (its default 3 min): a longer one keeps the wave of
 // first polls that follows a cold start of many apps out of the push phase.
@@ -56,6 +56,9 @@ const { values: flags } = parseArgs({
     repos: { type: "string", default: "10" },
     pushes: { type: "string", default: "50" },
     poll: { type: "string", default: "3m" },
+    // The controller's --workers (reconciles at once; default 10). Argo CD users raise its
+    // --status-processors / --operation-processors (20 / 10 by default) for this many apps.
+    workers: { type: "string", default: "10" },
     // Each app carries argocd.argoproj.io/manifest-generate-paths ".": a push refreshes only the
     // apps whose path it touched, not every app of the repository.
     "generate-paths": { type: "boolean", default: false },
@@ -195,7 +198,7 @@ async function gitCounts(log: string): Promise<Record<string, number>> {
 
 /** Starts the controller child with the logging git first on its PATH. */
 function startChild(kubeconfig: string, cacheDir: string, shimDir: string): Promise<BenchChild> {
-  return startBenchChild("apps-child.ts", [kubeconfig, APPS_NS, cacheDir, String(POLL_MS)], {
+  return startBenchChild("apps-child.ts", [kubeconfig, APPS_NS, cacheDir, String(POLL_MS), flags.workers], {
     ...process.env,
     PATH: `${shimDir}${delimiter}${process.env.PATH ?? ""}`,
   });
@@ -553,6 +556,7 @@ function writeJson(result: Result): Promise<string> {
     repos: REPOS,
     pushes: PUSHES,
     pollMs: POLL_MS,
+    workers: Number(flags.workers),
     generatePaths: flags["generate-paths"],
     createConcurrency: CREATE_CONCURRENCY,
     idleMs: IDLE_MS,
@@ -606,7 +610,7 @@ async function main(): Promise<void> {
     console.log(
       `Application benchmark (${new Date().toISOString()}, ${availableParallelism()} CPUs shared by controller, ` +
         `control plane, kwok and bench): ${APPS} apps (Deployment 1 replica + Service + ConfigMap) from ` +
-        `${REPOS} file:// repositories, created ${CREATE_CONCURRENCY} at a time`,
+        `${REPOS} file:// repositories, created ${CREATE_CONCURRENCY} at a time; controller --workers ${flags.workers}`,
     );
     printTable(result);
     console.log("  (controller RSS includes tsx's loader: the child runs TypeScript through --import tsx)");

@@ -22,7 +22,7 @@ import { installDevCrds } from "../test/tools/crds.ts";
 import { auditWrites, totalOf } from "./lib/audit.ts";
 import { type BenchChild, startBenchChild } from "./lib/child.ts";
 import { observeRollouts } from "./lib/healthy.ts";
-import { quantileMsBetween, requestsByVerb, type Series, scrape } from "./lib/metrics.ts";
+import { requestsByVerb, rolloutLatencies, scrape } from "./lib/metrics.ts";
 import { procStats, rssSampler } from "./lib/proc.ts";
 import { writeBenchJson } from "./lib/results.ts";
 import { BENCH_MANAGER, benchRollout, createRouting, forEachIndex } from "./lib/rollouts.ts";
@@ -52,16 +52,6 @@ const CONTROL_PLANE: ComponentName[] = ["kube-apiserver", "etcd"];
 const OTHERS: ComponentName[] = ["kube-controller-manager", "kube-scheduler", "kwok"];
 const cpuOf = (cluster: LocalCluster, names: ComponentName[]) =>
   names.reduce((sum, name) => sum + procStats(cluster.component(name).pid).cpuSeconds, 0);
-
-function latencies(before: Series, after: Series) {
-  const q = (name: string, label: string, p: number) => quantileMsBetween(before, after, name, label, p);
-  return {
-    reconcileP50Ms: q("sluice_reconcile_duration_seconds", 'controller="rollout"', 0.5),
-    reconcileP99Ms: q("sluice_reconcile_duration_seconds", 'controller="rollout"', 0.99),
-    queueP50Ms: q("sluice_workqueue_queue_duration_seconds", 'name="rollout"', 0.5),
-    queueP99Ms: q("sluice_workqueue_queue_duration_seconds", 'name="rollout"', 0.99),
-  };
-}
 
 async function prepare(cluster: LocalCluster, client: KubeClient): Promise<void> {
   await installDevCrds(cluster.info.kubeconfig);
@@ -134,7 +124,7 @@ async function bulkUpdate(cluster: LocalCluster, client: KubeClient, child: Benc
     apiserverEtcdCpuSeconds: cpuOf(cluster, CONTROL_PLANE) - cp0,
     kcmSchedulerKwokCpuSeconds: cpuOf(cluster, OTHERS) - others0,
     requests: requestsByVerb(m0, m1),
-    ...latencies(m0, m1),
+    ...rolloutLatencies(m0, m1),
   };
 }
 

@@ -12,6 +12,9 @@
 //  - analysis verdict → 90 on the Ingress: from the step's AnalysisRun seen Successful by a watch
 //    to the weight seen by a watch (when its measurement is taken is bench/analysis-scheduling.ts's
 //    subject, not this one's).
+// Also the controller's own reconcile and queue latency (its histograms) from the first promote
+// until every promoted Rollout is at 90: reconciles at a steady rate among N live Rollouts, where
+// the rollouts bench's bulk change measures them with the control plane saturated.
 // Prints p50/p99/max and writes the raw figures to .sluice/bench/step-latency-<time>.json.
 //
 //   npm run bench -- step-latency [--count 1000] [--rate 10] [--stock]
@@ -29,6 +32,7 @@ import type { KubeObject } from "../src/kube/types.ts";
 import { LocalCluster } from "../test/cluster/cluster.ts";
 import { installDevCrds } from "../test/tools/crds.ts";
 import { type BenchChild, startBenchChild } from "./lib/child.ts";
+import { rolloutLatencies, scrape } from "./lib/metrics.ts";
 import { writeBenchJson } from "./lib/results.ts";
 import { BENCH_MANAGER, benchRollout, createRouting, forEachIndex } from "./lib/rollouts.ts";
 import { spread } from "./lib/stats.ts";
@@ -163,10 +167,10 @@ async function until(what: string, ok: () => boolean): Promise<void> {
   }
 }
 
-async function measure(client: KubeClient) {
+async function measure(client: KubeClient, metricsPort: number) {
   const seen = observe(client);
   try {
-    return await promoteAll(client, seen);
+    return await promoteAll(client, seen, metricsPort);
   } catch (error) {
     throw new Error(
       `${(error as Error).message}; web-0's canary Ingress showed weights ${seen.of(0).join(", ")}`,
@@ -176,7 +180,7 @@ async function measure(client: KubeClient) {
   }
 }
 
-async function promoteAll(client: KubeClient, seen: ReturnType<typeof observe>) {
+async function promoteAll(client: KubeClient, seen: ReturnType<typeof observe>, metricsPort: number) {
   await forEachIndex(COUNT, (i) => client.create(Rollouts, benchRollout(NS, i, STEPS, true), BENCH_MANAGER));
   await until("every Rollout Healthy", seen.allHealthy);
   const image = { spec: { template: { spec: { containers: [{ name: "web", image: "web:2" }] } } } };
@@ -193,6 +197,8 @@ async function promoteAll(client: KubeClient, seen: ReturnType<typeof observe>) 
       subresource: "status",
     });
   };
+  // The controller's own reconcile and queue latency over the promotions and the steps they set off.
+  const before = await scrape(metricsPort);
   if (RATE === 0) await forEachIndex(PROMOTED, promoteOne);
   else {
     const started = Date.now();
@@ -206,6 +212,7 @@ async function promoteAll(client: KubeClient, seen: ReturnType<typeof observe>) 
     await Promise.all(sent);
   }
   await until("every promoted canary Ingress at 90 (after its analysis)", () => seen.allAt(90, PROMOTED));
+  const latencies = rolloutLatencies(before, await scrape(metricsPort));
   const indexes = Array.from({ length: PROMOTED }, (_, i) => i);
   const since = (weight: number, from: (i: number) => number | undefined) =>
     indexes.map((i) => (seen.seen(i, weight) ?? Number.NaN) - (from(i) ?? Number.NaN));
@@ -213,6 +220,7 @@ async function promoteAll(client: KubeClient, seen: ReturnType<typeof observe>) 
     promoteToWeightMs: since(60, (i) => promotedAt.get(i)),
     pauseDeadlineToWeightMs: since(80, seen.deadline),
     verdictToWeightMs: since(90, seen.verdict),
+    latencies,
   };
 }
 
@@ -234,7 +242,7 @@ async function main(): Promise<void> {
     verdictServer = await serveVerdict();
     await client.create(AnalysisTemplates, verdictTemplate(verdictServer.url), BENCH_MANAGER);
     child = await startBenchChild("rollouts-child.ts", [cluster.info.kubeconfig, NS]);
-    const raw = await measure(client);
+    const raw = await measure(client, child.metricsPort);
     const childReport = await child.stop();
     child = undefined;
     const finite = (values: number[]) => values.filter(Number.isFinite);
@@ -251,6 +259,10 @@ async function main(): Promise<void> {
     row("promote → weight on the Ingress", promote);
     row("pause deadline → weight on the Ingress", pause);
     row("analysis verdict → weight on the Ingress", verdict);
+    const l = raw.latencies;
+    console.log(
+      `  ${"controller meanwhile: reconcile".padEnd(40)} p50 ${l.reconcileP50Ms.toFixed(1)} ms, p99 ${l.reconcileP99Ms.toFixed(1)} ms; queue wait p50 ${l.queueP50Ms.toFixed(1)} ms, p99 ${l.queueP99Ms.toFixed(1)} ms`,
+    );
     const figures = {
       count: COUNT,
       promoted: PROMOTED,

@@ -46,3 +46,14 @@ export function quantileMsBetween(before: Series, after: Series, name: string, l
   }
   return 1000 * histogramQuantile(q, [...buckets]);
 }
+
+/** The Rollout controller's reconcile and queue latency between two scrapes, p50/p99 in ms. */
+export function rolloutLatencies(before: Series, after: Series) {
+  const q = (name: string, label: string, p: number) => quantileMsBetween(before, after, name, label, p);
+  return {
+    reconcileP50Ms: q("sluice_reconcile_duration_seconds", 'controller="rollout"', 0.5),
+    reconcileP99Ms: q("sluice_reconcile_duration_seconds", 'controller="rollout"', 0.99),
+    queueP50Ms: q("sluice_workqueue_queue_duration_seconds", 'name="rollout"', 0.5),
+    queueP99Ms: q("sluice_workqueue_queue_duration_seconds", 'name="rollout"', 0.99),
+  };
+}

@@ -5,7 +5,10 @@
 // cluster (no kwok: ReplicaSets are created, pods are not, which does not change what sluice
 // caches).
 //
-//   npm run bench -- rollout-memory [--count 1000] [--node /usr/bin/node] ... [--node-flags "--x=1"] ...
+//   npm run bench -- rollout-memory [--count 1000] [--routed] [--node /usr/bin/node] ... [--node-flags "--x=1"] ...
+//
+// --routed routes every other Rollout through nginx (its two Services and stable Ingress made
+// first, the canary Ingress by sluice), so the caches hold what the rollouts bench's would.
 //
 // Each --node-flags value is one more configuration (runtime flags of the controller process;
 // NAME=value tokens go to its environment, e.g. "MALLOC_ARENA_MAX=2 --max-semi-space-size=8"),
@@ -24,6 +27,7 @@ import { Rollouts } from "../src/kube/resources.ts";
 import { KubeTransport } from "../src/kube/transport.ts";
 import { LocalCluster } from "../test/cluster/cluster.ts";
 import { CONTROLLER_NODE_FLAGS } from "./lib/child.ts";
+import { benchRollout, createRouting, forEachIndex } from "./lib/rollouts.ts";
 
 const run = promisify(execFile);
 const root = join(import.meta.dirname, "..");
@@ -31,6 +35,7 @@ const args = process.argv.slice(2);
 const flag = (name: string) =>
   args.flatMap((a, i) => (a === name && args[i + 1] ? [args[i + 1] as string] : []));
 const count = Number(flag("--count")[0] ?? 1000);
+const ROUTED = args.includes("--routed");
 const nodes = flag("--node").length > 0 ? flag("--node") : [process.execPath];
 const flagSets =
   flag("--node-flags").length > 0
@@ -62,29 +67,15 @@ async function applyCrds(transport: KubeTransport, client: KubeClient): Promise<
   }
 }
 
-function rollout(namespace: string, i: number): Rollout {
-  return {
-    apiVersion: "sluice.dev/v1alpha1",
-    kind: "Rollout",
-    metadata: { name: `web-${i}`, namespace },
-    spec: {
-      replicas: 1,
-      selector: { matchLabels: { app: `web-${i}` } },
-      template: {
-        metadata: { labels: { app: `web-${i}` } },
-        spec: { containers: [{ name: "web", image: "web:1" }] },
-      },
-      strategy: { canary: { steps: [{ setWeight: 20 }, { pause: { duration: "10s" } }, { setWeight: 50 }] } },
-    },
-  } as Rollout;
-}
+const STEPS = [{ setWeight: 20 }, { pause: { duration: "10s" } }, { setWeight: 50 }];
+/** --routed: every other Rollout routed by nginx, with its Services and stable Ingress (as the rollouts bench). */
+const routed = (i: number) => ROUTED && i % 2 === 0;
 
 async function fill(client: KubeClient, namespace: string, n: number): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < n) await client.create(Rollouts, rollout(namespace, next++), "bench");
-  };
-  await Promise.all(Array.from({ length: 16 }, worker));
+  await createRouting(client, namespace, n, routed);
+  await forEachIndex(n, (i) =>
+    client.create(Rollouts, benchRollout(namespace, i, STEPS, routed(i)), "bench"),
+  );
 }
 
 /** Rollouts in the namespace the controller has reconciled (observedGeneration set). */

@@ -108,6 +108,16 @@ function destinationsOf(config: ApplicationConfig, watched: string | undefined):
   return watched ? { namespaces: [watched], flag: "--namespace" } : undefined;
 }
 
+/** Drops what this process keeps about an Application that is gone (teardown decides about its objects). */
+function forgetApplication(shell: Shell, teardown: Teardown, key: string, app: Application): void {
+  shell.writer.tracker.forget(key);
+  shell.sources.forget(app);
+  shell.comparer.forget(`${key}|`);
+  shell.heals.delete(key);
+  shell.metrics.forget(key);
+  teardown.gone(key, app);
+}
+
 export function applicationControllerWith(config: ApplicationConfig = {}): ControllerSetup {
   return (kernel) => {
     const apps = kernel.informer<Application>({
@@ -174,14 +184,8 @@ export function applicationControllerWith(config: ApplicationConfig = {}): Contr
     if (ownsCacheDir) kernel.onStop(() => rm(root, { recursive: true, force: true }));
     apps.on((event, app, old) => {
       const key = keyOf(app);
-      if (event === "delete") {
-        shell.writer.tracker.forget(key);
-        shell.sources.forget(app);
-        shell.comparer.forget(`${key}|`);
-        shell.heals.delete(key);
-        metrics.forget(key);
-        teardown.gone(key, app);
-      } else teardown.present(key);
+      if (event === "delete") forgetApplication(shell, teardown, key, app);
+      else teardown.present(key);
       if (event !== "update" || changedBeyondStatus(app, old) || waitingForOwnWrite.delete(key))
         controller?.enqueue(key);
       // Applications that depend on this one look again when it changes (its status included).

@@ -65,6 +65,24 @@ export async function repository(t: TestContext) {
   return { url: `file://${dir}`, dir, commit };
 }
 
+/** A Deployment "web" (image registry.example/web:1) as YAML in a repository. */
+export const deploymentYaml = (replicas = 1) => `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: ${replicas}
+  selector:
+    matchLabels: { app: web }
+  template:
+    metadata:
+      labels: { app: web }
+    spec:
+      containers:
+        - name: web
+          image: registry.example/web:1
+`;
+
 export const configMap = (name: string, value: string) =>
   `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n  value: "${value}"\n`;
 

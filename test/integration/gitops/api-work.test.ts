@@ -13,24 +13,9 @@ import {
   describeAudit,
   SLUICE_AGENT,
 } from "../../helpers/audit.ts";
-import { application, configMap, gitopsSetUp, repository } from "../../helpers/gitops.ts";
+import { application, configMap, deploymentYaml, gitopsSetUp, repository } from "../../helpers/gitops.ts";
 
-const deployment = `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-spec:
-  replicas: 1
-  selector:
-    matchLabels: { app: web }
-  template:
-    metadata:
-      labels: { app: web }
-    spec:
-      containers:
-        - name: web
-          image: registry.example/web:1
-`;
+const deployment = deploymentYaml();
 const service = `apiVersion: v1
 kind: Service
 metadata:

@@ -8,7 +8,7 @@ import type { Application } from "../../../src/api/application.ts";
 import { isNotFound } from "../../../src/kube/errors.ts";
 import { Applications, ConfigMaps, Events, Namespaces } from "../../../src/kube/resources.ts";
 import type { KubeObject } from "../../../src/kube/types.ts";
-import { application, configMap, gitopsSetUp, repository } from "../../helpers/gitops.ts";
+import { application, configMap, deploymentYaml, gitopsSetUp, repository } from "../../helpers/gitops.ts";
 import { pending, waitFor } from "../../helpers/wait.ts";
 
 test("automated sync applies the path, follows a new commit on refresh, and applies nothing when one object is invalid", async (t) => {
@@ -157,22 +157,7 @@ test("Argo CD fields sluice does not implement yet are named, never ignored", as
 
 test("health: a Deployment from Git reports Healthy once its pods are Ready, and so does the Application", async (t) => {
   const repo = await repository(t);
-  const deployment = `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-spec:
-  replicas: 2
-  selector:
-    matchLabels: { app: web }
-  template:
-    metadata:
-      labels: { app: web }
-    spec:
-      containers:
-        - name: web
-          image: registry.example/web:1
-`;
+  const deployment = deploymentYaml(2);
   const sha = await repo.commit({ "app/web.yaml": deployment, "app/a.yaml": configMap("a", "1") }, "first");
   const { namespace, client, until } = await gitopsSetUp(t, "app-health");
   await client.create(Applications, application(namespace, repo.url), "test");

@@ -8,7 +8,7 @@ import { test } from "node:test";
 import { applicationControllerWith } from "../../../src/gitops/controller.ts";
 import { Applications, ConfigMaps, Events, type ResourceType } from "../../../src/kube/resources.ts";
 import type { KubeObject } from "../../../src/kube/types.ts";
-import { application, configMap, gitopsSetUp, repository } from "../../helpers/gitops.ts";
+import { application, configMap, deploymentYaml, gitopsSetUp, repository } from "../../helpers/gitops.ts";
 import { startSluice } from "../../helpers/sluice.ts";
 import { pending, waitFor } from "../../helpers/wait.ts";
 
@@ -29,22 +29,7 @@ const HPAs: ResourceType = {
   namespaced: true,
 };
 
-const deployment = (replicas: number) => `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-spec:
-  replicas: ${replicas}
-  selector:
-    matchLabels: { app: web }
-  template:
-    metadata:
-      labels: { app: web }
-    spec:
-      containers:
-        - name: web
-          image: registry.example/web:1
-`;
+const deployment = deploymentYaml;
 
 test("selfHeal: a hand edit of a managed field is reverted within 10 s and the Application is Synced again", async (t) => {
   const repo = await repository(t);

@@ -103,18 +103,18 @@ async function cannotCompare(look: Look, type: "InvalidSpecError" | "ComparisonE
 }
 
 /**
- * How old a fetch a refresh may share. A webhook's refresh (sluice.dev/refresh, one value per
- * delivery) may share any fetch that started after this process first saw that value: the
- * annotation was written after the push reached the receiver, so such a fetch has the pushed
- * commit, and the Applications one push refreshes fetch their repository once, not once each.
- * Any other refresh (Argo CD's annotation, an operation) fetches anew.
+ * Since when a fetch may be shared by a refresh (a performance.now() instant). A webhook's refresh
+ * (sluice.dev/refresh, one value per delivery) may share any fetch that started after this process
+ * first saw that value: the annotation was written after the push reached the receiver, so such a
+ * fetch has the pushed commit, and the Applications one push refreshes fetch their repository
+ * once, not once each. Any other refresh (Argo CD's annotation, an operation) fetches anew.
  */
-function refreshReuseMs(shell: Look["shell"], app: Application): number {
+function refreshFetchSince(shell: Look["shell"], app: Application): number | undefined {
   const annotations = app.metadata?.annotations ?? {};
   const value = annotations[SLUICE_REFRESH];
   if (app.operation !== undefined || value === undefined || annotations[ARGOCD_REFRESH] !== undefined)
-    return 0;
-  return shell.sources.sinceRefreshSeen(value);
+    return undefined;
+  return shell.sources.refreshSeenAt(value);
 }
 
 /** The source's objects: the last reading unless this look is a refresh or the poll is due. */
@@ -130,8 +130,10 @@ async function readSource(look: Look): Promise<{ sha: string; rendered: Rendered
   if (kept) return { ...kept, fresh: false };
   try {
     // A refresh reads Git now; a poll or a first look may share a fetch made moments ago.
-    const reuse = refresh ? refreshReuseMs(shell, app) : Math.min(FETCH_REUSE_MS, shell.pollMs);
-    const reading = await manifestsOf(shell.cache, app, shell.sources, reuse);
+    const since = refresh
+      ? refreshFetchSince(shell, app)
+      : performance.now() - Math.min(FETCH_REUSE_MS, shell.pollMs);
+    const reading = await manifestsOf(shell.cache, app, shell.sources, since);
     shell.sources.remember(key, { ...reading, at: look.nowMs });
     return { ...reading, fresh: true };
   } catch (error) {

@@ -24,8 +24,8 @@ export async function manifestsOf(
   cache: RepoCache,
   app: Application,
   renders?: SourceCache,
-  /** A fetch of the repository younger than this is reused (0: fetch now). */
-  fetchMaxAgeMs = 0,
+  /** A fetch of the repository started at or after this performance.now() instant is reused (default: fetch now). */
+  fetchStartedSince?: number,
 ): Promise<{ sha: string; rendered: Rendered[] }> {
   const source = app.spec?.source ?? {};
   const url = source.repoURL ?? "";
@@ -35,7 +35,7 @@ export async function manifestsOf(
     tools: toolsOf(renders),
   };
   try {
-    await cache.fetch(url, fetchMaxAgeMs);
+    await cache.fetch(url, fetchStartedSince);
     const sha = await cache.resolve(url, app.operation?.sync?.revision ?? source.targetRevision ?? "HEAD");
     const make = async () => {
       const checkout = await cache.checkout(url, sha);

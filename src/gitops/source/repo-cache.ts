@@ -75,18 +75,20 @@ export class RepoCache {
   }
 
   /**
-   * Brings the mirror up to date (cloning it the first time). A fetch that started less than
-   * `maxAgeMs` ago — running or done — is shared, so Applications on one repository that look
-   * together fetch once; a refresh passes 0 and gets a fetch that starts after it asked (one more
-   * is queued behind a running fetch, and everyone asking meanwhile shares that one).
+   * Brings the mirror up to date (cloning it the first time). A fetch that started at or after
+   * `startedSince` (a performance.now() instant) — running or done — is shared, so Applications on
+   * one repository that look together fetch once. Without it the caller gets a fetch that starts
+   * after it asked (a refresh): one more is queued behind a running fetch, and everyone asking
+   * meanwhile shares that one. An instant, not an age: two readings of the clock (when a refresh
+   * was first seen, when the fetch is asked for) would race the fetch's own start by microseconds.
    */
-  fetch(url: string, maxAgeMs = 0): Promise<void> {
+  fetch(url: string, startedSince = Number.POSITIVE_INFINITY): Promise<void> {
     checkRepoURL(url);
     const key = normalizeRepoURL(url);
     const queued = this.queuedFetches.get(key);
     if (queued) return queued;
     const last = this.lastFetches.get(key);
-    if (last && last.startedAt >= performance.now() - maxAgeMs) return last.done;
+    if (last && last.startedAt >= startedSince) return last.done;
     const entry: { startedAt: number; done: Promise<void> } = { startedAt: 0, done: Promise.resolve() };
     entry.done = this.locked(key, async () => {
       this.queuedFetches.delete(key);

@@ -63,14 +63,14 @@ export class SourceCache {
     }
   }
 
-  /** Milliseconds since this process first saw a refresh request's value (0 the first time). */
-  sinceRefreshSeen(value: string, now = performance.now()): number {
+  /** When this process first saw a refresh request's value (performance.now(); `now` the first time). */
+  refreshSeenAt(value: string, now = performance.now()): number {
     const seen = this.refreshes.get(value);
-    if (seen !== undefined) return now - seen;
+    if (seen !== undefined) return seen;
     this.refreshes.set(value, now);
     // Oldest first out: pushes are minutes apart, a thousand values reach far back.
     if (this.refreshes.size > MAX_REFRESHES) this.refreshes.delete(this.refreshes.keys().next().value ?? "");
-    return 0;
+    return now;
   }
 
   /** A render of (sha, path, options), made once. */

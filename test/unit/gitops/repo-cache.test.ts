@@ -10,6 +10,7 @@ import { type TestContext, test } from "node:test";
 import { GitError, git } from "../../../src/gitops/source/git.ts";
 import { RepoCache } from "../../../src/gitops/source/repo-cache.ts";
 import { checkRepoURL, normalizeRepoURL, RepoURLError } from "../../../src/gitops/source/repo-url.ts";
+import { SourceCache } from "../../../src/gitops/source/source-cache.ts";
 import { pending, waitFor } from "../../helpers/wait.ts";
 
 async function tempDir(t: TestContext, prefix: string) {
@@ -113,7 +114,7 @@ test("a fetch sees new commits; fetches asked for at once share one", async (t) 
   assert.equal(await cache.resolve(repo.url, "main"), third);
 });
 
-test("a fetch younger than maxAgeMs is reused; a refresh (0) asked during a fetch gets one that starts after it", async (t) => {
+test("a fetch started since the instant given is reused; a refresh asked during a fetch gets one that starts after it", async (t) => {
   const repo = await upstream(t);
   const requests: string[] = [];
   const cache = new RepoCache(await tempDir(t, "sluice-cache-"), {
@@ -121,20 +122,43 @@ test("a fetch younger than maxAgeMs is reused; a refresh (0) asked during a fetc
   });
   await cache.fetch(repo.url);
   const newer = await repo.commit("app.yaml", "version: 10\n", "newer");
-  await cache.fetch(repo.url, 60_000);
+  await cache.fetch(repo.url, performance.now() - 60_000);
   assert.deepEqual(requests, ["clone"], "a recent fetch is reused");
   assert.notEqual(await cache.resolve(repo.url, "main"), newer, "so the new commit is not seen yet");
   // A poll's fetch is running when a commit lands and a refresh asks: the refresh waits for a
   // fetch that starts after it, shared by every refresh asked meanwhile.
   const running = cache.fetch(repo.url);
   const latest = await repo.commit("app.yaml", "version: 11\n", "latest");
-  const refreshA = cache.fetch(repo.url, 0);
-  const refreshB = cache.fetch(repo.url, 0);
+  const refreshA = cache.fetch(repo.url);
+  const refreshB = cache.fetch(repo.url);
   assert.equal(refreshA, refreshB);
   assert.notEqual(refreshA, running);
   await refreshA;
   assert.equal(await cache.resolve(repo.url, "main"), latest);
   assert.deepEqual(requests, ["clone", "fetch", "fetch"]);
+});
+
+test("every refresh of one push shares the fetch started after the push was first seen, however late it asks", async (t) => {
+  const repo = await upstream(t);
+  const requests: string[] = [];
+  const cache = new RepoCache(await tempDir(t, "sluice-cache-"), {
+    onRequest: (r) => requests.push(r.request),
+  });
+  const sources = new SourceCache();
+  await cache.fetch(repo.url);
+  await repo.commit("app.yaml", "version: 20\n", "pushed");
+  // The first Application's look sees the push's refresh value and fetches.
+  const first = cache.fetch(repo.url, sources.refreshSeenAt("push-1"));
+  // Another Application of the push looks later; between reading the refresh's instant and
+  // asking for the fetch its look is held up (a busy CPU, a GC pause).
+  const since = sources.refreshSeenAt("push-1");
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  const second = cache.fetch(repo.url, since);
+  assert.equal(second, first, "the second refresh shares the push's fetch");
+  await Promise.all([first, second]);
+  // After it finished too.
+  await cache.fetch(repo.url, sources.refreshSeenAt("push-1"));
+  assert.deepEqual(requests, ["clone", "fetch"], "one fetch for the push");
 });
 
 test("an unreachable repository is a GitError with git's words, and leaves no half-made mirror", async (t) => {

@@ -55,6 +55,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
     command: process.execPath,
     args: [
       "--max-semi-space-size=8",
+      "--expose-gc",
       "--import",
       "tsx",
       join(REPO_ROOT, "src", "main.ts"),

@@ -10,6 +10,7 @@ import { loadKubeConfig } from "./kube/config.ts";
 import { KubeTransport } from "./kube/transport.ts";
 import type { SluiceOptions } from "./options.ts";
 import { createLogger, resolveLogFormat } from "./telemetry/logger.ts";
+import { startMemoryTrim } from "./telemetry/memory-trim.ts";
 import { SluiceMetrics } from "./telemetry/metrics.ts";
 import { boundPort, parseListenAddress, startTelemetryServer } from "./telemetry/server.ts";
 import { VERSION } from "./version.ts";
@@ -136,6 +137,7 @@ export async function runSluice(
   const metricsPort = boundPort(server);
   const webhookServer = await startWebhooks(options, client, logger, metrics);
   const webhookPort = webhookServer ? boundPort(webhookServer) : undefined;
+  const stopMemoryTrim = startMemoryTrim({ logger });
 
   let resolveDone: (code: number) => void = () => undefined;
   const done = new Promise<number>((resolve) => {
@@ -147,6 +149,7 @@ export async function runSluice(
     if (stopping) return;
     stopping = true;
     electionAbort.abort();
+    stopMemoryTrim();
     await kernel.stop();
     await elector?.release();
     transport.close();

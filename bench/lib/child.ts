@@ -21,7 +21,7 @@ const root = join(import.meta.dirname, "..", "..");
  * The runtime flags the controller ships with (the Dockerfile's ENTRYPOINT, `npm start`): a bench
  * measures what users run. test/unit/dockerfile.test.ts keeps the three in step.
  */
-export const CONTROLLER_NODE_FLAGS: readonly string[] = ["--max-semi-space-size=8"];
+export const CONTROLLER_NODE_FLAGS: readonly string[] = ["--max-semi-space-size=8", "--expose-gc"];
 
 /** Starts `bench/<script>` with tsx and the shipped runtime flags, and waits for its ready line. */
 export async function startBenchChild(

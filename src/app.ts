@@ -107,7 +107,7 @@ function startElection(e: Election): LeaderElector {
     },
     onNewLeader: (identity) => e.logger.info({ leader: identity }, "leader observed"),
   });
-  e.transport.setWriteFence(() => elector.fence());
+  e.transport.setWriteFence(() => elector.writeWindow());
   void elector.run(e.signal);
   return elector;
 }

@@ -7,6 +7,7 @@ import type { Logger } from "pino";
 import type { KubeClient } from "../kube/client.ts";
 import { isAlreadyExists, isConflict, isNotFound } from "../kube/errors.ts";
 import { Leases } from "../kube/resources.ts";
+import type { FenceState } from "../kube/transport.ts";
 import type { KubeObject } from "../kube/types.ts";
 import { sleep } from "./clock.ts";
 
@@ -76,12 +77,18 @@ export class LeaderElector {
 
   /** Why writes must be refused now, or undefined when this process may write. */
   fence(): string | undefined {
-    if (!this.leading) return "this replica is not the leader";
+    const state = this.writeWindow();
+    return "refused" in state ? state.refused : undefined;
+  }
+
+  /** The write fence for src/kube: refused with why, or open for so many more milliseconds. */
+  writeWindow(): FenceState {
+    if (!this.leading) return { refused: "this replica is not the leader" };
     const since = this.now() - this.lastRenewSentAt;
     if (since >= this.renewDeadlineMs) {
-      return `leader lease not renewed for ${since}ms (renewDeadline ${this.renewDeadlineMs}ms)`;
+      return { refused: `leader lease not renewed for ${since}ms (renewDeadline ${this.renewDeadlineMs}ms)` };
     }
-    return undefined;
+    return { openMs: this.renewDeadlineMs - since };
   }
 
   /** Campaigns until leading, then renews until leadership is lost or `signal` aborts. */

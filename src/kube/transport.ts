@@ -1,7 +1,12 @@
 // The one place sluice talks HTTP to the API server. Every request passes here, which gives:
 // a user agent per process, the leader-election write fence (DESIGN.md §8: a deposed leader
 // cannot write), an API request counter, typed errors, and one keep-alive connection pool.
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
+import {
+  type ClientRequest,
+  Agent as HttpAgent,
+  request as httpRequest,
+  type IncomingMessage,
+} from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest, type RequestOptions } from "node:https";
 import { createInterface } from "node:readline";
 import type { ClusterAccess } from "./config.ts";
@@ -29,8 +34,9 @@ export interface RequestSpec {
 /** Every non-watch request has a deadline; watches rely on their server-side timeout and idle watchdog. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
-/** Says why writes are refused right now, or undefined when they are allowed. */
-export type WriteFence = () => string | undefined;
+/** Whether writes may go now: refused (with why), or allowed for `openMs` more milliseconds. */
+export type FenceState = { refused: string } | { openMs: number };
+export type WriteFence = () => FenceState;
 
 export interface TransportOptions {
   userAgent: string;
@@ -58,7 +64,7 @@ const methodOf: Record<Verb, string> = {
 const AUTH_CACHE_MS = 30_000;
 
 export class KubeTransport {
-  private fence: WriteFence = () => undefined;
+  private fence: WriteFence = () => ({ openMs: Number.POSITIVE_INFINITY });
   private readonly server: URL;
   private agent: HttpsAgent | HttpAgent | undefined;
   private auth: { headers: Record<string, string>; at: number } | undefined;
@@ -142,13 +148,7 @@ export class KubeTransport {
 
   private async send(spec: RequestSpec, signal?: AbortSignal): Promise<IncomingMessage> {
     const method = methodOf[spec.verb];
-    if (method !== "GET" && !spec.bypassFence) {
-      const fenced = this.fence();
-      if (fenced) {
-        this.options.onResponse?.(spec.verb, 0);
-        throw new KubeError("Fenced", `${spec.verb} ${spec.path} refused: ${fenced}`);
-      }
-    }
+    const fenceClosesAt = method !== "GET" && !spec.bypassFence ? this.checkFence(spec) : undefined;
     const url = new URL(spec.path, this.server);
     for (const [key, value] of Object.entries(spec.query ?? {})) {
       if (value !== undefined) url.searchParams.set(key, String(value));
@@ -171,8 +171,22 @@ export class KubeTransport {
         this.options.onResponse?.(spec.verb, 0);
         reject(networkError(error, `${spec.verb} ${spec.path}`));
       });
+      if (fenceClosesAt !== undefined) abandonAtFence(req, fenceClosesAt, spec);
       req.end(payload);
     });
+  }
+
+  /**
+   * Refuses a write the fence has closed on; otherwise returns when the fence closes (undefined:
+   * never). A write still unanswered then is abandoned (abandonAtFence).
+   */
+  private checkFence(spec: RequestSpec): number | undefined {
+    const state = this.fence();
+    if ("refused" in state) {
+      this.options.onResponse?.(spec.verb, 0);
+      throw new KubeError("Fenced", `${spec.verb} ${spec.path} refused: ${state.refused}`);
+    }
+    return Number.isFinite(state.openMs) ? performance.now() + state.openMs : undefined;
   }
 
   /** Auth headers (bearer tokens, exec plugins) are re-read periodically so rotated tokens work. */
@@ -213,6 +227,29 @@ export class KubeTransport {
     this.agent?.destroy();
     this.agent = undefined;
   }
+}
+
+/**
+ * The fence is checked when a write is dispatched, but a write can reach the API server much later
+ * (a connect to a restarting API server, a TLS handshake, a busy socket): one that reached it after
+ * the fence closed could land after another replica took the lease. So a write not answered by the
+ * time the fence closes is abandoned — its connection destroyed, so bytes still queued are never
+ * delivered — and fails as Fenced. One the API server answered before then is not touched.
+ */
+function abandonAtFence(req: ClientRequest, closesAt: number, spec: RequestSpec): void {
+  const timer = setTimeout(
+    () =>
+      req.destroy(
+        new KubeError(
+          "Fenced",
+          `${spec.verb} ${spec.path} abandoned: the write fence closed before the API server answered`,
+        ),
+      ),
+    Math.max(0, closesAt - performance.now()),
+  );
+  timer.unref();
+  req.once("response", () => clearTimeout(timer));
+  req.once("close", () => clearTimeout(timer));
 }
 
 function networkError(error: Error, what: string): KubeError {

@@ -19,13 +19,14 @@ import { Namespaces, Rollouts } from "../src/kube/resources.ts";
 import { KubeTransport } from "../src/kube/transport.ts";
 import { type ComponentName, LocalCluster } from "../test/cluster/cluster.ts";
 import { installDevCrds } from "../test/tools/crds.ts";
-import { auditWrites, totalOf } from "./lib/audit.ts";
+import { auditServerMs, auditWrites, totalOf } from "./lib/audit.ts";
 import { type BenchChild, startBenchChild } from "./lib/child.ts";
 import { observeRollouts } from "./lib/healthy.ts";
 import { requestsByVerb, rolloutLatencies, scrape } from "./lib/metrics.ts";
 import { procStats, rssSampler } from "./lib/proc.ts";
 import { writeBenchJson } from "./lib/results.ts";
 import { BENCH_MANAGER, benchRollout, createRouting, forEachIndex } from "./lib/rollouts.ts";
+import { spread } from "./lib/stats.ts";
 
 const { values: flags } = parseArgs({
   options: {
@@ -133,6 +134,8 @@ type Result = {
   update: Awaited<ReturnType<typeof bulkUpdate>>;
   rssPeakMiB: number;
   writesPerUpdate: Record<string, number>;
+  /** The API server's own time over each controller write of the bulk change (audit log), ms. */
+  serverMsPerWrite: { p50: number; p99: number; max: number };
   child: Record<string, number>;
 };
 
@@ -161,6 +164,10 @@ function printTable(r: Result): void {
     ["  reconcile p50 / p99", `${f(r.update.reconcileP50Ms, 1)} / ${f(r.update.reconcileP99Ms, 1)} ms`],
     ["  queue wait p50 / p99", `${f(r.update.queueP50Ms, 1)} / ${f(r.update.queueP99Ms, 1)} ms`],
     ["  controller writes per rollout update (audit)", counts(r.writesPerUpdate)],
+    [
+      "  API server time per controller write p50 / p99",
+      `${f(r.serverMsPerWrite.p50, 1)} / ${f(r.serverMsPerWrite.p99, 1)} ms (max ${f(r.serverMsPerWrite.max)})`,
+    ],
     ["  controller API requests (all verbs)", counts(r.update.requests)],
     [
       "  CPU: controller / apiserver+etcd / kcm+sched+kwok",
@@ -209,7 +216,15 @@ async function main(): Promise<void> {
     const writesPerUpdate = Object.fromEntries(
       Object.entries(audit.update ?? {}).map(([k, v]) => [k, v / COUNT] as const),
     );
-    const result: Result = { first, update, rssPeakMiB: rss.peak(), writesPerUpdate, child: childReport };
+    const serverMsPerWrite = spread(await auditServerMs(cluster.info.auditLog, update.startAt, update.endAt));
+    const result: Result = {
+      first,
+      update,
+      rssPeakMiB: rss.peak(),
+      writesPerUpdate,
+      serverMsPerWrite,
+      child: childReport,
+    };
     console.log(
       `Rollout benchmark (${new Date().toISOString()}, ${availableParallelism()} CPUs shared by controller, control ` +
         `plane, kwok and bench; ${flags.stock ? "stock" : "bench"} control-plane settings): ${COUNT} Rollouts, ` +

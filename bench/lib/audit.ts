@@ -35,3 +35,29 @@ export async function auditWrites(
 
 export const totalOf = (counts: Record<string, number> | undefined) =>
   Object.values(counts ?? {}).reduce((a, b) => a + b, 0);
+
+/**
+ * How long the API server took over each of the controller's writes received in [fromMs, toMs)
+ * (stageTimestamp − requestReceivedTimestamp of the ResponseComplete event), sorted: the part of a
+ * reconcile's latency that is the API server's, request by request.
+ */
+export async function auditServerMs(auditLog: string, fromMs: number, toMs: number): Promise<number[]> {
+  const times: number[] = [];
+  if (!existsSync(auditLog)) return times;
+  const lines = createInterface({ input: createReadStream(auditLog) });
+  for await (const line of lines) {
+    if (!line.includes('"userAgent":"sluice/')) continue;
+    const e = JSON.parse(line) as { verb: string; requestReceivedTimestamp: string; stageTimestamp?: string };
+    if (e.verb === "get" || e.verb === "list" || e.verb === "watch" || !e.stageTimestamp) continue;
+    const at = Date.parse(e.requestReceivedTimestamp);
+    if (at < fromMs || at >= toMs) continue;
+    times.push(microsOf(e.stageTimestamp) - microsOf(e.requestReceivedTimestamp));
+  }
+  return times.sort((a, b) => a - b);
+}
+
+/** An RFC 3339 timestamp with microseconds (the audit log's) as epoch milliseconds, fraction kept. */
+function microsOf(timestamp: string): number {
+  const fraction = /\.(\d+)Z$/.exec(timestamp)?.[1] ?? "0";
+  return Date.parse(timestamp.replace(/\.\d+Z$/, "Z")) + Number(`0.${fraction}`) * 1000;
+}

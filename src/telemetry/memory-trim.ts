@@ -4,32 +4,46 @@
 // them routed, resident memory stayed at 450 MiB with 135 MiB live, idle or not. One compacting
 // collection that also releases pooled pages (V8's "last resort" flavour, what it runs itself before
 // giving up on memory) brings resident memory near the live set. It blocks the event loop for a
-// few hundred milliseconds at that size, so it runs only once resident memory has grown by
-// `growthBytes` since the last one and the process has been quiet for an interval — after a burst,
-// not during one, and not again until memory grows again. It needs the collector exposed
-// (`--expose-gc`, in the shipped runtime flags); without it this does nothing.
+// few hundred milliseconds at that size, so it runs only when resident memory is well beyond what
+// the live heap explains (twice the heap used plus `fixedBytes` for Node, the code and buffers),
+// has grown by `growthBytes` since the last one, and the process has been quiet for an interval:
+// after a burst, not during one, and not as a steady workload's heap settles (a 100-Rollout soak
+// never triggers it). It needs the collector exposed (`--expose-gc`, in the shipped runtime
+// flags); without it this does nothing.
 import { performance } from "node:perf_hooks";
 import type { Logger } from "pino";
 
 /** What one check sees. */
 export interface MemoryReading {
   rssBytes: number;
+  heapUsedBytes: number;
   /** Share of the last interval the event loop was busy (0–1). */
   utilization: number;
 }
 
 export interface TrimPolicy {
+  /** What resident memory holds besides the heap: Node, the code, buffers (0 Rollouts: ~106 MiB). */
+  fixedBytes: number;
   growthBytes: number;
   /** Busier than this, the process is working: no pause now. */
   maxUtilization: number;
 }
 
-export const DEFAULT_TRIM_POLICY: TrimPolicy = { growthBytes: 32 * 1048576, maxUtilization: 0.5 };
+export const DEFAULT_TRIM_POLICY: TrimPolicy = {
+  fixedBytes: 96 * 1048576,
+  growthBytes: 32 * 1048576,
+  maxUtilization: 0.5,
+};
 
-/** Whether to collect now: memory grew since the last collection (or start) and the process is quiet. */
-export function shouldTrim(reading: MemoryReading, baselineRssBytes: number, policy: TrimPolicy): boolean {
+/**
+ * Whether to collect now: resident memory beyond twice the live heap plus the fixed part, grown
+ * since the last collection (or the start), and the process quiet.
+ */
+export function shouldTrim(reading: MemoryReading, lastRssBytes: number, policy: TrimPolicy): boolean {
   return (
-    reading.rssBytes >= baselineRssBytes + policy.growthBytes && reading.utilization <= policy.maxUtilization
+    reading.rssBytes >= 2 * reading.heapUsedBytes + policy.fixedBytes &&
+    reading.rssBytes >= lastRssBytes + policy.growthBytes &&
+    reading.utilization <= policy.maxUtilization
   );
 }
 
@@ -55,8 +69,10 @@ export function startMemoryTrim(options: MemoryTrimOptions): () => void {
   let lastLoop = performance.eventLoopUtilization();
   const timer = setInterval(() => {
     const loop = performance.eventLoopUtilization();
+    const { rss, heapUsed } = process.memoryUsage();
     const reading = {
-      rssBytes: process.memoryUsage.rss(),
+      rssBytes: rss,
+      heapUsedBytes: heapUsed,
       utilization: performance.eventLoopUtilization(loop, lastLoop).utilization,
     };
     lastLoop = loop;

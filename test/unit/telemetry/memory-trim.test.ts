@@ -10,26 +10,31 @@ import { DEFAULT_TRIM_POLICY, shouldTrim } from "../../../src/telemetry/memory-t
 const MiB = 1048576;
 const root = join(import.meta.dirname, "..", "..", "..");
 
-test("collects once memory grew by the policy's step since the last collection, and only when quiet", () => {
-  const policy = { growthBytes: 32 * MiB, maxUtilization: 0.5 };
-  const base = 100 * MiB;
-  const cases: [rss: number, utilization: number, expected: boolean][] = [
-    [base, 0, false],
-    [base + 31 * MiB, 0, false],
-    [base + 32 * MiB, 0, true],
-    [base + 300 * MiB, 0.1, true],
-    [base + 300 * MiB, 0.5, true],
-    [base + 300 * MiB, 0.51, false],
-    [base + 300 * MiB, 1, false],
-    [base - 50 * MiB, 0, false],
+test("collects when resident memory is well beyond the live heap, grew since the last collection, and the process is quiet", () => {
+  const policy = { fixedBytes: 96 * MiB, growthBytes: 32 * MiB, maxUtilization: 0.5 };
+  const last = 100 * MiB;
+  const cases: [rss: number, heapUsed: number, utilization: number, expected: boolean][] = [
+    // 10,000 Rollouts half routed after the settle: 450 MiB resident, 135 MiB live.
+    [450 * MiB, 135 * MiB, 0, true],
+    [450 * MiB, 135 * MiB, 0.5, true],
+    [450 * MiB, 135 * MiB, 0.51, false],
+    [450 * MiB, 135 * MiB, 1, false],
+    // A 100-Rollout soak at its plateau: 148 MiB resident, 34 MiB live — nothing a burst left.
+    [148 * MiB, 34 * MiB, 0, false],
+    // Exactly at the line, and just under it.
+    [2 * 100 * MiB + 96 * MiB, 100 * MiB, 0, true],
+    [2 * 100 * MiB + 96 * MiB - 1, 100 * MiB, 0, false],
+    // Beyond the live heap but not grown since the last collection (it could not give more back).
+    [last + 31 * MiB, 10 * MiB, 0, false],
+    [last + 32 * MiB, 10 * MiB, 0, true],
   ];
-  for (const [rssBytes, utilization, expected] of cases)
+  for (const [rssBytes, heapUsedBytes, utilization, expected] of cases)
     assert.equal(
-      shouldTrim({ rssBytes, utilization }, base, policy),
+      shouldTrim({ rssBytes, heapUsedBytes, utilization }, last, policy),
       expected,
-      `${rssBytes / MiB} MiB at ${utilization}`,
+      `${rssBytes / MiB} MiB resident, ${heapUsedBytes / MiB} MiB live, ${utilization} busy`,
     );
-  assert.deepEqual(DEFAULT_TRIM_POLICY, { growthBytes: 32 * MiB, maxUtilization: 0.5 });
+  assert.deepEqual(DEFAULT_TRIM_POLICY, policy);
 });
 
 async function burst(flags: string[]) {

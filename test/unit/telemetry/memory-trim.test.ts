@@ -10,30 +10,42 @@ import { DEFAULT_TRIM_POLICY, shouldTrim } from "../../../src/telemetry/memory-t
 const MiB = 1048576;
 const root = join(import.meta.dirname, "..", "..", "..");
 
-test("collects when resident memory is well beyond the live heap, grew since the last collection, and the process is quiet", () => {
-  const policy = { fixedBytes: 96 * MiB, growthBytes: 32 * MiB, maxUtilization: 0.5 };
+test("collects when resident memory holds far more than the live heap and buffers, grew since the last collection, and the process is quiet", () => {
+  const policy = { wasteBytes: 160 * MiB, growthBytes: 32 * MiB, maxUtilization: 0.5 };
   const last = 100 * MiB;
-  const cases: [rss: number, heapUsed: number, utilization: number, expected: boolean][] = [
-    // 10,000 Rollouts half routed after the settle: 450 MiB resident, 135 MiB live.
-    [450 * MiB, 135 * MiB, 0, true],
-    [450 * MiB, 135 * MiB, 0.5, true],
-    [450 * MiB, 135 * MiB, 0.51, false],
-    [450 * MiB, 135 * MiB, 1, false],
-    // A 100-Rollout soak at its plateau: 148 MiB resident, 34 MiB live — nothing a burst left.
-    [148 * MiB, 34 * MiB, 0, false],
+  const cases: [rss: number, heapUsed: number, external: number, utilization: number, expected: boolean][] = [
+    // 10,000 Rollouts half routed after the settle: 450 or 334 MiB resident, 135 or 132 MiB live.
+    [450 * MiB, 135 * MiB, 9 * MiB, 0, true],
+    [334 * MiB, 132 * MiB, 7 * MiB, 0, true],
+    [334 * MiB, 132 * MiB, 7 * MiB, 0.5, true],
+    [334 * MiB, 132 * MiB, 7 * MiB, 0.51, false],
+    [334 * MiB, 132 * MiB, 7 * MiB, 1, false],
+    // ...and after the trim: 232 MiB resident, 132 MiB live — nothing more to give back.
+    [232 * MiB, 132 * MiB, 7 * MiB, 0, false],
+    // A 100-Rollout soak at its plateau: 148 MiB resident, 34 MiB live, 9 MiB of buffers.
+    [148 * MiB, 34 * MiB, 9 * MiB, 0, false],
+    // Buffers are not waste.
+    [400 * MiB, 100 * MiB, 150 * MiB, 0, false],
     // Exactly at the line, and just under it.
-    [2 * 100 * MiB + 96 * MiB, 100 * MiB, 0, true],
-    [2 * 100 * MiB + 96 * MiB - 1, 100 * MiB, 0, false],
-    // Beyond the live heap but not grown since the last collection (it could not give more back).
-    [last + 31 * MiB, 10 * MiB, 0, false],
-    [last + 32 * MiB, 10 * MiB, 0, true],
+    [300 * MiB, 130 * MiB, 10 * MiB, 0, true],
+    [300 * MiB - 1, 130 * MiB, 10 * MiB, 0, false],
   ];
-  for (const [rssBytes, heapUsedBytes, utilization, expected] of cases)
+  for (const [rssBytes, heapUsedBytes, externalBytes, utilization, expected] of cases)
     assert.equal(
-      shouldTrim({ rssBytes, heapUsedBytes, utilization }, last, policy),
+      shouldTrim({ rssBytes, heapUsedBytes, externalBytes, utilization }, last, policy),
       expected,
-      `${rssBytes / MiB} MiB resident, ${heapUsedBytes / MiB} MiB live, ${utilization} busy`,
+      `${rssBytes / MiB} MiB resident, ${heapUsedBytes / MiB} MiB live, ${externalBytes / MiB} MiB external, ${utilization} busy`,
     );
+  // Waste, but not grown since the last collection (it could not give more back): not again
+  // until resident memory grows by the step.
+  const quietWaste = (rssBytes: number) => ({
+    rssBytes,
+    heapUsedBytes: 10 * MiB,
+    externalBytes: 0,
+    utilization: 0,
+  });
+  assert.equal(shouldTrim(quietWaste(431 * MiB), 400 * MiB, policy), false);
+  assert.equal(shouldTrim(quietWaste(432 * MiB), 400 * MiB, policy), true);
   assert.deepEqual(DEFAULT_TRIM_POLICY, policy);
 });
 

@@ -5,9 +5,8 @@
 // collection that also releases pooled pages (V8's "last resort" flavour, what it runs itself before
 // giving up on memory) brings resident memory near the live set. It blocks the event loop for a
 // few hundred milliseconds at that size, so it runs only when resident memory holds far more than
-// the live heap and buffers explain (`wasteBytes`; measured: 78 MiB with 0 Rollouts, 93–105 MiB in
-// a 100-Rollout soak and a 1,000-Rollout bulk change, 195–315 MiB after the 10,000-Rollout
-// settle), has grown by `growthBytes` since the last one, and the process has been quiet for an
+// the live heap and buffers explain (`wasteBytes`; measured: 78 MiB with 0 Rollouts, 105 MiB at a
+// 100-Rollout soak's plateau, 195–306 MiB after the 10,000-Rollout settle, 93 MiB once trimmed), has grown by `growthBytes` since the last one, and the process has been quiet for an
 // interval: after a burst, not during one, and not as a steady workload's heap settles. It needs
 // the collector exposed (`--expose-gc`, in the shipped runtime flags); without it this does nothing.
 import { performance } from "node:perf_hooks";

@@ -171,7 +171,7 @@ export class KubeTransport {
         this.options.onResponse?.(spec.verb, 0);
         reject(networkError(error, `${spec.verb} ${spec.path}`));
       });
-      if (fenceClosesAt !== undefined) abandonAtFence(req, fenceClosesAt, spec);
+      if (fenceClosesAt !== undefined) abandonAtFence(req, fenceClosesAt, this.fence, spec);
       req.end(payload);
     });
   }
@@ -234,20 +234,29 @@ export class KubeTransport {
  * (a connect to a restarting API server, a TLS handshake, a busy socket): one that reached it after
  * the fence closed could land after another replica took the lease. So a write not answered by the
  * time the fence closes is abandoned — its connection destroyed, so bytes still queued are never
- * delivered — and fails as Fenced. One the API server answered before then is not touched.
+ * delivered — and fails as Fenced; if the lease was renewed meanwhile, the deadline moves with the
+ * fence instead. One the API server answered before then is not touched.
  */
-function abandonAtFence(req: ClientRequest, closesAt: number, spec: RequestSpec): void {
-  const timer = setTimeout(
-    () =>
-      req.destroy(
-        new KubeError(
-          "Fenced",
-          `${spec.verb} ${spec.path} abandoned: the write fence closed before the API server answered`,
-        ),
+function abandonAtFence(req: ClientRequest, closesAt: number, fence: WriteFence, spec: RequestSpec): void {
+  let timer: NodeJS.Timeout | undefined;
+  const arm = (at: number) => {
+    timer = setTimeout(check, Math.max(0, at - performance.now()));
+    timer.unref();
+  };
+  const check = () => {
+    const state = fence();
+    if ("openMs" in state && state.openMs > 0) {
+      if (Number.isFinite(state.openMs)) arm(performance.now() + state.openMs);
+      return;
+    }
+    req.destroy(
+      new KubeError(
+        "Fenced",
+        `${spec.verb} ${spec.path} abandoned: the write fence closed before the API server answered`,
       ),
-    Math.max(0, closesAt - performance.now()),
-  );
-  timer.unref();
+    );
+  };
+  arm(closesAt);
   req.once("response", () => clearTimeout(timer));
   req.once("close", () => clearTimeout(timer));
 }

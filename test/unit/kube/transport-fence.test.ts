@@ -1,7 +1,8 @@
 // The leader-election write fence when a write is slow: the fence is checked when a write is
 // dispatched, and a write the API server has not answered by the time the fence closes is
 // abandoned — its connection destroyed, the caller told Fenced — so it cannot land after another
-// replica took the lease. A write answered in time is untouched; reads are never fenced. A real
+// replica took the lease; a renewal meanwhile moves the deadline. A write answered in time is
+// untouched; reads are never fenced. A real
 // local HTTP server plays the API server, answering after a set delay.
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
@@ -72,6 +73,26 @@ test("a write unanswered when the fence closes is abandoned and fails Fenced", a
   // Once closed, a write is refused before it is sent; a read still goes.
   await assert.rejects(client.create(ConfigMaps, configMap, "test"), /refused: lease lost/);
   assert.equal(requests.length, 1, "the refused write never reached the server");
+});
+
+test("a write outlives the fence's first deadline when the lease is renewed meanwhile", async (t) => {
+  const { client, transport, requests } = await slowServer(t, 600);
+  // Open for 300 ms; renewed at 200 ms for another second.
+  let closesAt = performance.now() + 300;
+  const renewal = setTimeout(() => {
+    closesAt = performance.now() + 1_000;
+  }, 200);
+  t.after(() => clearTimeout(renewal));
+  transport.setWriteFence(
+    (): FenceState =>
+      performance.now() < closesAt ? { openMs: closesAt - performance.now() } : { refused: "lease lost" },
+  );
+  const created = await client.create(ConfigMaps, configMap, "test");
+  assert.equal(created.metadata?.name, "x");
+  assert.deepEqual(
+    requests.map((r) => r.outcome),
+    ["answered"],
+  );
 });
 
 test("a write answered before the fence closes succeeds, and reads are never fenced", async (t) => {

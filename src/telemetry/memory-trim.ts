@@ -6,9 +6,10 @@
 // giving up on memory) brings resident memory near the live set. It blocks the event loop for a
 // few hundred milliseconds at that size, so it runs only when resident memory holds far more than
 // the live heap and buffers explain (`wasteBytes`; measured: 78 MiB with 0 Rollouts, 105 MiB at a
-// 100-Rollout soak's plateau, 195–306 MiB after the 10,000-Rollout settle, 93 MiB once trimmed), has grown by `growthBytes` since the last one, and the process has been quiet for an
-// interval: after a burst, not during one, and not as a steady workload's heap settles. It needs
-// the collector exposed (`--expose-gc`, in the shipped runtime flags); without it this does nothing.
+// 100-Rollout soak's plateau, 195–306 MiB after the 10,000-Rollout settle, 93 MiB once trimmed),
+// has grown by `growthBytes` since the last one, and the process has been quiet for an interval:
+// after a burst, not during one, and not as a steady workload's heap settles. It needs the
+// collector exposed (`--expose-gc`, in the shipped runtime flags); without it this does nothing.
 import { performance } from "node:perf_hooks";
 import type { Logger } from "pino";
 
@@ -84,7 +85,8 @@ export function startMemoryTrim(options: MemoryTrimOptions): () => void {
     collect({ type: "major", execution: "sync", flavor: "last-resort" });
     baseline = process.memoryUsage.rss();
     const mib = (n: number) => Math.round(n / 1048576);
-    logger.debug(
+    // Info, not debug: rare, and it paused the event loop.
+    logger.info(
       {
         rssBeforeMiB: mib(reading.rssBytes),
         rssAfterMiB: mib(baseline),

@@ -137,7 +137,7 @@ export async function runSluice(
   const metricsPort = boundPort(server);
   const webhookServer = await startWebhooks(options, client, logger, metrics);
   const webhookPort = webhookServer ? boundPort(webhookServer) : undefined;
-  const stopMemoryTrim = startMemoryTrim({ logger });
+  const stopMemoryTrim = startMemoryTrim({ logger, onTrim: (trim) => metrics.memoryTrimmed(trim) });
 
   let resolveDone: (code: number) => void = () => undefined;
   const done = new Promise<number>((resolve) => {

@@ -58,6 +58,14 @@ export interface MemoryTrimOptions {
   policy?: TrimPolicy;
   /** The collector (default: the one `--expose-gc` puts on globalThis). */
   collect?: Collect | undefined;
+  /** Told of each trim (a metric: how often the process paused for one, and what it gave back). */
+  onTrim?: (trim: Trim) => void;
+}
+
+export interface Trim {
+  rssBeforeBytes: number;
+  rssAfterBytes: number;
+  pauseSeconds: number;
 }
 
 /** Checks every interval; returns a stop function. Without a collector it returns a no-op. */
@@ -84,13 +92,19 @@ export function startMemoryTrim(options: MemoryTrimOptions): () => void {
     const started = performance.now();
     collect({ type: "major", execution: "sync", flavor: "last-resort" });
     baseline = process.memoryUsage.rss();
+    const trim = {
+      rssBeforeBytes: reading.rssBytes,
+      rssAfterBytes: baseline,
+      pauseSeconds: (performance.now() - started) / 1000,
+    };
+    options.onTrim?.(trim);
     const mib = (n: number) => Math.round(n / 1048576);
     // Info, not debug: rare, and it paused the event loop.
     logger.info(
       {
-        rssBeforeMiB: mib(reading.rssBytes),
-        rssAfterMiB: mib(baseline),
-        pauseMs: Math.round(performance.now() - started),
+        rssBeforeMiB: mib(trim.rssBeforeBytes),
+        rssAfterMiB: mib(trim.rssAfterBytes),
+        pauseMs: Math.round(trim.pauseSeconds * 1000),
       },
       "memory trimmed after a burst",
     );

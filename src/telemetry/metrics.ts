@@ -3,6 +3,7 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom
 import type { InformerMetrics } from "../controller/informer.ts";
 import type { QueueMetrics } from "../controller/queue.ts";
 import type { ControllerMetrics } from "../controller/runner.ts";
+import type { Trim } from "./memory-trim.ts";
 
 /** Latency buckets (seconds) of the reconcile and work-queue histograms. */
 const buckets = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -86,6 +87,22 @@ export class SluiceMetrics implements ControllerMetrics, InformerMetrics {
     registers: this.registers,
   });
 
+  private readonly memoryTrims: Counter = new Counter({
+    name: "sluice_memory_trims_total",
+    help: "Compacting collections run after a burst to give unused memory back (see memory-trim.ts)",
+    registers: this.registers,
+  });
+  private readonly memoryTrimmedBytes: Counter = new Counter({
+    name: "sluice_memory_trimmed_bytes_total",
+    help: "Resident memory the trims gave back",
+    registers: this.registers,
+  });
+  private readonly memoryTrimPause: Counter = new Counter({
+    name: "sluice_memory_trim_pause_seconds_total",
+    help: "Time the event loop was paused by trims",
+    registers: this.registers,
+  });
+
   constructor(version: string) {
     collectDefaultMetrics({ register: this.registry, prefix: "sluice_" });
     new Gauge({
@@ -121,6 +138,12 @@ export class SluiceMetrics implements ControllerMetrics, InformerMetrics {
 
   watchRestarted(resource: string, reason: string): void {
     this.watchRestarts.inc({ resource, reason });
+  }
+
+  memoryTrimmed(trim: Trim): void {
+    this.memoryTrims.inc();
+    this.memoryTrimmedBytes.inc(Math.max(0, trim.rssBeforeBytes - trim.rssAfterBytes));
+    this.memoryTrimPause.inc(trim.pauseSeconds);
   }
 
   cachedObjects(resource: string, count: number): void {

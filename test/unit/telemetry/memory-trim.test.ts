@@ -60,6 +60,7 @@ async function burst(flags: string[]) {
     rssBeforeMiB: number;
     rssAfterMiB: number;
     trims: number;
+    exposed: string[];
     lines: string[];
   };
 }
@@ -68,11 +69,17 @@ test("after a burst, the trim gives back what V8's ordinary collection kept", as
   const r = await burst(["--max-semi-space-size=8", "--expose-gc"]);
   assert.equal(r.trims, 1, r.lines.join("\n"));
   assert.ok(r.rssBeforeMiB - r.rssAfterMiB >= 100, `RSS ${r.rssBeforeMiB} → ${r.rssAfterMiB} MiB`);
+  // The metrics tell an operator it happened, what it gave back and what it cost.
+  const sample = (name: string) => Number(r.exposed.find((l) => l.startsWith(`${name} `))?.split(" ")[1]);
+  assert.equal(sample("sluice_memory_trims_total"), 1, r.exposed.join("\n"));
+  assert.ok(sample("sluice_memory_trimmed_bytes_total") >= 100 * 1048576, r.exposed.join("\n"));
+  assert.ok(sample("sluice_memory_trim_pause_seconds_total") > 0, r.exposed.join("\n"));
 });
 
 test("without --expose-gc the trim is off, says so, and changes nothing", async () => {
   const r = await burst(["--max-semi-space-size=8"]);
   assert.equal(r.trims, 0);
+  assert.ok(r.exposed.includes("sluice_memory_trims_total 0"), r.exposed.join("\n"));
   assert.ok(
     r.lines.some((l) => l.includes("memory trim off")),
     r.lines.join("\n"),

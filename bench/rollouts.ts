@@ -10,7 +10,8 @@
 //  - controller RSS peak and CPU over the run, control-plane CPU apart.
 // Prints a table and writes the raw figures to .sluice/bench/rollouts-<time>.json.
 //
-//   npm run bench -- rollouts [--count 1000] [--keep] [--stock]
+//   npm run bench -- rollouts [--count 1000] [--workers 10] [--keep] [--stock]
+// (--workers: the controller's reconcile workers, default 10 as shipped)
 import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
 import { KubeClient } from "../src/kube/client.ts";
@@ -33,12 +34,14 @@ const { values: flags } = parseArgs({
     count: { type: "string", default: "1000" },
     keep: { type: "boolean", default: false },
     stock: { type: "boolean", default: false },
+    workers: { type: "string", default: "10" },
   },
   strict: true,
 });
 const COUNT = Number(flags.count);
-if (!Number.isInteger(COUNT) || COUNT < 1) {
-  console.error("usage: npm run bench -- rollouts [--count N] [--keep] [--stock]");
+const WORKERS = Number(flags.workers);
+if (!Number.isInteger(COUNT) || COUNT < 1 || !Number.isInteger(WORKERS) || WORKERS < 1) {
+  console.error("usage: npm run bench -- rollouts [--count N] [--workers W] [--keep] [--stock]");
   process.exit(2);
 }
 const NS = "bench-rollouts";
@@ -185,7 +188,7 @@ function printTable(r: Result): void {
 }
 
 function writeJson(result: Result): Promise<string> {
-  return writeBenchJson("rollouts", { count: COUNT, stock: flags.stock, ...result });
+  return writeBenchJson("rollouts", { count: COUNT, workers: WORKERS, stock: flags.stock, ...result });
 }
 
 async function main(): Promise<void> {
@@ -202,7 +205,7 @@ async function main(): Promise<void> {
   try {
     const client = new KubeClient(transport);
     await prepare(cluster, client);
-    child = await startBenchChild("rollouts-child.ts", [cluster.info.kubeconfig, NS]);
+    child = await startBenchChild("rollouts-child.ts", [cluster.info.kubeconfig, NS, String(WORKERS)]);
     const rss = rssSampler(child.pid);
     const first = await firstDeploy(cluster, client, child);
     const update = await bulkUpdate(cluster, client, child);
@@ -228,7 +231,7 @@ async function main(): Promise<void> {
     console.log(
       `Rollout benchmark (${new Date().toISOString()}, ${availableParallelism()} CPUs shared by controller, control ` +
         `plane, kwok and bench; ${flags.stock ? "stock" : "bench"} control-plane settings): ${COUNT} Rollouts, ` +
-        "1 replica, canary setWeight 50 → pause 1s → 100, half routed by nginx",
+        `1 replica, canary setWeight 50 → pause 1s → 100, half routed by nginx; ${WORKERS} reconcile workers`,
     );
     printTable(result);
     console.log("  (controller RSS includes tsx's loader: the child runs TypeScript through --import tsx)");

@@ -69,6 +69,7 @@ export const isConflict = (e: unknown): boolean => e instanceof KubeError && e.r
 export const isAlreadyExists = (e: unknown): boolean =>
   e instanceof KubeError && e.reason === "AlreadyExists";
 export const isGone = (e: unknown): boolean => e instanceof KubeError && e.reason === "Gone";
+export const isForbidden = (e: unknown): boolean => e instanceof KubeError && e.reason === "Forbidden";
 export const isFenced = (e: unknown): boolean => e instanceof KubeError && e.reason === "Fenced";
 export const isTimeout = (e: unknown): boolean => e instanceof KubeError && e.reason === "Timeout";
 export const isUnknownKind = (e: unknown): boolean => e instanceof KubeError && e.reason === "UnknownKind";

@@ -7,6 +7,7 @@ import { invalidSpec } from "../api/rollout-spec-problems.ts";
 import { byNamespace, byOwnerUid, keyOf } from "../controller/cache.ts";
 import type { Informer } from "../controller/informer.ts";
 import type { ControllerSetup, Kernel } from "../controller/kernel.ts";
+import { isForbidden } from "../kube/errors.ts";
 import { AnalysisRuns, ReplicaSets, Rollouts, Services } from "../kube/resources.ts";
 import type { KubeObject } from "../kube/types.ts";
 import { Reasons } from "../telemetry/reasons.ts";
@@ -231,8 +232,20 @@ async function stableEndpointsOf(
   if (!handoverUnderWay(shell.owned, selected, templateHash))
     return { stableEndpoints: { selected, readyPods: "unread" } };
   const namespace = rollout.metadata?.namespace ?? "";
-  const readyPods = await readyPodsOf(shell.client, namespace, canary.stableService);
-  return { stableEndpoints: { selected, readyPods } };
+  try {
+    const readyPods = await readyPodsOf(shell.client, namespace, canary.stableService);
+    return { stableEndpoints: { selected, readyPods } };
+  } catch (error) {
+    // RBAC written for the peer (which never reads them) may not grant this: hand over as the
+    // peer does, unchecked, rather than retry a refusal for ever and never finish the update.
+    if (!isForbidden(error)) throw error;
+    shell.log.warn(
+      { service: canary.stableService, err: (error as Error).message },
+      "cannot list EndpointSlices (RBAC: discovery.k8s.io endpointslices list): the old pods go without " +
+        "waiting for the stable Service's endpoints to show the new ones",
+    );
+    return { stableEndpoints: { selected, readyPods: "unread" } };
+  }
 }
 
 /**

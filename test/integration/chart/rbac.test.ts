@@ -18,6 +18,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { AnalysisRun } from "../../../src/api/analysis.ts";
 import type { Rollout } from "../../../src/api/rollout.ts";
+import { INSTANCE_ID_LABEL } from "../../../src/controller/kernel.ts";
 import {
   AnalysisRuns,
   Applications,
@@ -37,7 +38,14 @@ import {
 } from "../../helpers/chart-rbac.ts";
 import { repository } from "../../helpers/gitops.ts";
 import { testClient } from "../../helpers/kube.ts";
-import { createRollout, podTemplate, rolloutIn } from "../../helpers/rollouts.ts";
+import {
+  createRollout,
+  createServices,
+  podTemplate,
+  rolloutIn,
+  scalesByHash,
+  selectorHash,
+} from "../../helpers/rollouts.ts";
 import { pending, waitFor } from "../../helpers/wait.ts";
 
 const ALL_NAMESPACES_CLUSTER: Install = {
@@ -186,6 +194,57 @@ for (const how of [ALL_NAMESPACES_CLUSTER, ALL_NAMESPACES_NAMESPACED, ONE_NAMESP
     assert.equal((await at.sluice.stop()).code, 0, "SIGTERM stops it cleanly");
     assert.deepEqual(await refusals(at), [], "no request of the controller was refused");
   });
+
+test("RBAC without endpointslices (as written for the peer): a canary without a router still finishes its update", async (t) => {
+  let removed = "";
+  // The Git side granted nothing (mode none): its rules would allow everything anyway.
+  const rolloutsOnly: Install = {
+    name: "no Git side",
+    values: () => ["applicationController.rbac.mode=none"],
+  };
+  const at = await install(t, rolloutsOnly, (docs) => {
+    for (const doc of docs)
+      if (doc.kind === "ClusterRole" && doc.rules)
+        doc.rules = doc.rules.filter((rule) => {
+          const drop = rule.resources?.includes("endpointslices") === true;
+          if (drop) removed = JSON.stringify(rule);
+          return !drop;
+        });
+  });
+  assert.ok(removed, "the chart grants endpointslices somewhere");
+  const namespace = at.appNamespace;
+  await createServices(namespace, ["web-stable", "web-canary"]);
+  await createRollout(
+    namespace,
+    {
+      canary: {
+        stableService: "web-stable",
+        canaryService: "web-canary",
+        steps: [{ setWeight: 50 }, { pause: { duration: "1s" } }],
+      },
+    },
+    { labels: { [INSTANCE_ID_LABEL]: at.release } },
+  );
+  const rollout = rolloutIn(namespace);
+  const v1 = await rollout.until("v1 Healthy", (r) => r.status?.phase === "Healthy", 60_000);
+  await rollout.patchSpec({ template: podTemplate("web:2") });
+  const v2 = await rollout.until(
+    "v2 Healthy, the stable Service handed over",
+    (r) => r.status?.phase === "Healthy" && r.status.stableRS !== v1.status?.stableRS,
+    60_000,
+  );
+  assert.equal(await selectorHash(namespace, "web-stable"), v2.status?.stableRS);
+  await waitFor("the old ReplicaSet scaled to 0", async () => {
+    const scales = await scalesByHash(namespace);
+    return scales[v1.status?.stableRS ?? ""]?.[0] === 0 ? true : pending(JSON.stringify(scales));
+  });
+  const lines = await at.sluice.log();
+  assert.ok(
+    lines.some((l) => l.includes("cannot list EndpointSlices") && l.includes("endpointslices list")),
+    "a warning names the missing rule",
+  );
+  assert.equal((await at.sluice.stop()).code, 0);
+});
 
 /** One of the Git side's rules, and an install where nothing else grants what it does. */
 interface GitRule {

@@ -165,6 +165,10 @@ function printTable(r: Result): void {
       `${f(r.update.healthyMs / 1000, 1)} s${r.update.allHealthy ? "" : ` (TIMED OUT, ${r.update.stragglers} not Healthy)`}`,
     ],
     ["  reconcile p50 / p99", `${f(r.update.reconcileP50Ms, 1)} / ${f(r.update.reconcileP99Ms, 1)} ms`],
+    [
+      "  reconciles, per second, mean",
+      `${f(r.update.reconciles)}, ${f(r.update.reconciles / (r.update.healthyMs / 1000), 1)}/s, ${f(r.update.reconcileMeanMs, 1)} ms (${WORKERS} workers)`,
+    ],
     ["  queue wait p50 / p99", `${f(r.update.queueP50Ms, 1)} / ${f(r.update.queueP99Ms, 1)} ms`],
     ["  controller writes per rollout update (audit)", counts(r.writesPerUpdate)],
     [

@@ -47,10 +47,20 @@ export function quantileMsBetween(before: Series, after: Series, name: string, l
   return 1000 * histogramQuantile(q, [...buckets]);
 }
 
-/** The Rollout controller's reconcile and queue latency between two scrapes, p50/p99 in ms. */
+/**
+ * The Rollout controller's reconcile and queue latency between two scrapes, p50/p99 in ms, and how
+ * many reconciles ran with their mean: with W workers all busy, the mean reconcile is W ÷ the
+ * reconciles per second (Little's law), whatever each one does.
+ */
 export function rolloutLatencies(before: Series, after: Series) {
   const q = (name: string, label: string, p: number) => quantileMsBetween(before, after, name, label, p);
+  const delta = (suffix: string) =>
+    sumOf(after, `sluice_reconcile_duration_seconds_${suffix}`, 'controller="rollout"') -
+    sumOf(before, `sluice_reconcile_duration_seconds_${suffix}`, 'controller="rollout"');
+  const reconciles = delta("count");
   return {
+    reconciles,
+    reconcileMeanMs: reconciles > 0 ? (1000 * delta("sum")) / reconciles : 0,
     reconcileP50Ms: q("sluice_reconcile_duration_seconds", 'controller="rollout"', 0.5),
     reconcileP99Ms: q("sluice_reconcile_duration_seconds", 'controller="rollout"', 0.99),
     queueP50Ms: q("sluice_workqueue_queue_duration_seconds", 'name="rollout"', 0.5),

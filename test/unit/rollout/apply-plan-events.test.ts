@@ -100,3 +100,48 @@ test("a failed status write records no Events: nothing they tell has happened", 
   await assert.rejects(applyPlan(s, context, plan(midUpdate)));
   assert.deepEqual(calls, ["status write"]);
 });
+
+test("no write waits for an Event: each is sent when what it tells is done, and the execution ends once all are written", async () => {
+  const calls: string[] = [];
+  const unanswered: (() => void)[] = [];
+  const s = {
+    ...shell(async () => rollout).shell,
+    client: {
+      mergePatch: async (type: { plural: string }, key: { name: string }) => {
+        calls.push(`patch ${type.plural} ${key.name}`);
+        return rollout;
+      },
+    },
+    events: {
+      // The API server has not answered any Event yet.
+      record: (_object: unknown, _type: string, reason: string) => {
+        calls.push(`event ${reason}`);
+        return new Promise<void>((resolve) => unanswered.push(resolve));
+      },
+    },
+  } as unknown as Shell;
+  (s.writer as unknown as { write: () => Promise<unknown> }).write = async () => {
+    calls.push("status write");
+    return { written: true, object: { ...rollout, status: midUpdate } };
+  };
+  const scaling = { ...plan(midUpdate), scale: new Map([["web-bbb", 1]]) } as RolloutPlan;
+  let finished = false;
+  const execution = applyPlan(s, context, scaling).then(() => {
+    finished = true;
+  });
+  // Every write went out while the first Event was still unanswered.
+  for (let turn = 0; turn < 1000 && !calls.includes("event RolloutStepCompleted"); turn++)
+    await new Promise((r) => setImmediate(r));
+  assert.deepEqual(calls, [
+    "patch replicasets web-bbb",
+    "event ScalingReplicaSet",
+    "status write",
+    "patch rollouts web",
+    "event RolloutStepCompleted",
+  ]);
+  await new Promise((r) => setImmediate(r));
+  assert.equal(finished, false, "not over while an Event is unwritten");
+  for (const answer of unanswered) answer();
+  await execution;
+  assert.equal(finished, true);
+});

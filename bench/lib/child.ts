@@ -23,6 +23,12 @@ const root = join(import.meta.dirname, "..", "..");
  */
 export const CONTROLLER_NODE_FLAGS: readonly string[] = ["--max-semi-space-size=8", "--expose-gc"];
 
+/**
+ * Extra runtime flags for the child from SLUICE_BENCH_NODE_FLAGS (space-separated), e.g.
+ * "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the controller (NODE_OPTIONS refuses those).
+ */
+const extraFlags = (process.env.SLUICE_BENCH_NODE_FLAGS ?? "").split(" ").filter(Boolean);
+
 /** Starts `bench/<script>` with tsx and the shipped runtime flags, and waits for its ready line. */
 export async function startBenchChild(
   script: string,
@@ -33,7 +39,15 @@ export async function startBenchChild(
 ): Promise<BenchChild> {
   const child = spawn(
     process.execPath,
-    [...CONTROLLER_NODE_FLAGS, ...nodeFlags, "--import", "tsx", join(root, "bench", script), ...args],
+    [
+      ...CONTROLLER_NODE_FLAGS,
+      ...nodeFlags,
+      ...extraFlags,
+      "--import",
+      "tsx",
+      join(root, "bench", script),
+      ...args,
+    ],
     {
       cwd: root,
       stdio: ["ignore", "pipe", "inherit"],

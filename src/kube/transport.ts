@@ -53,8 +53,8 @@ export interface TransportOptions {
   requestTimeoutMs?: number;
 }
 
-/** A namespace's Events or one Event (core v1 or events.k8s.io); not a Namespace named "events". */
-const isEventPath = (path: string) => /\/namespaces\/[^/]+\/events(\/[^/]+)?$/.test(path);
+/** An Event's collection or an Event (core v1 or events.k8s.io). */
+const isEventPath = (path: string) => /\/events(\/[^/]+)?$/.test(path);
 
 const methodOf: Record<Verb, string> = {
   get: "GET",

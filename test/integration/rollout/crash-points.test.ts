@@ -179,8 +179,8 @@ test("a canary update ends the same whichever write the controller crashes after
   const logDir = await mkdtemp(join(tmpdir(), "sluice-crash-"));
   t.diagnostic(`controller logs: ${logDir}`);
   // How many writes an update takes varies a little (a status write more when the ReplicaSet's
-  // status changes between two reconciles; 15 or 16 here, Events aside): the points are those the
-  // shortest of six uninterrupted updates reached, so nearly every run reaches each of them.
+  // status changes between two reconciles; 15 or 16 here, Events aside): the points are those the shortest of
+  // six uninterrupted updates reached, so nearly every run reaches each of them.
   const baselines: Outcome[] = [];
   for (let i = 0; i < 2; i++) {
     baselines.push(...(await Promise.all([1, 2, 3].map(() => scenario(t, undefined, logDir)))));

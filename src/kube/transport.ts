@@ -45,16 +45,11 @@ export interface TransportOptions {
   /**
    * Test hook for deterministic crash points (DESIGN.md §9, SLUICE_CRASH_AFTER_WRITE): the
    * process is killed right after its n-th successful write, as a crash at that instant would.
-   * Events do not count: they are sent alongside other writes (so "after the n-th" would not be
-   * one instant), and nothing sluice does after a restart reads them back.
    */
   crashAfterWrite?: number;
   /** Deadline of every non-watch request unless the request sets its own (default 30 s). */
   requestTimeoutMs?: number;
 }
-
-/** An Event's collection or an Event (core v1 or events.k8s.io). */
-const isEventPath = (path: string) => /\/events(\/[^/]+)?$/.test(path);
 
 const methodOf: Record<Verb, string> = {
   get: "GET",
@@ -117,11 +112,7 @@ export class KubeTransport {
     const code = res.statusCode ?? 0;
     this.options.onResponse?.(spec.verb, code);
     if (code < 200 || code >= 300) throw errorFromResponse(code, body, `${spec.verb} ${spec.path}`);
-    if (
-      methodOf[spec.verb] !== "GET" &&
-      this.options.crashAfterWrite !== undefined &&
-      !isEventPath(spec.path)
-    ) {
+    if (methodOf[spec.verb] !== "GET" && this.options.crashAfterWrite !== undefined) {
       this.writes++;
       if (this.writes >= this.options.crashAfterWrite) process.kill(process.pid, "SIGKILL");
     }

@@ -2,9 +2,7 @@
 // deadlines, Services (before scaling, so a selector leaves a ReplicaSet before its pods go),
 // traffic routers' objects (also before scaling), scales, history pruning, AnalysisRuns, the one
 // status write, the finalizer, run housekeeping, then Events (once the status is written, also
-// when a later step fails). An Event is sent as soon as what it tells is done, and no write waits
-// for one (each is a round trip of its own: 11 of a canary update's 23 writes); the reconcile ends
-// once they are all written. The plan is read, never changed.
+// when a later step fails). The plan is read, never changed.
 import type { Logger } from "pino";
 import type { Rollout } from "../api/rollout.ts";
 import { keyOf } from "../controller/cache.ts";
@@ -12,8 +10,7 @@ import type { StatusWriter } from "../controller/status.ts";
 import type { KubeClient } from "../kube/client.ts";
 import { isAlreadyExists, isNotFound } from "../kube/errors.ts";
 import { AnalysisRuns, Pods, ReplicaSets, type ResourceType, Rollouts, Services } from "../kube/resources.ts";
-import type { EventRecorder, EventType } from "../telemetry/events.ts";
-import type { Reason } from "../telemetry/reasons.ts";
+import type { EventRecorder } from "../telemetry/events.ts";
 import { Reasons } from "../telemetry/reasons.ts";
 import { executeRoutingWrite } from "../trafficrouting/write.ts";
 import { HASH_VERSION, HASH_VERSION_ANNOTATION } from "./adoption.ts";
@@ -50,37 +47,19 @@ const ignoreNotFound = (error: unknown) => {
   if (!isNotFound(error)) throw error;
 };
 
-/** Sends an Event about the Rollout without waiting for it. */
-type Tell = (type: EventType, reason: Reason, message: string) => void;
-
-/** The shell of one plan's execution: its writes, and the Events sent meanwhile. */
-interface Execution extends Shell {
-  tell: Tell;
-}
-
 export async function applyPlan(shell: Shell, context: RolloutContext, plan: RolloutPlan): Promise<void> {
   const { rollout } = context;
-  const told: Promise<void>[] = [];
-  const tell: Tell = (type, reason, message) => {
-    told.push(shell.events.record(rollout, type, reason, message));
-  };
-  const run: Execution = { ...shell, tell };
+  await applyReplicaSets(shell, context, plan);
+  await applyRuns(shell, rollout, plan);
+  const written = await shell.writer.write(Rollouts, rollout, plan.status);
+  // The status is written: what the Events tell has happened, so they are recorded even when a
+  // later write fails (a 409 on the finalizer); the retry that follows plans from the new status
+  // and would not tell them again.
   try {
-    await applyReplicaSets(run, context, plan);
-    await applyRuns(run, rollout, plan);
-    const written = await shell.writer.write(Rollouts, rollout, plan.status);
-    // The status is written: what the Events tell has happened, so they are recorded even when a
-    // later write fails (a 409 on the finalizer); the retry that follows plans from the new status
-    // and would not tell them again.
-    try {
-      await applyFinalizer(run, written.written ? written.object : rollout);
-      await tidyRuns(run, rollout, plan);
-    } finally {
-      recordEvents(run, plan);
-    }
+    await applyFinalizer(shell, written.written ? written.object : rollout);
+    await tidyRuns(shell, rollout, plan);
   } finally {
-    // Recording never throws (a failed Event is logged); the reconcile is over once all are sent.
-    await Promise.allSettled(told);
+    await recordEvents(shell, rollout, plan);
   }
 }
 
@@ -96,17 +75,17 @@ async function applyFinalizer(shell: Shell, current: Rollout): Promise<void> {
   );
 }
 
-function recordEvents(run: Execution, plan: RolloutPlan): void {
+async function recordEvents(shell: Shell, rollout: Rollout, plan: RolloutPlan): Promise<void> {
   for (const event of plan.events) {
     if (event.log) {
       const { msg, ...fields } = event.log;
-      run.log[event.type === "Warning" ? "warn" : "info"](fields, String(msg ?? event.message));
+      shell.log[event.type === "Warning" ? "warn" : "info"](fields, String(msg ?? event.message));
     }
-    run.tell(event.type, event.reason, event.message);
+    await shell.events.record(rollout, event.type, event.reason, event.message);
   }
 }
 
-async function applyReplicaSets(shell: Execution, context: RolloutContext, plan: RolloutPlan) {
+async function applyReplicaSets(shell: Shell, context: RolloutContext, plan: RolloutPlan) {
   const { client, fieldManager } = shell;
   const { rollout } = context;
   const namespace = rollout.metadata?.namespace ?? "";
@@ -123,16 +102,14 @@ async function applyReplicaSets(shell: Execution, context: RolloutContext, plan:
       metadata: { annotations: { [MANAGED_BY_ANNOTATION]: rollout.metadata?.name ?? "" } },
       spec: { selector: { [POD_TEMPLATE_HASH_LABEL]: podHash } },
     });
-    shell.tell(
-      "Normal",
-      Reasons.SwitchService,
-      `Switched selector for service ${name} to value '${podHash}'`,
-    );
+    const message = `Switched selector for service ${name} to value '${podHash}'`;
+    await shell.events.record(rollout, "Normal", Reasons.SwitchService, message);
   }
   await applyRouting(shell, context, plan);
   for (const [name, replicas] of plan.scale) {
     await patch(ReplicaSets, name, { spec: { replicas } });
-    shell.tell("Normal", Reasons.ScalingReplicaSet, `Scaled ReplicaSet ${name} to ${replicas}`);
+    const message = `Scaled ReplicaSet ${name} to ${replicas}`;
+    await shell.events.record(rollout, "Normal", Reasons.ScalingReplicaSet, message);
   }
   for (const name of plan.prune) await client.delete(ReplicaSets, { namespace, name }).catch(ignoreNotFound);
   for (const change of plan.metadata) await applyMetadata(shell, namespace, change);
@@ -169,7 +146,7 @@ async function applyMetadata(shell: Shell, namespace: string, change: MetadataCh
  * The routers' objects, after the Services and before any scaling: on abort the weight is back on
  * stable before the canary loses a pod; on a new step the canary pods were ready before the weight.
  */
-async function applyRouting(shell: Execution, context: RolloutContext, plan: RolloutPlan) {
+async function applyRouting(shell: Shell, context: RolloutContext, plan: RolloutPlan) {
   const { rollout } = context;
   for (const write of plan.routing) {
     const existed = context.routing(write.kind, write.name, write.namespace) !== undefined;
@@ -177,17 +154,23 @@ async function applyRouting(shell: Execution, context: RolloutContext, plan: Rol
     // The peer's Events for its canary Ingress; a route's weights are told by TrafficWeightUpdated.
     if (write.kind === "Ingress") {
       const reason = existed ? Reasons.PatchingCanaryIngress : Reasons.CreatingCanaryIngress;
-      shell.tell("Normal", reason, `${existed ? "Updated" : "Created"} Ingress ${write.name}`);
+      const message = `${existed ? "Updated" : "Created"} Ingress ${write.name}`;
+      await shell.events.record(rollout, "Normal", reason, message);
     }
   }
   const before = rollout.status?.canary?.weights?.canary?.weight ?? 0;
   const after = plan.status.canary?.weights?.canary?.weight ?? 0;
   if (rollout.spec?.strategy?.canary?.trafficRouting && before !== after)
-    shell.tell("Normal", Reasons.TrafficWeightUpdated, `Traffic weight updated from ${before} to ${after}`);
+    await shell.events.record(
+      rollout,
+      "Normal",
+      Reasons.TrafficWeightUpdated,
+      `Traffic weight updated from ${before} to ${after}`,
+    );
 }
 
 async function createReplicaSet(
-  shell: Execution,
+  shell: Shell,
   rollout: Rollout,
   wanted: { hash: string; replicas: number },
   owned: readonly ReplicaSet[],
@@ -197,7 +180,7 @@ async function createReplicaSet(
     await shell.client.create(ReplicaSets, rs, shell.fieldManager);
     const revision = rs.metadata?.annotations?.[REVISION_ANNOTATION];
     const message = `Created ReplicaSet ${rs.metadata?.name} (revision ${revision}) with size ${wanted.replicas}`;
-    shell.tell("Normal", Reasons.NewReplicaSetCreated, message);
+    await shell.events.record(rollout, "Normal", Reasons.NewReplicaSetCreated, message);
   } catch (error) {
     // Our cache had not seen it yet: the next reconcile (its add event) carries on.
     if (!isAlreadyExists(error)) throw error;

@@ -1,8 +1,6 @@
 // Kubernetes Events about objects sluice manages. Writing one is a write like any other, so it
 // passes the leader fence; failing to record one never fails a reconcile. Repeats are folded into
-// the Event already written (count, lastTimestamp; see event-correlator.ts). Callers may send
-// several at once without waiting: repeats of one Event are written one after another, so a
-// repeat sent while the first is still being created folds into it instead of making another.
+// the Event already written (count, lastTimestamp; see event-correlator.ts).
 import { randomBytes } from "node:crypto";
 import type { Logger } from "pino";
 import type { KubeClient } from "../kube/client.ts";
@@ -17,8 +15,6 @@ export type EventCounter = (object: KubeObject, type: EventType, reason: Reason)
 
 export class EventRecorder {
   private readonly correlator = new EventCorrelator();
-  /** The last write of each Event key still under way: a repeat waits for it. */
-  private readonly writing = new Map<string, Promise<void>>();
 
   constructor(
     private readonly client: KubeClient,
@@ -29,38 +25,13 @@ export class EventRecorder {
     private readonly onRecord?: EventCounter,
   ) {}
 
-  /** Resolves once the Event is written (or its failure logged); never rejects. */
-  record(object: KubeObject, type: EventType, reason: Reason, message: string): Promise<void> {
+  async record(object: KubeObject, type: EventType, reason: Reason, message: string): Promise<void> {
     this.onRecord?.(object, type, reason);
-    const meta = object.metadata ?? {};
-    const key = EventCorrelator.key(
-      meta.uid ?? `${meta.namespace ?? "default"}/${meta.name}`,
-      type,
-      reason,
-      message,
-    );
-    const before = this.writing.get(key);
-    const written = (before ?? Promise.resolve())
-      .then(() => this.write(object, type, reason, message, key))
-      .catch((error: Error) => this.logger.warn({ reason, err: error.message }, "could not record event"));
-    this.writing.set(key, written);
-    void written.then(() => {
-      if (this.writing.get(key) === written) this.writing.delete(key);
-    });
-    return written;
-  }
-
-  private async write(
-    object: KubeObject,
-    type: EventType,
-    reason: Reason,
-    message: string,
-    key: string,
-  ): Promise<void> {
     const meta = object.metadata ?? {};
     const namespace = meta.namespace ?? "default";
     const nowMs = Date.now();
     const now = new Date(nowMs).toISOString();
+    const key = EventCorrelator.key(meta.uid ?? `${namespace}/${meta.name}`, type, reason, message);
     const decision = this.correlator.decide(key, nowMs);
     if (decision.action === "patch") {
       const { seen } = decision;

@@ -1,6 +1,5 @@
 // Events against the real API server: repeats of one Event fold into it (count, lastTimestamp);
-// another message is another Event; an Event deleted meanwhile is written anew, not lost; repeats
-// sent at once fold too.
+// another message is another Event; an Event deleted meanwhile is written anew, not lost.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import pino from "pino";
@@ -54,26 +53,4 @@ test("repeated Events fold into one with a count; a deleted one is written anew"
     [1],
     "written anew after the old one was gone",
   );
-});
-
-test("repeats sent at once, without waiting, still fold into one Event", async (t) => {
-  const namespace = await useNamespace(t, "events-at-once");
-  const client = testClient();
-  const recorder = new EventRecorder(client, "sluice-test", pino({ level: "silent" }));
-  const subject: KubeObject = {
-    apiVersion: "v1",
-    kind: "ConfigMap",
-    metadata: { name: "subject", namespace, uid: "0b7c6a52-0000-4000-8000-000000000002" },
-  };
-  await Promise.all([
-    recorder.record(subject, "Normal", "ScalingReplicaSet", "Scaled ReplicaSet web-1 to 1"),
-    recorder.record(subject, "Normal", "ScalingReplicaSet", "Scaled ReplicaSet web-1 to 1"),
-    recorder.record(subject, "Normal", "ScalingReplicaSet", "Scaled ReplicaSet web-2 to 0"),
-    recorder.record(subject, "Normal", "ScalingReplicaSet", "Scaled ReplicaSet web-1 to 1"),
-  ]);
-  const events = (await client.list<Event>(Events, { namespace })).items;
-  assert.deepEqual(events.map((e) => [e.message, e.count]).sort(), [
-    ["Scaled ReplicaSet web-1 to 1", 3],
-    ["Scaled ReplicaSet web-2 to 0", 1],
-  ]);
 });

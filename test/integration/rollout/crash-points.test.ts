@@ -1,6 +1,5 @@
 // Crash safety with deterministic crash points (DESIGN.md §9): for every n, the controller is
-// killed right after its n-th write of a canary update (SLUICE_CRASH_AFTER_WRITE=n; Events do not
-// count: they are sent alongside the other writes, and nothing reads them back), a fresh one
+// killed right after its n-th write of a canary update (SLUICE_CRASH_AFTER_WRITE=n), a fresh one
 // takes over, and the rollout must end exactly as an uninterrupted one: Healthy on the new
 // template, the Services on it, and no extra ReplicaSets. One more run uses a seeded random n.
 // Every listed point must really crash there: the doomed process dies by SIGKILL and the audit
@@ -118,10 +117,8 @@ async function scenario(t: TestContext, crashAfter: number | undefined, logDir: 
     "test",
   );
   const writesOf = async (identity: string) =>
-    (await auditUntilNow(mark, namespace)).filter(
-      (e) =>
-        auditMatches(e, { userAgent: `(${identity})`, succeeded: true }) &&
-        e.objectRef?.resource !== "events",
+    (await auditUntilNow(mark, namespace)).filter((e) =>
+      auditMatches(e, { userAgent: `(${identity})`, succeeded: true }),
     ).length;
   let doomedWrites = 0;
   let crashed = false;
@@ -179,7 +176,7 @@ test("a canary update ends the same whichever write the controller crashes after
   const logDir = await mkdtemp(join(tmpdir(), "sluice-crash-"));
   t.diagnostic(`controller logs: ${logDir}`);
   // How many writes an update takes varies a little (a status write more when the ReplicaSet's
-  // status changes between two reconciles; 15 or 16 here, Events aside): the points are those the shortest of
+  // status changes between two reconciles; 25 to 28 here): the points are those the shortest of
   // six uninterrupted updates reached, so nearly every run reaches each of them.
   const baselines: Outcome[] = [];
   for (let i = 0; i < 2; i++) {
